@@ -1,0 +1,17 @@
+#!/bin/sh
+# dax-mount.sh FS DEVICE MOUNTPOINT: make a fresh ext4 or xfs on DEVICE and mount it with -o dax;
+# fails unless the kernel really mounted it in DAX mode.
+set -eu
+fs=$1 dev=$2 mnt=$3
+case $fs in
+ext4) mkfs.ext4 -q -F -b 4096 "$dev" ;;
+xfs) mkfs.xfs -q -f "$dev" ;;
+*) echo "unsupported file system $fs" >&2; exit 2 ;;
+esac
+mkdir -p "$mnt"
+mount -t "$fs" -o dax "$dev" "$mnt"
+opts=$(awk -v m="$mnt" '$2 == m { print $4 }' /proc/mounts)
+case ",$opts," in
+*,dax,* | *,dax=always,*) ;;
+*) echo "$mnt is mounted without DAX ($opts)" >&2; umount "$mnt"; exit 1 ;;
+esac

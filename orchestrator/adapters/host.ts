@@ -1,0 +1,80 @@
+// What the host needs, which Debian package brings it, and installing what is missing.
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { MissingToolError } from '../errors.js';
+import { exec } from './exec.js';
+
+export interface HostNeed {
+  /** An executable on PATH, or an absolute path to a file. */
+  probe: string;
+  pkg: string;
+}
+
+export const NEEDS = {
+  qemu: { probe: 'qemu-system-x86_64', pkg: 'qemu-system-x86' },
+  mmdebstrap: { probe: 'mmdebstrap', pkg: 'mmdebstrap' },
+  mke2fs: { probe: 'mke2fs', pkg: 'e2fsprogs' },
+  depmod: { probe: 'depmod', pkg: 'kmod' },
+  busybox: { probe: '/bin/busybox', pkg: 'busybox-static' },
+  setpriv: { probe: 'setpriv', pkg: 'util-linux' },
+  dpkgDeb: { probe: 'dpkg-deb', pkg: 'dpkg' },
+  xz: { probe: 'xz', pkg: 'xz-utils' },
+  gcc: { probe: 'gcc', pkg: 'gcc' },
+  make: { probe: 'make', pkg: 'make' },
+  verbsHeader: { probe: '/usr/include/infiniband/verbs.h', pkg: 'libibverbs-dev' },
+} satisfies Record<string, HostNeed>;
+
+/** Everything `orchestrate repro` needs on a Debian host. */
+export const REPRO_NEEDS: HostNeed[] = Object.values(NEEDS);
+
+function onPath(name: string, env = process.env): boolean {
+  const dirs = (env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
+  return dirs.some((dir) => {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+export function present(need: HostNeed): boolean {
+  if (!need.probe.startsWith('/')) return onPath(need.probe);
+  try {
+    accessSync(need.probe, constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function missingPackages(needs: HostNeed[]): string[] {
+  return [...new Set(needs.filter((n) => !present(n)).map((n) => n.pkg))];
+}
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** Installs missing packages with apt when root; otherwise one line naming them. */
+export async function ensureHost(needs: HostNeed[], log: (line: string) => void = () => {}): Promise<string[]> {
+  const missing = missingPackages(needs);
+  if (!missing.length) return [];
+  if (!isRoot()) {
+    throw new MissingToolError(`missing host packages: ${missing.join(' ')} (run as root, or: sudo apt-get install ${missing.join(' ')})`);
+  }
+  log(`installing host packages: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await exec(['apt-get', 'update', '-q'], { env });
+  await exec(['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing], { env });
+  const still = missingPackages(needs);
+  if (still.length) throw new MissingToolError(`still missing after apt-get install: ${still.join(' ')}`);
+  return missing;
+}
+
+/** Fails with one line when a tool is missing, without installing (commands that only read). */
+export async function requireHost(needs: HostNeed[]): Promise<void> {
+  const missing = missingPackages(needs);
+  if (missing.length) throw new MissingToolError(`missing host packages: ${missing.join(' ')} (orchestrate setup installs them)`);
+}

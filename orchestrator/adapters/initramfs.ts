@@ -1,0 +1,78 @@
+// The initramfs: busybox, our stage-one init and the kernel's modules, cached per kernel and
+// module set; per-run files (keys) go in a second small archive appended at boot.
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpioArchive, type CpioEntry } from '../core/cpio.js';
+import { parseModulesDep, planModules, splitPlan, type ModulePlan } from '../core/modules.js';
+import type { MachineProfile } from '../core/machine.js';
+import { cacheDir, guestDir } from '../paths.js';
+import { fingerprint } from './fingerprint.js';
+import { NEEDS } from './host.js';
+import type { Kernel } from './kernel-store.js';
+
+export interface Initramfs {
+  path: string;
+  plan: ModulePlan;
+  early: string[];
+  late: string[];
+}
+
+function readOr(path: string, fallback = ''): string {
+  return existsSync(path) ? readFileSync(path, 'utf8') : fallback;
+}
+
+function modulePlan(kernel: Kernel, profile: MachineProfile) {
+  const noModules = { plan: { load: [], builtin: [], missing: [] } as ModulePlan, early: [] as string[], late: [] as string[] };
+  if (!kernel.modulesDir) return noModules;
+  const deps = parseModulesDep(readOr(join(kernel.modulesDir, 'modules.dep')));
+  const builtin = readOr(join(kernel.modulesDir, 'modules.builtin'));
+  const plan = planModules(deps, builtin, [...profile.modules.early, ...profile.modules.late]);
+  const [early, late] = splitPlan(deps, plan.load, profile.modules.early);
+  return { plan, early, late };
+}
+
+function entries(kernel: Kernel, early: string[], late: string[]): CpioEntry[] {
+  const init = readFileSync(join(guestDir, 'initramfs', 'init'));
+  const list: CpioEntry[] = [
+    { kind: 'file', path: 'init', data: init, mode: 0o755 },
+    { kind: 'file', path: 'bin/busybox', data: readFileSync(NEEDS.busybox.probe), mode: 0o755 },
+    ...['dev', 'proc', 'sys', 'newroot', 'run/orchestrate'].map((path) => ({ kind: 'dir', path }) as CpioEntry),
+    { kind: 'file', path: 'etc/orchestrate/modules.early', data: early.map((m) => `${m}\n`).join('') },
+    { kind: 'file', path: 'etc/orchestrate/modules.late', data: late.map((m) => `${m}\n`).join('') },
+  ];
+  if (kernel.modulesDir) {
+    const base = `lib/modules/${kernel.release}`;
+    for (const rel of [...early, ...late]) {
+      list.push({ kind: 'file', path: `${base}/${rel}`, data: readFileSync(join(kernel.modulesDir, rel)) });
+    }
+    for (const index of ['modules.dep', 'modules.builtin', 'modules.order', 'modules.alias', 'modules.symbols']) {
+      const file = join(kernel.modulesDir, index);
+      if (existsSync(file)) list.push({ kind: 'file', path: `${base}/${index}`, data: readFileSync(file) });
+    }
+  }
+  return list;
+}
+
+export function ensureInitramfs(kernel: Kernel, profile: MachineProfile): Initramfs {
+  const { plan, early, late } = modulePlan(kernel, profile);
+  const init = join(guestDir, 'initramfs', 'init');
+  const key = fingerprint(guestDir, [init, NEEDS.busybox.probe], [kernel.id, kernel.release, statSync(kernel.boot).mtimeMs, early, late, 'cpio-v1']);
+  const dir = join(cacheDir(), 'initramfs');
+  const path = join(dir, `${kernel.release}-${key}.cpio`);
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, cpioArchive(entries(kernel, early, late)));
+    renameSync(tmp, path);
+  }
+  return { path, plan, early, late };
+}
+
+/** The per-run archive: /run/orchestrate/{authorized_keys, ssh_host_ed25519_key{,.pub}}. */
+export function runArchive(files: { authorizedKey: string; hostKey: string; hostKeyPub: string }): Buffer {
+  return cpioArchive([
+    { kind: 'file', path: 'run/orchestrate/authorized_keys', data: `${files.authorizedKey}\n`, mode: 0o600 },
+    { kind: 'file', path: 'run/orchestrate/ssh_host_ed25519_key', data: files.hostKey, mode: 0o600 },
+    { kind: 'file', path: 'run/orchestrate/ssh_host_ed25519_key.pub', data: `${files.hostKeyPub}\n`, mode: 0o644 },
+  ]);
+}

@@ -1,0 +1,114 @@
+// The kernel store (kernels/ by default): one directory per kernel, kernel.json describing it.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { bzImageBanner, identityFromBanner, type KernelIdentity } from '../core/kernel-version.js';
+import { bzImagePayload, configEnabled, elfBanner, isElf } from '../core/vmlinux.js';
+import { kernelStoreDir } from '../paths.js';
+import { execBuffer } from './exec.js';
+import { trackDir, releaseDir } from './lifecycle.js';
+
+export interface KernelRecord extends KernelIdentity {
+  id: string;
+  source: 'debian' | 'build' | 'path';
+  /** File names inside the kernel's directory. */
+  files: { bzImage: string; vmlinux?: string; config?: string; systemMap?: string; modules?: string };
+  debian?: { pkg: string; debVersion: string };
+  added: string;
+}
+
+/** A kernel ready to boot: absolute paths. */
+export interface Kernel extends KernelIdentity {
+  id: string;
+  source: KernelRecord['source'];
+  /** What QEMU's -kernel gets: the PVH-bootable vmlinux when there is one, else the bzImage. */
+  boot: string;
+  /** /lib/modules/RELEASE of this kernel, when it has modules. */
+  modulesDir?: string;
+  config?: string;
+}
+
+export function storeDir(): string {
+  return kernelStoreDir();
+}
+
+function recordPath(id: string): string {
+  return join(storeDir(), id, 'kernel.json');
+}
+
+export function readRecord(id: string): KernelRecord | undefined {
+  const path = recordPath(id);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as KernelRecord) : undefined;
+}
+
+export function listRecords(): KernelRecord[] {
+  if (!existsSync(storeDir())) return [];
+  return readdirSync(storeDir())
+    .filter((name) => !name.startsWith('.'))
+    .map(readRecord)
+    .filter((r): r is KernelRecord => !!r);
+}
+
+export function toKernel(record: KernelRecord): Kernel {
+  const dir = join(storeDir(), record.id);
+  const f = record.files;
+  return {
+    id: record.id, source: record.source, release: record.release, version: record.version,
+    boot: join(dir, f.vmlinux ?? f.bzImage),
+    modulesDir: f.modules ? join(dir, f.modules) : undefined,
+    config: f.config ? join(dir, f.config) : undefined,
+  };
+}
+
+/** A fresh staging directory inside the store; `commit` renames it into place atomically. */
+export function stage(id: string): { dir: string; commit: (record: KernelRecord) => Kernel } {
+  mkdirSync(storeDir(), { recursive: true });
+  const dir = trackDir(join(storeDir(), `.staging-${id}-${process.pid}`));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  return {
+    dir,
+    commit(record) {
+      writeFileSync(join(dir, 'kernel.json'), `${JSON.stringify(record, null, 2)}\n`);
+      const final = join(storeDir(), id);
+      rmSync(final, { recursive: true, force: true });
+      renameSync(dir, final);
+      releaseDir(dir);
+      return toKernel(record);
+    },
+  };
+}
+
+async function decompress(data: Buffer, compression: string): Promise<Buffer> {
+  if (compression === 'gzip') return gunzipSync(data);
+  if (compression === 'xz' || compression === 'lzma') return execBuffer(['xz', '-dc', '--single-stream'], data);
+  if (compression === 'zstd') return execBuffer(['zstd', '-dc'], data);
+  throw new Error(`no decompressor for ${compression}`);
+}
+
+/** Writes DIR/vmlinux from DIR/bzImage when the kernel can boot through PVH; returns its name. */
+export async function extractPvhVmlinux(dir: string, bzImage: string, config?: string): Promise<string | undefined> {
+  if (!config || !configEnabled(config, 'PVH')) return undefined;
+  const image = readFileSync(join(dir, bzImage));
+  const payload = bzImagePayload(image);
+  if (!payload) return undefined;
+  const elf = await decompress(image.subarray(payload.offset, payload.offset + payload.length), payload.compression);
+  if (!isElf(elf)) return undefined;
+  writeFileSync(join(dir, 'vmlinux'), elf);
+  return 'vmlinux';
+}
+
+/** `--kernel PATH`: a bzImage or a vmlinux ELF, used in place; modules from `--modules DIR`. */
+export function kernelFromPath(path: string, modulesDir?: string): Kernel {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UsageError(`--kernel ${path}: no such file`);
+  const data = readFileSync(file);
+  const banner = isElf(data) ? elfBanner(data) : bzImageBanner(data);
+  const identity = banner ? identityFromBanner(banner) : undefined;
+  if (!identity) throw new UsageError(`--kernel ${path}: not a bzImage or vmlinux (no kernel version found)`);
+  if (modulesDir && !existsSync(join(modulesDir, 'modules.dep'))) {
+    throw new UsageError(`--modules ${modulesDir}: no modules.dep there (run depmod)`);
+  }
+  return { id: `path:${file}`, source: 'path', ...identity, boot: file, modulesDir: modulesDir && resolve(modulesDir) };
+}

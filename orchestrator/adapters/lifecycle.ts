@@ -1,0 +1,70 @@
+// Nothing outlives us: child processes are killed and temp dirs removed on exit, error,
+// SIGINT and SIGTERM. QEMU also runs under `setpriv --pdeathsig KILL`, so even a SIGKILL
+// of this process takes the guest down with it.
+import { rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { InterruptedError } from '../errors.js';
+
+const children = new Set<ChildProcess>();
+const dirs = new Set<string>();
+let interrupted: NodeJS.Signals | undefined;
+const interruptListeners = new Set<(signal: NodeJS.Signals) => void>();
+
+export function track<T extends ChildProcess>(child: T): T {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+export function trackDir(dir: string): string {
+  dirs.add(dir);
+  return dir;
+}
+
+export function releaseDir(dir: string): void {
+  dirs.delete(dir);
+}
+
+export function cleanupNow(): void {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  children.clear();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/** Called by long waits so an interrupt ends them with InterruptedError. */
+export function onInterrupt(listener: (signal: NodeJS.Signals) => void): () => void {
+  interruptListeners.add(listener);
+  return () => interruptListeners.delete(listener);
+}
+
+export function throwIfInterrupted(): void {
+  if (interrupted) throw new InterruptedError(interrupted);
+}
+
+export function interruptedBy(): NodeJS.Signals | undefined {
+  return interrupted;
+}
+
+function exitCodeFor(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 130 : 143;
+}
+
+let installed = false;
+export function installHandlers(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', cleanupNow);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as NodeJS.Signals[]) {
+    process.on(signal, () => {
+      if (interrupted) process.exit(exitCodeFor(signal));
+      interrupted = signal;
+      cleanupNow();
+      for (const listener of interruptListeners) listener(signal);
+      // Pending work unwinds through InterruptedError; this is the backstop if something hangs.
+      setTimeout(() => process.exit(exitCodeFor(signal)), 2000).unref();
+    });
+  }
+}

@@ -1,0 +1,123 @@
+// Running QEMU: under `setpriv --pdeathsig KILL` so it dies with us, serial console to a
+// per-run log (and to listeners, with host timestamps), killed on exit.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { exec } from './exec.js';
+import { track } from './lifecycle.js';
+
+export const QEMU = 'qemu-system-x86_64';
+
+export interface ConsoleLine {
+  /** Seconds since QEMU was started. */
+  at: number;
+  text: string;
+}
+
+export interface QemuExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+export class QemuProcess {
+  readonly lines: ConsoleLine[] = [];
+  readonly exited: Promise<QemuExit>;
+  private exit?: QemuExit;
+  private partial = '';
+  private stderr = '';
+  private readonly started = performance.now();
+  private readonly watchers = new Set<(line: ConsoleLine) => void>();
+  private readonly log: WriteStream;
+
+  constructor(readonly argv: string[], consolePath: string) {
+    this.log = createWriteStream(consolePath);
+    const child: ChildProcess = track(spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    child.stdout!.on('data', (b: Buffer) => this.onConsole(b));
+    child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));
+    this.exited = new Promise((resolve) => {
+      child.on('error', (err) => {
+        this.stderr += err.message;
+      });
+      child.on('close', (code, signal) => {
+        if (this.partial) this.pushLine(this.partial);
+        this.log.end();
+        this.exit = { code, signal, stderr: this.stderr };
+        resolve(this.exit);
+      });
+    });
+    this.child = child;
+  }
+
+  private readonly child: ChildProcess;
+
+  get running(): boolean {
+    return !this.exit;
+  }
+
+  get seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  private onConsole(chunk: Buffer): void {
+    this.log.write(chunk);
+    const text = this.partial + chunk.toString('utf8');
+    const parts = text.split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const part of parts) this.pushLine(part.replace(/\r$/, ''));
+  }
+
+  private pushLine(text: string): void {
+    const line = { at: this.seconds, text };
+    this.lines.push(line);
+    for (const watcher of this.watchers) watcher(line);
+  }
+
+  consoleText(): string {
+    return this.lines.map((l) => l.text).join('\n') + (this.partial ? `\n${this.partial}` : '');
+  }
+
+  /** The first console line matching re (already seen or yet to come), or undefined on exit. */
+  waitFor(re: RegExp): Promise<ConsoleLine | undefined> {
+    const seen = this.lines.find((l) => re.test(l.text));
+    if (seen || this.exit) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const watcher = (line: ConsoleLine) => {
+        if (!re.test(line.text)) return;
+        this.watchers.delete(watcher);
+        resolve(line);
+      };
+      this.watchers.add(watcher);
+      void this.exited.then(() => {
+        this.watchers.delete(watcher);
+        resolve(undefined);
+      });
+    });
+  }
+
+  firstAt(re: RegExp): number | undefined {
+    return this.lines.find((l) => re.test(l.text))?.at;
+  }
+
+  async kill(): Promise<QemuExit> {
+    if (this.running) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (QEMU binds it again right after; a lost race is retried). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function qemuVersion(): Promise<string> {
+  const out = await exec([QEMU, '--version']);
+  return /version (\S+)/.exec(out.stdout)?.[1] ?? out.stdout.split('\n')[0];
+}

@@ -1,0 +1,84 @@
+// The guest image: mmdebstrap from Debian's packages + guest/rootfs/, as an ext4 image that
+// QEMU opens with snapshot=on. Cached outside the git tree by a hash of its recipe.
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { MissingToolError } from '../errors.js';
+import { cacheDir, guestDir } from '../paths.js';
+import { exec } from './exec.js';
+import { fingerprint, listTree } from './fingerprint.js';
+import { isRoot } from './host.js';
+import { releaseDir, trackDir } from './lifecycle.js';
+
+export const SUITE = 'bookworm';
+const EXCLUDES = ['/usr/share/man/*', '/usr/share/doc/*', '/usr/share/locale/*', '/usr/share/info/*'];
+
+export interface Image {
+  hash: string;
+  path: string;
+  built: boolean;
+  seconds: number;
+}
+
+export function packagesOf(text: string): string[] {
+  return text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+}
+
+function recipe() {
+  const packagesFile = join(guestDir, 'image', 'packages');
+  const overlay = join(guestDir, 'rootfs');
+  const packages = packagesOf(readFileSync(packagesFile, 'utf8'));
+  const files = listTree(overlay);
+  const hash = fingerprint(guestDir, [packagesFile, ...files], [SUITE, EXCLUDES, 'ext4-v1']);
+  return { packages, overlay, files, hash };
+}
+
+export function imageDir(hash: string): string {
+  return join(cacheDir(), 'images', hash);
+}
+
+export function imageHash(): string {
+  return recipe().hash;
+}
+
+function copyOverlay(overlay: string, files: string[], root: string): void {
+  for (const file of files) {
+    const target = join(root, relative(overlay, file));
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+    chmodSync(target, statSync(file).mode & 0o7777);
+  }
+}
+
+async function sizeMiB(dir: string): Promise<number> {
+  const du = await exec(['du', '-s', '--block-size=1M', dir]);
+  return Number.parseInt(du.stdout, 10);
+}
+
+export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string) => void } = {}): Promise<Image> {
+  const started = performance.now();
+  const r = recipe();
+  const dir = imageDir(r.hash);
+  const path = join(dir, 'rootfs.ext4');
+  if (existsSync(path) && !opts.rebuild) return { hash: r.hash, path, built: false, seconds: 0 };
+  if (!isRoot()) throw new MissingToolError('building the guest image needs root (mmdebstrap, mke2fs -d with root-owned files)');
+  opts.log?.(`building guest image ${r.hash} (${r.packages.length} packages)`);
+  const work = trackDir(join(cacheDir(), 'images', `.build-${r.hash}-${process.pid}`));
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const root = join(work, 'root');
+  await exec(['mmdebstrap', '--variant=minbase', '--quiet', `--include=${r.packages.join(',')}`,
+    ...EXCLUDES.map((p) => `--dpkgopt=path-exclude=${p}`), SUITE, root]);
+  copyOverlay(r.overlay, r.files, root);
+  for (const key of readdirSync(join(root, 'etc', 'ssh')).filter((f) => f.startsWith('ssh_host_'))) {
+    rmSync(join(root, 'etc', 'ssh', key));
+  }
+  const size = Math.ceil((await sizeMiB(root)) * 1.3) + 256;
+  const image = join(work, 'rootfs.ext4');
+  await exec(['mke2fs', '-q', '-t', 'ext4', '-L', 'orchestrate', '-d', root, image, `${size}M`]);
+  writeFileSync(join(work, 'recipe.json'), `${JSON.stringify({ suite: SUITE, packages: r.packages }, null, 2)}\n`);
+  rmSync(root, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(work, dir);
+  releaseDir(work);
+  return { hash: r.hash, path, built: true, seconds: (performance.now() - started) / 1000 };
+}

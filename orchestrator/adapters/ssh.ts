@@ -1,0 +1,151 @@
+// SSH to the guest with ssh2: per-run keys, the guest's host key pinned, readiness with
+// backoff, exec with timeout and streamed output, upload over SFTP.
+import ssh2, { type Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
+
+const { utils } = ssh2;
+import { shellJoin } from '../core/shell.js';
+import { throwIfInterrupted } from './lifecycle.js';
+
+export interface KeyPair {
+  private: string;
+  public: string;
+}
+
+export interface RunKeys {
+  client: KeyPair;
+  host: KeyPair;
+}
+
+export function generateRunKeys(): RunKeys {
+  const make = (comment: string): KeyPair => {
+    const k = utils.generateKeyPairSync('ed25519', { comment });
+    return { private: k.private, public: k.public };
+  };
+  return { client: make('orchestrate-client'), host: make('orchestrate-guest') };
+}
+
+function publicBlob(openssh: string): Buffer {
+  const parsed = utils.parseKey(openssh);
+  if (parsed instanceof Error) throw parsed;
+  return parsed.getPublicSSH();
+}
+
+export interface Target {
+  host: string;
+  port: number;
+  keys: RunKeys;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+  timedOut: boolean;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+}
+
+export class SshError extends Error {}
+
+function connectOnce(target: Target, timeoutMs: number): Promise<Client> {
+  const pinned = publicBlob(target.keys.host.public);
+  return new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    client
+      .on('ready', () => resolve(client))
+      .on('error', (err) => {
+        client.end();
+        reject(err);
+      })
+      .connect({
+        host: target.host,
+        port: target.port,
+        username: 'root',
+        privateKey: target.keys.client.private,
+        readyTimeout: timeoutMs,
+        hostVerifier: (key: Buffer) => key.equals(pinned),
+        keepaliveInterval: 5000,
+      });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Connects, retrying with backoff until the deadline; `alive` stops early (QEMU exited). */
+export async function connect(target: Target, deadline: number, alive: () => boolean): Promise<Connection> {
+  let delay = 50;
+  let last: unknown;
+  while (Date.now() < deadline && alive()) {
+    throwIfInterrupted();
+    try {
+      return new Connection(await connectOnce(target, Math.min(5000, Math.max(500, deadline - Date.now()))));
+    } catch (err) {
+      last = err;
+      if (/host key|verification/i.test(String((err as Error).message))) throw new SshError(`guest host key does not match the pinned key: ${(err as Error).message}`);
+    }
+    await sleep(delay);
+    delay = Math.min(delay * 1.5, 500);
+  }
+  throw new SshError(`no SSH connection: ${(last as Error | undefined)?.message ?? 'guest stopped'}`);
+}
+
+export class Connection {
+  private sftpSession?: Promise<SFTPWrapper>;
+
+  constructor(private readonly client: Client) {}
+
+  exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const started = performance.now();
+    return new Promise((resolve, reject) => {
+      this.client.exec(shellJoin(argv), (err, stream: ClientChannel) => {
+        if (err) return reject(new SshError(`exec ${argv[0]}: ${err.message}`));
+        let stdout = '';
+        let stderr = '';
+        let timedOut = false;
+        const timer = opts.timeoutMs
+          ? setTimeout(() => {
+              timedOut = true;
+              stream.signal('KILL');
+              stream.close();
+            }, opts.timeoutMs)
+          : undefined;
+        stream.on('data', (b: Buffer) => {
+          stdout += b.toString();
+          opts.onStdout?.(b.toString());
+        });
+        stream.stderr.on('data', (b: Buffer) => {
+          stderr += b.toString();
+          opts.onStderr?.(b.toString());
+        });
+        stream.on('close', (code: number | null, signal: string | null) => {
+          clearTimeout(timer);
+          resolve({ code: code ?? null, signal: signal ?? null, stdout, stderr, timedOut, seconds: (performance.now() - started) / 1000 });
+        });
+      });
+    });
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    this.sftpSession ??= new Promise((resolve, reject) =>
+      this.client.sftp((err, sftp) => (err ? reject(new SshError(`sftp: ${err.message}`)) : resolve(sftp))),
+    );
+    return this.sftpSession;
+  }
+
+  async upload(local: string, remote: string, mode = 0o755): Promise<void> {
+    const sftp = await this.sftp();
+    await new Promise<void>((resolve, reject) =>
+      sftp.fastPut(local, remote, { mode }, (err) => (err ? reject(new SshError(`upload ${local}: ${err.message}`)) : resolve())),
+    );
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}

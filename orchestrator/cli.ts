@@ -1,0 +1,50 @@
+// The orchestrate command line: one file per command under commands/, errors rendered once here.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { errorLine, exitCodeOf, UsageError } from './errors.js';
+import { installHandlers, interruptedBy } from './adapters/lifecycle.js';
+import { bootCommand } from './commands/boot.js';
+import { imageCommand } from './commands/image.js';
+import { kernelCommand } from './commands/kernel-fetch.js';
+import { kernelsCommand } from './commands/kernels-list.js';
+import { reproCommand } from './commands/repro.js';
+import { runCommand } from './commands/run.js';
+import { setupCommand } from './commands/setup.js';
+import { testsCommand } from './commands/tests-list.js';
+
+export async function main(argv: string[]): Promise<number> {
+  installHandlers();
+  const debug = argv.includes('--debug');
+  try {
+    await yargs(argv)
+      .scriptName('orchestrate')
+      .command(setupCommand)
+      .command(imageCommand)
+      .command(kernelCommand)
+      .command(kernelsCommand)
+      .command(bootCommand)
+      .command(runCommand)
+      .command(reproCommand)
+      .command(testsCommand)
+      .option('debug', { type: 'boolean', describe: 'show stack traces' })
+      .demandCommand(1, 'name a command')
+      .strict()
+      .fail((msg, err) => {
+        throw err ?? new UsageError(msg);
+      })
+      .help()
+      .parseAsync();
+    return Number(process.exitCode ?? 0);
+  } catch (err) {
+    const signal = interruptedBy();
+    process.stderr.write(signal ? `error: interrupted by ${signal}; QEMU stopped, temp files removed\n` : `${errorLine(err)}\n`);
+    if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return signal ? (signal === 'SIGINT' ? 130 : 143) : exitCodeOf(err);
+  }
+}
+
+export function run(): void {
+  void main(hideBin(process.argv)).then((code) => {
+    process.exitCode = code;
+  });
+}

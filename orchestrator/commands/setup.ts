@@ -1,0 +1,23 @@
+import type { CommandModule } from 'yargs';
+import { ensureHost, REPRO_NEEDS } from '../adapters/host.js';
+import { ensureImage } from '../adapters/rootfs.js';
+import { ensureWorkloads } from '../adapters/workloads.js';
+import { resolveKernel } from '../run/kernels.js';
+import { log } from './common.js';
+
+export const setupCommand: CommandModule = {
+  command: 'setup',
+  describe: 'install host packages (apt, as root), fetch the default kernel, build the guest image and workloads',
+  handler: async () => {
+    const installed = await ensureHost(REPRO_NEEDS, log);
+    const kernel = await resolveKernel({ log });
+    const image = await ensureImage({ log });
+    const workloads = await ensureWorkloads();
+    process.stdout.write([
+      `host packages: ${installed.length ? `installed ${installed.join(' ')}` : 'all present'}`,
+      `kernel: ${kernel.id} (${kernel.release})`,
+      `image: ${image.path}`,
+      `workloads: ${workloads.dir}`,
+    ].join('\n') + '\n');
+  },
+};

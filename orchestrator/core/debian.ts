@@ -1,0 +1,65 @@
+// Debian's packaged kernels: package names, versions and which one a `debian[:QUERY]` spec means.
+
+export interface DebianKernel {
+  pkg: string;
+  /** `uname -r` of the kernel the package installs. */
+  release: string;
+  /** Package version, e.g. "6.1.192-2". */
+  debVersion: string;
+  /** Upstream version, e.g. "6.1.192". */
+  version: string;
+}
+
+const IMAGE_PKG = /^linux-image-((\d+\.\d+)(?:\.\d+)?(?:\+deb\d+)?(?:-\d+)?-amd64)(-unsigned)?$/;
+
+/** Parses `apt-cache show` stanzas of linux-image packages (others are ignored). */
+export function parseAptShow(text: string): DebianKernel[] {
+  const kernels = new Map<string, DebianKernel>();
+  for (const stanza of text.split(/\n\s*\n/)) {
+    const pkg = /^Package: (\S+)$/m.exec(stanza)?.[1];
+    const debVersion = /^Version: (\S+)$/m.exec(stanza)?.[1];
+    const m = pkg ? IMAGE_PKG.exec(pkg) : null;
+    if (!pkg || !debVersion || !m) continue;
+    const version = /^\d+\.\d+(\.\d+)?/.exec(debVersion)![0];
+    const kernel = { pkg, release: m[1], debVersion, version };
+    const seen = kernels.get(m[1]);
+    if (!seen || (seen.pkg.endsWith('-unsigned') && !pkg.endsWith('-unsigned'))) kernels.set(m[1], kernel);
+  }
+  return [...kernels.values()];
+}
+
+export function isImagePackage(name: string): boolean {
+  return IMAGE_PKG.test(name);
+}
+
+function versionKey(v: string): number[] {
+  return v.split(/[.+~-]/).map((x) => Number.parseInt(x, 10) || 0);
+}
+
+function newer(a: DebianKernel, b: DebianKernel): number {
+  const [ka, kb] = [versionKey(a.debVersion), versionKey(b.debVersion)];
+  for (let i = 0; i < Math.max(ka.length, kb.length); i++) {
+    if ((ka[i] ?? 0) !== (kb[i] ?? 0)) return (kb[i] ?? 0) - (ka[i] ?? 0);
+  }
+  return 0;
+}
+
+export const DEFAULT_SERIES = '6.1';
+
+/**
+ * Which kernel a query names: none → the newest 6.1; "6.1.192" → that upstream version;
+ * "6.1.0-56" or "6.1.0-56-amd64" → that release; "6.12" → the newest of that series.
+ */
+export function pickDebianKernel(available: DebianKernel[], query?: string): DebianKernel | undefined {
+  const sorted = [...available].sort(newer);
+  const q = query ?? DEFAULT_SERIES;
+  return (
+    sorted.find((k) => k.release === q || k.release === `${q}-amd64`) ??
+    sorted.find((k) => k.version === q || k.debVersion === q) ??
+    sorted.find((k) => k.version.startsWith(`${q}.`))
+  );
+}
+
+export function storeIdOf(kernel: DebianKernel): string {
+  return `debian-${kernel.debVersion}`;
+}

@@ -1,0 +1,42 @@
+// Expectations per test case and kernel version: data (configs/expectations/*.yaml), not branches.
+import { inRange, validRange } from './kernel-version.js';
+
+export interface ExpectationRule {
+  kernels: string;
+  expect: Record<string, unknown>;
+  /** A dmesg line the expected outcome leaves behind, shown as evidence. */
+  evidence?: string;
+  why?: string;
+  /** Warning titles this case is known to produce on these kernels. */
+  allowWarnings?: string[];
+}
+
+export interface ExpectationFile {
+  test: string;
+  cases: Record<string, ExpectationRule[]>;
+}
+
+export function expectationFor(file: ExpectationFile, caseName: string, version: string): ExpectationRule | undefined {
+  return file.cases[caseName]?.find((rule) => inRange(version, rule.kernels));
+}
+
+/** Problems as lines: cases without rules, rules with bad ranges or nothing to expect. */
+export function checkExpectations(file: ExpectationFile, caseNames: string[]): string[] {
+  const cases = file.cases ?? {};
+  const problems = caseNames.filter((name) => !cases[name]?.length).map((name) => `${file.test}/${name}: no expectation`);
+  for (const [name, rules] of Object.entries(cases)) {
+    if (!caseNames.includes(name)) problems.push(`${file.test}/${name}: expectation for an unknown case`);
+    for (const rule of rules ?? []) {
+      if (!validRange(String(rule.kernels))) problems.push(`${file.test}/${name}: bad kernels range "${rule.kernels}"`);
+      if (!rule.expect || typeof rule.expect !== 'object') problems.push(`${file.test}/${name}: rule without expect`);
+    }
+  }
+  return problems;
+}
+
+/** The expected fields that the observation does not match, as "field: expected X, observed Y". */
+export function mismatches(expect: Record<string, unknown>, observed: Record<string, unknown>): string[] {
+  return Object.entries(expect)
+    .filter(([key, want]) => JSON.stringify(observed[key] ?? null) !== JSON.stringify(want))
+    .map(([key, want]) => `${key}: expected ${JSON.stringify(want)}, observed ${JSON.stringify(observed[key] ?? null)}`);
+}

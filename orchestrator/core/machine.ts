@@ -1,0 +1,100 @@
+// The machine profile (configs/machines/*.yaml) and the QEMU command line built from it.
+
+export interface NvdimmSpec {
+  id: string;
+  size: string;
+  labelSize: string;
+}
+
+export interface MachineProfile {
+  machine: string;
+  cpu: string;
+  smp: number;
+  memory: { size: string; slots: number; maxmem: string };
+  nvdimms: NvdimmSpec[];
+  cmdline: string[];
+  modules: { early: string[]; late: string[] };
+  timeouts: { bootSeconds: number; modulesSeconds: number };
+}
+
+export type Accel = 'kvm' | 'tcg';
+
+export interface BootSpec {
+  profile: MachineProfile;
+  accel: Accel;
+  kernel: string;
+  initrd: string;
+  rootImage: string;
+  /** One backing file per profile NVDIMM, in order. */
+  nvdimmFiles: string[];
+  sshPort: number;
+  extraCmdline?: string[];
+}
+
+const SIZE = /^(\d+)([KMG])$/;
+const UNIT = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as const;
+
+export function parseSize(size: string): number {
+  const m = SIZE.exec(size);
+  if (!m) throw new Error(`bad size "${size}" (want e.g. 512M)`);
+  return Number(m[1]) * UNIT[m[2] as keyof typeof UNIT];
+}
+
+function machineArgs({ profile, accel }: BootSpec): string[] {
+  const { size, slots, maxmem } = profile.memory;
+  const tcg = accel === 'tcg' ? ['-accel', 'tcg,thread=multi'] : ['-accel', 'kvm'];
+  return ['-machine', profile.machine, ...tcg, '-cpu', accel === 'kvm' ? 'host' : profile.cpu,
+    '-smp', String(profile.smp), '-m', `${size},slots=${slots},maxmem=${maxmem}`];
+}
+
+function bootArgs(spec: BootSpec): string[] {
+  const append = [...spec.profile.cmdline, ...(spec.extraCmdline ?? [])].join(' ');
+  return ['-kernel', spec.kernel, '-initrd', spec.initrd, '-append', append];
+}
+
+function consoleArgs(): string[] {
+  return ['-chardev', 'stdio,id=console,signal=off', '-serial', 'chardev:console'];
+}
+
+function diskArgs(spec: BootSpec): string[] {
+  return ['-drive', `file=${spec.rootImage},if=virtio,format=raw,snapshot=on,cache=unsafe`];
+}
+
+function netArgs(spec: BootSpec): string[] {
+  return ['-netdev', `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
+    '-device', 'virtio-net-pci,netdev=net0'];
+}
+
+function nvdimmArgs(spec: BootSpec): string[] {
+  return spec.profile.nvdimms.flatMap((nv, i) => [
+    '-object', `memory-backend-file,id=${nv.id}-mem,share=on,mem-path=${spec.nvdimmFiles[i]},size=${nv.size}`,
+    '-device', `nvdimm,id=${nv.id},memdev=${nv.id}-mem,label-size=${nv.labelSize}`,
+  ]);
+}
+
+/** The whole command line after the binary; every boot can be replayed from it. */
+export function qemuArgs(spec: BootSpec): string[] {
+  if (spec.nvdimmFiles.length !== spec.profile.nvdimms.length) {
+    throw new Error(`${spec.profile.nvdimms.length} NVDIMMs in the profile, ${spec.nvdimmFiles.length} backing files`);
+  }
+  return ['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    ...machineArgs(spec), ...bootArgs(spec), ...consoleArgs(), ...diskArgs(spec),
+    ...netArgs(spec), ...nvdimmArgs(spec)];
+}
+
+/** Problems with a profile, as lines; empty when it is usable. */
+export function checkProfile(p: MachineProfile): string[] {
+  const problems: string[] = [];
+  for (const nv of p.nvdimms ?? []) {
+    try {
+      const region = parseSize(nv.size) - parseSize(nv.labelSize);
+      if (region % (16 * UNIT.M)) problems.push(`${nv.id}: size - labelSize must be a multiple of 16M`);
+    } catch (e) {
+      problems.push(`${nv.id}: ${(e as Error).message}`);
+    }
+  }
+  if (!p.machine?.includes('nvdimm=on') && p.nvdimms?.length) problems.push('machine needs nvdimm=on');
+  if (!Array.isArray(p.cmdline)) problems.push('cmdline must be a list');
+  if (!p.modules?.early || !p.modules?.late) problems.push('modules needs early and late lists');
+  return problems;
+}

@@ -1,0 +1,56 @@
+// Rendering results for people (a table per case) and for TAP consumers.
+import type { RunResult, TestResult } from './results.js';
+import { VERDICTS } from './verdict.js';
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: 'EPERM', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 19: 'ENODEV', 22: 'EINVAL', 95: 'EOPNOTSUPP',
+};
+
+export function describe(values: Record<string, unknown> | null): string {
+  if (!values) return '-';
+  return Object.entries(values)
+    .filter(([key]) => key !== 'device' && key !== 'kind')
+    .map(([key, v]) => (key === 'errno' && typeof v === 'number' ? `errno=${v} (${ERRNO_NAMES[v] ?? '?'})` : `${key}=${JSON.stringify(v)}`))
+    .join(' ');
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + ' '.repeat(width - text.length);
+}
+
+function caseLines(t: TestResult, width: number): string[] {
+  const lines = [`${pad(t.name, width)}  ${t.verdict}  (${t.seconds.toFixed(1)} s)`];
+  lines.push(`    expected: ${describe(t.expected)}`);
+  lines.push(`    observed: ${describe(t.observed)}`);
+  if (t.verdict !== 'PASS') lines.push(`    reason:   ${t.reason}`);
+  for (const w of t.warnings) lines.push(`    warning:  ${w.title}`);
+  for (const e of t.evidence) lines.push(`    evidence: ${e}`);
+  return lines;
+}
+
+export function summaryLine(r: RunResult): string {
+  const counts = VERDICTS.filter((v) => r.summary[v]).map((v) => `${r.summary[v]} ${v}`);
+  const total = r.run.durations.total;
+  const warn = r.warnings.length ? `, ${r.warnings.length} unexpected warning(s)` : '';
+  return `${counts.join(', ') || 'no tests'}${warn}${total !== undefined ? ` in ${total.toFixed(1)} s` : ''}`;
+}
+
+export function renderText(r: RunResult): string {
+  const k = r.run.kernel;
+  const width = Math.max(0, ...r.tests.map((t) => t.name.length));
+  const head = `kernel ${k.release} (${k.version}, ${k.source}) under ${r.run.accel.toUpperCase()}`;
+  const body = r.tests.flatMap((t) => caseLines(t, width));
+  const runWarnings = r.warnings.map((w) => `unexpected warning outside the tests (${w.source}): ${w.title}`);
+  return [head, ...body, ...runWarnings, summaryLine(r)].join('\n');
+}
+
+export function renderTap(r: RunResult): string {
+  const lines = ['TAP version 14', `1..${r.tests.length}`];
+  r.tests.forEach((t, i) => {
+    const ok = t.verdict === 'PASS' || t.verdict === 'SKIP';
+    const directive = t.verdict === 'SKIP' ? ` # SKIP ${t.reason}` : '';
+    lines.push(`${ok ? 'ok' : 'not ok'} ${i + 1} - ${t.name}${directive}`);
+    if (!ok) lines.push('  ---', `  verdict: ${t.verdict}`, `  reason: ${JSON.stringify(t.reason)}`, '  ...');
+  });
+  return lines.join('\n');
+}

@@ -1,0 +1,56 @@
+// The results of a run: what results.json holds, the summary, and the exit status it implies.
+import { tally, type Verdict } from './verdict.js';
+
+export interface WarningRef {
+  title: string;
+  kind: string;
+  source: 'dmesg' | 'console';
+}
+
+export interface TestResult {
+  name: string;
+  verdict: Verdict;
+  reason: string;
+  expected: Record<string, unknown> | null;
+  observed: Record<string, unknown> | null;
+  warnings: WarningRef[];
+  evidence: string[];
+  seconds: number;
+}
+
+export interface RunInfo {
+  id: string;
+  started: string;
+  kernel: { id: string; release: string; version: string; source: string };
+  accel: string;
+  accelReason: string;
+  qemu: { version: string; argv: string[] };
+  image: string;
+  /** Seconds per phase. */
+  durations: Record<string, number>;
+  /** Seconds from QEMU start to boot milestones seen on the console. */
+  boot: Record<string, number | null>;
+}
+
+export interface RunResult {
+  format: 'orchestrate-results/1';
+  run: RunInfo;
+  tests: TestResult[];
+  /** Warnings outside any case (boot, setup): unexpected, so they fail the run. */
+  warnings: WarningRef[];
+  summary: Record<Verdict, number>;
+  passed: boolean;
+}
+
+const BAD: Verdict[] = ['FAIL', 'ERROR', 'CRASH'];
+
+export function finishRun(run: RunInfo, tests: TestResult[], warnings: WarningRef[]): RunResult {
+  const summary = tally(tests.map((t) => t.verdict));
+  const passed = tests.length > 0 && !tests.some((t) => BAD.includes(t.verdict)) && warnings.length === 0;
+  return { format: 'orchestrate-results/1', run, tests, warnings, summary, passed };
+}
+
+/** One result per case for a run that never got to test (boot failed, guest crashed). */
+export function unrunResults(names: string[], verdict: Verdict, reason: string): TestResult[] {
+  return names.map((name) => ({ name, verdict, reason, expected: null, observed: null, warnings: [], evidence: [], seconds: 0 }));
+}

@@ -1,0 +1,51 @@
+// Every error a user can cause or meet, rendered once at the top as one line.
+
+export class OrchestrateError extends Error {
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input: an unknown test, a missing path, an unknown kernel version. */
+export class UsageError extends OrchestrateError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
+/** The host lacks a tool or package we need. */
+export class MissingToolError extends OrchestrateError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
+/** A tool we ran failed; keeps argv, exit status and the tail of its stderr. */
+export class ToolError extends OrchestrateError {
+  constructor(
+    readonly argv: readonly string[],
+    readonly status: number | string,
+    readonly stderrTail: string,
+  ) {
+    const tail = stderrTail.trim().split('\n').slice(-3).join(' | ');
+    super(`${argv[0]} failed (${status})${tail ? `: ${tail}` : ''}`, 1);
+  }
+}
+
+/** The user interrupted us; QEMU and temp files are already gone when this is shown. */
+export class InterruptedError extends OrchestrateError {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`, signal === 'SIGINT' ? 130 : 143);
+  }
+}
+
+export function errorLine(err: unknown): string {
+  if (err instanceof OrchestrateError) return `error: ${err.message}`;
+  if (err instanceof Error) return `error: ${err.message}`;
+  return `error: ${String(err)}`;
+}
+
+export function exitCodeOf(err: unknown): number {
+  return err instanceof OrchestrateError ? err.exitCode : 1;
+}

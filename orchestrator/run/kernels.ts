@@ -1,0 +1,80 @@
+// Turning a --kernel spec into a bootable kernel: the store, Debian's packages, or a path.
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { pickDebianKernel, storeIdOf, type DebianKernel } from '../core/debian.js';
+import { availableKernels, download, extractDeb } from '../adapters/apt.js';
+import { exec } from '../adapters/exec.js';
+import { ensureHost, NEEDS } from '../adapters/host.js';
+import {
+  extractPvhVmlinux, kernelFromPath, readRecord, stage, toKernel, type Kernel,
+} from '../adapters/kernel-store.js';
+
+export interface KernelOptions {
+  kernel?: string;
+  modules?: string;
+  log?: (line: string) => void;
+}
+
+function looksLikePath(spec: string): boolean {
+  return spec.includes('/') || existsSync(spec);
+}
+
+export async function resolveKernel(opts: KernelOptions): Promise<Kernel> {
+  const spec = opts.kernel ?? 'debian';
+  if (spec === 'debian' || spec.startsWith('debian:')) {
+    return fetchDebianKernel(spec === 'debian' ? undefined : spec.slice('debian:'.length), opts.log);
+  }
+  const stored = readRecord(spec);
+  if (stored) return toKernel(stored);
+  if (looksLikePath(spec)) return kernelFromPath(spec, opts.modules);
+  throw new UsageError(`unknown kernel "${spec}": want debian[:VERSION], a kernel id (orchestrate kernels list) or a path`);
+}
+
+async function findDebianKernel(query?: string): Promise<DebianKernel> {
+  const available = await availableKernels();
+  if (!available.length) throw new UsageError('apt knows no linux-image packages: run apt-get update');
+  const picked = pickDebianKernel(available, query);
+  if (!picked) {
+    const versions = available.map((k) => k.version).sort().join(', ');
+    throw new UsageError(`no Debian kernel matches "${query}" (available: ${versions})`);
+  }
+  return picked;
+}
+
+export async function fetchDebianKernel(query?: string, log: (line: string) => void = () => {}): Promise<Kernel> {
+  const cached = query ? readRecord(`debian-${query}`) : undefined;
+  if (cached) return toKernel(cached);
+  const deb = await findDebianKernel(query);
+  const id = storeIdOf(deb);
+  const stored = readRecord(id);
+  if (stored) return toKernel(stored);
+  await ensureHost([NEEDS.dpkgDeb, NEEDS.depmod, NEEDS.xz], log);
+  log(`fetching ${deb.pkg} ${deb.debVersion}`);
+  return storeDebianKernel(deb, id);
+}
+
+async function storeDebianKernel(deb: DebianKernel, id: string): Promise<Kernel> {
+  const { dir, commit } = stage(id);
+  const unpacked = join(dir, 'unpacked');
+  const debFile = await download(deb.pkg, deb.debVersion, dir);
+  await extractDeb(debFile, unpacked);
+  rmSync(debFile);
+  const r = deb.release;
+  if (existsSync(join(unpacked, 'usr', 'lib', 'modules'))) {
+    renameSync(join(unpacked, 'usr', 'lib'), join(unpacked, 'lib'));
+  }
+  renameSync(join(unpacked, 'boot', `vmlinuz-${r}`), join(dir, 'bzImage'));
+  renameSync(join(unpacked, 'boot', `config-${r}`), join(dir, 'config'));
+  renameSync(join(unpacked, 'boot', `System.map-${r}`), join(dir, 'System.map'));
+  await exec(['depmod', '-b', unpacked, r]);
+  renameSync(join(unpacked, 'lib', 'modules', r), join(dir, 'modules'));
+  rmSync(unpacked, { recursive: true, force: true });
+  const vmlinux = await extractPvhVmlinux(dir, 'bzImage', readFileSync(join(dir, 'config'), 'utf8'));
+  return commit({
+    id, source: 'debian', release: r, version: deb.version,
+    files: { bzImage: 'bzImage', vmlinux, config: 'config', systemMap: 'System.map', modules: 'modules' },
+    debian: { pkg: deb.pkg, debVersion: deb.debVersion },
+    added: new Date().toISOString(),
+  });
+}

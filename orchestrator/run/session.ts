@@ -1,0 +1,153 @@
+// A booted guest reachable over SSH: QEMU with the machine profile, the run's keys baked into
+// the initramfs, the guest files uploaded, the late modules loaded.
+import { readFileSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { qemuArgs, parseSize, type MachineProfile } from '../core/machine.js';
+import { parseConsole, fatal } from '../core/console.js';
+import { shellJoin } from '../core/shell.js';
+import type { AccelChoice } from '../adapters/accel.js';
+import { runArchive, type Initramfs } from '../adapters/initramfs.js';
+import type { Kernel } from '../adapters/kernel-store.js';
+import { QEMU, QemuProcess, freePort } from '../adapters/qemu.js';
+import { connect, generateRunKeys, type Connection, type ExecResult, type RunKeys } from '../adapters/ssh.js';
+import { listTree } from '../adapters/fingerprint.js';
+import { guestDir } from '../paths.js';
+import { GUEST_ROOT } from '../tests/suite.js';
+
+export class BootError extends Error {
+  constructor(message: string, readonly consoleText: string, readonly crash?: string) {
+    super(message);
+  }
+
+  get consoleTail(): string[] {
+    return this.consoleText.trimEnd().split('\n').slice(-15);
+  }
+}
+
+export interface BootOptions {
+  kernel: Kernel;
+  profile: MachineProfile;
+  accel: AccelChoice;
+  rootImage: string;
+  initramfs: Initramfs;
+  /** Scratch directory for this boot (NVDIMM backing files, initrd); removed by the caller. */
+  workDir: string;
+  consolePath: string;
+  extraCmdline?: string[];
+}
+
+/** Console milestones, as regexes, for boot timings. */
+const MILESTONES = {
+  banner: /Linux version /,
+  init: /Run \/init as init process/,
+  switchRoot: /orchestrate-init: switching root/,
+  sshd: /orchestrate-init: sshd started/,
+  modulesReady: /orchestrate-init: modules ready/,
+} as const;
+
+function crashTitle(consoleText: string): string | undefined {
+  return parseConsole(consoleText).find(fatal)?.title;
+}
+
+function makeInitrd(opts: BootOptions, keys: RunKeys): string {
+  const path = join(opts.workDir, 'initrd.cpio');
+  const run = runArchive({ authorizedKey: keys.client.public, hostKey: keys.host.private, hostKeyPub: keys.host.public });
+  writeFileSync(path, Buffer.concat([readFileSync(opts.initramfs.path), run]));
+  return path;
+}
+
+function makeNvdimmFiles(opts: BootOptions): string[] {
+  return opts.profile.nvdimms.map((nv) => {
+    const path = join(opts.workDir, `${nv.id}.img`);
+    closeSync(openSync(path, 'w'));
+    truncateSync(path, parseSize(nv.size));
+    return path;
+  });
+}
+
+export class Session {
+  private constructor(
+    readonly qemu: QemuProcess,
+    readonly conn: Connection,
+    readonly port: number,
+    readonly keys: RunKeys,
+  ) {}
+
+  static async boot(opts: BootOptions): Promise<Session> {
+    const keys = generateRunKeys();
+    const initrd = makeInitrd(opts, keys);
+    const nvdimmFiles = makeNvdimmFiles(opts);
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const argv = [QEMU, ...qemuArgs({
+        profile: opts.profile, accel: opts.accel.accel, kernel: opts.kernel.boot, initrd,
+        rootImage: opts.rootImage, nvdimmFiles, sshPort: port, extraCmdline: opts.extraCmdline,
+      })];
+      const qemu = new QemuProcess(argv, opts.consolePath);
+      try {
+        const deadline = Date.now() + opts.profile.timeouts.bootSeconds * 1000;
+        const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
+        return new Session(qemu, conn, port, keys);
+      } catch (err) {
+        const exit = await (qemu.running ? qemu.kill() : qemu.exited);
+        if (/host forwarding rule/.test(exit.stderr) && attempt < 3) continue;
+        const crash = crashTitle(qemu.consoleText());
+        const why = crash ? `guest crashed: ${crash}`
+          : !exit.signal && exit.code !== null ? `QEMU exited (${exit.code}): ${exit.stderr.trim().split('\n').pop() ?? ''}`
+          : `no SSH within ${opts.profile.timeouts.bootSeconds} s (${(err as Error).message})`;
+        throw new BootError(why, qemu.consoleText(), crash);
+      }
+    }
+  }
+
+  get argv(): string[] {
+    return this.qemu.argv;
+  }
+
+  /** Seconds from QEMU start to each console milestone (null when not seen). */
+  milestones(): Record<string, number | null> {
+    return Object.fromEntries(Object.entries(MILESTONES).map(([name, re]) => [name, this.qemu.firstAt(re) ?? null]));
+  }
+
+  exec(argv: string[], timeoutSeconds = 60): Promise<ExecResult> {
+    const guarded = ['timeout', '-s', 'KILL', String(timeoutSeconds), ...argv];
+    return this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000 });
+  }
+
+  /** guest/setup/*.sh and the built workloads, into GUEST_ROOT/{setup,bin}. */
+  async uploadGuestFiles(binaries: string[]): Promise<void> {
+    await this.conn.exec(['mkdir', '-p', `${GUEST_ROOT}/setup`, `${GUEST_ROOT}/bin`]);
+    const scripts = listTree(join(guestDir, 'setup'));
+    await Promise.all([
+      ...scripts.map((f) => this.conn.upload(f, `${GUEST_ROOT}/setup/${f.split('/').pop()}`)),
+      ...binaries.map((f) => this.conn.upload(f, `${GUEST_ROOT}/bin/${f.split('/').pop()}`)),
+    ]);
+  }
+
+  /** Waits for stage two's background module loading; returns the modules that failed. */
+  async waitForModules(seconds: number): Promise<string> {
+    const r = await this.exec([`${GUEST_ROOT}/setup/wait-modules.sh`, String(seconds)], seconds + 5);
+    if (r.code !== 0) throw new Error(r.stderr.trim() || 'waiting for modules failed');
+    return r.stdout.trim();
+  }
+
+  async dmesg(): Promise<string> {
+    const r = await this.exec(['dmesg'], 30);
+    return r.stdout;
+  }
+
+  /** The ssh command a person can paste to reach this guest (keys written to dir). */
+  sshCommand(dir: string): string {
+    const key = join(dir, 'id_ed25519');
+    const knownHosts = join(dir, 'known_hosts');
+    writeFileSync(key, this.keys.client.private, { mode: 0o600 });
+    writeFileSync(knownHosts, `[127.0.0.1]:${this.port} ${this.keys.host.public}\n`);
+    return shellJoin(['ssh', '-i', key, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
+      '-p', String(this.port), 'root@127.0.0.1']);
+  }
+
+  async close(): Promise<void> {
+    this.conn.close();
+    await this.qemu.kill();
+  }
+}

@@ -1,0 +1,51 @@
+import t from 'tap';
+import { checkProfile, parseSize, qemuArgs, type BootSpec } from '../../orchestrator/core/machine.js';
+import { loadProfile } from '../../orchestrator/adapters/config.js';
+
+const profile = loadProfile();
+const spec: BootSpec = {
+  profile, accel: 'tcg', kernel: '/k/vmlinux', initrd: '/r/initrd.cpio', rootImage: '/i/rootfs.ext4',
+  nvdimmFiles: ['/r/nvdimm0.img', '/r/nvdimm1.img'], sshPort: 40022,
+};
+
+function after(argv: string[], flag: string): string[] {
+  return argv.flatMap((a, i) => (a === flag ? [argv[i + 1]] : []));
+}
+
+t.test('the default profile builds the command line the measured facts call for', async (t) => {
+  const argv = qemuArgs(spec);
+  t.same(after(argv, '-machine'), ['pc,nvdimm=on']);
+  t.same(after(argv, '-m'), ['2G,slots=4,maxmem=8G']);
+  t.same(after(argv, '-accel'), ['tcg,thread=multi']);
+  t.same(after(argv, '-object'), [
+    'memory-backend-file,id=nvdimm0-mem,share=on,mem-path=/r/nvdimm0.img,size=514M',
+    'memory-backend-file,id=nvdimm1-mem,share=on,mem-path=/r/nvdimm1.img,size=258M',
+  ]);
+  t.same(after(argv, '-device'), ['virtio-net-pci,netdev=net0', 'nvdimm,id=nvdimm0,memdev=nvdimm0-mem,label-size=2M',
+    'nvdimm,id=nvdimm1,memdev=nvdimm1-mem,label-size=2M']);
+  t.ok(argv.includes('-no-reboot'), 'a panic (panic=-1) ends QEMU');
+  t.match(after(argv, '-append')[0], /^console=ttyS0 panic=-1 /);
+});
+
+t.test('user networking: restricted, forwarded on loopback only', async (t) => {
+  const [netdev] = after(qemuArgs(spec), '-netdev');
+  t.equal(netdev, 'user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22');
+});
+
+t.test('KVM uses the host CPU', async (t) => {
+  const argv = qemuArgs({ ...spec, accel: 'kvm' });
+  t.same(after(argv, '-accel'), ['kvm']);
+  t.same(after(argv, '-cpu'), ['host']);
+});
+
+t.test('a backing file per NVDIMM', async (t) => {
+  t.throws(() => qemuArgs({ ...spec, nvdimmFiles: ['/one'] }), /2 NVDIMMs in the profile, 1 backing files/);
+});
+
+t.test('profile checks: misaligned regions and missing nvdimm=on', async (t) => {
+  t.same(checkProfile(profile), []);
+  const bad = { ...profile, machine: 'pc', nvdimms: [{ id: 'nv', size: '512M', labelSize: '128K' }] };
+  t.same(checkProfile(bad), ['nv: size - labelSize must be a multiple of 16M', 'machine needs nvdimm=on']);
+  t.equal(parseSize('2M'), 2 * 1024 * 1024);
+  t.throws(() => parseSize('2MB'));
+});
