@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpioArchive, type CpioEntry } from '../core/cpio.js';
-import { parseModulesDep, planModules, splitPlan, type ModulePlan } from '../core/modules.js';
+import { laneList, parseModulesDep, planModules, splitPlan, type ModuleDeps, type ModulePlan } from '../core/modules.js';
 import type { MachineProfile } from '../core/machine.js';
 import { cacheDir, guestDir } from '../paths.js';
 import { fingerprint } from './fingerprint.js';
@@ -22,23 +22,23 @@ function readOr(path: string, fallback = ''): string {
 }
 
 function modulePlan(kernel: Kernel, profile: MachineProfile) {
-  const noModules = { plan: { load: [], builtin: [], missing: [] } as ModulePlan, early: [] as string[], late: [] as string[] };
+  const noModules = { plan: { load: [], builtin: [], missing: [] } as ModulePlan, deps: new Map() as ModuleDeps, early: [] as string[], late: [] as string[] };
   if (!kernel.modulesDir) return noModules;
   const deps = parseModulesDep(readOr(join(kernel.modulesDir, 'modules.dep')));
   const builtin = readOr(join(kernel.modulesDir, 'modules.builtin'));
   const plan = planModules(deps, builtin, [...profile.modules.early, ...profile.modules.late]);
   const [early, late] = splitPlan(deps, plan.load, profile.modules.early);
-  return { plan, early, late };
+  return { plan, deps, early, late };
 }
 
-function entries(kernel: Kernel, early: string[], late: string[]): CpioEntry[] {
+function entries(kernel: Kernel, deps: ModuleDeps, early: string[], late: string[]): CpioEntry[] {
   const init = readFileSync(join(guestDir, 'initramfs', 'init'));
   const list: CpioEntry[] = [
     { kind: 'file', path: 'init', data: init, mode: 0o755 },
     { kind: 'file', path: 'bin/busybox', data: readFileSync(NEEDS.busybox.probe), mode: 0o755 },
     ...['dev', 'proc', 'sys', 'newroot', 'run/orchestrate'].map((path) => ({ kind: 'dir', path }) as CpioEntry),
-    { kind: 'file', path: 'etc/orchestrate/modules.early', data: early.map((m) => `${m}\n`).join('') },
-    { kind: 'file', path: 'etc/orchestrate/modules.late', data: late.map((m) => `${m}\n`).join('') },
+    { kind: 'file', path: 'etc/orchestrate/modules.early', data: laneList(deps, early) },
+    { kind: 'file', path: 'etc/orchestrate/modules.late', data: laneList(deps, late) },
   ];
   if (kernel.modulesDir) {
     const base = `lib/modules/${kernel.release}`;
@@ -54,15 +54,15 @@ function entries(kernel: Kernel, early: string[], late: string[]): CpioEntry[] {
 }
 
 export function ensureInitramfs(kernel: Kernel, profile: MachineProfile): Initramfs {
-  const { plan, early, late } = modulePlan(kernel, profile);
+  const { plan, deps, early, late } = modulePlan(kernel, profile);
   const init = join(guestDir, 'initramfs', 'init');
-  const key = fingerprint(guestDir, [init, NEEDS.busybox.probe], [kernel.id, kernel.release, statSync(kernel.boot).mtimeMs, early, late, 'cpio-v1']);
+  const key = fingerprint(guestDir, [init, NEEDS.busybox.probe], [kernel.id, kernel.release, statSync(kernel.boot).mtimeMs, early, late, 'cpio-v2']);
   const dir = join(cacheDir(), 'initramfs');
   const path = join(dir, `${kernel.release}-${key}.cpio`);
   if (!existsSync(path)) {
     mkdirSync(dir, { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, cpioArchive(entries(kernel, early, late)));
+    writeFileSync(tmp, cpioArchive(entries(kernel, deps, early, late)));
     renameSync(tmp, path);
   }
   return { path, plan, early, late };

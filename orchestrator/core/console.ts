@@ -103,7 +103,7 @@ const FORMATS: ReportFormat[] = [
   { kind: 'bug', header: '^BUG: spinlock (?<what>[a-z ]+?) on CPU', title: 'BUG: spinlock {{what}} in {{FUNC}}' },
   { kind: 'bug', header: '^BUG: workqueue lockup', title: 'BUG: workqueue lockup' },
   { kind: 'bug', header: '^BUG: memory leak', title: 'memory leak in {{FUNC}}', traceFrom: ['^backtrace(?: \\(crc [0-9a-f]+\\))?:'] },
-  { kind: 'bug', header: '^BUG: (?<what>[A-Za-z][\\w ]*?)(?= at | in |\\s*[^\\w ]|\\s*$)', title: 'BUG: {{what}}' },
+  { kind: 'bug', header: '^BUG: (?<what>[A-Za-z][\\w ]*?)(?= at | in |\\s+[0-9a-f]{8,}|\\s*[^\\w ]|\\s*$)', title: 'BUG: {{what}}' },
   { kind: 'hung-task', header: '^INFO: task \\S+:\\d+ blocked for more than \\d+ seconds', title: 'INFO: task hung in {{FUNC}}' },
   {
     kind: 'rcu-stall',
@@ -196,6 +196,8 @@ function compile(format: ReportFormat): Compiled {
 }
 
 const COMPILED = FORMATS.map(compile);
+// One pass over every header, to skip the ordinary lines fast.
+const ANY_HEADER = new RegExp(COMPILED.map((c) => c.header.source.replace(/\(\?<\w+>/g, '(?:')).join('|'));
 const SKIP = anyOf(SKIP_FRAMES);
 
 // --- lines -------------------------------------------------------------------------------------
@@ -224,7 +226,7 @@ function callerOf(line: string): string | undefined {
 export function matchEvidence(text: string, pattern: RegExp): string[] {
   const once = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
   return text
-    .split(/\r?\n/)
+    .split(/\r*\n/)
     .map(stripTimestamp)
     .filter((line) => once.test(line));
 }
@@ -350,6 +352,7 @@ interface OpenReport {
 }
 
 function matchHeader(line: string): { compiled: Compiled; groups: Record<string, string | undefined> } | undefined {
+  if (!ANY_HEADER.test(line)) return undefined;
   for (const compiled of COMPILED) {
     const m = compiled.header.exec(line);
     if (m) return { compiled, groups: { ...m.groups } };
@@ -377,7 +380,7 @@ function toWarning(r: OpenReport): Warning {
 
 class ReportCollector {
   private open: OpenReport[] = [];
-  readonly done: OpenReport[] = [];
+  private done: OpenReport[] = [];
 
   line(index: number, raw: string): void {
     const caller = callerOf(raw);
@@ -387,7 +390,8 @@ class ReportCollector {
     if (CUT_HERE.test(text)) return this.close(mine);
     const header = matchHeader(text);
     if (header && !this.absorbs(mine, header.compiled)) {
-      if (!header.compiled.format.nested) this.close(mine);
+      if (header.compiled.format.nested) this.append(mine, line, text);
+      else this.close(mine);
       this.open.push({ ...header, start: index, caller, lines: [line] });
       return;
     }
@@ -418,7 +422,7 @@ class ReportCollector {
 
 /** Every report in the console or dmesg text, in order. */
 export function parseConsole(text: string): Warning[] {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r*\n/);
   // In a timestamped log, lines without a timestamp are user space talking over the kernel.
   const timestamped = lines.some(isKernelLine);
   const collector = new ReportCollector();

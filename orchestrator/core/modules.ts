@@ -59,3 +59,30 @@ export function splitPlan(deps: ModuleDeps, load: string[], early: string[]): [s
   load.filter((path) => earlyNames.has(moduleName(path))).forEach(mark);
   return [load.filter((p) => needed.has(p)), load.filter((p) => !needed.has(p))];
 }
+
+/** Groups modules that share dependencies into lanes; lanes can be loaded in parallel. */
+export function lanes(deps: ModuleDeps, load: string[]): number[] {
+  const parent = new Map(load.map((p) => [p, p]));
+  const find = (p: string): string => {
+    const up = parent.get(p)!;
+    if (up === p) return p;
+    const root = find(up);
+    parent.set(p, root);
+    return root;
+  };
+  for (const path of load) {
+    for (const dep of deps.get(path) ?? []) if (parent.has(dep)) parent.set(find(dep), find(path));
+  }
+  const ids = new Map<string, number>();
+  return load.map((path) => {
+    const root = find(path);
+    if (!ids.has(root)) ids.set(root, ids.size);
+    return ids.get(root)!;
+  });
+}
+
+/** "LANE PATH" lines in load order, the format the guest's init scripts read. */
+export function laneList(deps: ModuleDeps, load: string[]): string {
+  const lane = lanes(deps, load);
+  return load.map((path, i) => `${lane[i]} ${path}\n`).join('');
+}

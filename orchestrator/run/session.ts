@@ -86,6 +86,8 @@ export class Session {
       const qemu = new QemuProcess(argv, opts.consolePath);
       try {
         const deadline = Date.now() + opts.profile.timeouts.bootSeconds * 1000;
+        // Before sshd listens, slirp holds a forwarded connection open until it times out.
+        await Promise.race([qemu.waitFor(MILESTONES.sshd), new Promise((r) => setTimeout(r, deadline - Date.now()))]);
         const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
         return new Session(qemu, conn, port, keys);
       } catch (err) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { moduleName, parseModulesDep, planModules, splitPlan } from '../../orchestrator/core/modules.js';
+import { laneList, lanes, moduleName, parseModulesDep, planModules, splitPlan } from '../../orchestrator/core/modules.js';
 import { fixture } from '../fixtures.js';
 
 const deps = parseModulesDep(fixture('modules', 'debian-6.1.0-56-modules.dep'));
@@ -39,4 +39,18 @@ t.test('the early set pulls its dependencies, the rest goes late', async (t) => 
   t.notOk(names(early).includes('rdma_rxe'));
   t.ok(names(late).includes('rdma_rxe') && names(late).includes('xfs'));
   t.equal(early.length + late.length, plan.load.length);
+});
+
+t.test('lanes: modules sharing dependencies share a lane', async (t) => {
+  const plan = planModules(deps, builtin, wanted);
+  const [, late] = splitPlan(deps, plan.load, ['virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4']);
+  const lane = lanes(deps, late);
+  const of = (name: string) => lane[late.findIndex((p) => moduleName(p) === name)];
+  t.equal(of('nd_pmem'), of('nfit'));
+  t.equal(of('device_dax'), of('libnvdimm'));
+  t.equal(of('rdma_rxe'), of('ib_uverbs'), 'both need ib_core');
+  t.equal(of('dm_delay'), of('dm_mod'));
+  t.not(of('rdma_rxe'), of('nfit'));
+  t.not(of('xfs'), of('dm_delay'));
+  t.match(laneList(deps, late), /^\d+ kernel\/\S+\.ko\n/);
 });
