@@ -40,10 +40,10 @@ export class InterruptedError extends OrchestrateError {
   }
 }
 
+/** One line, whatever the message: yargs and tools like to spread theirs over several. */
 export function errorLine(err: unknown): string {
-  if (err instanceof OrchestrateError) return `error: ${err.message}`;
-  if (err instanceof Error) return `error: ${err.message}`;
-  return `error: ${String(err)}`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `error: ${message.replace(/\s*\n\s*/g, ' ').trim()}`;
 }
 
 export function exitCodeOf(err: unknown): number {

@@ -6,6 +6,7 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Accel } from '../core/machine.js';
 import { cacheDir } from '../paths.js';
+import { delay } from './lifecycle.js';
 import { QEMU, QemuProcess, qemuVersion } from './qemu.js';
 
 export type AccelRequest = Accel | 'auto';
@@ -33,7 +34,7 @@ async function probe(kernel: string): Promise<AccelChoice> {
   const qemu = new QemuProcess([QEMU, '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-accel', 'kvm', '-machine', 'pc', '-cpu', 'host', '-m', '256M', '-kernel', kernel,
     '-append', 'console=ttyS0 panic=-1', '-chardev', 'stdio,id=c,signal=off', '-serial', 'chardev:c'], join(dir, 'console.log'));
-  const timeout = new Promise<undefined>((r) => setTimeout(r, PROBE_SECONDS * 1000));
+  const timeout = delay(PROBE_SECONDS * 1000);
   const banner = await Promise.race([qemu.waitFor(/Linux version/), timeout]);
   const exit = await qemu.kill();
   rmSync(dir, { recursive: true, force: true });

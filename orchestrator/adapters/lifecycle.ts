@@ -68,3 +68,10 @@ export function installHandlers(): void {
     });
   }
 }
+
+/** Resolves after ms without keeping the process alive for it (for races against deadlines). */
+export function delay(ms: number): Promise<undefined> {
+  return new Promise((resolve) => {
+    setTimeout(() => resolve(undefined), Math.max(0, ms)).unref();
+  });
+}

@@ -8,6 +8,7 @@ import { judge, type CaseOutcome } from '../core/verdict.js';
 import { parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../tests/suite.js';
 import type { Selection } from '../tests/index.js';
 import type { Session } from './session.js';
+import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
 
 export interface SuiteRun {
   selection: Selection;
@@ -123,8 +124,9 @@ export async function runSuites(session: Session, runs: SuiteRun[], version: str
       for (const tc of run.selection.cases) results.push(await runCase(session, run, tc, setup.facts, version, dmesg));
     }
   } catch (err) {
+    throwIfInterrupted();
     if (!(err instanceof GuestLost)) throw err;
-    await Promise.race([session.qemu.exited, new Promise((r) => setTimeout(r, 3000))]);
+    await Promise.race([session.qemu.exited, delay(3000)]);
     const crash = parseConsole(session.qemu.consoleText()).find(fatal);
     const [current, ...rest] = pending(results.length);
     if (current) results.push(...unrunResults([current], crash ? 'CRASH' : 'ERROR', crash?.title ?? `guest lost: ${err.message}`));

@@ -12,6 +12,7 @@ import { QEMU, QemuProcess, freePort } from '../adapters/qemu.js';
 import { connect, generateRunKeys, type Connection, type ExecResult, type RunKeys } from '../adapters/ssh.js';
 import { listTree } from '../adapters/fingerprint.js';
 import { guestDir } from '../paths.js';
+import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
 import { GUEST_ROOT } from '../tests/suite.js';
 
 export class BootError extends Error {
@@ -87,11 +88,12 @@ export class Session {
       try {
         const deadline = Date.now() + opts.profile.timeouts.bootSeconds * 1000;
         // Before sshd listens, slirp holds a forwarded connection open until it times out.
-        await Promise.race([qemu.waitFor(MILESTONES.sshd), new Promise((r) => setTimeout(r, deadline - Date.now()))]);
+        await Promise.race([qemu.waitFor(MILESTONES.sshd), delay(deadline - Date.now())]);
         const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
         return new Session(qemu, conn, port, keys);
       } catch (err) {
         const exit = await (qemu.running ? qemu.kill() : qemu.exited);
+        throwIfInterrupted();
         if (/host forwarding rule/.test(exit.stderr) && attempt < 3) continue;
         const crash = crashTitle(qemu.consoleText());
         const why = crash ? `guest crashed: ${crash}`
@@ -111,9 +113,11 @@ export class Session {
     return Object.fromEntries(Object.entries(MILESTONES).map(([name, re]) => [name, this.qemu.firstAt(re) ?? null]));
   }
 
-  exec(argv: string[], timeoutSeconds = 60): Promise<ExecResult> {
-    const guarded = ['timeout', '-s', 'KILL', String(timeoutSeconds), ...argv];
-    return this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000 });
+  /** Runs argv under the guest's `timeout` (TERM, then KILL 2 s later; exit 124 when it fired). */
+  async exec(argv: string[], timeoutSeconds = 60): Promise<ExecResult> {
+    const guarded = ['timeout', '--kill-after=2', String(timeoutSeconds), ...argv];
+    const r = await this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000 });
+    return { ...r, timedOut: r.timedOut || r.code === 124 };
   }
 
   /** guest/setup/*.sh and the built workloads, into GUEST_ROOT/{setup,bin}. */

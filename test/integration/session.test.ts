@@ -1,0 +1,60 @@
+// The qemu and ssh adapters against the real tools: boot the default kernel, then exec with
+// streamed output and timeouts, upload, and refuse a guest whose host key is not the pinned one.
+import t from 'tap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, generateRunKeys, SshError } from '../../orchestrator/adapters/ssh.js';
+import { Phases, prepare } from '../../orchestrator/run/pipeline.js';
+import { Session } from '../../orchestrator/run/session.js';
+
+const p = await prepare({ accel: 'auto', install: true, log: () => {} }, new Phases());
+const workDir = mkdtempSync(join(tmpdir(), 'orchestrate-session-'));
+const session = await Session.boot({
+  kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path,
+  initramfs: p.initramfs, workDir, consolePath: join(workDir, 'console.log'),
+});
+t.teardown(async () => {
+  await session.close();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+t.test('exec: exit codes, stdout and stderr, streamed', async (t) => {
+  const chunks: string[] = [];
+  const r = await session.conn.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], { onStdout: (c) => chunks.push(c) });
+  t.equal(r.code, 3);
+  t.equal(r.stdout, 'out\n');
+  t.equal(r.stderr, 'err\n');
+  t.same(chunks.join(''), 'out\n');
+  const q = await session.conn.exec(['printf', '%s|', "it's", 'a b', '$(reboot)']);
+  t.equal(q.stdout, "it's|a b|$(reboot)|", 'arguments arrive verbatim, never interpreted by the guest shell');
+});
+
+t.test('exec: a command past its timeout is killed', async (t) => {
+  const r = await session.exec(['sleep', '30'], 1);
+  t.equal(r.code, 124, 'timeout in the guest fired');
+  t.ok(r.timedOut);
+  t.ok(r.seconds < 10);
+});
+
+t.test('upload lands with its mode', async (t) => {
+  const local = join(workDir, 'hello.sh');
+  writeFileSync(local, '#!/bin/sh\necho uploaded "$1"\n');
+  await session.conn.upload(local, '/tmp/hello.sh', 0o755);
+  t.equal((await session.conn.exec(['/tmp/hello.sh', 'ok'])).stdout, 'uploaded ok\n');
+});
+
+t.test('the guest is what the profile asked for', async (t) => {
+  const r = await session.conn.exec(['sh', '-c', 'uname -r; ls /sys/bus/nd/devices | grep -c ^region; ip -4 -o addr show eth0']);
+  const [release, regions, addr] = r.stdout.trim().split('\n');
+  t.equal(release, p.kernel.release);
+  t.equal(Number(regions), p.profile.nvdimms.length, 'one NVDIMM region per profile NVDIMM');
+  t.match(addr, /inet 10\.0\.2\.15\/24/);
+});
+
+t.test('a host key other than the pinned one is refused', async (t) => {
+  const wrong = { ...session.keys, host: generateRunKeys().host };
+  const attempt = connect({ host: '127.0.0.1', port: session.port, keys: wrong }, Date.now() + 10_000, () => true);
+  await t.rejects(attempt, /^guest host key does not match the pinned key/);
+  await attempt.catch((err) => t.ok(err instanceof SshError));
+});
