@@ -34,7 +34,9 @@ export async function main(argv: string[]): Promise<number> {
       })
       .help()
       .parseAsync();
-    return Number(process.exitCode ?? 0);
+    const signal = interruptedBy();
+    if (signal) process.stderr.write(`stopped by ${signal}; QEMU stopped, temp files removed\n`);
+    return signal ? (signal === 'SIGINT' ? 130 : 143) : Number(process.exitCode ?? 0);
   } catch (err) {
     const signal = interruptedBy();
     process.stderr.write(signal ? `error: interrupted by ${signal}; QEMU stopped, temp files removed\n` : `${errorLine(err)}\n`);

@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { pickDebianKernel, storeIdOf, type DebianKernel } from '../core/debian.js';
 import { availableKernels, download, extractDeb } from '../adapters/apt.js';
 import { exec } from '../adapters/exec.js';
-import { ensureHost, NEEDS } from '../adapters/host.js';
+import { ensureHost, isRoot, NEEDS } from '../adapters/host.js';
 import {
   extractPvhVmlinux, kernelFromPath, readRecord, stage, toKernel, type Kernel,
 } from '../adapters/kernel-store.js';
@@ -32,7 +32,11 @@ export async function resolveKernel(opts: KernelOptions): Promise<Kernel> {
 }
 
 async function findDebianKernel(query?: string): Promise<DebianKernel> {
-  const available = await availableKernels();
+  let available = await availableKernels();
+  if (!available.length && isRoot()) {
+    await exec(['apt-get', 'update', '-q']);
+    available = await availableKernels();
+  }
   if (!available.length) throw new UsageError('apt knows no linux-image packages: run apt-get update');
   const picked = pickDebianKernel(available, query);
   if (!picked) {

@@ -47,7 +47,7 @@ t.test('lanes: modules sharing dependencies share a lane', async (t) => {
   const lane = lanes(deps, late);
   const of = (name: string) => lane[late.findIndex((p) => moduleName(p) === name)];
   t.equal(of('nd_pmem'), of('nfit'));
-  t.equal(of('device_dax'), of('libnvdimm'));
+  t.equal(of('dax_pmem'), of('libnvdimm'));
   t.equal(of('rdma_rxe'), of('ib_uverbs'), 'both need ib_core');
   t.equal(of('dm_delay'), of('dm_mod'));
   t.not(of('rdma_rxe'), of('nfit'));

@@ -1,0 +1,73 @@
+// npm run bench: medians of the pipeline's phases under this machine's accelerator.
+//   --runs N       repro runs (default 5)
+//   --image-runs N cold image builds (default 3; 0 skips them, they take ~40 s each)
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunResult } from '../../orchestrator/core/results.js';
+import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
+import { runCli } from '../cli.js';
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const value = await work();
+  return [(performance.now() - t) / 1000, value];
+}
+
+async function imageBuilds(runs: number): Promise<{ cold: number[]; warm: number[] }> {
+  const cold: number[] = [];
+  for (let i = 0; i < runs; i++) cold.push((await timed(() => ensureImage({ rebuild: true })))[0]);
+  const warm: number[] = [];
+  for (let i = 0; i < 5; i++) warm.push((await timed(() => ensureImage()))[0]);
+  return { cold, warm };
+}
+
+async function repros(runs: number) {
+  const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-'));
+  const rows: { wall: number; result: RunResult }[] = [];
+  await runCli(['repro', '--results', out]);
+  for (let i = 0; i < runs; i++) {
+    const json = join(out, `run-${i}.json`);
+    const [wall, r] = await timed(() => runCli(['repro', '--results', out, '--json', json]));
+    if (r.code !== 0) throw new Error(`repro failed:\n${r.stdout}\n${r.stderr}`);
+    rows.push({ wall, result: JSON.parse(readFileSync(json, 'utf8')) as RunResult });
+  }
+  return rows;
+}
+
+const fmt = (s: number) => `${s.toFixed(2)} s`;
+
+async function main() {
+  const runs = flag('runs', 5);
+  const image = await imageBuilds(flag('image-runs', 3));
+  const rows = await repros(runs);
+  const toInit = median(rows.map((r) => r.result.run.boot.init ?? NaN));
+  const toSsh = median(rows.map((r) => r.result.run.durations.boot));
+  const repro = median(rows.map((r) => r.wall));
+  const accel = rows[0].result.run.accel.toUpperCase();
+  const lines = [
+    `orchestrate bench (${accel}, ${runs} repro runs, medians)`,
+    `image build, cold           ${image.cold.length ? fmt(median(image.cold)) : 'skipped'}`,
+    `image build, warm (cached)  ${fmt(median(image.warm))}`,
+    `QEMU start to kernel banner ${fmt(median(rows.map((r) => r.result.run.boot.banner ?? NaN)))}`,
+    `kernel-to-init              ${fmt(toInit)}   (QEMU start to "Run /init")`,
+    `boot-to-SSH-ready           ${fmt(toSsh)}   ratio to kernel-to-init ${(toSsh / toInit).toFixed(2)} (target <= 1.5)`,
+    `late modules ready          ${fmt(median(rows.map((r) => r.result.run.boot.modulesReady ?? NaN)))}`,
+    `tests phase                 ${fmt(median(rows.map((r) => r.result.run.durations.tests)))}`,
+    `whole repro, command start to exit ${fmt(repro)}   ratio to target 15 s ${(repro / 15).toFixed(2)}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+await main();
