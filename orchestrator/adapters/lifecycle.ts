@@ -1,8 +1,8 @@
 // Nothing outlives us: child processes are killed and temp dirs removed on exit, error,
 // SIGINT and SIGTERM. QEMU also runs under `setpriv --pdeathsig KILL`, so even a SIGKILL
 // of this process takes the guest down with it.
-import { rmSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { InterruptedError } from '../errors.js';
 
 const children = new Set<ChildProcess>();
@@ -30,8 +30,30 @@ export function cleanupNow(): void {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   children.clear();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) removeTree(dir);
   dirs.clear();
+}
+
+function mountsUnder(dir: string): string[] {
+  if (!existsSync('/proc/self/mounts')) return [];
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((target): target is string => !!target && target.startsWith(`${dir}/`));
+}
+
+/**
+ * rm -rf that never crosses into a mount: an interrupted mmdebstrap can leave /proc, /sys and
+ * device bind mounts in its chroot, and deleting through those would hit the host.
+ */
+export function removeTree(dir: string): void {
+  for (const target of mountsUnder(dir).reverse()) spawnSync('umount', ['-l', target]);
+  const left = mountsUnder(dir);
+  if (left.length) {
+    process.stderr.write(`warning: not removing ${dir}: still mounted: ${left.join(' ')}\n`);
+    return;
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Called by long waits so an interrupt ends them with InterruptedError. */

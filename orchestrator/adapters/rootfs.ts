@@ -7,7 +7,7 @@ import { cacheDir, guestDir } from '../paths.js';
 import { exec } from './exec.js';
 import { fingerprint, listTree } from './fingerprint.js';
 import { isRoot } from './host.js';
-import { releaseDir, trackDir } from './lifecycle.js';
+import { releaseDir, removeTree, trackDir } from './lifecycle.js';
 
 export const SUITE = 'bookworm';
 const EXCLUDES = ['/usr/share/man/*', '/usr/share/doc/*', '/usr/share/locale/*', '/usr/share/info/*'];
@@ -63,7 +63,7 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string
   if (!isRoot()) throw new MissingToolError('building the guest image needs root (mmdebstrap, mke2fs -d with root-owned files)');
   opts.log?.(`building guest image ${r.hash} (${r.packages.length} packages)`);
   const work = trackDir(join(cacheDir(), 'images', `.build-${r.hash}-${process.pid}`));
-  rmSync(work, { recursive: true, force: true });
+  removeTree(work);
   mkdirSync(work, { recursive: true });
   const root = join(work, 'root');
   await exec(['mmdebstrap', '--variant=minbase', '--quiet', `--include=${r.packages.join(',')}`,
@@ -76,7 +76,7 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string
   const image = join(work, 'rootfs.ext4');
   await exec(['mke2fs', '-q', '-t', 'ext4', '-L', 'orchestrate', '-d', root, image, `${size}M`]);
   writeFileSync(join(work, 'recipe.json'), `${JSON.stringify({ suite: SUITE, packages: r.packages }, null, 2)}\n`);
-  rmSync(root, { recursive: true, force: true });
+  removeTree(root);
   rmSync(dir, { recursive: true, force: true });
   renameSync(work, dir);
   releaseDir(work);

@@ -46,7 +46,7 @@ async function repros(runs: number) {
   return rows;
 }
 
-const fmt = (s: number) => `${s.toFixed(2)} s`;
+const fmt = (s: number) => (s < 0.01 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
 
 async function main() {
   const runs = flag('runs', 5);
