@@ -46,6 +46,7 @@ async function runSteps(session: Session, steps: GuestCommand[]): Promise<CaseOu
     if (r.code !== 0) return { error: `${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}` };
   }
   const observed = parseObservation(stdout);
+  if (typeof observed?.skip === 'string') return { skip: observed.skip, observed };
   return observed ? { observed } : { error: 'the workload printed no JSON observation' };
 }
 

@@ -1,9 +1,11 @@
 // Every test orchestrate knows, and selecting them by "suite" or "suite/case".
 import { UsageError } from '../errors.js';
 import { ibRegRefusal } from './ib-reg-refusal.js';
+import { longtermPinFsdax } from './longterm-pin-fsdax.js';
+import { odpFsdax } from './odp-fsdax.js';
 import type { TestSuite } from './suite.js';
 
-export const SUITES: TestSuite[] = [ibRegRefusal];
+export const SUITES: TestSuite[] = [ibRegRefusal, odpFsdax, longtermPinFsdax];
 
 export interface Selection {
   suite: TestSuite;

@@ -1,0 +1,19 @@
+// Mapping the memory a workload pins: anonymous, a file (MAP_SHARED), or a character device,
+// and telling whether it really is DAX.
+#ifndef ORCHESTRATE_MAP_H
+#define ORCHESTRATE_MAP_H
+#include <stddef.h>
+
+struct mapping {
+	void *buf;
+	size_t size;
+	const char *kind;	/* "anon", "file" or "dev" */
+	const char *dax;	/* JSON: true, false or null (anonymous, or statx cannot tell) */
+};
+
+/* Parses "anon SIZE | file PATH SIZE | dev PATH SIZE" from argv; returns 0 or prints usage. */
+int map_from_args(int argc, char **argv, struct mapping *m);
+/* Prints {"error":...,"errno":N} and exits 1. */
+void fail(const char *what, int err);
+
+#endif

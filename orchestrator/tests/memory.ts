@@ -1,0 +1,39 @@
+// Pieces the pinning suites share: preparing NVDIMM namespaces and rxe, and cases that map a
+// file on an fs-DAX mount, the device-DAX node, or anonymous memory.
+import { setupScript, workload, type GuestCommand, type TestCase } from './suite.js';
+
+export const MAP_SIZE = String(2 * 1024 * 1024);
+
+export const RXE: GuestCommand = { argv: [setupScript('rxe.sh'), 'eth0'], timeoutSeconds: 30 };
+export const FSDAX_NAMESPACE: GuestCommand = { argv: [setupScript('namespace.sh'), 'namespace0.0', 'fsdax', 'fsdax'], timeoutSeconds: 60 };
+export const DEVDAX_NAMESPACE: GuestCommand = { argv: [setupScript('namespace.sh'), 'namespace1.0', 'devdax', 'devdax'], timeoutSeconds: 60 };
+
+export function daxIs(want: boolean | null, what: string) {
+  return (observed: Record<string, unknown>) =>
+    observed.dax === want ? undefined : `${what} (dax reported ${JSON.stringify(observed.dax ?? null)})`;
+}
+
+/** Mounts a fresh FS with -o dax on the fsdax namespace and runs `program [flags] file MNT/mr SIZE`. */
+export function fsdaxCase(fs: 'ext4' | 'xfs', program: string, summary: string, flags: string[] = [], needs: string[] = []): TestCase {
+  const mnt = `/mnt/fsdax-${fs}`;
+  return {
+    name: `fsdax-${fs}`,
+    summary: `${summary} on a MAP_SHARED mapping of a file on ${fs} mounted -o dax`,
+    needs: ['nvdimm:fsdax', `fs:${fs}`, ...needs],
+    run: (f) => [
+      { argv: [setupScript('dax-mount.sh'), fs, f.fsdax, mnt], timeoutSeconds: 60 },
+      { argv: [workload(program), ...flags, 'file', `${mnt}/mr`, MAP_SIZE], timeoutSeconds: 30 },
+    ],
+    cleanup: () => [{ argv: ['umount', mnt], timeoutSeconds: 30 }],
+    precondition: daxIs(true, 'the file is not in DAX mode (statx STATX_ATTR_DAX clear)'),
+  };
+}
+
+export function anonCase(program: string, summary: string, needs: string[] = []): TestCase {
+  return {
+    name: 'anon',
+    summary: `${summary} on anonymous memory`,
+    needs,
+    run: () => [{ argv: [workload(program), 'anon', MAP_SIZE], timeoutSeconds: 30 }],
+  };
+}
