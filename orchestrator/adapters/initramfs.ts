@@ -17,6 +17,8 @@ export interface Initramfs {
   late: string[];
 }
 
+const LOAD_MODULES = join(guestDir, 'rootfs', 'usr', 'lib', 'orchestrate', 'load-modules');
+
 function readOr(path: string, fallback = ''): string {
   return existsSync(path) ? readFileSync(path, 'utf8') : fallback;
 }
@@ -37,6 +39,7 @@ function entries(kernel: Kernel, deps: ModuleDeps, early: string[], late: string
     { kind: 'file', path: 'init', data: init, mode: 0o755 },
     { kind: 'file', path: 'bin/busybox', data: readFileSync(NEEDS.busybox.probe), mode: 0o755 },
     { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
+    { kind: 'file', path: 'bin/load-modules', data: readFileSync(LOAD_MODULES), mode: 0o755 },
     ...['dev', 'proc', 'sys', 'newroot', 'run/orchestrate'].map((path) => ({ kind: 'dir', path }) as CpioEntry),
     { kind: 'file', path: 'etc/orchestrate/modules.early', data: laneList(deps, early) },
     { kind: 'file', path: 'etc/orchestrate/modules.late', data: laneList(deps, late) },
@@ -57,7 +60,7 @@ function entries(kernel: Kernel, deps: ModuleDeps, early: string[], late: string
 export function ensureInitramfs(kernel: Kernel, profile: MachineProfile): Initramfs {
   const { plan, deps, early, late } = modulePlan(kernel, profile);
   const init = join(guestDir, 'initramfs', 'init');
-  const key = fingerprint(guestDir, [init, NEEDS.busybox.probe], [kernel.id, kernel.release, statSync(kernel.boot).mtimeMs, early, late, 'cpio-v3']);
+  const key = fingerprint(guestDir, [init, LOAD_MODULES, NEEDS.busybox.probe], [kernel.id, kernel.release, statSync(kernel.boot).mtimeMs, early, late, 'cpio-v3']);
   const dir = join(cacheDir(), 'initramfs');
   const path = join(dir, `${kernel.release}-${key}.cpio`);
   if (!existsSync(path)) {
