@@ -1,7 +1,7 @@
 // The orchestrate command line: one file per command under commands/, errors rendered once here.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { errorLine, exitCodeOf, UsageError } from './errors.js';
+import { errorLine, exitCodeOf, signalExitCode, UsageError } from './errors.js';
 import { installHandlers, interruptedBy } from './adapters/lifecycle.js';
 import { bootCommand } from './commands/boot.js';
 import { imageCommand } from './commands/image.js';
@@ -36,12 +36,12 @@ export async function main(argv: string[]): Promise<number> {
       .parseAsync();
     const signal = interruptedBy();
     if (signal) process.stderr.write(`stopped by ${signal}; QEMU stopped, temp files removed\n`);
-    return signal ? (signal === 'SIGINT' ? 130 : 143) : Number(process.exitCode ?? 0);
+    return signal ? signalExitCode(signal) : Number(process.exitCode ?? 0);
   } catch (err) {
     const signal = interruptedBy();
     process.stderr.write(signal ? `error: interrupted by ${signal}; QEMU stopped, temp files removed\n` : `${errorLine(err)}\n`);
     if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return signal ? (signal === 'SIGINT' ? 130 : 143) : exitCodeOf(err);
+    return signal ? signalExitCode(signal) : exitCodeOf(err);
   }
 }
 

@@ -33,10 +33,15 @@ export class ToolError extends OrchestrateError {
   }
 }
 
+/** The shell's convention: 128 + the signal number. */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
+}
+
 /** The user interrupted us; QEMU and temp files are already gone when this is shown. */
 export class InterruptedError extends OrchestrateError {
-  constructor(signal: string) {
-    super(`interrupted by ${signal}`, signal === 'SIGINT' ? 130 : 143);
+  constructor(signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`, signalExitCode(signal));
   }
 }
 

@@ -1,5 +1,7 @@
 // Running the real orchestrate CLI from tests, and spotting QEMU processes it leaves behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../orchestrator/paths.js';
 
@@ -43,27 +45,34 @@ export function waitForOutput(child: ChildProcess, re: RegExp, timeoutMs: number
     };
     child.stdout!.on('data', on);
     child.stderr!.on('data', on);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code}) before ${re}; saw: ${seen.slice(-500)}`));
+    });
   });
 }
 
-export function qemuPids(): Set<number> {
-  const out = spawnSync('pgrep', ['-f', 'qemu-system-x86_64'], { encoding: 'utf8' }).stdout;
-  return new Set(out.split('\n').filter(Boolean).map(Number));
+/** A private TMPDIR for one CLI run: every QEMU it starts names it on its command line
+ *  (the NVDIMM backing files live there), which tells its QEMUs from anyone else's. */
+export function scratch(prefix: string): { dir: string; env: NodeJS.ProcessEnv } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, env: { ...process.env, TMPDIR: dir } };
 }
 
-export function newQemuPids(before: Set<number>): number[] {
-  return [...qemuPids()].filter((pid) => !before.has(pid));
+export function qemuPids(marker: string): number[] {
+  const out = spawnSync('pgrep', ['-f', `qemu-system-x86_64 .*${marker}`], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter(Boolean).map(Number);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until no QEMU started after `before` is left, or the time is up; returns the leftovers. */
-export async function qemuGone(before: Set<number>, timeoutMs = 5000): Promise<number[]> {
+/** Polls until no QEMU of this marker is left, or the time is up; returns the leftovers. */
+export async function qemuGone(marker: string, timeoutMs = 5000): Promise<number[]> {
   const until = Date.now() + timeoutMs;
-  let left = newQemuPids(before);
+  let left = qemuPids(marker);
   while (left.length && Date.now() < until) {
     await sleep(100);
-    left = newQemuPids(before);
+    left = qemuPids(marker);
   }
   return left;
 }

@@ -1,12 +1,12 @@
 // KVM or TCG. /dev/kvm existing proves nothing (nested KVM here hangs in SeaBIOS), so `auto`
 // boots the kernel briefly under KVM and uses it only if the banner appears; the result is cached.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Accel } from '../core/machine.js';
 import { cacheDir } from '../paths.js';
-import { delay } from './lifecycle.js';
+import { readJsonOr, writeJson } from './store.js';
+import { delay, releaseDir, trackDir } from './lifecycle.js';
 import { QEMU, QemuProcess, qemuVersion } from './qemu.js';
 
 export type AccelRequest = Accel | 'auto';
@@ -30,7 +30,7 @@ function kvmUsable(): string | undefined {
 }
 
 async function probe(kernel: string): Promise<AccelChoice> {
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-probe-'));
+  const dir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-probe-')));
   const qemu = new QemuProcess([QEMU, '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-accel', 'kvm', '-machine', 'pc', '-cpu', 'host', '-m', '256M', '-kernel', kernel,
     '-append', 'console=ttyS0 panic=-1', '-chardev', 'stdio,id=c,signal=off', '-serial', 'chardev:c'], join(dir, 'console.log'));
@@ -38,6 +38,7 @@ async function probe(kernel: string): Promise<AccelChoice> {
   const banner = await Promise.race([qemu.waitFor(/Linux version/), timeout]);
   const exit = await qemu.kill();
   rmSync(dir, { recursive: true, force: true });
+  releaseDir(dir);
   if (banner) return { accel: 'kvm', reason: `KVM probe boot printed the kernel banner in ${banner.at.toFixed(1)} s` };
   const why = exit.stderr.trim().split('\n').pop();
   return { accel: 'tcg', reason: `KVM probe boot printed nothing in ${PROBE_SECONDS} s${why ? ` (${why})` : ' (hangs in firmware: nested KVM?)'}: using TCG` };
@@ -49,12 +50,11 @@ export async function chooseAccel(request: AccelRequest, kernel: string): Promis
   if (unusable) return { accel: 'tcg', reason: `${unusable}: using TCG` };
   const key = `${await qemuVersion()} ${release()}`;
   const file = join(cacheDir(), 'accel-probe.json');
-  const cached = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  const cached = readJsonOr(file);
   if (cached?.key === key && Date.now() - cached.at < CACHE_HOURS * 3600e3) {
     return { accel: cached.accel, reason: `${cached.reason} (probed ${new Date(cached.at).toISOString()})` };
   }
   const choice = await probe(kernel);
-  mkdirSync(cacheDir(), { recursive: true });
-  writeFileSync(file, JSON.stringify({ key, at: Date.now(), ...choice }));
+  writeJson(file, { key, at: Date.now(), ...choice });
   return choice;
 }

@@ -1,10 +1,10 @@
 // Debian's archive through apt: which kernel packages exist, and downloading one.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isImagePackage, parseAptShow, type DebianKernel } from '../core/debian.js';
 import { cacheDir } from '../paths.js';
 import { exec } from './exec.js';
-import { writeJson } from './store.js';
+import { readJsonOr, writeJson } from './store.js';
 
 const LISTS = '/var/lib/apt/lists';
 
@@ -12,7 +12,7 @@ const LISTS = '/var/lib/apt/lists';
 export async function availableKernels(): Promise<DebianKernel[]> {
   const stamp = existsSync(LISTS) ? statSync(LISTS).mtimeMs : 0;
   const file = join(cacheDir(), 'apt-kernels.json');
-  const cached = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  const cached = readJsonOr<{ stamp: number; kernels: DebianKernel[] }>(file);
   if (cached?.stamp === stamp && cached.kernels?.length) return cached.kernels as DebianKernel[];
   const kernels = await queryKernels();
   writeJson(file, { stamp, kernels });

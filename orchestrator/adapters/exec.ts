@@ -26,7 +26,7 @@ export interface ExecOptions {
 
 export function exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const started = performance.now();
-  const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] };
+  const spawnOpts: SpawnOptions = { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true };
   return new Promise((resolve, reject) => {
     const child = track(spawn(argv[0], argv.slice(1), spawnOpts));
     const out: Buffer[] = [];
@@ -60,7 +60,7 @@ export function exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult
 /** Like exec but returns stdout as a Buffer (binary payloads such as a decompressed vmlinux). */
 export function execBuffer(argv: string[], input: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] }));
+    const child = track(spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true }));
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));

@@ -20,6 +20,7 @@ export const NEEDS = {
   dpkgDeb: { probe: 'dpkg-deb', pkg: 'dpkg' },
   xz: { probe: 'xz', pkg: 'xz-utils' },
   gcc: { probe: 'gcc', pkg: 'gcc' },
+  libcHeaders: { probe: '/usr/include/stdio.h', pkg: 'libc6-dev' },
   make: { probe: 'make', pkg: 'make' },
   verbsHeader: { probe: '/usr/include/infiniband/verbs.h', pkg: 'libibverbs-dev' },
 } satisfies Record<string, HostNeed>;

@@ -57,10 +57,13 @@ function entries(kernel: Kernel, deps: ModuleDeps, early: string[], late: string
   return list;
 }
 
-export function ensureInitramfs(kernel: Kernel, profile: MachineProfile): Initramfs {
+export function ensureInitramfs(kernel: Kernel, profile: MachineProfile, log: (line: string) => void = () => {}): Initramfs {
   const { plan, deps, early, late } = modulePlan(kernel, profile);
+  if (plan.missing.length) log(`modules the profile wants that ${kernel.release} has neither built in nor as modules: ${plan.missing.join(' ')}`);
   const init = join(guestDir, 'initramfs', 'init');
-  const key = fingerprint(guestDir, [init, LOAD_MODULES, NEEDS.busybox.probe], [kernel.id, kernel.release, statSync(kernel.boot).mtimeMs, early, late, 'cpio-v3']);
+  const modules = kernel.modulesDir ? [...early, ...late, 'modules.dep'].map((m) => join(kernel.modulesDir!, m)) : [];
+  const stamps = [kernel.boot, ...modules].map((f) => [f, statSync(f).size, statSync(f).mtimeMs]);
+  const key = fingerprint(guestDir, [init, LOAD_MODULES, NEEDS.busybox.probe], [kernel.id, kernel.release, stamps, early, late, 'cpio-v3']);
   const dir = join(cacheDir(), 'initramfs');
   const path = join(dir, `${kernel.release}-${key}.cpio`);
   if (!existsSync(path)) {

@@ -7,6 +7,7 @@ import { bzImageBanner, identityFromBanner, type KernelIdentity } from '../core/
 import { bzImagePayload, configEnabled, elfBanner, isElf } from '../core/vmlinux.js';
 import { kernelStoreDir } from '../paths.js';
 import { execBuffer } from './exec.js';
+import { readJsonOr } from './store.js';
 import { trackDir, releaseDir } from './lifecycle.js';
 
 export interface KernelRecord extends KernelIdentity {
@@ -38,8 +39,7 @@ function recordPath(id: string): string {
 }
 
 export function readRecord(id: string): KernelRecord | undefined {
-  const path = recordPath(id);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as KernelRecord) : undefined;
+  return readJsonOr<KernelRecord>(recordPath(id));
 }
 
 export function listRecords(): KernelRecord[] {
@@ -83,7 +83,6 @@ export function stage(id: string): { dir: string; commit: (record: KernelRecord)
 async function decompress(data: Buffer, compression: string): Promise<Buffer> {
   if (compression === 'gzip') return gunzipSync(data);
   if (compression === 'xz' || compression === 'lzma') return execBuffer(['xz', '-dc', '--single-stream'], data);
-  if (compression === 'zstd') return execBuffer(['zstd', '-dc'], data);
   throw new Error(`no decompressor for ${compression}`);
 }
 

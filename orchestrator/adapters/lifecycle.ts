@@ -3,13 +3,15 @@
 // of this process takes the guest down with it.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, signalExitCode } from '../errors.js';
 
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();
 let interrupted: NodeJS.Signals | undefined;
 const interruptListeners = new Set<(signal: NodeJS.Signals) => void>();
 
+/** Children must be spawned with `detached: true`: they lead their own process group, which
+ *  keeps the terminal's Ctrl-C away from them and lets cleanup kill their descendants too. */
 export function track<T extends ChildProcess>(child: T): T {
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -27,7 +29,12 @@ export function releaseDir(dir: string): void {
 
 export function cleanupNow(): void {
   for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
   }
   children.clear();
   for (const dir of dirs) removeTree(dir);
@@ -70,9 +77,6 @@ export function interruptedBy(): NodeJS.Signals | undefined {
   return interrupted;
 }
 
-function exitCodeFor(signal: NodeJS.Signals): number {
-  return signal === 'SIGINT' ? 130 : 143;
-}
 
 let installed = false;
 export function installHandlers(): void {
@@ -81,12 +85,12 @@ export function installHandlers(): void {
   process.on('exit', cleanupNow);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as NodeJS.Signals[]) {
     process.on(signal, () => {
-      if (interrupted) process.exit(exitCodeFor(signal));
+      if (interrupted) process.exit(signalExitCode(signal));
       interrupted = signal;
       cleanupNow();
       for (const listener of interruptListeners) listener(signal);
       // Pending work unwinds through InterruptedError; this is the backstop if something hangs.
-      setTimeout(() => process.exit(exitCodeFor(signal)), 2000).unref();
+      setTimeout(() => process.exit(signalExitCode(signal)), 2000).unref();
     });
   }
 }

@@ -32,7 +32,7 @@ export class QemuProcess {
 
   constructor(readonly argv: string[], consolePath: string) {
     this.log = createWriteStream(consolePath);
-    const child: ChildProcess = track(spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const child: ChildProcess = track(spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
     child.stdout!.on('data', (b: Buffer) => this.onConsole(b));
     child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));
     this.exited = new Promise((resolve) => {

@@ -36,10 +36,6 @@ export function imageDir(hash: string): string {
   return join(cacheDir(), 'images', hash);
 }
 
-export function imageHash(): string {
-  return recipe().hash;
-}
-
 function copyOverlay(overlay: string, files: string[], root: string): void {
   for (const file of files) {
     const target = join(root, relative(overlay, file));

@@ -57,12 +57,15 @@ function connectOnce(target: Target, timeoutMs: number): Promise<Client> {
   const pinned = publicBlob(target.keys.host.public);
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
+    // ssh2 may only emit 'close' (no 'error') when the peer hangs up mid-handshake.
+    const fail = (err: Error) => {
+      client.end();
+      reject(err);
+    };
     client
       .on('ready', () => resolve(client))
-      .on('error', (err) => {
-        client.end();
-        reject(err);
-      })
+      .on('error', fail)
+      .on('close', () => fail(new Error('connection closed during the handshake')))
       .connect({
         host: target.host,
         port: target.port,

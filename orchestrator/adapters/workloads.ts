@@ -23,7 +23,12 @@ export async function ensureWorkloads(): Promise<Workloads> {
     const tmp = trackDir(`${dir}.${process.pid}.tmp`);
     rmSync(tmp, { recursive: true, force: true });
     await exec(['make', '-s', '-C', SOURCES, `OUT=${tmp}`]);
-    renameSync(tmp, dir);
+    try {
+      renameSync(tmp, dir);
+    } catch (err) {
+      if (!existsSync(dir)) throw err;
+      rmSync(tmp, { recursive: true, force: true });
+    }
     releaseDir(tmp);
     built = true;
   }

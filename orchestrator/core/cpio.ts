@@ -76,7 +76,7 @@ export interface CpioMember {
   data: Buffer;
 }
 
-/** Reads an archive back (used by tests and by `orchestrate image --show`). */
+/** Reads an archive back, up to its first trailer (for tests and inspection). */
 export function readCpio(archive: Buffer): CpioMember[] {
   const members: CpioMember[] = [];
   let at = 0;

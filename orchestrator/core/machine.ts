@@ -40,6 +40,11 @@ export function parseSize(size: string): number {
   return Number(m[1]) * UNIT[m[2] as keyof typeof UNIT];
 }
 
+/** QEMU splits option values at commas; a literal comma is written twice. */
+export function optionValue(value: string): string {
+  return value.replace(/,/g, ',,');
+}
+
 function machineArgs({ profile, accel }: BootSpec): string[] {
   const { size, slots, maxmem } = profile.memory;
   const tcg = accel === 'tcg' ? ['-accel', 'tcg,thread=multi'] : ['-accel', 'kvm'];
@@ -57,7 +62,7 @@ function consoleArgs(): string[] {
 }
 
 function diskArgs(spec: BootSpec): string[] {
-  return ['-drive', `file=${spec.rootImage},if=virtio,format=raw,snapshot=on,cache=unsafe`];
+  return ['-drive', `file=${optionValue(spec.rootImage)},if=virtio,format=raw,snapshot=on,cache=unsafe`];
 }
 
 function netArgs(spec: BootSpec): string[] {
@@ -67,7 +72,7 @@ function netArgs(spec: BootSpec): string[] {
 
 function nvdimmArgs(spec: BootSpec): string[] {
   return spec.profile.nvdimms.flatMap((nv, i) => [
-    '-object', `memory-backend-file,id=${nv.id}-mem,share=on,mem-path=${spec.nvdimmFiles[i]},size=${nv.size}`,
+    '-object', `memory-backend-file,id=${nv.id}-mem,share=on,mem-path=${optionValue(spec.nvdimmFiles[i])},size=${nv.size}`,
     '-device', `nvdimm,id=${nv.id},memdev=${nv.id}-mem,label-size=${nv.labelSize}`,
   ]);
 }

@@ -21,8 +21,8 @@ export interface Judgement {
 
 export function judge(rule: ExpectationRule | undefined, outcome: CaseOutcome, warningTitles: string[]): Judgement {
   if (outcome.crash) return { verdict: 'CRASH', reason: outcome.crash };
-  if (outcome.skip) return { verdict: 'SKIP', reason: outcome.skip };
   if (outcome.error) return { verdict: 'ERROR', reason: outcome.error };
+  if (outcome.skip) return { verdict: 'SKIP', reason: outcome.skip };
   if (!rule) return { verdict: 'ERROR', reason: 'no expectation for this kernel version' };
   if (!outcome.observed) return { verdict: 'ERROR', reason: 'the workload reported nothing' };
   const wrong = mismatches(rule.expect, outcome.observed);

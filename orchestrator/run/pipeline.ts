@@ -16,8 +16,8 @@ import { writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads } from '../adapters/workloads.js';
 import { selectTests } from '../tests/index.js';
 import { resolveKernel } from './kernels.js';
-import { runSuites, toRef } from './runner.js';
-import { BootError, Session } from './session.js';
+import { lostResults, runSuites, toRef, type SuiteRun, type SuitesOutcome } from './runner.js';
+import { BootError, GuestLost, Session } from './session.js';
 
 export interface RunOptions {
   kernel?: string;
@@ -75,9 +75,27 @@ export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, ph
   const kernel = await phases.time('kernel', () => resolveKernel({ kernel: opts.kernel, modules: opts.modules, log: opts.log }));
   const image = await phases.time('image', () => ensureImage({ log: opts.log }));
   const workloads = await phases.time('workloads', () => ensureWorkloads());
-  const initramfs = await phases.time('initramfs', () => ensureInitramfs(kernel, profile));
+  const initramfs = await phases.time('initramfs', () => ensureInitramfs(kernel, profile, opts.log));
   const accel = await phases.time('accel', () => chooseAccel(opts.accel, kernel.boot));
   return { profile, kernel, image, workloads, initramfs, accel };
+}
+
+type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+/** Uploads, waits for the late modules, runs the suites; a lost guest still yields results. */
+async function testGuest(s: Session, p: Prepared, runs: SuiteRun[], names: string[], phases: Phases, log: (line: string) => void): Promise<SuitesOutcome> {
+  try {
+    const modules = await phases.time('modules', async () => {
+      await s.uploadGuestFiles(p.workloads.binaries);
+      return s.waitForModules(p.profile.timeouts.modulesSeconds);
+    });
+    if (!modules.ready) return { results: unrunResults(names, 'ERROR', `modules: ${modules.detail}`), outside: [] };
+    if (modules.detail) log(`modules that failed to load: ${modules.detail.replace(/\n/g, '; ')}`);
+    return await phases.time('tests', () => runSuites(s, runs, p.kernel.version));
+  } catch (err) {
+    if (!(err instanceof GuestLost)) throw err;
+    return { results: lostResults(s, names, err), outside: [] };
+  }
 }
 
 export async function runTests(opts: RunOptions): Promise<RunOutput> {
@@ -111,15 +129,9 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
     }));
     info.qemu.argv = session.argv;
     const s = session;
-    const failedModules = await phases.time('modules', async () => {
-      await s.uploadGuestFiles(p.workloads.binaries);
-      return s.waitForModules(p.profile.timeouts.modulesSeconds);
-    });
-    if (failedModules) opts.log(`modules that failed to load: ${failedModules.replace(/\n/g, '; ')}`);
-    const outcome = await phases.time('tests', () => runSuites(s, runs, p.kernel.version));
-    tests = outcome.results;
-    outside = outcome.outside;
-    if (s.qemu.running) writeAtomic(join(dir, 'dmesg.txt'), await s.dmesg());
+    ({ results: tests, outside } = await testGuest(s, p, runs, names, phases, opts.log));
+    await s.dmesgDelta().catch(() => '');
+    writeAtomic(join(dir, 'dmesg.txt'), s.kernelLog);
     info.boot = s.milestones();
   } catch (err) {
     if (!(err instanceof BootError)) throw err;

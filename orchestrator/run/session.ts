@@ -15,6 +15,9 @@ import { guestDir } from '../paths.js';
 import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
 import { GUEST_ROOT } from '../tests/suite.js';
 
+/** The guest stopped answering after boot; the caller turns it into CRASH or ERROR. */
+export class GuestLost extends Error {}
+
 export class BootError extends Error {
   constructor(message: string, readonly consoleText: string, readonly crash?: string) {
     super(message);
@@ -96,7 +99,9 @@ export class Session {
         throwIfInterrupted();
         if (/host forwarding rule/.test(exit.stderr) && attempt < 3) continue;
         const crash = crashTitle(qemu.consoleText());
+        const initFailure = qemu.lines.map((l) => l.text).reverse().find((l) => /orchestrate-init: .*failed/.test(l));
         const why = crash ? `guest crashed: ${crash}`
+          : initFailure ? `guest powered off: ${initFailure.replace(/^.*orchestrate-init: /, '')}`
           : !exit.signal && exit.code !== null ? `QEMU exited (${exit.code}): ${exit.stderr.trim().split('\n').pop() ?? ''}`
           : `no SSH within ${opts.profile.timeouts.bootSeconds} s (${(err as Error).message})`;
         throw new BootError(why, qemu.consoleText(), crash);
@@ -116,31 +121,51 @@ export class Session {
   /** Runs argv under the guest's `timeout` (TERM, then KILL 2 s later; exit 124 when it fired). */
   async exec(argv: string[], timeoutSeconds = 60): Promise<ExecResult> {
     const guarded = ['timeout', '--kill-after=2', String(timeoutSeconds), ...argv];
-    const r = await this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000 });
+    const r = await this.whileAlive(() => this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000 }));
+    if (r.code === null && !r.timedOut) await this.lost(`${argv[0]}: the SSH channel closed without an exit status`);
     return { ...r, timedOut: r.timedOut || r.code === 124 };
+  }
+
+  /** An SSH failure after boot means the guest is gone (or going): wait briefly for QEMU to exit. */
+  private async whileAlive<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throwIfInterrupted();
+      return this.lost((err as Error).message);
+    }
+  }
+
+  private async lost(why: string): Promise<never> {
+    await Promise.race([this.qemu.exited, delay(3000)]);
+    throw new GuestLost(this.qemu.running ? why : `QEMU exited (${why})`);
   }
 
   /** guest/setup/*.sh and the built workloads, into GUEST_ROOT/{setup,bin}. */
   async uploadGuestFiles(binaries: string[]): Promise<void> {
-    await this.conn.exec(['mkdir', '-p', `${GUEST_ROOT}/setup`, `${GUEST_ROOT}/bin`]);
+    await this.exec(['mkdir', '-p', `${GUEST_ROOT}/setup`, `${GUEST_ROOT}/bin`]);
     const scripts = listTree(join(guestDir, 'setup'));
-    await Promise.all([
+    await this.whileAlive(() => Promise.all([
       ...scripts.map((f) => this.conn.upload(f, `${GUEST_ROOT}/setup/${f.split('/').pop()}`)),
       ...binaries.map((f) => this.conn.upload(f, `${GUEST_ROOT}/bin/${f.split('/').pop()}`)),
-    ]);
+    ]));
   }
 
-  /** Waits for stage two's background module loading; returns the modules that failed. */
-  async waitForModules(seconds: number): Promise<string> {
+  /** Waits for stage two's background module loading; the modules that failed, or why it timed out. */
+  async waitForModules(seconds: number): Promise<{ ready: boolean; detail: string }> {
     const r = await this.exec([`${GUEST_ROOT}/setup/wait-modules.sh`, String(seconds)], seconds + 5);
-    if (r.code !== 0) throw new Error(r.stderr.trim() || 'waiting for modules failed');
-    return r.stdout.trim();
+    return { ready: r.code === 0, detail: (r.code === 0 ? r.stdout : r.stderr).trim() };
   }
 
-  async dmesg(): Promise<string> {
-    const r = await this.exec(['dmesg'], 30);
-    return r.stdout;
+  /** Kernel log lines since the last call (read and cleared, so a wrapped ring buffer loses nothing). */
+  async dmesgDelta(): Promise<string> {
+    const fresh = (await this.exec(['dmesg', '--read-clear'], 30)).stdout;
+    this.kernelLog += fresh;
+    return fresh;
   }
+
+  /** Everything dmesgDelta has read so far. */
+  kernelLog = '';
 
   /** The ssh command a person can paste to reach this guest (keys written to dir). */
   sshCommand(dir: string): string {

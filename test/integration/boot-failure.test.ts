@@ -4,33 +4,32 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
-import { qemuGone, qemuPids, runCli } from '../cli.js';
+import { qemuGone, runCli, scratch } from '../cli.js';
 
 const out = mkdtempSync(join(tmpdir(), 'orchestrate-bootfail-'));
 
 async function run(name: string, extra: string[]) {
   const json = join(out, `${name}.json`);
-  const r = await runCli(['run', '--test', 'ib-reg-refusal/anon', '--results', out, '--json', json, ...extra]);
-  return { ...r, result: JSON.parse(readFileSync(json, 'utf8')) as RunResult };
+  const { dir, env } = scratch('orchestrate-bootfail-tmp-');
+  const r = await runCli(['run', '--test', 'ib-reg-refusal/anon', '--results', out, '--json', json, ...extra], env);
+  return { ...r, tmp: dir, result: JSON.parse(readFileSync(json, 'utf8')) as RunResult };
 }
 
 t.test('no SSH: ERROR (boot) with the last console lines', async (t) => {
-  const before = qemuPids();
   // A shell as init waits on the console forever: the kernel is fine, the guest never answers.
   const r = await run('no-ssh', ['--append', 'rdinit=/bin/sh', '--boot-timeout', '15']);
   t.equal(r.code, 1);
   t.equal(r.result.tests[0].verdict, 'ERROR');
   t.match(r.result.tests[0].reason, /^boot: no SSH within 15 s/);
   t.match(r.stderr, /boot failed: no SSH within 15 s.*\n(?: {2}.*\n)*? {2}.*Run \/bin\/sh as init process/, 'the last console lines follow');
-  t.same(await qemuGone(before), []);
+  t.same(await qemuGone(r.tmp), []);
 });
 
 t.test('a panic during boot: CRASH with the panic title', async (t) => {
-  const before = qemuPids();
   const r = await run('panic', ['--append', 'rdinit=/no/such/init', 'root=/dev/nowhere', '--boot-timeout', '60']);
   t.equal(r.code, 1);
   t.equal(r.result.tests[0].verdict, 'CRASH');
   t.match(r.result.tests[0].reason, /^boot: guest crashed: Kernel panic - not syncing: /);
   t.ok(r.result.run.durations.boot < 60, 'QEMU exit on panic ends the wait, not the timeout');
-  t.same(await qemuGone(before), []);
+  t.same(await qemuGone(r.tmp), []);
 });

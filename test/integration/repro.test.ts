@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
-import { qemuGone, qemuPids, runCli } from '../cli.js';
+import { qemuGone, runCli, scratch } from '../cli.js';
 
 const out = mkdtempSync(join(tmpdir(), 'orchestrate-test-'));
-const before = qemuPids();
-const run = await runCli(['repro', '--results', out, '--json', join(out, 'copy.json')]);
+const { dir: tmp, env } = scratch('orchestrate-repro-');
+const run = await runCli(['repro', '--results', out, '--json', join(out, 'copy.json')], env);
 const result = JSON.parse(readFileSync(join(out, 'copy.json'), 'utf8')) as RunResult;
 const byCase = Object.fromEntries(result.tests.map((r) => [r.name.split('/')[1], r]));
 
@@ -46,5 +46,5 @@ t.test('results.json describes the run', async (t) => {
 });
 
 t.test('nothing is left running', async (t) => {
-  t.same(await qemuGone(before), []);
+  t.same(await qemuGone(tmp), []);
 });

@@ -49,3 +49,9 @@ t.test('profile checks: misaligned regions and missing nvdimm=on', async (t) => 
   t.equal(parseSize('2M'), 2 * 1024 * 1024);
   t.throws(() => parseSize('2MB'));
 });
+
+t.test('paths with commas cannot inject QEMU options', async (t) => {
+  const argv = qemuArgs({ ...spec, rootImage: '/c,ache/rootfs.ext4,readonly=off', nvdimmFiles: ['/t,mp/a', '/b'] });
+  t.equal(after(argv, '-drive')[0], 'file=/c,,ache/rootfs.ext4,,readonly=off,if=virtio,format=raw,snapshot=on,cache=unsafe');
+  t.match(after(argv, '-object')[0], /mem-path=\/t,,mp\/a,size=514M$/);
+});

@@ -34,6 +34,7 @@ t.test('verdict rules', async (t) => {
   t.equal(judge(rule, { ...refused, crash: 'Kernel panic - not syncing: x' }, []).verdict, 'CRASH');
   t.equal(judge(rule, { error: 'precondition: not DAX' }, []).verdict, 'ERROR');
   t.equal(judge(rule, { skip: 'no ODP' }, []).verdict, 'SKIP');
+  t.equal(judge(rule, { skip: 'no ODP', error: 'precondition: not DAX' }, []).verdict, 'ERROR', 'a broken precondition is not hidden by a skip');
   t.equal(judge(undefined, refused, []).verdict, 'ERROR');
   t.equal(judge(rule, {}, []).verdict, 'ERROR');
   t.same(tally(['PASS', 'PASS', 'FAIL']), { PASS: 2, FAIL: 1, SKIP: 0, ERROR: 0, CRASH: 0 });

@@ -1,0 +1,88 @@
+// The runner over a scripted guest: what each guest answer turns into.
+import t from 'tap';
+import { runSuites, type SuiteRun } from '../../orchestrator/run/runner.js';
+import { GuestLost, type Session } from '../../orchestrator/run/session.js';
+import type { ExecResult } from '../../orchestrator/adapters/ssh.js';
+import { loadExpectations } from '../../orchestrator/adapters/config.js';
+import { selectTests } from '../../orchestrator/tests/index.js';
+import { fixture } from '../fixtures.js';
+
+type Answer = Partial<ExecResult> | Error;
+
+/** A guest that answers each command by the first rule whose pattern matches its argv. */
+function fakeSession(rules: [RegExp, Answer][], dmesg: string[] = [], consoleText = ''): Session {
+  const log = [...dmesg];
+  const fake = {
+    async exec(argv: string[]): Promise<ExecResult> {
+      const answer = rules.find(([re]) => re.test(argv.join(' ')))?.[1] ?? {};
+      if (answer instanceof Error) throw answer;
+      return { code: 0, signal: null, stdout: '', stderr: '', seconds: 0, timedOut: false, ...answer };
+    },
+    async dmesgDelta() {
+      return log.shift() ?? '';
+    },
+    qemu: { consoleText: () => consoleText },
+  };
+  return fake as unknown as Session;
+}
+
+const runs = (name: string): SuiteRun[] => selectTests([name]).map((s) => ({ selection: s, expectations: loadExpectations(s.suite) }));
+const SETUP: [RegExp, Answer][] = [
+  [/namespace\.sh namespace0\.0/, { stdout: 'fsdax=/dev/pmem0\n' }],
+  [/namespace\.sh namespace1\.0/, { stdout: 'devdax=/dev/dax1.0\n' }],
+];
+const refused = { stdout: '{"device":"rxe0","kind":"file","dax":true,"registered":false,"errno":95}\n' };
+
+t.test('a refused fs-DAX registration with its dmesg evidence passes', async (t) => {
+  const s = fakeSession([...SETUP, [/ib-reg file/, refused]], ['', '', '[ 9.1] rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95\n']);
+  const { results } = await runSuites(s, runs('ib-reg-refusal/fsdax-ext4'), '6.1.192');
+  t.same(results.map((r) => [r.verdict, r.evidence]), [['PASS', ['rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95']]]);
+});
+
+t.test('a warning in the case window fails it with the title', async (t) => {
+  const warn = fixture('console', 'warn-mm-page-alloc-from-v9fs.log').split('\n\n').slice(1).join('\n\n');
+  const s = fakeSession([...SETUP, [/ib-reg file/, refused]], ['', '', warn]);
+  const [r] = (await runSuites(s, runs('ib-reg-refusal/fsdax-ext4'), '6.1.192')).results;
+  t.equal(r.verdict, 'FAIL');
+  t.equal(r.reason, 'warning: WARNING in v9fs_fid_get_acl');
+});
+
+t.test('DAX not really on: ERROR, not PASS', async (t) => {
+  const s = fakeSession([...SETUP, [/ib-reg file/, { stdout: '{"kind":"file","dax":false,"registered":false,"errno":95}\n' }]]);
+  const [r] = (await runSuites(s, runs('ib-reg-refusal/fsdax-xfs'), '6.1.192')).results;
+  t.equal(r.verdict, 'ERROR');
+  t.match(r.reason, /^precondition: the file is not in DAX mode/);
+});
+
+t.test('a failed cleanup is reported on the case', async (t) => {
+  const s = fakeSession([...SETUP, [/ib-reg file/, refused], [/umount/, { code: 32, stderr: 'umount: target is busy' }]]);
+  const [r] = (await runSuites(s, runs('ib-reg-refusal/fsdax-ext4'), '6.1.192')).results;
+  t.same([r.verdict, r.reason], ['ERROR', 'cleanup: umount exited 32: umount: target is busy']);
+});
+
+t.test('setup failing: every case ERROR with the reason', async (t) => {
+  const s = fakeSession([[/rxe\.sh/, { code: 1, stderr: 'Failed to open NETLINK_RDMA socket' }]]);
+  const { results } = await runSuites(s, runs('ib-reg-refusal'), '6.1.192');
+  t.equal(results.length, 5);
+  t.ok(results.every((r) => r.verdict === 'ERROR' && r.reason === 'setup: rxe.sh exited 1: Failed to open NETLINK_RDMA socket'));
+});
+
+t.test('a workload timing out is an ERROR', async (t) => {
+  const s = fakeSession([...SETUP, [/ib-reg anon/, { code: 124, timedOut: true }]]);
+  const [r] = (await runSuites(s, runs('ib-reg-refusal/anon'), '6.1.192')).results;
+  t.same([r.verdict, r.reason], ['ERROR', 'ib-reg timed out after 30 s']);
+});
+
+t.test('the guest lost mid-suite: CRASH with the console title, the rest not run', async (t) => {
+  const panic = fixture('console', 'gpf-null-ptr-deref-nl802154.log').split('\n\n').slice(1).join('\n\n');
+  const s = fakeSession([...SETUP, [/ib-reg file/, refused], [/ib-reg dev/, new GuestLost('QEMU exited')]], [], panic);
+  const { results } = await runSuites(s, runs('ib-reg-refusal'), '6.1.192');
+  t.same(results.map((r) => r.verdict), ['PASS', 'PASS', 'CRASH', 'ERROR', 'ERROR']);
+  t.equal(results[2].reason, 'general protection fault in nl802154_add_llsec_key');
+  t.equal(results[3].reason, 'not run: the guest was lost during ib-reg-refusal/devdax');
+});
+
+t.test('other errors are not swallowed', async (t) => {
+  const s = fakeSession([[/rxe\.sh/, new TypeError('bug')]]);
+  await t.rejects(runSuites(s, runs('ib-reg-refusal'), '6.1.192'), TypeError);
+});
