@@ -8,7 +8,7 @@ const RDMA = ['rdma:rxe'];
 export const ibRegRefusal: TestSuite = {
   name: 'ib-reg-refusal',
   summary: 'ibv_reg_mr over rdma_rxe on fs-DAX (refused), device-DAX, page-cache and anonymous memory',
-  needs: ['nvdimm0:fsdax', 'nvdimm1:devdax', 'rdma:rxe'],
+  needs: ['nvdimm:fsdax', 'nvdimm:devdax', 'rdma:rxe'],
   setup: [RXE, FSDAX_NAMESPACE, DEVDAX_NAMESPACE],
   cases: [
     fsdaxCase('ext4', 'ib-reg', 'ibv_reg_mr', [], RDMA),

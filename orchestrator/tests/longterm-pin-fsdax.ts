@@ -5,7 +5,7 @@ import type { TestSuite } from './suite.js';
 export const longtermPinFsdax: TestSuite = {
   name: 'longterm-pin-fsdax',
   summary: 'io_uring IORING_REGISTER_BUFFERS on fs-DAX memory (refused) and anonymous memory',
-  needs: ['nvdimm0:fsdax', 'io_uring'],
+  needs: ['nvdimm:fsdax', 'io_uring'],
   setup: [FSDAX_NAMESPACE],
   cases: [
     fsdaxCase('ext4', 'uring-pin', 'IORING_REGISTER_BUFFERS'),

@@ -6,7 +6,7 @@ import type { TestSuite } from './suite.js';
 export const odpFsdax: TestSuite = {
   name: 'odp-fsdax',
   summary: 'ibv_reg_mr with IBV_ACCESS_ON_DEMAND on fs-DAX memory (SKIP without device ODP support)',
-  needs: ['nvdimm0:fsdax', 'rdma:rxe', 'rdma:odp'],
+  needs: ['nvdimm:fsdax', 'rdma:rxe', 'rdma:odp'],
   setup: [RXE, FSDAX_NAMESPACE],
   cases: [
     fsdaxCase('ext4', 'ib-reg', 'ibv_reg_mr(IBV_ACCESS_ON_DEMAND)', ['--odp'], ['rdma:odp']),
