@@ -3,9 +3,10 @@ import { UsageError } from '../errors.js';
 import { ibRegRefusal } from './ib-reg-refusal.js';
 import { longtermPinFsdax } from './longterm-pin-fsdax.js';
 import { odpFsdax } from './odp-fsdax.js';
+import { rdmaLoopback } from './rdma-loopback.js';
 import type { TestSuite } from './suite.js';
 
-export const SUITES: TestSuite[] = [ibRegRefusal, odpFsdax, longtermPinFsdax];
+export const SUITES: TestSuite[] = [ibRegRefusal, rdmaLoopback, odpFsdax, longtermPinFsdax];
 
 export interface Selection {
   suite: TestSuite;
