@@ -25,6 +25,12 @@ const files = only.length ? only : tiers.flatMap((tier) => {
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort().map((f) => join(dir, f)) : [];
 });
 
+if (!files.length) {
+  console.log(`no ${tiers.join(' or ')} tests yet`);
+  summary(0, 0, 0);
+  process.exit(0);
+}
+
 const tap = spawn('npx', ['tap', '--disable-coverage', '--reporter=tap', '--jobs=1', '--timeout=1800', ...files], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
