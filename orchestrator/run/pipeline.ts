@@ -145,7 +145,8 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
     releaseDir(workDir);
   }
   const consoleWarnings = parseConsole(consoleText);
-  const seen = new Set([...tests.flatMap((t) => t.warnings.map((w) => w.title)), ...outside.map((w) => w.title)]);
+  const crashes = tests.filter((t) => t.verdict === 'CRASH').map((t) => t.reason.replace(/^boot: guest crashed: /, ''));
+  const seen = new Set([...tests.flatMap((t) => t.warnings.map((w) => w.title)), ...outside.map((w) => w.title), ...crashes]);
   const bootWarnings = consoleWarnings.filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'console'));
   info.durations.total = phases.total();
   const result = finishRun(info, tests, [...outside, ...bootWarnings]);

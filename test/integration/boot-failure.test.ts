@@ -31,5 +31,6 @@ t.test('a panic during boot: CRASH with the panic title', async (t) => {
   t.equal(r.result.tests[0].verdict, 'CRASH');
   t.match(r.result.tests[0].reason, /^boot: guest crashed: Kernel panic - not syncing: /);
   t.ok(r.result.run.durations.boot < 60, 'QEMU exit on panic ends the wait, not the timeout');
+  t.notOk(r.result.warnings.some((w) => r.result.tests[0].reason.endsWith(w.title)), 'the panic is not also an unexpected warning');
   t.same(await qemuGone(r.tmp), []);
 });
