@@ -23,10 +23,11 @@ export const bootCommand: CommandModule<object, Args> = {
     log(`accel: ${p.accel.accel} (${p.accel.reason})`);
     if (args.dryRun) {
       const argv = qemuArgs({ profile: p.profile, accel: p.accel.accel, kernel: p.kernel.boot, initrd: p.initramfs.path,
-        rootImage: p.image.path, nvdimmFiles: p.profile.nvdimms.map((nv) => `${nv.id}.img`), sshPort: 10022,
+        rootImage: p.image.path, nvdimmFiles: p.profile.nvdimms.map((nv) => `${nv.id}.img`),
+        diskFiles: (p.profile.disks ?? []).map((d) => `${d.id}.img`), sshPort: 10022,
         extraCmdline: args.append });
       process.stdout.write(`${shellJoin([QEMU, ...argv])}\n`);
-      log('(the real boot appends a per-run archive with SSH keys to the initrd and creates the NVDIMM files)');
+      log('(the real boot appends a per-run archive with SSH keys to the initrd and creates the NVDIMM and disk files)');
       return;
     }
     const workDir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-boot-')));

@@ -6,12 +6,19 @@ export interface NvdimmSpec {
   labelSize: string;
 }
 
+export interface DiskSpec {
+  id: string;
+  size: string;
+}
+
 export interface MachineProfile {
   machine: string;
   cpu: string;
   smp: number;
   memory: { size: string; slots: number; maxmem: string };
   nvdimms: NvdimmSpec[];
+  /** Plain virtio disks after the root (/dev/vdb, …), empty and sparse for each run. */
+  disks?: DiskSpec[];
   cmdline: string[];
   modules: { early: string[]; late: string[] };
   timeouts: { bootSeconds: number; modulesSeconds: number };
@@ -27,6 +34,8 @@ export interface BootSpec {
   rootImage: string;
   /** One backing file per profile NVDIMM, in order. */
   nvdimmFiles: string[];
+  /** One file per profile disk, in order. */
+  diskFiles?: string[];
   sshPort: number;
   extraCmdline?: string[];
 }
@@ -62,7 +71,8 @@ function consoleArgs(): string[] {
 }
 
 function diskArgs(spec: BootSpec): string[] {
-  return ['-drive', `file=${optionValue(spec.rootImage)},if=virtio,format=raw,snapshot=on,cache=unsafe`];
+  const scratch = (spec.diskFiles ?? []).flatMap((f) => ['-drive', `file=${optionValue(f)},if=virtio,format=raw,cache=unsafe`]);
+  return ['-drive', `file=${optionValue(spec.rootImage)},if=virtio,format=raw,snapshot=on,cache=unsafe`, ...scratch];
 }
 
 function netArgs(spec: BootSpec): string[] {
@@ -82,6 +92,9 @@ export function qemuArgs(spec: BootSpec): string[] {
   if (spec.nvdimmFiles.length !== spec.profile.nvdimms.length) {
     throw new Error(`${spec.profile.nvdimms.length} NVDIMMs in the profile, ${spec.nvdimmFiles.length} backing files`);
   }
+  if ((spec.diskFiles ?? []).length !== (spec.profile.disks ?? []).length) {
+    throw new Error(`${(spec.profile.disks ?? []).length} disks in the profile, ${(spec.diskFiles ?? []).length} files`);
+  }
   return ['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     ...machineArgs(spec), ...bootArgs(spec), ...consoleArgs(), ...diskArgs(spec),
     ...netArgs(spec), ...nvdimmArgs(spec)];
@@ -99,6 +112,13 @@ export function checkProfile(p: MachineProfile): string[] {
     }
   }
   if (!p.machine?.includes('nvdimm=on') && p.nvdimms?.length) problems.push('machine needs nvdimm=on');
+  for (const disk of p.disks ?? []) {
+    try {
+      parseSize(disk.size);
+    } catch (e) {
+      problems.push(`${disk.id}: ${(e as Error).message}`);
+    }
+  }
   if (!Array.isArray(p.cmdline)) problems.push('cmdline must be a list');
   if (!p.modules?.early || !p.modules?.late) problems.push('modules needs early and late lists');
   return problems;

@@ -60,11 +60,12 @@ function makeInitrd(opts: BootOptions, keys: RunKeys): string {
   return path;
 }
 
-function makeNvdimmFiles(opts: BootOptions): string[] {
-  return opts.profile.nvdimms.map((nv) => {
-    const path = join(opts.workDir, `${nv.id}.img`);
+/** Sparse files of the given sizes in the boot's scratch directory. */
+function makeFiles(workDir: string, specs: { id: string; size: string }[]): string[] {
+  return specs.map((spec) => {
+    const path = join(workDir, `${spec.id}.img`);
     closeSync(openSync(path, 'w'));
-    truncateSync(path, parseSize(nv.size));
+    truncateSync(path, parseSize(spec.size));
     return path;
   });
 }
@@ -80,12 +81,13 @@ export class Session {
   static async boot(opts: BootOptions): Promise<Session> {
     const keys = generateRunKeys();
     const initrd = makeInitrd(opts, keys);
-    const nvdimmFiles = makeNvdimmFiles(opts);
+    const nvdimmFiles = makeFiles(opts.workDir, opts.profile.nvdimms);
+    const diskFiles = makeFiles(opts.workDir, opts.profile.disks ?? []);
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const argv = [QEMU, ...qemuArgs({
         profile: opts.profile, accel: opts.accel.accel, kernel: opts.kernel.boot, initrd,
-        rootImage: opts.rootImage, nvdimmFiles, sshPort: port, extraCmdline: opts.extraCmdline,
+        rootImage: opts.rootImage, nvdimmFiles, diskFiles, sshPort: port, extraCmdline: opts.extraCmdline,
       })];
       const qemu = new QemuProcess(argv, opts.consolePath);
       try {

@@ -14,6 +14,8 @@ const session = await Session.boot({
   kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path,
   initramfs: p.initramfs, workDir, consolePath: join(workDir, 'console.log'),
 });
+await session.uploadGuestFiles([]);
+const modules = await session.waitForModules(60);
 t.teardown(async () => {
   await session.close();
   rmSync(workDir, { recursive: true, force: true });
@@ -57,4 +59,14 @@ t.test('a host key other than the pinned one is refused', async (t) => {
   const attempt = connect({ host: '127.0.0.1', port: session.port, keys: wrong }, Date.now() + 10_000, () => true);
   await t.rejects(attempt, /^guest host key does not match the pinned key/);
   await attempt.catch((err) => t.ok(err instanceof SshError));
+});
+
+t.test('the scratch disk under dm-delay is slow, as the truncate races need', async (t) => {
+  t.same(modules, { ready: true, detail: '' }, 'the late modules (dm_delay among them) loaded');
+  const made = await session.exec(['/run/orchestrate/guest/setup/slow-disk.sh', '/dev/vdb', '400', 'slow']);
+  t.equal(made.code, 0, made.stderr);
+  t.equal(made.stdout.trim(), 'slowdisk=/dev/mapper/slow');
+  const read = await session.exec(['dd', 'if=/dev/mapper/slow', 'of=/dev/null', 'bs=4k', 'count=1', 'iflag=direct']);
+  t.equal(read.code, 0, read.stderr);
+  t.ok(read.seconds >= 0.4, `an O_DIRECT read waited the delay (${read.seconds.toFixed(2)} s)`);
 });

@@ -5,7 +5,7 @@ import { loadProfile } from '../../orchestrator/adapters/config.js';
 const profile = loadProfile();
 const spec: BootSpec = {
   profile, accel: 'tcg', kernel: '/k/vmlinux', initrd: '/r/initrd.cpio', rootImage: '/i/rootfs.ext4',
-  nvdimmFiles: ['/r/nvdimm0.img', '/r/nvdimm1.img'], sshPort: 40022,
+  nvdimmFiles: ['/r/nvdimm0.img', '/r/nvdimm1.img'], diskFiles: ['/r/scratch.img'], sshPort: 40022,
 };
 
 function after(argv: string[], flag: string): string[] {
@@ -24,6 +24,8 @@ t.test('the default profile builds the command line the measured facts call for'
   t.same(after(argv, '-device'), ['virtio-net-pci,netdev=net0', 'nvdimm,id=nvdimm0,memdev=nvdimm0-mem,label-size=2M',
     'nvdimm,id=nvdimm1,memdev=nvdimm1-mem,label-size=2M']);
   t.ok(argv.includes('-no-reboot'), 'a panic (panic=-1) ends QEMU');
+  t.same(after(argv, '-drive'), ['file=/i/rootfs.ext4,if=virtio,format=raw,snapshot=on,cache=unsafe',
+    'file=/r/scratch.img,if=virtio,format=raw,cache=unsafe'], 'root with a throwaway overlay, then the scratch disk (vdb)');
   t.match(after(argv, '-append')[0], /^console=ttyS0 panic=-1 /);
 });
 
@@ -40,6 +42,7 @@ t.test('KVM uses the host CPU', async (t) => {
 
 t.test('a backing file per NVDIMM', async (t) => {
   t.throws(() => qemuArgs({ ...spec, nvdimmFiles: ['/one'] }), /2 NVDIMMs in the profile, 1 backing files/);
+  t.throws(() => qemuArgs({ ...spec, diskFiles: [] }), /1 disks in the profile, 0 files/);
 });
 
 t.test('profile checks: misaligned regions and missing nvdimm=on', async (t) => {
