@@ -1,0 +1,167 @@
+// dio-vs-truncate: the seed's race. An O_DIRECT read from a slow device lands in a buffer that is
+// an mmap of a DAX file; while it is in flight the file is truncated (or hole-punched) and a new
+// file of a known pattern takes the freed blocks. A fixed kernel makes truncate wait for the I/O,
+// so the new file stays intact; a broken one lets the late DMA overwrite it.
+//
+//   dio-vs-truncate truncate|punch DAXFILE SLOWDEV NEWFILE SIZE
+//
+// If truncate is still waiting a second after the I/O ended, a watchdog thread signals it
+// (SA_RESTART: the syscall restarts and re-checks). Debian 6.1.192 needs that: the pages are
+// idle but break-layouts is never woken. "truncate_woke_by_itself" and "kicks" record it.
+//
+// Prints {"mode","dax","io_ms","truncate_ms","truncate_wait_ms","truncate_waited_for_io",
+//         "truncate_woke_by_itself","kicks","new_file_intact","mismatched_bytes"};
+// times are from the start of the read.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "map.h"
+
+#define NEW_PATTERN 0x5b
+#define HEAD_START_MS 150
+#define GRACE_MS 1000
+#define MAX_KICKS 20
+
+struct io {
+	int fd;
+	void *buf;
+	size_t size;
+	ssize_t done;
+	int err;
+	double end_ms;
+};
+
+static struct timespec start;
+static atomic_int truncate_done;
+static pthread_t truncater;
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - start.tv_sec) * 1e3 + (t.tv_nsec - start.tv_nsec) / 1e6;
+}
+
+static void *direct_read(void *arg)
+{
+	struct io *io = arg;
+
+	io->done = pread(io->fd, io->buf, io->size, 0);
+	io->err = io->done < 0 ? errno : 0;
+	io->end_ms = now_ms();
+	return NULL;
+}
+
+static void on_kick(int sig)
+{
+	(void)sig;
+}
+
+/* After the I/O ended and a grace period passed, wake a truncate that is still waiting. */
+static void *watchdog(void *arg)
+{
+	pthread_t *reader = arg;
+	int kicks = 0;
+
+	pthread_join(*reader, NULL);
+	usleep(GRACE_MS * 1000);
+	while (!atomic_load(&truncate_done) && kicks < MAX_KICKS) {
+		pthread_kill(truncater, SIGUSR1);
+		kicks++;
+		usleep(500 * 1000);
+	}
+	return (void *)(long)kicks;
+}
+
+static void write_pattern(const char *path, size_t size)
+{
+	unsigned char *block = malloc(size);
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+
+	if (fd < 0)
+		fail("open new file", errno);
+	memset(block, NEW_PATTERN, size);
+	if (write(fd, block, size) != (ssize_t)size || fsync(fd))
+		fail("write new file", errno);
+	close(fd);
+	free(block);
+}
+
+static size_t mismatches(const char *path, size_t size)
+{
+	unsigned char *block = malloc(size);
+	int fd = open(path, O_RDONLY);
+	size_t bad = 0;
+
+	if (fd < 0 || pread(fd, block, size, 0) != (ssize_t)size)
+		fail("read new file back", errno);
+	for (size_t i = 0; i < size; i++)
+		bad += block[i] != NEW_PATTERN;
+	close(fd);
+	free(block);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 6 || (strcmp(argv[1], "truncate") && strcmp(argv[1], "punch"))) {
+		fprintf(stderr, "usage: dio-vs-truncate truncate|punch DAXFILE SLOWDEV NEWFILE SIZE\n");
+		return 2;
+	}
+	const char *mode = argv[1], *daxfile = argv[2], *newfile = argv[4];
+	char *margs[] = { "file", argv[2], argv[5] };
+	struct mapping m;
+	struct io io = { 0 };
+	pthread_t reader, dog;
+	struct sigaction kick = { .sa_handler = on_kick, .sa_flags = SA_RESTART };
+	void *kicks;
+
+	if (map_from_args(3, margs, &m))
+		return 2;
+	if (msync(m.buf, m.size, MS_SYNC))
+		fail("msync", errno);
+	int daxfd = open(daxfile, O_RDWR);
+	io.fd = open(argv[3], O_RDONLY | O_DIRECT);
+	if (daxfd < 0 || io.fd < 0)
+		fail("open", errno);
+	io.buf = m.buf;
+	io.size = m.size;
+
+	sigaction(SIGUSR1, &kick, NULL);
+	truncater = pthread_self();
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (pthread_create(&reader, NULL, direct_read, &io) || pthread_create(&dog, NULL, watchdog, &reader))
+		fail("pthread_create", errno);
+	usleep(HEAD_START_MS * 1000);
+	double t0 = now_ms();
+	int ret = !strcmp(mode, "truncate") ? ftruncate(daxfd, 0)
+		: fallocate(daxfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, m.size);
+	if (ret)
+		fail(mode, errno);
+	double t1 = now_ms();
+	atomic_store(&truncate_done, 1);
+	write_pattern(newfile, m.size);
+	pthread_join(dog, &kicks);
+	if (io.err)
+		fail("O_DIRECT read", io.err);
+	munmap(m.buf, m.size);
+	size_t bad = mismatches(newfile, m.size);
+
+	printf("{\"mode\":\"%s\",\"dax\":%s,\"io_ms\":%.0f,\"truncate_ms\":%.0f,\"truncate_wait_ms\":%.0f,"
+	       "\"truncate_waited_for_io\":%s,\"truncate_woke_by_itself\":%s,\"kicks\":%ld,"
+	       "\"new_file_intact\":%s,\"mismatched_bytes\":%zu}\n",
+	       mode, m.dax, io.end_ms, t1, t1 - t0, t1 + 50 >= io.end_ms ? "true" : "false",
+	       kicks ? "false" : "true", (long)kicks, bad ? "false" : "true", bad);
+	return 0;
+}
