@@ -41,3 +41,23 @@ export function anonCase(program: string, summary: string, needs: string[] = [])
     run: () => [{ argv: [workload(program), 'anon', MAP_SIZE], timeoutSeconds: 30 }],
   };
 }
+
+export function pagecacheCase(program: string, summary: string, needs: string[] = []): TestCase {
+  return {
+    name: 'pagecache',
+    summary: `${summary} on a MAP_SHARED mapping of a file on the (non-DAX) ext4 root`,
+    needs,
+    run: () => [{ argv: [workload(program), 'file', `/var/tmp/${program}-pagecache`, MAP_SIZE], timeoutSeconds: 60 }],
+    precondition: daxNot(true, 'the page-cache file unexpectedly is DAX'),
+  };
+}
+
+export function devdaxCase(program: string, summary: string, needs: string[] = []): TestCase {
+  return {
+    name: 'devdax',
+    summary: `${summary} on a mapping of the device-DAX character device`,
+    needs: ['nvdimm:devdax', ...needs],
+    run: (f) => [{ argv: [workload(program), 'dev', f.devdax, MAP_SIZE], timeoutSeconds: 60 }],
+    precondition: daxNot(false, 'the device is not a device-DAX character device'),
+  };
+}
