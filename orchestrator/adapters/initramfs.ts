@@ -12,9 +12,6 @@ import type { Kernel } from './kernel-store.js';
 
 export interface Initramfs {
   path: string;
-  plan: ModulePlan;
-  early: string[];
-  late: string[];
 }
 
 const LOAD_MODULES = join(guestDir, 'rootfs', 'usr', 'lib', 'orchestrate', 'load-modules');
@@ -72,7 +69,7 @@ export function ensureInitramfs(kernel: Kernel, profile: MachineProfile, log: (l
     writeFileSync(tmp, cpioArchive(entries(kernel, deps, early, late)));
     renameSync(tmp, path);
   }
-  return { path, plan, early, late };
+  return { path };
 }
 
 /** The per-run archive: /run/orchestrate/{authorized_keys, ssh_host_ed25519_key{,.pub}}. */

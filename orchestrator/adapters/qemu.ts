@@ -117,7 +117,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function qemuVersion(): Promise<string> {
-  const out = await exec([QEMU, '--version']);
-  return /version (\S+)/.exec(out.stdout)?.[1] ?? out.stdout.split('\n')[0];
+let version: Promise<string> | undefined;
+
+/** The QEMU version, asked once per process (the accel probe cache and results.json both want it). */
+export function qemuVersion(): Promise<string> {
+  version ??= exec([QEMU, '--version']).then((out) => /version (\S+)/.exec(out.stdout)?.[1] ?? out.stdout.split('\n')[0]);
+  return version;
 }

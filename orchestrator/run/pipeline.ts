@@ -14,7 +14,7 @@ import { qemuVersion } from '../adapters/qemu.js';
 import { ensureImage } from '../adapters/rootfs.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads } from '../adapters/workloads.js';
-import { selectTests } from '../tests/index.js';
+import { caseNames, selectTests } from '../tests/index.js';
 import { resolveKernel } from './kernels.js';
 import { lostResults, runSuites, toRef, type SuiteRun, type SuitesOutcome } from './runner.js';
 import { BootError, GuestLost, Session } from './session.js';
@@ -102,7 +102,7 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
   const phases = new Phases();
   const selection = selectTests(opts.tests);
   const runs = selection.map((s) => ({ selection: s, expectations: loadExpectations(s.suite) }));
-  const names = selection.flatMap((s) => s.cases.map((c) => `${s.suite.name}/${c.name}`));
+  const names = caseNames(selection);
   const p = await prepare(opts, phases);
   if (p.accel.accel === 'tcg') opts.log(`accel: ${p.accel.reason}`);
   const id = newRunId();

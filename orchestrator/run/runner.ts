@@ -6,7 +6,7 @@ import { expectationFor, type ExpectationFile } from '../core/expectations.js';
 import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
 import { judge, type CaseOutcome } from '../core/verdict.js';
 import { parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../tests/suite.js';
-import type { Selection } from '../tests/index.js';
+import { caseNames, type Selection } from '../tests/index.js';
 import { GuestLost, type Session } from './session.js';
 
 export interface SuiteRun {
@@ -111,14 +111,14 @@ export function lostResults(session: Session, names: string[], err: GuestLost): 
 export async function runSuites(session: Session, runs: SuiteRun[], version: string): Promise<SuitesOutcome> {
   const results: TestResult[] = [];
   const outside: WarningRef[] = [];
-  const pending = (from: number) => runs.flatMap((r) => r.selection.cases.map((c) => `${r.selection.suite.name}/${c.name}`)).slice(from);
+  const pending = (from: number) => caseNames(runs.map((r) => r.selection)).slice(from);
   try {
     outside.push(...parseConsole(await session.dmesgDelta()).map((w) => toRef(w, 'dmesg')));
     for (const run of runs) {
       const setup = await runSetup(session, run);
       outside.push(...parseConsole(await session.dmesgDelta()).map((w) => toRef(w, 'dmesg')));
       if ('error' in setup) {
-        results.push(...unrunResults(run.selection.cases.map((c) => `${run.selection.suite.name}/${c.name}`), 'ERROR', setup.error));
+        results.push(...unrunResults(caseNames([run.selection]), 'ERROR', setup.error));
         continue;
       }
       for (const tc of run.selection.cases) results.push(await runCase(session, run, tc, setup.facts, version));

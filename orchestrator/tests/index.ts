@@ -29,3 +29,8 @@ export function selectTests(names: string[]): Selection[] {
   }
   return [...picked].map(([suite, set]) => ({ suite, cases: suite.cases.filter((c) => set.has(c.name)) }));
 }
+
+/** "suite/case" for every selected case, in run order. */
+export function caseNames(selections: Selection[]): string[] {
+  return selections.flatMap((s) => s.cases.map((c) => `${s.suite.name}/${c.name}`));
+}
