@@ -4,12 +4,15 @@ import { hideBin } from 'yargs/helpers';
 import { errorLine, exitCodeOf, signalExitCode, UsageError } from './errors.js';
 import { installHandlers, interruptedBy } from './adapters/lifecycle.js';
 import { bootCommand } from './commands/boot.js';
+import { buildCommand } from './commands/build.js';
 import { imageCommand } from './commands/image.js';
 import { kernelCommand } from './commands/kernel-fetch.js';
 import { kernelsCommand } from './commands/kernels-list.js';
+import { patchcheckCommand } from './commands/patchcheck.js';
 import { reproCommand } from './commands/repro.js';
 import { runCommand } from './commands/run.js';
 import { setupCommand } from './commands/setup.js';
+import { sourceCommand } from './commands/source.js';
 import { testsCommand } from './commands/tests-list.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,9 +25,12 @@ export async function main(argv: string[]): Promise<number> {
       .command(imageCommand)
       .command(kernelCommand)
       .command(kernelsCommand)
+      .command(sourceCommand)
+      .command(buildCommand)
       .command(bootCommand)
       .command(runCommand)
       .command(reproCommand)
+      .command(patchcheckCommand)
       .command(testsCommand)
       .option('debug', { type: 'boolean', describe: 'show stack traces' })
       .demandCommand(1, 'name a command')

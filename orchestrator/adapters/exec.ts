@@ -19,6 +19,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Throw a ToolError unless the exit code is 0 (default true). */
   check?: boolean;
+  /** Sees stdout and stderr as they arrive (a build's progress). */
+  onOutput?: (chunk: string) => void;
 }
 
 interface Finished extends Omit<ExecResult, 'stdout'> {
@@ -32,8 +34,14 @@ function run(argv: string[], opts: ExecOptions): Promise<Finished> {
     const out: Buffer[] = [];
     let stderr = '';
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      opts.onOutput?.(b.toString());
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      opts.onOutput?.(b.toString());
+    });
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(new ToolError(argv, (e as NodeJS.ErrnoException).code ?? 'spawn error', e.message));

@@ -23,10 +23,25 @@ export const NEEDS = {
   libcHeaders: { probe: '/usr/include/stdio.h', pkg: 'libc6-dev' },
   make: { probe: 'make', pkg: 'make' },
   verbsHeader: { probe: '/usr/include/infiniband/verbs.h', pkg: 'libibverbs-dev' },
+  git: { probe: 'git', pkg: 'git' },
+  flex: { probe: 'flex', pkg: 'flex' },
+  bison: { probe: 'bison', pkg: 'bison' },
+  bc: { probe: 'bc', pkg: 'bc' },
+  libelf: { probe: '/usr/include/gelf.h', pkg: 'libelf-dev' },
+  libssl: { probe: '/usr/include/openssl/opensslv.h', pkg: 'libssl-dev' },
+  ccache: { probe: 'ccache', pkg: 'ccache' },
 } satisfies Record<string, HostNeed>;
 
 /** Everything `orchestrate repro` needs on a Debian host. */
-export const REPRO_NEEDS: HostNeed[] = Object.values(NEEDS);
+export const REPRO_NEEDS: HostNeed[] = [
+  NEEDS.qemu, NEEDS.mmdebstrap, NEEDS.mke2fs, NEEDS.depmod, NEEDS.busybox, NEEDS.setpriv,
+  NEEDS.dpkgDeb, NEEDS.xz, NEEDS.gcc, NEEDS.libcHeaders, NEEDS.make, NEEDS.verbsHeader,
+];
+
+/** What `orchestrate build` needs besides gcc and make. */
+export const KBUILD_NEEDS: HostNeed[] = [
+  NEEDS.gcc, NEEDS.make, NEEDS.git, NEEDS.flex, NEEDS.bison, NEEDS.bc, NEEDS.libelf, NEEDS.libssl, NEEDS.ccache,
+];
 
 function onPath(name: string, env = process.env): boolean {
   const dirs = (env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);

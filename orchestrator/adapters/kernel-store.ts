@@ -1,5 +1,5 @@
 // The kernel store (kernels/ by default): one directory per kernel, kernel.json describing it.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -7,16 +7,42 @@ import { bzImageBanner, identityFromBanner, type KernelIdentity } from '../core/
 import { bzImagePayload, configEnabled, elfBanner, isElf } from '../core/vmlinux.js';
 import { kernelStoreDir } from '../paths.js';
 import { execBuffer } from './exec.js';
-import { readJsonOr } from './store.js';
+import { pidAlive, readJsonOr, writeJson } from './store.js';
 import { trackDir, releaseDir } from './lifecycle.js';
 
 export interface KernelRecord extends KernelIdentity {
   id: string;
   source: 'debian' | 'build' | 'path';
   /** File names inside the kernel's directory. */
-  files: { bzImage: string; vmlinux?: string; config?: string; systemMap?: string; modules?: string };
+  files: { bzImage: string; vmlinux?: string; config?: string; systemMap?: string; modules?: string; buildLog?: string; cover?: string };
   debian?: { pkg: string; debVersion: string };
+  build?: BuildMetadata;
   added: string;
+}
+
+export interface BuildMetadata {
+  tree: string;
+  commit: string;
+  describe: string;
+  subject: string;
+  series?: { id: string; version: number; title?: string; messageId?: string; baseCommit?: string; subjects: string[] };
+  /** Fragment names in the order they were merged. */
+  fragments: string[];
+  compiler: string;
+  ccache: boolean;
+  objects: number;
+  /** Seconds per phase (worktree, apply, configure, make, store). */
+  durations: Record<string, number>;
+}
+
+/** A build that failed: kept so the same inputs are not built again (bisect relies on it). */
+export interface FailedBuild {
+  id: string;
+  kind: 'APPLY-FAIL' | 'CONFIG-FAIL' | 'BUILD-FAIL';
+  reason: string;
+  details: string[];
+  log?: string;
+  at: string;
 }
 
 /** A kernel ready to boot: absolute paths. */
@@ -59,6 +85,22 @@ export function toKernel(record: KernelRecord): Kernel {
     modulesDir: f.modules ? join(dir, f.modules) : undefined,
     config: f.config ? join(dir, f.config) : undefined,
   };
+}
+
+function failedPath(id: string): string {
+  return join(storeDir(), '.failed', id, 'failure.json');
+}
+
+export function readFailure(id: string): FailedBuild | undefined {
+  return readJsonOr<FailedBuild>(failedPath(id));
+}
+
+export function recordFailure(failure: FailedBuild): void {
+  writeJson(failedPath(failure.id), failure);
+}
+
+export function failureDir(id: string): string {
+  return join(storeDir(), '.failed', id);
 }
 
 /** A fresh staging directory inside the store; `commit` renames it into place atomically. */
@@ -111,3 +153,55 @@ export function kernelFromPath(path: string, modulesDir?: string): Kernel {
   }
   return { id: `path:${file}`, source: 'path', ...identity, boot: file, modulesDir: modulesDir && resolve(modulesDir) };
 }
+
+/** Marks a stored kernel as used now: gc removes what has not been used for a while. */
+export function touch(id: string): void {
+  const now = new Date();
+  try {
+    utimesSync(recordPath(id), now, now);
+  } catch {
+    // A kernel removed under us is found missing at boot.
+  }
+}
+
+export function lastUsed(id: string): Date {
+  return statSync(recordPath(id)).mtime;
+}
+
+function sizeOf(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
+}
+
+export interface GcPlan {
+  path: string;
+  why: string;
+  bytes: number;
+}
+
+/** What gc would remove: staging leftovers, failed-build records and kernels unused for DAYS. */
+export function gcPlan(days: number, includeDebian: boolean, now = Date.now()): GcPlan[] {
+  const store = storeDir();
+  if (!existsSync(store)) return [];
+  const old = (t: Date) => now - t.getTime() > days * 86_400_000;
+  const plan: GcPlan[] = [];
+  for (const name of readdirSync(store)) {
+    const path = join(store, name);
+    const staging = /^\.staging-.*-(\d+)$/.exec(name);
+    if (staging && !pidAlive(Number(staging[1]))) plan.push({ path, why: 'interrupted staging', bytes: sizeOf(path) });
+  }
+  const failed = join(store, '.failed');
+  if (existsSync(failed)) {
+    for (const id of readdirSync(failed)) {
+      const path = join(failed, id);
+      if (old(statSync(path).mtime)) plan.push({ path, why: 'failed build record', bytes: sizeOf(path) });
+    }
+  }
+  for (const r of listRecords()) {
+    if (r.source === 'debian' && !includeDebian) continue;
+    if (old(lastUsed(r.id))) plan.push({ path: join(store, r.id), why: `${r.source} kernel unused for ${days} days`, bytes: sizeOf(join(store, r.id)) });
+  }
+  return plan;
+}
+

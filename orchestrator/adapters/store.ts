@@ -1,5 +1,5 @@
 // Writing results: atomically (temp file + rename), so a crash never leaves half a file.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export function writeAtomic(path: string, data: string | Buffer): void {
@@ -19,5 +19,39 @@ export function readJsonOr<T = any>(path: string): T | undefined {
     return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Runs WORK holding PATH as a lock file; a lock left by a dead process is taken over. */
+export async function withLock<T>(path: string, work: () => Promise<T>, waiting: (pid: number) => void = () => {}): Promise<T> {
+  mkdirSync(dirname(path), { recursive: true });
+  for (let told = false; ;) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(path, 'utf8')) || 0;
+      if (!pidAlive(pid)) rmSync(path, { force: true });
+      else {
+        if (!told) waiting(pid);
+        told = true;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(path, { force: true });
   }
 }

@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import { renderTap, renderText } from '../core/render.js';
 import { writeJson } from '../adapters/store.js';
 import { runTests } from '../run/pipeline.js';
+import { buildKernel, isBuilt, type BuildOutcome } from '../run/build.js';
+import { loadSeries } from '../run/series.js';
 
 export interface KernelArgs {
   kernel?: string;
@@ -47,4 +49,37 @@ export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<
   process.stdout.write(`${args.tap ? renderTap(result) : renderText(result)}\n`);
   log(`results: ${dir}`);
   process.exitCode = result.passed ? 0 : 1;
+}
+
+export interface BuildArgs {
+  tree: string;
+  ref?: string;
+  series?: string;
+  config?: string[];
+  ccache: boolean;
+  force: boolean;
+}
+
+export function buildOptions<T>(y: Argv<T>, treeRequired = true) {
+  return y
+    .option('tree', { type: 'string', demandOption: treeRequired, describe: 'a kernel git tree (never modified: we build in a worktree of it)' })
+    .option('ref', { type: 'string', describe: 'commit to build (default: the series\' base-commit, else HEAD)' })
+    .option('series', { type: 'string', describe: 'patches to apply: an mbox, a directory of .patch files, or a git range A..B' })
+    .option('config', { type: 'string', array: true, describe: 'extra fragments after base and dax-rdma: a name in configs/kernel/ or a path' })
+    .option('ccache', { type: 'boolean', default: true, describe: 'compile through ccache' })
+    .option('force', { type: 'boolean', default: false, describe: 'build even when the store has these inputs' });
+}
+
+/** Builds (or finds) the kernel the options describe. */
+export async function buildFromArgs(args: BuildArgs): Promise<BuildOutcome> {
+  const series = args.series ? await loadSeries(args.series, args.tree, log) : undefined;
+  return buildKernel({ tree: args.tree, ref: args.ref, series, configs: args.config, ccache: args.ccache, force: args.force, log });
+}
+
+/** One line per outcome, the first compiler errors under a failure. */
+export function describeOutcome(o: BuildOutcome): string {
+  if (isBuilt(o)) return `${o.kind} ${o.id} (${o.kernel.release}) in ${o.seconds} s`;
+  const details = o.kind === 'BUILD-FAIL' ? o.details.map((l) => `\n  ${l}`).join('') : '';
+  const log = o.log ? `\n  log: ${o.log}` : '';
+  return `${o.kind}: ${o.reason}${o.cached ? ' (known from an earlier build of the same inputs; --force to retry)' : ''}${details}${log}`;
 }

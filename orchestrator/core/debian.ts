@@ -63,3 +63,15 @@ export function pickDebianKernel(available: DebianKernel[], query?: string): Deb
 export function storeIdOf(kernel: DebianKernel): string {
   return `debian-${kernel.debVersion}`;
 }
+
+/**
+ * linux-source's top-level .gitignore ends with Debian's packaging block ("/*", "!/debian/"),
+ * which would make `git add` track nothing: drop that block, keep the kernel's own rules.
+ */
+export function dropDebianIgnore(text: string): string {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => /^#\s*Debian packaging/.test(l));
+  if (at < 0) return text.split('\n').filter((l) => l.trim() !== '/*').join('\n');
+  const start = at > 0 && lines[at - 1].trim() === '#' ? at - 1 : at;
+  return `${lines.slice(0, start).join('\n').trimEnd()}\n`;
+}

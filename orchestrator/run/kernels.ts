@@ -7,7 +7,7 @@ import { availableKernels, download, extractDeb } from '../adapters/apt.js';
 import { exec } from '../adapters/exec.js';
 import { ensureHost, isRoot, NEEDS } from '../adapters/host.js';
 import {
-  extractPvhVmlinux, kernelFromPath, readRecord, stage, toKernel, type Kernel,
+  extractPvhVmlinux, kernelFromPath, readRecord, stage, toKernel, touch, type Kernel,
 } from '../adapters/kernel-store.js';
 
 export interface KernelOptions {
@@ -26,7 +26,10 @@ export async function resolveKernel(opts: KernelOptions): Promise<Kernel> {
     return fetchDebianKernel(spec === 'debian' ? undefined : spec.slice('debian:'.length), opts.log);
   }
   const stored = readRecord(spec);
-  if (stored) return toKernel(stored);
+  if (stored) {
+    touch(spec);
+    return toKernel(stored);
+  }
   if (looksLikePath(spec)) return kernelFromPath(spec, opts.modules);
   throw new UsageError(`unknown kernel "${spec}": want debian[:VERSION], a kernel id (orchestrate kernels list) or a path`);
 }

@@ -4,6 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli.js';
+import { fixture } from '../fixtures.js';
+import { userRepo } from '../git-repo.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'orchestrate-bad-'));
 
@@ -42,4 +44,22 @@ t.test('usage errors from the parser', async (t) => {
   await oneLineError(t, ['frobnicate'], /^error: Unknown argument: frobnicate$/);
   await oneLineError(t, ['run'], /^error: Missing required argument: test$/);
   await oneLineError(t, ['run', '--test', 'ib-reg-refusal', '--accel', 'hvf'], /^error: Invalid values:/);
+});
+
+t.test('build: a tree, revision, series or fragment that is not there', async (t) => {
+  const { dir, commits } = userRepo();
+  const notRepo = mkdtempSync(join(tmpdir(), 'orchestrate-norepo-'));
+  await oneLineError(t, ['build', '--tree', '/no/such/tree'], /^error: --tree \/no\/such\/tree: no such directory$/);
+  await oneLineError(t, ['build', '--tree', notRepo], /^error: --tree .*: not a git repository$/);
+  await oneLineError(t, ['build', '--tree', dir, '--ref', 'v9.9'], /^error: unknown revision "v9\.9" in /);
+  await oneLineError(t, ['build', '--tree', dir, '--series', '/no/such.mbox'], /^error: --series \/no\/such\.mbox: no such file or directory, and not a git range/);
+  const broken = join(scratch, 'broken.mbox');
+  const mbox = fixture('series', 'gup-fsdax-v2.list.mbox').split(/(?=^From \S+ )/m).filter((m) => !/\[PATCH v2 2\/3\]/.test(m) || /^Subject: Re:/m.test(m));
+  writeFileSync(broken, mbox.join(''));
+  await oneLineError(t, ['build', '--tree', dir, '--series', broken], /^error: --series .*broken\.mbox: patch 2\/3 is missing$/);
+  await oneLineError(t, ['build', '--tree', dir, '--ref', commits[0], '--config', 'no-such-fragment'], /^error: --config no-such-fragment: no such fragment/);
+  const typo = join(scratch, 'typo.config');
+  writeFileSync(typo, 'CONFIG_FS_DAX=y\nCONIFG_XFS_FS=y\n');
+  await oneLineError(t, ['build', '--tree', dir, '--config', typo], /^error: typo\.config:2: not a config line: CONIFG_XFS_FS=y$/);
+  await oneLineError(t, ['run', '--series', broken, '--test', 'ib-reg-refusal'], /^error: --ref and --series need --tree$/);
 });

@@ -1,0 +1,101 @@
+// git, read-only on the user's tree: rev-parse, log, format-patch. Builds happen in a detached
+// worktree of ours, where `git am` applies series; the user's checkout and branches are never touched.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { exec, type ExecResult } from './exec.js';
+
+/** Fixed identities and dates, so the same series on the same commit gives the same commits. */
+const ENV = {
+  ...process.env,
+  GIT_COMMITTER_NAME: 'orchestrate', GIT_COMMITTER_EMAIL: 'orchestrate@localhost',
+  GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C',
+};
+
+export function git(dir: string, args: string[], check = true): Promise<ExecResult> {
+  return exec(['git', '-C', dir, ...args], { env: ENV, check });
+}
+
+async function out(dir: string, args: string[]): Promise<string> {
+  return (await git(dir, args)).stdout.trim();
+}
+
+/** The top of a git work tree, or one clear error. */
+export async function repoTop(dir: string): Promise<string> {
+  const path = resolve(dir);
+  if (!existsSync(path)) throw new UsageError(`--tree ${dir}: no such directory`);
+  const r = await git(path, ['rev-parse', '--show-toplevel'], false);
+  if (r.code !== 0) throw new UsageError(`--tree ${dir}: not a git repository`);
+  return r.stdout.trim();
+}
+
+/** Full hash of REV, or a usage error naming it. */
+export async function resolveRev(dir: string, rev: string): Promise<string> {
+  if (rev.startsWith('-')) throw new UsageError(`bad revision "${rev}"`);
+  const r = await git(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], false);
+  if (r.code !== 0) throw new UsageError(`unknown revision "${rev}" in ${dir}`);
+  return r.stdout.trim();
+}
+
+export interface CommitInfo {
+  commit: string;
+  subject: string;
+  author: string;
+  date: string;
+}
+
+export async function commitInfo(dir: string, commit: string): Promise<CommitInfo> {
+  const [hash, subject, author, date] = (await out(dir, ['show', '-s', '--format=%H%n%s%n%an <%ae>%n%aI', commit, '--'])).split('\n');
+  return { commit: hash, subject, author, date };
+}
+
+export async function describe(dir: string, commit: string): Promise<string> {
+  const r = await git(dir, ['describe', '--tags', '--always', commit], false);
+  return r.code === 0 ? r.stdout.trim() : commit.slice(0, 12);
+}
+
+/** The commits of A..B, oldest first. */
+export async function revList(dir: string, range: string): Promise<string[]> {
+  const text = await out(dir, ['rev-list', '--reverse', '--end-of-options', range]);
+  return text ? text.split('\n') : [];
+}
+
+/** A range as the mbox `git format-patch` makes of it. */
+export async function formatPatch(dir: string, range: string): Promise<string> {
+  return (await git(dir, ['format-patch', '--stdout', '--no-signature', '--end-of-options', range])).stdout;
+}
+
+/**
+ * Our worktree for DIR's repository at WORK, detached at COMMIT. It is reused across builds: files
+ * the checkout does not change keep their mtimes, so `make` rebuilds only what changed.
+ */
+export async function checkoutWorktree(repo: string, work: string, commit: string): Promise<void> {
+  if (!existsSync(join(work, '.git'))) {
+    await git(repo, ['worktree', 'prune']);
+    await git(repo, ['worktree', 'add', '--detach', '--force', work, commit]);
+    return;
+  }
+  await git(work, ['am', '--abort'], false);
+  await git(work, ['checkout', '--detach', '--force', commit]);
+  await git(work, ['clean', '-fdq']);
+}
+
+export interface ApplyFailure {
+  reason: string;
+}
+
+/** `git am --3way` of one message; on failure the am is aborted and git's reason kept. */
+export async function applyPatch(work: string, raw: string, scratch: string): Promise<ApplyFailure | undefined> {
+  const file = join(scratch, 'patch.mbox');
+  writeFileSync(file, `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n${raw.endsWith('\n') ? raw : `${raw}\n`}`);
+  const r = await git(work, ['am', '--3way', '--committer-date-is-author-date', '--keep-cr', file], false);
+  if (r.code === 0) return undefined;
+  await git(work, ['am', '--abort'], false);
+  const text = `${r.stdout}\n${r.stderr}`;
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => /^(error|fatal|CONFLICT|Patch failed)/.test(l));
+  return { reason: (lines.length ? lines : text.trim().split('\n').slice(-3)).join('; ') };
+}
+
+export async function head(work: string): Promise<string> {
+  return out(work, ['rev-parse', 'HEAD']);
+}

@@ -1,0 +1,103 @@
+// Kbuild: tinyconfig + fragments + olddefconfig in a reused out-of-tree build directory, then
+// `make vmlinux bzImage` through ccache, with progress read off make's quiet lines.
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { checkConfig, dependsInKconfig, parseConfig, renderRequest, type Dropped, type Requested } from '../core/kconfig.js';
+import { countsAsObject } from '../core/build.js';
+import { cacheDir } from '../paths.js';
+import { exec } from './exec.js';
+import { git } from './git.js';
+import { writeAtomic } from './store.js';
+
+export const ARCH = 'x86_64';
+
+export interface BuildDirs {
+  src: string;
+  out: string;
+  /** Base of both: ccache rewrites absolute paths under it, so worktrees share cache entries. */
+  base: string;
+}
+
+function makeEnv(dirs: BuildDirs): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    LC_ALL: 'C',
+    CCACHE_DIR: process.env.CCACHE_DIR ?? join(cacheDir(), 'ccache'),
+    CCACHE_BASEDIR: dirs.base,
+    CCACHE_NOHASHDIR: '1',
+    KBUILD_BUILD_USER: 'orchestrate',
+    KBUILD_BUILD_HOST: 'orchestrate',
+    KBUILD_BUILD_TIMESTAMP: 'orchestrate build',
+  };
+}
+
+function makeArgs(dirs: BuildDirs, ccache: boolean): string[] {
+  const cc = ccache ? ['CC=ccache gcc', 'HOSTCC=ccache gcc'] : [];
+  return ['make', '-C', dirs.src, `O=${dirs.out}`, `ARCH=${ARCH}`, ...cc];
+}
+
+export async function compilerVersion(): Promise<string> {
+  return (await exec(['gcc', '--version'])).stdout.split('\n')[0].trim();
+}
+
+/** The `depends on` lines of SYMBOL's Kconfig entries in the tree. */
+async function dependsOf(src: string, symbol: string): Promise<string[]> {
+  const r = await git(src, ['grep', '-l', '-E', `^\\s*(menu)?config\\s+${symbol}\\s*$`, '--', '*Kconfig*'], false);
+  const files = r.stdout.trim().split('\n').filter(Boolean);
+  return files.flatMap((f) => dependsInKconfig(readFileSync(join(src, f), 'utf8'), symbol));
+}
+
+/** Writes out/.config from tinyconfig and the merged request; returns what Kconfig dropped. */
+export async function configure(dirs: BuildDirs, merged: Map<string, Requested>, ccache: boolean): Promise<Dropped[]> {
+  const env = makeEnv(dirs);
+  await exec([...makeArgs(dirs, ccache), '-s', 'tinyconfig'], { env });
+  const config = join(dirs.out, '.config');
+  writeAtomic(config, `${readFileSync(config, 'utf8')}${renderRequest(merged)}`);
+  await exec([...makeArgs(dirs, ccache), '-s', 'olddefconfig'], { env });
+  const result = parseConfig(readFileSync(config, 'utf8'));
+  const deps = new Map<string, string[]>();
+  for (const d of checkConfig(merged, result, () => [])) deps.set(d.symbol, await dependsOf(dirs.src, d.symbol));
+  return checkConfig(merged, result, (s) => deps.get(s) ?? []);
+}
+
+export interface MakeResult {
+  ok: boolean;
+  objects: number;
+  seconds: number;
+}
+
+/** make vmlinux bzImage, the whole output to LOG; onObject is called per compiled object. */
+export async function make(dirs: BuildDirs, log: string, ccache: boolean, onObject: (count: number) => void): Promise<MakeResult> {
+  const stream = createWriteStream(log);
+  let objects = 0;
+  let partial = '';
+  const jobs = String(cpus().length + 1);
+  const r = await exec([...makeArgs(dirs, ccache), `-j${jobs}`, 'vmlinux', 'bzImage'], {
+    env: makeEnv(dirs),
+    check: false,
+    onOutput: (chunk) => {
+      stream.write(chunk);
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (countsAsObject(line)) onObject(++objects);
+    },
+  });
+  await new Promise((done) => stream.end(done));
+  return { ok: r.code === 0, objects, seconds: r.seconds };
+}
+
+export function artifacts(out: string) {
+  return {
+    bzImage: join(out, 'arch', 'x86', 'boot', 'bzImage'),
+    vmlinux: join(out, 'vmlinux'),
+    config: join(out, '.config'),
+    systemMap: join(out, 'System.map'),
+    release: join(out, 'include', 'config', 'kernel.release'),
+  };
+}
+
+export function built(out: string): boolean {
+  const a = artifacts(out);
+  return existsSync(a.bzImage) && existsSync(a.vmlinux);
+}

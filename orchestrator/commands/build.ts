@@ -1,0 +1,26 @@
+import type { CommandModule } from 'yargs';
+import { resolve } from 'node:path';
+import { writeJson } from '../adapters/store.js';
+import { buildFromArgs, buildOptions, describeOutcome, log, type BuildArgs } from './common.js';
+import { isBuilt } from '../run/build.js';
+
+interface Args extends BuildArgs {
+  json?: string;
+}
+
+export const buildCommand: CommandModule<object, Args> = {
+  command: 'build',
+  describe: 'build a kernel from a git tree (+ a patch series, + config fragments) into the store; prints its id',
+  builder: (y) => buildOptions(y).option('json', { type: 'string', describe: 'write the outcome as JSON here' }) as never,
+  handler: async (args) => {
+    const outcome = await buildFromArgs(args);
+    if (args.json) writeJson(resolve(args.json), outcome);
+    if (isBuilt(outcome)) {
+      log(describeOutcome(outcome));
+      process.stdout.write(`${outcome.id}\n`);
+    } else {
+      process.stdout.write(`${describeOutcome(outcome)}\n`);
+      process.exitCode = 1;
+    }
+  },
+};

@@ -1,0 +1,41 @@
+import type { CommandModule } from 'yargs';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { firstBreaking, renderSteps } from '../core/patchcheck.js';
+import { writeJson } from '../adapters/store.js';
+import { patchcheck } from '../run/patchcheck.js';
+import { loadSeries } from '../run/series.js';
+import { buildOptions, log, testRunOptions, type BuildArgs, type TestRunArgs } from './common.js';
+
+interface Args extends TestRunArgs, BuildArgs {
+  base?: string;
+  test: string[];
+  keepGoing: boolean;
+}
+
+export const patchcheckCommand: CommandModule<object, Args> = {
+  command: 'patchcheck',
+  describe: 'apply a series one patch at a time; build, boot and test each; name the first patch that breaks',
+  builder: (y) =>
+    buildOptions(testRunOptions(y))
+      .option('base', { type: 'string', describe: 'the commit the series applies to (default: its base-commit, else HEAD)' })
+      .option('test', { type: 'string', array: true, default: ['ib-reg-refusal'], describe: 'tests to run on each step' })
+      .option('keep-going', { type: 'boolean', default: false, describe: 'test every patch, not just up to the first breakage' }) as never,
+  handler: async (args) => {
+    if (!args.series) throw new UsageError('patchcheck needs --series');
+    if (args.ref && args.base) throw new UsageError('give --base or --ref, not both');
+    const series = await loadSeries(args.series, args.tree, log);
+    const steps = await patchcheck({
+      ...args, ref: args.base ?? args.ref, series, configs: args.config, tests: args.test, resultsDir: args.results, log,
+    });
+    const broke = firstBreaking(steps);
+    const verdict = steps[0].verdict === 'PASS' || steps[0].verdict === 'FAIL'
+      ? broke
+        ? `first breaking patch: ${broke.step.index}/${series.total} "${broke.step.title}": ${broke.step.verdict}${broke.newlyFailing.length ? ` (${broke.newlyFailing.join(', ')})` : ''}`
+        : `no patch breaks apply, build, boot or ${args.test.join(', ')}`
+      : `the base itself does not work: ${steps[0].verdict} ${steps[0].reason}`;
+    if (args.json) writeJson(resolve(args.json), { series: { id: series.id, version: series.version, total: series.total }, steps, firstBreaking: broke ?? null });
+    process.stdout.write(`${renderSteps(steps, series.total)}\n${verdict}\n`);
+    process.exitCode = broke || !['PASS', 'FAIL'].includes(steps[0].verdict) ? 1 : 0;
+  },
+};

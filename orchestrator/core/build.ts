@@ -1,0 +1,67 @@
+// Kernel builds as data: the store id of a build's inputs, progress from make's output,
+// and the first errors of a failed build.
+import { createHash } from 'node:crypto';
+
+export interface BuildInputs {
+  /** The commit the series was applied on. */
+  commit: string;
+  seriesId?: string;
+  /** The merged fragments as rendered by renderRequest. */
+  config: string;
+  /** `gcc --version`'s first line. */
+  compiler: string;
+}
+
+export function buildId(inputs: BuildInputs): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([inputs.commit, inputs.seriesId ?? '', inputs.config, inputs.compiler]))
+    .digest('hex');
+  return `build-${inputs.commit.slice(0, 12)}-${hash.slice(0, 12)}`;
+}
+
+/** Kbuild's quiet lines that stand for one compiled or linked object. */
+const OBJECT_LINE = /^\s+(CC|AS|LD|AR|HOSTCC|HOSTLD|CC \[M\]|LDS|OBJCOPY)\s+\S/;
+
+export interface Progress {
+  objects: number;
+  expected: number;
+  fraction: number;
+  /** Seconds left at the rate so far; undefined until there is a rate. */
+  eta?: number;
+}
+
+export function countsAsObject(line: string): boolean {
+  return OBJECT_LINE.test(line);
+}
+
+export function progress(objects: number, expected: number, elapsedSeconds: number): Progress {
+  const fraction = expected > 0 ? Math.min(1, objects / expected) : 0;
+  const eta = objects >= 20 && fraction < 1 ? Math.round((elapsedSeconds / objects) * Math.max(0, expected - objects)) : undefined;
+  return { objects, expected, fraction, eta };
+}
+
+export function formatProgress(p: Progress, phase: string): string {
+  const pct = `${Math.round(p.fraction * 100)}%`.padStart(4);
+  const eta = p.eta === undefined ? '' : `, ETA ${formatSeconds(p.eta)}`;
+  return `${phase} ${pct} (${p.objects}/~${p.expected} objects${eta})`;
+}
+
+export function formatSeconds(s: number): string {
+  const m = Math.floor(s / 60);
+  return m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+const ERROR_LINE = /^[^\s:][^:]*:\d+(:\d+)?: (fatal )?error: |^ld: .*(undefined reference|multiple definition)|^make\[\d+\]: \*\*\* .*Error \d+/;
+
+/** The first compiler or linker errors, with the "In function" context gcc gives before them. */
+export function firstErrors(log: string, max = 5): string[] {
+  const lines = log.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length && out.length < max; i++) {
+    if (!ERROR_LINE.test(lines[i]) || /^make/.test(lines[i])) continue;
+    const context = /: In function /.test(lines[i - 1] ?? '') ? [lines[i - 1]] : [];
+    out.push(...context, lines[i]);
+  }
+  if (!out.length) out.push(...lines.filter((l) => /^make(\[\d+\])?: \*\*\*/.test(l)).slice(0, max));
+  return out;
+}

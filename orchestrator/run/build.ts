@@ -1,0 +1,210 @@
+// Building a kernel from a tree, a revision, a series and fragments into the store. The id is
+// known before anything is built, so identical inputs are a cache hit; failures are kept too.
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { buildId, firstErrors, formatProgress, progress } from '../core/build.js';
+import { elfBanner } from '../core/vmlinux.js';
+import { identityFromBanner } from '../core/kernel-version.js';
+import { describeDropped, fragmentErrors, mergeFragments, renderRequest, type Fragment } from '../core/kconfig.js';
+import type { Series } from '../core/series.js';
+import { applyPatch, checkoutWorktree, commitInfo, describe, git, repoTop, resolveRev } from '../adapters/git.js';
+import { artifacts, compilerVersion, configure, make, type BuildDirs } from '../adapters/kbuild.js';
+import { ensureHost, KBUILD_NEEDS } from '../adapters/host.js';
+import {
+  failureDir, readFailure, readRecord, recordFailure, stage, toKernel,
+  type BuildMetadata, type FailedBuild, type Kernel,
+} from '../adapters/kernel-store.js';
+import { readJsonOr, withLock, writeJson } from '../adapters/store.js';
+import { cacheDir, configsDir } from '../paths.js';
+import { Phases } from './pipeline.js';
+
+/** Ours, merged first; --config fragments come after and win. */
+export const DEFAULT_FRAGMENTS = ['base', 'dax-rdma'];
+/** Objects in a full build of tinyconfig + our fragments (6.1), until this tree has a count of its own. */
+const DEFAULT_OBJECTS = 1800;
+
+export interface BuildRequest {
+  tree: string;
+  ref?: string;
+  series?: Series;
+  /** Fragment names (configs/kernel/NAME.config) or paths, after the defaults. */
+  configs?: string[];
+  ccache?: boolean;
+  /** Build again even when the store has these inputs (a benchmark's cold build). */
+  force?: boolean;
+  log: (line: string) => void;
+}
+
+export interface Built {
+  kind: 'built' | 'cached';
+  id: string;
+  kernel: Kernel;
+  seconds: number;
+}
+
+export interface NotBuilt extends FailedBuild {
+  /** For APPLY-FAIL: the 1-based position of the patch that did not apply. */
+  patch?: number;
+  seconds: number;
+  /** Known from an earlier attempt with the same inputs. */
+  cached: boolean;
+}
+
+export type BuildOutcome = Built | NotBuilt;
+
+export function isBuilt(o: BuildOutcome): o is Built {
+  return o.kind === 'built' || o.kind === 'cached';
+}
+
+export function fragmentPath(spec: string): string {
+  const ours = join(configsDir, 'kernel', `${spec}.config`);
+  if (!spec.includes('/') && existsSync(ours)) return ours;
+  if (existsSync(spec)) return resolve(spec);
+  throw new UsageError(`--config ${spec}: no such fragment (ours are in configs/kernel/) or file`);
+}
+
+export function loadFragments(configs: string[] = []): Fragment[] {
+  const fragments = [...DEFAULT_FRAGMENTS, ...configs].map((spec) => {
+    const path = fragmentPath(spec);
+    return { name: spec.includes('/') ? basename(path) : spec, text: readFileSync(path, 'utf8') };
+  });
+  const errors = fragments.flatMap(fragmentErrors);
+  if (errors.length) throw new UsageError(`${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`);
+  return fragments;
+}
+
+function buildDirs(repo: string): BuildDirs {
+  const key = createHash('sha256').update(repo).digest('hex').slice(0, 8);
+  const base = join(cacheDir(), 'kbuild', `${basename(repo)}-${key}`);
+  return { base, src: join(base, 'src'), out: join(base, 'out') };
+}
+
+/** The commit a build starts from: --ref, else the series' base-commit, else the tree's HEAD. */
+async function baseCommit(tree: string, ref: string | undefined, series?: Series): Promise<string> {
+  if (ref) return resolveRev(tree, ref);
+  if (series?.baseCommit) {
+    const r = await git(tree, ['rev-parse', '--verify', '--quiet', `${series.baseCommit}^{commit}`], false);
+    if (r.code !== 0) throw new UsageError(`the series' base-commit ${series.baseCommit} is not in ${tree}: give --ref`);
+    return r.stdout.trim();
+  }
+  return resolveRev(tree, 'HEAD');
+}
+
+export async function buildKernel(req: BuildRequest): Promise<BuildOutcome> {
+  const started = performance.now();
+  const seconds = () => Math.round((performance.now() - started) / 100) / 10;
+  await ensureHost(KBUILD_NEEDS, req.log);
+  const repo = await repoTop(req.tree);
+  const commit = await baseCommit(repo, req.ref, req.series);
+  const fragments = loadFragments(req.configs);
+  const merged = mergeFragments(fragments);
+  const compiler = await compilerVersion();
+  const id = buildId({ commit, seriesId: req.series?.id, config: renderRequest(merged), compiler });
+  if (!req.force) {
+    const stored = readRecord(id);
+    if (stored) return { kind: 'cached', id, kernel: toKernel(stored), seconds: seconds() };
+    const failed = readFailure(id);
+    if (failed) return { ...failed, seconds: seconds(), cached: true };
+  }
+  const dirs = buildDirs(repo);
+  return withLock(join(dirs.base, 'lock'), async () => {
+    const result = await buildLocked({ ...req, repo, commit, id, dirs, merged, fragments, compiler });
+    return { ...result, seconds: seconds() } as BuildOutcome;
+  }, (pid) => req.log(`waiting for the build of this tree by pid ${pid}`));
+}
+
+interface Locked extends BuildRequest {
+  repo: string;
+  commit: string;
+  id: string;
+  dirs: BuildDirs;
+  merged: ReturnType<typeof mergeFragments>;
+  fragments: Fragment[];
+  compiler: string;
+}
+
+function fail(id: string, kind: FailedBuild['kind'], reason: string, details: string[], extra: { patch?: number; log?: string } = {}) {
+  const failure: FailedBuild = { id, kind, reason, details, log: extra.log, at: new Date().toISOString() };
+  recordFailure(failure);
+  return { ...failure, patch: extra.patch, cached: false };
+}
+
+async function buildLocked(b: Locked) {
+  const phases = new Phases();
+  const ccache = b.ccache ?? true;
+  await phases.time('worktree', () => checkoutWorktree(b.repo, b.dirs.src, b.commit));
+  const patches = b.series?.patches ?? [];
+  for (const [i, patch] of patches.entries()) {
+    const failed = await phases.time('apply', () => applyPatch(b.dirs.src, patch.raw, b.dirs.base));
+    if (failed) {
+      b.log(`APPLY-FAIL: patch ${patch.index}/${b.series?.total} "${patch.title}": ${failed.reason}`);
+      return fail(b.id, 'APPLY-FAIL', `patch ${patch.index}/${b.series?.total} "${patch.title}" does not apply: ${failed.reason}`, [failed.reason], { patch: i + 1 });
+    }
+  }
+  if (patches.length) b.log(`applied ${patches.length} patches on ${b.commit.slice(0, 12)}`);
+  const dropped = await phases.time('configure', () => configure(b.dirs, b.merged, ccache));
+  if (dropped.length) {
+    const lines = dropped.map(describeDropped);
+    return fail(b.id, 'CONFIG-FAIL', `olddefconfig dropped ${lines[0]}${dropped.length > 1 ? ` (and ${dropped.length - 1} more)` : ''}`, lines);
+  }
+  const log = join(b.dirs.base, 'build.log');
+  const counts = join(b.dirs.base, 'objects.json');
+  const expected = readJsonOr<{ full: number }>(counts)?.full ?? DEFAULT_OBJECTS;
+  const fresh = !existsSync(join(b.dirs.out, 'vmlinux'));
+  b.log(`building ${b.commit.slice(0, 12)}${patches.length ? ` + ${patches.length} patches` : ''} (${fresh ? 'full' : 'incremental'} build, ${ccache ? 'ccache' : 'no ccache'})`);
+  const reporter = progressReporter(expected, b.log);
+  const made = await phases.time('make', () => make(b.dirs, log, ccache, reporter));
+  if (!made.ok) {
+    const errors = firstErrors(readFileSync(log, 'utf8'));
+    const keep = join(failureDir(b.id), 'build.log');
+    const out = fail(b.id, 'BUILD-FAIL', errors[0] ?? 'make failed', errors, { log: keep });
+    copyFileSync(log, keep);
+    return out;
+  }
+  if (fresh) writeJson(counts, { full: made.objects });
+  const kernel = await phases.time('store', () => storeBuild(b, log, made.objects, phases));
+  return { kind: 'built' as const, id: b.id, kernel };
+}
+
+function progressReporter(expected: number, log: (line: string) => void) {
+  const started = performance.now();
+  let lastShown = 0;
+  let lastPercent = -1;
+  return (objects: number) => {
+    const elapsed = (performance.now() - started) / 1000;
+    const p = progress(objects, Math.max(expected, objects + 1), elapsed);
+    const percent = Math.floor(p.fraction * 10);
+    if (percent === lastPercent && elapsed - lastShown < 30) return;
+    [lastShown, lastPercent] = [elapsed, percent];
+    log(formatProgress(p, 'make'));
+  };
+}
+
+async function storeBuild(b: Locked, log: string, objects: number, phases: Phases): Promise<Kernel> {
+  const a = artifacts(b.dirs.out);
+  const { dir, commit } = stage(b.id);
+  copyFileSync(a.bzImage, join(dir, 'bzImage'));
+  copyFileSync(a.vmlinux, join(dir, 'vmlinux'));
+  copyFileSync(a.config, join(dir, 'config'));
+  copyFileSync(a.systemMap, join(dir, 'System.map'));
+  copyFileSync(log, join(dir, 'build.log'));
+  const banner = elfBanner(readFileSync(a.vmlinux));
+  const identity = banner ? identityFromBanner(banner) : undefined;
+  if (!identity) throw new Error(`no Linux version banner in ${a.vmlinux}`);
+  const s = b.series;
+  if (s?.cover) writeFileSync(join(dir, 'cover.txt'), `Subject: ${s.cover.subject}\n\n${s.cover.body}`);
+  const info = await commitInfo(b.repo, b.commit);
+  const build: BuildMetadata = {
+    tree: b.repo, commit: b.commit, describe: await describe(b.repo, b.commit), subject: info.subject,
+    series: s && { id: s.id, version: s.version, title: s.cover?.title, messageId: s.cover?.messageId, baseCommit: s.baseCommit, subjects: s.patches.map((p) => p.title) },
+    fragments: b.fragments.map((f) => f.name), compiler: b.compiler, ccache: b.ccache ?? true, objects,
+    durations: phases.durations,
+  };
+  return commit({
+    id: b.id, source: 'build', ...identity,
+    files: { bzImage: 'bzImage', vmlinux: 'vmlinux', config: 'config', systemMap: 'System.map', buildLog: 'build.log', cover: s?.cover ? 'cover.txt' : undefined },
+    build, added: new Date().toISOString(),
+  });
+}

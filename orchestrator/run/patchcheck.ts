@@ -1,0 +1,35 @@
+// ktest's patchcheck: the base, then each prefix of the series, built, booted and tested in turn.
+import { firstBreaking, runVerdict, type Step } from '../core/patchcheck.js';
+import { prefixOf, type Series } from '../core/series.js';
+import { buildKernel, isBuilt, type BuildRequest } from './build.js';
+import { runTests, type RunOptions } from './pipeline.js';
+
+export interface PatchcheckOptions extends Omit<BuildRequest, 'series' | 'log'>, Omit<RunOptions, 'kernel' | 'modules'> {
+  series: Series;
+  /** Go on after the first breakage (default: stop there, as ktest does). */
+  keepGoing: boolean;
+}
+
+async function step(opts: PatchcheckOptions, count: number): Promise<Step> {
+  const started = performance.now();
+  const series = count ? prefixOf(opts.series, count) : undefined;
+  const title = count ? opts.series.patches[count - 1].title : 'base';
+  opts.log(`patchcheck ${count ? `${count}/${opts.series.total}: ${title}` : 'base'}`);
+  const seconds = () => Math.round((performance.now() - started) / 1000);
+  const built = await buildKernel({ ...opts, series, log: opts.log });
+  if (!isBuilt(built)) {
+    return { index: count, title, verdict: built.kind, reason: built.reason, failing: [], seconds: seconds() };
+  }
+  const { result } = await runTests({ ...opts, kernel: built.id });
+  return { index: count, title, ...runVerdict(result), kernel: built.id, seconds: seconds() };
+}
+
+export async function patchcheck(opts: PatchcheckOptions): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (let count = 0; count <= opts.series.patches.length; count++) {
+    steps.push(await step(opts, count));
+    if (count === 0 && steps[0].verdict !== 'PASS' && steps[0].verdict !== 'FAIL') break;
+    if (!opts.keepGoing && count > 0 && firstBreaking(steps)) break;
+  }
+  return steps;
+}

@@ -1,0 +1,45 @@
+// Small real git repositories for tests: a user's tree with a branch, a dirty file and history.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ENV = {
+  ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.org',
+  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+};
+
+export function gitIn(dir: string, ...args: string[]): string {
+  return execFileSync('git', ['-C', dir, ...args], { env: ENV, encoding: 'utf8' }).trim();
+}
+
+export function commitFile(dir: string, file: string, text: string, subject: string): string {
+  writeFileSync(join(dir, file), text);
+  gitIn(dir, 'add', file);
+  gitIn(dir, 'commit', '-q', '-m', subject);
+  return gitIn(dir, 'rev-parse', 'HEAD');
+}
+
+/** A repo with three commits on master and a user branch `work` checked out, with an uncommitted edit. */
+export function userRepo(): { dir: string; commits: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-repo-'));
+  gitIn(dir, 'init', '-q', '-b', 'master');
+  const commits = [
+    commitFile(dir, 'dax.c', 'int a;\nint b;\nint c;\n', 'dax: start'),
+    commitFile(dir, 'dax.c', 'int a;\nint b2;\nint c;\n', 'dax: b2'),
+    commitFile(dir, 'gup.c', 'int pin;\n', 'gup: pin'),
+  ];
+  gitIn(dir, 'checkout', '-q', '-b', 'work');
+  writeFileSync(join(dir, 'dax.c'), 'int a;\nint b2;\nint c;\n/* user edit */\n');
+  return { dir, commits };
+}
+
+export function snapshot(dir: string) {
+  return {
+    head: gitIn(dir, 'rev-parse', 'HEAD'),
+    branch: gitIn(dir, 'symbolic-ref', 'HEAD'),
+    branches: gitIn(dir, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads', 'refs/tags'),
+    status: gitIn(dir, 'status', '--porcelain'),
+    stash: gitIn(dir, 'stash', 'list'),
+  };
+}

@@ -1,0 +1,28 @@
+import t from 'tap';
+import { buildId, countsAsObject, formatProgress, progress } from '../../orchestrator/core/build.js';
+
+const inputs = { commit: 'c2fa53280e04e4bb994651f9302d5340f8cfeb01', seriesId: 'abc', config: 'CONFIG_A=y\n', compiler: 'gcc (Debian 12.2.0-14+deb12u1) 12.2.0' };
+
+t.test('store ids: same inputs, same id; any input changes it', async (t) => {
+  t.equal(buildId(inputs), buildId({ ...inputs }));
+  t.match(buildId(inputs), /^build-c2fa53280e04-[0-9a-f]{12}$/);
+  for (const change of [{ commit: `${'d'.repeat(40)}` }, { seriesId: 'abd' }, { seriesId: undefined }, { config: 'CONFIG_A=n\n' }, { compiler: 'gcc 13' }]) {
+    t.not(buildId({ ...inputs, ...change }), buildId(inputs), JSON.stringify(change));
+  }
+});
+
+t.test('objects counted off kbuild quiet lines', async (t) => {
+  t.ok(countsAsObject('  CC      fs/dax.o'));
+  t.ok(countsAsObject('  LD      vmlinux.o'));
+  t.ok(countsAsObject('  HOSTCC  scripts/basic/fixdep'));
+  t.notOk(countsAsObject('  GEN     Makefile'));
+  t.notOk(countsAsObject('fs/dax.c:750:16: error: too many arguments'));
+});
+
+t.test('progress and ETA', async (t) => {
+  t.same(progress(0, 1800, 3), { objects: 0, expected: 1800, fraction: 0, eta: undefined });
+  t.equal(progress(5, 1800, 3).eta, undefined, 'no ETA from the first few objects');
+  t.same(progress(900, 1800, 300), { objects: 900, expected: 1800, fraction: 0.5, eta: 300 });
+  t.equal(progress(2000, 1800, 10).fraction, 1);
+  t.equal(formatProgress(progress(900, 1800, 300), 'make'), 'make  50% (900/~1800 objects, ETA 5m00s)');
+});

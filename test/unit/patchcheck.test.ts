@@ -1,0 +1,30 @@
+import t from 'tap';
+import { firstBreaking, renderSteps, runVerdict, type Step } from '../../orchestrator/core/patchcheck.js';
+import { finishRun, unrunResults, type RunInfo, type TestResult } from '../../orchestrator/core/results.js';
+
+const info = { id: 'r' } as RunInfo;
+const pass = (name: string): TestResult => ({ name, verdict: 'PASS', reason: 'as expected', expected: null, observed: null, warnings: [], evidence: [], seconds: 1 });
+const fail = (name: string): TestResult => ({ ...pass(name), verdict: 'FAIL', reason: 'registered: expected refused' });
+const step = (index: number, verdict: Step['verdict'], failing: string[] = []): Step => ({ index, title: `p${index}`, verdict, reason: '', failing, seconds: 1 });
+
+t.test('a run as a step verdict', async (t) => {
+  t.same(runVerdict(finishRun(info, [pass('a/x'), pass('a/y')], [])), { verdict: 'PASS', reason: '', failing: [] });
+  t.same(runVerdict(finishRun(info, [pass('a/x'), fail('a/y')], [])), { verdict: 'FAIL', reason: 'a/y: FAIL registered: expected refused', failing: ['a/y'] });
+  t.equal(runVerdict(finishRun(info, unrunResults(['a/x'], 'ERROR', 'boot: no SSH within 120 s'), [])).verdict, 'BOOT-FAIL');
+  t.equal(runVerdict(finishRun(info, unrunResults(['a/x'], 'CRASH', 'boot: guest crashed: kernel panic'), [])).reason, 'guest crashed: kernel panic');
+  t.same(runVerdict(finishRun(info, [pass('a/x')], [{ title: 'WARNING in foo', kind: 'WARNING', source: 'console' }])).failing, ['(run)']);
+});
+
+t.test('the first breaking patch', async (t) => {
+  t.equal(firstBreaking([step(0, 'PASS'), step(1, 'PASS'), step(2, 'PASS')]), undefined);
+  t.equal(firstBreaking([step(0, 'PASS'), step(1, 'PASS'), step(2, 'FAIL', ['a/x'])])?.step.index, 2);
+  t.equal(firstBreaking([step(0, 'PASS'), step(1, 'BUILD-FAIL'), step(2, 'PASS')])?.step.index, 1);
+  t.equal(firstBreaking([step(0, 'PASS'), step(1, 'PASS'), step(2, 'APPLY-FAIL')])?.step.verdict, 'APPLY-FAIL');
+  const already = [step(0, 'FAIL', ['a/x']), step(1, 'FAIL', ['a/x']), step(2, 'FAIL', ['a/x', 'a/y'])];
+  t.same(firstBreaking(already), { step: already[2], newlyFailing: ['a/y'] }, 'a failure the base already has is not blamed');
+});
+
+t.test('the table', async (t) => {
+  const text = renderSteps([step(0, 'PASS'), { ...step(1, 'FAIL', ['a/x']), reason: 'a/x: FAIL registered' }], 3);
+  t.equal(text, 'base  PASS  1s  p0\n1/3   FAIL  1s  p1\n      a/x: FAIL registered');
+});
