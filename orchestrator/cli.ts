@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { errorLine, exitCodeOf, signalExitCode, UsageError } from './errors.js';
 import { installHandlers, interruptedBy } from './adapters/lifecycle.js';
+import { bisectCommand } from './commands/bisect.js';
 import { bootCommand } from './commands/boot.js';
 import { buildCommand } from './commands/build.js';
 import { imageCommand } from './commands/image.js';
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(runCommand)
       .command(reproCommand)
       .command(patchcheckCommand)
+      .command(bisectCommand)
       .command(testsCommand)
       .option('debug', { type: 'boolean', describe: 'show stack traces' })
       .demandCommand(1, 'name a command')

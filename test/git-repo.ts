@@ -1,8 +1,10 @@
 // Small real git repositories for tests: a user's tree with a branch, a dirty file and history.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../orchestrator/paths.js';
 
 const ENV = {
   ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.org',
@@ -42,4 +44,22 @@ export function snapshot(dir: string) {
     status: gitIn(dir, 'status', '--porcelain'),
     stash: gitIn(dir, 'stash', 'list'),
   };
+}
+
+/**
+ * A clone of BASE (sharing its objects) with the commits of MBOX on top, made once and kept in
+ * the cache: fixed identities and dates give the same hashes on every machine.
+ */
+export function historyTree(base: string, mbox: string, name: string): { dir: string; base: string; tip: string } {
+  const text = readFileSync(mbox);
+  const dir = join(cacheDir(), 'trees', `${name}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`);
+  const baseCommit = gitIn(base, 'rev-parse', 'HEAD');
+  if (!existsSync(join(dir, '.git'))) {
+    const tmp = `${dir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    execFileSync('git', ['clone', '-q', '--shared', base, tmp], { env: ENV });
+    execFileSync('git', ['-C', tmp, 'am', '-q', '--committer-date-is-author-date', mbox], { env: ENV });
+    renameSync(tmp, dir);
+  }
+  return { dir, base: baseCommit, tip: gitIn(dir, 'rev-parse', 'HEAD') };
 }

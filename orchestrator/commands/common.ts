@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { resolve } from 'node:path';
 import { renderTap, renderText } from '../core/render.js';
+import type { RunResult } from '../core/results.js';
 import { writeJson } from '../adapters/store.js';
 import { runTests } from '../run/pipeline.js';
 import { buildKernel, isBuilt, type BuildOutcome } from '../run/build.js';
@@ -23,9 +24,14 @@ export interface TestRunArgs extends KernelArgs {
 }
 
 export function kernelOptions<T>(y: Argv<T>) {
-  return y
+  return machineOptions(y
     .option('kernel', { type: 'string', describe: 'debian[:VERSION] (default: newest Debian 6.1), a kernel id, or a bzImage/vmlinux path' })
-    .option('modules', { type: 'string', describe: 'with --kernel PATH: its /lib/modules/RELEASE directory' })
+    .option('modules', { type: 'string', describe: 'with --kernel PATH: its /lib/modules/RELEASE directory' }));
+}
+
+/** How guests are booted, whatever the kernel. */
+export function machineOptions<T>(y: Argv<T>) {
+  return y
     .option('accel', { choices: ['auto', 'kvm', 'tcg'] as const, default: 'auto' as const, describe: 'auto: KVM only if a probe boot proves it works' })
     .option('install', { type: 'boolean', default: true, describe: 'install missing host packages with apt (as root)' })
     .option('append', { type: 'string', array: true, describe: 'extra kernel command-line arguments' })
@@ -41,7 +47,7 @@ export function testRunOptions<T>(y: Argv<T>) {
 
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 
-export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<void> {
+export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<RunResult> {
   const { result, dir } = await runTests({
     ...args, tests, resultsDir: args.results, log,
   });
@@ -49,6 +55,7 @@ export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<
   process.stdout.write(`${args.tap ? renderTap(result) : renderText(result)}\n`);
   log(`results: ${dir}`);
   process.exitCode = result.passed ? 0 : 1;
+  return result;
 }
 
 export interface BuildArgs {

@@ -9,5 +9,7 @@ export const reproCommand: CommandModule<object, Args> = {
   command: 'repro [case]',
   describe: "reproduce a case from the seed series (default: IB/core's refusal to register fs-DAX memory)",
   builder: (y) => testRunOptions(y).positional('case', { type: 'string', default: 'ib-reg-refusal' }) as never,
-  handler: (args) => runAndReport(args, [args.case]),
+  handler: async (args) => {
+    await runAndReport(args, [args.case]);
+  },
 };

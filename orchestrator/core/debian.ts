@@ -60,6 +60,14 @@ export function pickDebianKernel(available: DebianKernel[], query?: string): Deb
   );
 }
 
+/** Every packaged kernel from FROM to TO (queries as above), oldest first; undefined if an end is unknown. */
+export function debianRange(available: DebianKernel[], from: string, to: string): DebianKernel[] | undefined {
+  const [a, b] = [pickDebianKernel(available, from), pickDebianKernel(available, to)];
+  if (!a || !b) return undefined;
+  const [lo, hi] = newer(a, b) >= 0 ? [a, b] : [b, a];
+  return [...available].sort(newer).reverse().filter((k) => newer(lo, k) >= 0 && newer(k, hi) >= 0);
+}
+
 export function storeIdOf(kernel: DebianKernel): string {
   return `debian-${kernel.debVersion}`;
 }

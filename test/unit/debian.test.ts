@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseAptShow, pickDebianKernel, storeIdOf } from '../../orchestrator/core/debian.js';
+import { debianRange, parseAptShow, pickDebianKernel, storeIdOf } from '../../orchestrator/core/debian.js';
 import { fixture } from '../fixtures.js';
 
 const kernels = parseAptShow(fixture('apt', 'apt-cache-show-linux-image.txt'));
@@ -19,4 +19,11 @@ t.test('which kernel a query names', async (t) => {
   t.equal(pickDebianKernel(kernels, '6.12')?.version, '6.12.107', 'series');
   t.equal(pickDebianKernel(kernels, '5.10'), undefined);
   t.equal(pickDebianKernel(kernels, '6.1.1'), undefined, 'no prefix match inside a version number');
+});
+
+t.test('a range of packaged kernels, oldest first', async (t) => {
+  t.same(debianRange(kernels, '6.1.0-55', '6.1.0-56')?.map((k) => k.debVersion), ['6.1.192-1', '6.1.192-2']);
+  t.same(debianRange(kernels, '6.1.0-56', '6.1.0-55')?.map((k) => k.debVersion), ['6.1.192-1', '6.1.192-2'], 'ends in either order');
+  t.same(debianRange(kernels, '6.1.192-1', '6.12')?.map((k) => k.version), ['6.1.192', '6.1.192', '6.12.107']);
+  t.equal(debianRange(kernels, '5.10', '6.1'), undefined);
 });
