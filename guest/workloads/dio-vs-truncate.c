@@ -2,8 +2,11 @@
 // an mmap of a DAX file; while it is in flight the file is truncated (or hole-punched) and a new
 // file of a known pattern takes the freed blocks. A fixed kernel makes truncate wait for the I/O,
 // so the new file stays intact; a broken one lets the late DMA overwrite it.
+// With --write the DMA goes the other way: the DAX mapping (0x5a) is the source of an O_DIRECT
+// write to the slow device, and what lands there must be the old file's bytes, never the new
+// file's (0x5b): "written_data_is_old", "leaked_new_bytes".
 //
-//   dio-vs-truncate truncate|punch DAXFILE SLOWDEV NEWFILE SIZE
+//   dio-vs-truncate [--write] truncate|punch DAXFILE SLOWDEV NEWFILE SIZE
 //
 // If truncate is still waiting a second after the I/O ended, a watchdog thread signals it
 // (SA_RESTART: the syscall restarts and re-checks). Debian 6.1.192 needs that: the pages are
@@ -27,6 +30,7 @@
 
 #include "map.h"
 
+#define OLD_PATTERN 0x5a	/* what map_from_args fills the mapping with */
 #define NEW_PATTERN 0x5b
 #define HEAD_START_MS 150
 #define GRACE_MS 1000
@@ -34,6 +38,7 @@
 
 struct io {
 	int fd;
+	int writing;
 	void *buf;
 	size_t size;
 	ssize_t done;
@@ -53,11 +58,11 @@ static double now_ms(void)
 	return (t.tv_sec - start.tv_sec) * 1e3 + (t.tv_nsec - start.tv_nsec) / 1e6;
 }
 
-static void *direct_read(void *arg)
+static void *direct_io(void *arg)
 {
 	struct io *io = arg;
 
-	io->done = pread(io->fd, io->buf, io->size, 0);
+	io->done = io->writing ? pwrite(io->fd, io->buf, io->size, 0) : pread(io->fd, io->buf, io->size, 0);
 	io->err = io->done < 0 ? errno : 0;
 	io->end_ms = now_ms();
 	return NULL;
@@ -98,6 +103,23 @@ static void write_pattern(const char *path, size_t size)
 	free(block);
 }
 
+/* What the O_DIRECT write left on the device: bytes that are not the old file's, and the new file's among them. */
+static void written(const char *dev, size_t size, size_t *not_old, size_t *leaked)
+{
+	unsigned char *block = NULL;
+	int fd = open(dev, O_RDONLY | O_DIRECT);
+
+	if (fd < 0 || posix_memalign((void **)&block, 4096, size) || pread(fd, block, size, 0) != (ssize_t)size)
+		fail("read the device back", errno);
+	*not_old = *leaked = 0;
+	for (size_t i = 0; i < size; i++) {
+		*not_old += block[i] != OLD_PATTERN;
+		*leaked += block[i] == NEW_PATTERN;
+	}
+	close(fd);
+	free(block);
+}
+
 static size_t mismatches(const char *path, size_t size)
 {
 	unsigned char *block = malloc(size);
@@ -115,14 +137,18 @@ static size_t mismatches(const char *path, size_t size)
 
 int main(int argc, char **argv)
 {
+	int writing = argc > 1 && !strcmp(argv[1], "--write");
+
+	argv += writing;
+	argc -= writing;
 	if (argc != 6 || (strcmp(argv[1], "truncate") && strcmp(argv[1], "punch"))) {
-		fprintf(stderr, "usage: dio-vs-truncate truncate|punch DAXFILE SLOWDEV NEWFILE SIZE\n");
+		fprintf(stderr, "usage: dio-vs-truncate [--write] truncate|punch DAXFILE SLOWDEV NEWFILE SIZE\n");
 		return 2;
 	}
 	const char *mode = argv[1], *daxfile = argv[2], *newfile = argv[4];
 	char *margs[] = { "file", argv[2], argv[5] };
 	struct mapping m;
-	struct io io = { 0 };
+	struct io io = { .writing = writing };
 	pthread_t reader, dog;
 	struct sigaction kick = { .sa_handler = on_kick, .sa_flags = SA_RESTART };
 	void *kicks;
@@ -132,7 +158,7 @@ int main(int argc, char **argv)
 	if (msync(m.buf, m.size, MS_SYNC))
 		fail("msync", errno);
 	int daxfd = open(daxfile, O_RDWR);
-	io.fd = open(argv[3], O_RDONLY | O_DIRECT);
+	io.fd = open(argv[3], (writing ? O_WRONLY : O_RDONLY) | O_DIRECT);
 	if (daxfd < 0 || io.fd < 0)
 		fail("open", errno);
 	io.buf = m.buf;
@@ -141,7 +167,7 @@ int main(int argc, char **argv)
 	sigaction(SIGUSR1, &kick, NULL);
 	truncater = pthread_self();
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (pthread_create(&reader, NULL, direct_read, &io) || pthread_create(&dog, NULL, watchdog, &reader))
+	if (pthread_create(&reader, NULL, direct_io, &io) || pthread_create(&dog, NULL, watchdog, &reader))
 		fail("pthread_create", errno);
 	usleep(HEAD_START_MS * 1000);
 	double t0 = now_ms();
@@ -154,14 +180,21 @@ int main(int argc, char **argv)
 	write_pattern(newfile, m.size);
 	pthread_join(dog, &kicks);
 	if (io.err)
-		fail("O_DIRECT read", io.err);
+		fail(writing ? "O_DIRECT write" : "O_DIRECT read", io.err);
 	munmap(m.buf, m.size);
 	size_t bad = mismatches(newfile, m.size);
 
-	printf("{\"mode\":\"%s\",\"dax\":%s,\"io_ms\":%.0f,\"truncate_ms\":%.0f,\"truncate_wait_ms\":%.0f,"
-	       "\"truncate_waited_for_io\":%s,\"truncate_woke_by_itself\":%s,\"kicks\":%ld,"
-	       "\"new_file_intact\":%s,\"mismatched_bytes\":%zu}\n",
-	       mode, m.dax, io.end_ms, t1, t1 - t0, t1 + 50 >= io.end_ms ? "true" : "false",
+	printf("{\"mode\":\"%s\",\"direction\":\"%s\",\"dax\":%s,\"io_ms\":%.0f,\"truncate_ms\":%.0f,"
+	       "\"truncate_wait_ms\":%.0f,\"truncate_waited_for_io\":%s,\"truncate_woke_by_itself\":%s,\"kicks\":%ld,"
+	       "\"new_file_intact\":%s,\"mismatched_bytes\":%zu",
+	       mode, writing ? "write" : "read", m.dax, io.end_ms, t1, t1 - t0, t1 + 50 >= io.end_ms ? "true" : "false",
 	       kicks ? "false" : "true", (long)kicks, bad ? "false" : "true", bad);
+	if (writing) {
+		size_t not_old, leaked;
+
+		written(argv[3], m.size, &not_old, &leaked);
+		printf(",\"written_data_is_old\":%s,\"leaked_new_bytes\":%zu", not_old ? "false" : "true", leaked);
+	}
+	printf("}\n");
 	return 0;
 }

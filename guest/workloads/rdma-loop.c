@@ -1,11 +1,16 @@
 // rdma-loop: an RC queue-pair pair over one RDMA device (rxe) looped back to itself. The memory
 // under test is the remote side: RDMA WRITE a pattern into it, RDMA READ another back, verify both.
 //
-//   rdma-loop anon SIZE | file PATH SIZE | dev PATH SIZE
+//   rdma-loop [--truncate NEWFILE] anon SIZE | file PATH SIZE | dev PATH SIZE
 //
 // Prints {"kind","dax","registered","errno","write","read","bytes"}; "write"/"read" are "ok" or
 // what went wrong. Exit status: 0 when the transfers were attempted, 1 on setup errors.
+// --truncate (files): then truncate PATH to 0, give its space to NEWFILE (0x5b), and keep RDMA
+// writing into the still-registered MR; adds "write_after_truncate", "new_file_intact",
+// "mismatched_bytes": late writes must never reach the reallocated blocks.
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <infiniband/verbs.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -125,13 +130,53 @@ static const char *outcome(const char *failed, const void *a, const void *b)
 	return memcmp(a, b, XFER) ? "data mismatch" : "ok";
 }
 
+#define NEW_PATTERN 0x5b
+#define LATE_WRITES 8
+
+/* Truncates PATH, fills NEWFILE with the new pattern, RDMA-writes the MR again; returns how many new-file bytes changed. */
+static size_t truncate_and_write(struct rig *r, const char *path, const char *newfile, size_t size,
+				 struct ibv_mr *lmr, struct ibv_mr *mr, const char **late)
+{
+	unsigned char *block = malloc(size);
+	int fd = open(path, O_RDWR), nfd;
+	size_t bad = 0;
+
+	if (fd < 0 || ftruncate(fd, 0) || fsync(fd))
+		fail("truncate the registered file", errno);
+	close(fd);
+	memset(block, NEW_PATTERN, size);
+	nfd = open(newfile, O_CREAT | O_TRUNC | O_RDWR, 0600);
+	if (nfd < 0 || write(nfd, block, size) != (ssize_t)size || fsync(nfd))
+		fail("write the new file", errno);
+	*late = NULL;
+	for (int i = 0; i < LATE_WRITES && !*late; i++) {
+		fill(lmr->addr, (unsigned char)(13 + i));
+		*late = transfer(r, IBV_WR_RDMA_WRITE, lmr, mr);
+	}
+	if (pread(nfd, block, size, 0) != (ssize_t)size)
+		fail("read the new file back", errno);
+	for (size_t i = 0; i < size; i++)
+		bad += block[i] != NEW_PATTERN;
+	close(nfd);
+	free(block);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	struct mapping m;
 	struct rig r;
+	const char *newfile = NULL;
 
+	if (argc > 2 && !strcmp(argv[1], "--truncate")) {
+		newfile = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (map_from_args(argc - 1, argv + 1, &m))
 		return 2;
+	if (newfile && strcmp(m.kind, "file"))
+		fail("--truncate needs a file", EINVAL);
 	if (m.size < XFER)
 		fail("size below one transfer", EINVAL);
 	setup(&r);
@@ -152,7 +197,15 @@ int main(int argc, char **argv)
 	memset(local, 0, XFER);
 	const char *read = outcome(transfer(&r, IBV_WR_RDMA_READ, lmr, mr), local, m.buf);
 
-	printf("{\"kind\":\"%s\",\"dax\":%s,\"registered\":true,\"errno\":null,\"write\":\"%s\",\"read\":\"%s\",\"bytes\":%d}\n",
+	printf("{\"kind\":\"%s\",\"dax\":%s,\"registered\":true,\"errno\":null,\"write\":\"%s\",\"read\":\"%s\",\"bytes\":%d",
 	       m.kind, m.dax, write, read, XFER);
+	if (newfile) {
+		const char *late;
+		size_t bad = truncate_and_write(&r, argv[2], newfile, m.size, lmr, mr, &late);
+
+		printf(",\"write_after_truncate\":\"%s\",\"new_file_intact\":%s,\"mismatched_bytes\":%zu",
+		       late ? late : "ok", bad ? "false" : "true", bad);
+	}
+	printf("}\n");
 	return 0;
 }

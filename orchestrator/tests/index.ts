@@ -1,13 +1,13 @@
 // Every test orchestrate knows, and selecting them by "suite" or "suite/case".
 import { UsageError } from '../errors.js';
-import { dioVsTruncate } from './dio-vs-truncate.js';
+import { dioVsTruncate, dioWriteVsTruncate } from './dio-vs-truncate.js';
 import { ibRegRefusal } from './ib-reg-refusal.js';
 import { longtermPinFsdax } from './longterm-pin-fsdax.js';
 import { odpFsdax } from './odp-fsdax.js';
 import { rdmaLoopback } from './rdma-loopback.js';
 import type { TestSuite } from './suite.js';
 
-export const SUITES: TestSuite[] = [ibRegRefusal, rdmaLoopback, dioVsTruncate, odpFsdax, longtermPinFsdax];
+export const SUITES: TestSuite[] = [ibRegRefusal, rdmaLoopback, dioVsTruncate, dioWriteVsTruncate, odpFsdax, longtermPinFsdax];
 
 export interface Selection {
   suite: TestSuite;

@@ -1,11 +1,23 @@
 // The RDMA data path over rxe: an RC queue pair looped back on one guest writes into and reads
 // from the memory under test, and the data is checked. fs-DAX cannot be registered (see
-// ib-reg-refusal), so its case expects the refusal and moves no data.
-import { anonCase, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, pagecacheCase, RXE } from './memory.js';
-import type { TestSuite } from './suite.js';
+// ib-reg-refusal), so its case expects the refusal and moves no data. pagecache-truncate keeps
+// writing into a registered page-cache file after it was truncated and its space given to another.
+import { anonCase, daxNot, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, MAP_SIZE, pagecacheCase, RXE } from './memory.js';
+import { workload, type TestCase, type TestSuite } from './suite.js';
 
 const RDMA = ['rdma:rxe'];
 const SUMMARY = 'RDMA WRITE then READ of 64 KiB through a looped-back RC QP';
+
+const pagecacheTruncate: TestCase = {
+  name: 'pagecache-truncate',
+  summary: `${SUMMARY} on a page-cache file; then truncate it, write a new file, and RDMA WRITE into the MR 8 more times`,
+  needs: RDMA,
+  run: () => [{
+    argv: [workload('rdma-loop'), '--truncate', '/var/tmp/rdma-loop-new', 'file', '/var/tmp/rdma-loop-truncated', MAP_SIZE],
+    timeoutSeconds: 60,
+  }],
+  precondition: daxNot(true, 'the page-cache file unexpectedly is DAX'),
+};
 
 export const rdmaLoopback: TestSuite = {
   name: 'rdma-loopback',
@@ -15,6 +27,7 @@ export const rdmaLoopback: TestSuite = {
   cases: [
     anonCase('rdma-loop', SUMMARY, RDMA),
     pagecacheCase('rdma-loop', SUMMARY, RDMA),
+    pagecacheTruncate,
     devdaxCase('rdma-loop', SUMMARY, RDMA),
     fsdaxCase('ext4', 'rdma-loop', SUMMARY, [], RDMA),
   ],

@@ -1,0 +1,45 @@
+// Verdict fidelity for the seed's race: dio-vs-truncate must FAIL on a kernel whose ext4 and xfs
+// break-layouts no longer wait for busy DAX pages, and PASS, run after run, on the same tree
+// without that change.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunResult } from '../../orchestrator/core/results.js';
+import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
+import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
+import { runCli } from '../cli.js';
+
+const results = join(cacheDir(), 'slow-results');
+const CLEAN_RUNS = 3;
+
+async function kernel(series?: string): Promise<string> {
+  const r = await runCli(['build', '--tree', await ensureLinuxSource(), ...(series ? ['--series', join(fixturesDir, 'series', series)] : [])]);
+  if (r.code !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr.slice(-2000)}`);
+  return r.stdout.trim();
+}
+
+async function race(id: string, n: number): Promise<RunResult> {
+  const json = join(results, `positive-control-${id}-${n}.json`);
+  await runCli(['run', '--kernel', id, '--test', 'dio-vs-truncate', '--results', results, '--json', json]);
+  return JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+}
+
+t.test('without the break-layouts wait, every case fails', async (t) => {
+  const result = await race(await kernel('no-break-layouts-wait.patch'), 0);
+  t.equal(result.tests.length, 4);
+  for (const c of result.tests) {
+    t.equal(c.verdict, 'FAIL', `${c.name}: ${c.reason}`);
+    const o = c.observed ?? {};
+    const caught = o.truncate_waited_for_io === false || o.new_file_intact === false || c.warnings.some((w) => /dax/.test(w.title));
+    t.ok(caught, `${c.name} fails for the seed's reason: ${JSON.stringify(o)} ${c.warnings.map((w) => w.title).join(', ')}`);
+  }
+});
+
+t.test(`with it, every case passes, ${CLEAN_RUNS} runs in a row`, async (t) => {
+  const id = await kernel();
+  for (let n = 1; n <= CLEAN_RUNS; n++) {
+    const result = await race(id, n);
+    t.same(result.tests.map((c) => c.verdict), ['PASS', 'PASS', 'PASS', 'PASS'], `run ${n}: ${result.tests.map((c) => `${c.name} ${c.reason}`).join('; ')}`);
+    t.same(result.warnings, [], `run ${n}: no warning outside the cases`);
+  }
+});
