@@ -22,7 +22,9 @@ export interface BuildDirs {
 function makeEnv(dirs: BuildDirs): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    // Kbuild unexports LC_ALL, so LANG must say it too: ASCII quotes in gcc's messages.
     LC_ALL: 'C',
+    LANG: 'C',
     CCACHE_DIR: process.env.CCACHE_DIR ?? join(cacheDir(), 'ccache'),
     CCACHE_BASEDIR: dirs.base,
     CCACHE_NOHASHDIR: '1',

@@ -41,6 +41,7 @@ export function progress(objects: number, expected: number, elapsedSeconds: numb
 }
 
 export function formatProgress(p: Progress, phase: string): string {
+  if (p.expected <= 0) return `${phase} ${p.objects} objects`;
   const pct = `${Math.round(p.fraction * 100)}%`.padStart(4);
   const eta = p.eta === undefined ? '' : `, ETA ${formatSeconds(p.eta)}`;
   return `${phase} ${pct} (${p.objects}/~${p.expected} objects${eta})`;
@@ -51,17 +52,34 @@ export function formatSeconds(s: number): string {
   return m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-const ERROR_LINE = /^[^\s:][^:]*:\d+(:\d+)?: (fatal )?error: |^ld: .*(undefined reference|multiple definition)|^make\[\d+\]: \*\*\* .*Error \d+/;
+const ERROR_LINE = /^[^\s:][^:]*:\d+(:\d+)?: (fatal )?error: |^ld: .*(undefined reference|multiple definition)/;
+const MAKE_ERROR = /^make(\[\d+\])?: \*\*\*/;
 
-/** The first compiler or linker errors, with the "In function" context gcc gives before them. */
-export function firstErrors(log: string, max = 5): string[] {
+/** Paths as the tree names them: kbuild with O= prints sources as ../src/… or absolute. */
+function tidy(line: string, srcPrefixes: string[]): string {
+  return srcPrefixes.reduce((l, p) => l.split(p).join(''), line);
+}
+
+export interface BuildErrors {
+  /** The first error line: the headline of a BUILD-FAIL. */
+  first?: string;
+  /** Up to MAX errors, each with gcc's "In function" line before it and the source line after. */
+  lines: string[];
+}
+
+export function firstErrors(log: string, srcPrefixes: string[] = [], max = 3): BuildErrors {
   const lines = log.split('\n');
   const out: string[] = [];
-  for (let i = 0; i < lines.length && out.length < max; i++) {
-    if (!ERROR_LINE.test(lines[i]) || /^make/.test(lines[i])) continue;
-    const context = /: In function /.test(lines[i - 1] ?? '') ? [lines[i - 1]] : [];
-    out.push(...context, lines[i]);
+  let first: string | undefined;
+  let found = 0;
+  for (let i = 0; i < lines.length && found < max; i++) {
+    if (!ERROR_LINE.test(lines[i])) continue;
+    found++;
+    first ??= tidy(lines[i], srcPrefixes);
+    if (/: In function /.test(lines[i - 1] ?? '') && !out.includes(tidy(lines[i - 1], srcPrefixes))) out.push(tidy(lines[i - 1], srcPrefixes));
+    out.push(tidy(lines[i], srcPrefixes));
+    if (/^\s+\d+ \| /.test(lines[i + 1] ?? '')) out.push(lines[i + 1].trimEnd());
   }
-  if (!out.length) out.push(...lines.filter((l) => /^make(\[\d+\])?: \*\*\*/.test(l)).slice(0, max));
-  return out;
+  if (!found) out.push(...lines.filter((l) => MAKE_ERROR.test(l)).slice(0, max).map((l) => tidy(l, srcPrefixes)));
+  return { first: first ?? out[0], lines: out };
 }

@@ -75,7 +75,7 @@ export function loadFragments(configs: string[] = []): Fragment[] {
   return fragments;
 }
 
-function buildDirs(repo: string): BuildDirs {
+export function buildDirs(repo: string): BuildDirs {
   const key = createHash('sha256').update(repo).digest('hex').slice(0, 8);
   const base = join(cacheDir(), 'kbuild', `${basename(repo)}-${key}`);
   return { base, src: join(base, 'src'), out: join(base, 'out') };
@@ -154,12 +154,12 @@ async function buildLocked(b: Locked) {
   const expected = readJsonOr<{ full: number }>(counts)?.full ?? DEFAULT_OBJECTS;
   const fresh = !existsSync(join(b.dirs.out, 'vmlinux'));
   b.log(`building ${b.commit.slice(0, 12)}${patches.length ? ` + ${patches.length} patches` : ''} (${fresh ? 'full' : 'incremental'} build, ${ccache ? 'ccache' : 'no ccache'})`);
-  const reporter = progressReporter(expected, b.log);
+  const reporter = progressReporter(fresh ? expected : 0, b.log);
   const made = await phases.time('make', () => make(b.dirs, log, ccache, reporter));
   if (!made.ok) {
-    const errors = firstErrors(readFileSync(log, 'utf8'));
+    const errors = firstErrors(readFileSync(log, 'utf8'), [`${b.dirs.src}/`, '../src/']);
     const keep = join(failureDir(b.id), 'build.log');
-    const out = fail(b.id, 'BUILD-FAIL', errors[0] ?? 'make failed', errors, { log: keep });
+    const out = fail(b.id, 'BUILD-FAIL', errors.first ?? 'make failed', errors.lines, { log: keep });
     copyFileSync(log, keep);
     return out;
   }
@@ -174,7 +174,7 @@ function progressReporter(expected: number, log: (line: string) => void) {
   let lastPercent = -1;
   return (objects: number) => {
     const elapsed = (performance.now() - started) / 1000;
-    const p = progress(objects, Math.max(expected, objects + 1), elapsed);
+    const p = progress(objects, expected && Math.max(expected, objects + 1), elapsed);
     const percent = Math.floor(p.fraction * 10);
     if (percent === lastPercent && elapsed - lastShown < 30) return;
     [lastShown, lastPercent] = [elapsed, percent];

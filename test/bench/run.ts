@@ -1,12 +1,15 @@
 // npm run bench: medians of the pipeline's phases under this machine's accelerator.
-//   --runs N       repro runs (default 5)
-//   --image-runs N cold image builds (default 3; 0 skips them, they take ~40 s each)
+//   --runs N        repro runs (default 5; 0 skips the pipeline figures)
+//   --image-runs N  cold image builds (default 3; 0 skips them, they take ~40 s each)
+//   --build-runs N  kernel builds of linux-source-6.1: full (no ccache), incremental, cache hit
+//                   (default 0: a full build takes ~10 min here)
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
 import { runCli } from '../cli.js';
+import { kernelBuilds } from './kbuild.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -49,7 +52,10 @@ async function repros(runs: number) {
 const fmt = (s: number) => (s < 0.01 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
 
 async function main() {
+  const buildRuns = flag('build-runs', 0);
+  if (buildRuns) process.stdout.write(`${(await kernelBuilds(buildRuns)).join('\n')}\n`);
   const runs = flag('runs', 5);
+  if (!runs) return;
   const image = await imageBuilds(flag('image-runs', 3));
   const rows = await repros(runs);
   const toInit = median(rows.map((r) => r.result.run.boot.init ?? NaN));

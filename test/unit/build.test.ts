@@ -1,5 +1,6 @@
 import t from 'tap';
-import { buildId, countsAsObject, formatProgress, progress } from '../../orchestrator/core/build.js';
+import { buildId, countsAsObject, firstErrors, formatProgress, progress } from '../../orchestrator/core/build.js';
+import { fixture } from '../fixtures.js';
 
 const inputs = { commit: 'c2fa53280e04e4bb994651f9302d5340f8cfeb01', seriesId: 'abc', config: 'CONFIG_A=y\n', compiler: 'gcc (Debian 12.2.0-14+deb12u1) 12.2.0' };
 
@@ -25,4 +26,17 @@ t.test('progress and ETA', async (t) => {
   t.same(progress(900, 1800, 300), { objects: 900, expected: 1800, fraction: 0.5, eta: 300 });
   t.equal(progress(2000, 1800, 10).fraction, 1);
   t.equal(formatProgress(progress(900, 1800, 300), 'make'), 'make  50% (900/~1800 objects, ETA 5m00s)');
+});
+
+t.test('the first errors of a real failed build (gcc 12, O= build, UTF-8 quotes)', async (t) => {
+  const log = fixture('kbuild', 'build-break-incremental.log');
+  const e = firstErrors(log, ['/root/.cache/orchestrate/kbuild/linux-source-6.1.192-2-f10faea9/src/', '../src/']);
+  t.equal(e.first, 'fs/dax.c:749:16: error: too many arguments to function ‘dax_layout_busy_page_range’');
+  t.same(e.lines, [
+    'fs/dax.c: In function ‘dax_layout_busy_page’:',
+    'fs/dax.c:749:16: error: too many arguments to function ‘dax_layout_busy_page_range’',
+    '  749 |         return dax_layout_busy_page_range(mapping, 0, LLONG_MAX, NULL);',
+  ]);
+  const noCompilerError = log.split('\n').filter((l) => !/error:/.test(l)).join('\n');
+  t.match(firstErrors(noCompilerError).first, /^make\[3\]: \*\*\* .*fs\/dax\.o\] Error 1$/, 'else make\'s own error');
 });

@@ -1,0 +1,63 @@
+// Kernel build figures on linux-source-6.1 (tinyconfig + base + dax-rdma): a full build from an
+// empty build directory without ccache, an incremental build after a one-file patch, and a
+// repeated build of identical inputs (a store hit). Its own kernel store and tree clone.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
+import { buildDirs } from '../../orchestrator/run/build.js';
+import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
+import { runCli } from '../cli.js';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const mmss = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+
+async function benchTree(): Promise<string> {
+  const tree = join(cacheDir(), 'trees', 'bench-linux-source');
+  if (!existsSync(join(tree, '.git'))) execFileSync('git', ['clone', '-q', '--shared', await ensureLinuxSource(), tree]);
+  return tree;
+}
+
+async function build(args: string[], env: NodeJS.ProcessEnv, out: string): Promise<{ wall: number; seconds: number; objects: number; kind: string }> {
+  const t = performance.now();
+  const json = join(out, 'outcome.json');
+  const r = await runCli(['build', ...args, '--json', json], env);
+  const wall = (performance.now() - t) / 1000;
+  if (r.code !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr.slice(-2000)}`);
+  const outcome = JSON.parse(readFileSync(json, 'utf8'));
+  const record = JSON.parse(readFileSync(join(env.ORCHESTRATE_KERNELS!, outcome.id, 'kernel.json'), 'utf8'));
+  return { wall, seconds: outcome.seconds, objects: record.build.objects, kind: outcome.kind };
+}
+
+export async function kernelBuilds(runs: number): Promise<string[]> {
+  const tree = await benchTree();
+  const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-kbuild-'));
+  const env = { ...process.env, ORCHESTRATE_KERNELS: join(out, 'kernels') };
+  const patch = join(fixturesDir, 'series', 'gup-fsdax-v2', 'v2-0001-fs-dax-say-why-break-layouts-waits-for-page-refer.patch');
+  const full = [];
+  for (let i = 0; i < runs; i++) {
+    rmSync(buildDirs(tree).base, { recursive: true, force: true });
+    full.push(await build(['--tree', tree, '--no-ccache', '--force'], env, out));
+  }
+  const incremental = [];
+  for (let i = 0; i < runs; i++) incremental.push(await build(['--tree', tree, '--series', patch, '--no-ccache', '--force'], env, out));
+  const hits = [];
+  for (let i = 0; i < 5; i++) hits.push(await build(['--tree', tree, '--series', patch], env, out));
+  if (hits.some((h) => h.kind !== 'cached')) throw new Error('a repeated build was not a cache hit');
+  rmSync(out, { recursive: true, force: true });
+  const f = median(full.map((b) => b.wall));
+  const inc = median(incremental.map((b) => b.wall));
+  const hit = median(hits.map((b) => b.wall));
+  return [
+    `kernel builds of linux-source-6.1, tinyconfig + base + dax-rdma (${runs} runs each, medians)`,
+    `full build, empty build dir, no ccache  ${mmss(f)}  (${full[0].objects} objects; target 12 min: ${(f / 720).toFixed(2)} x)`,
+    `incremental, one-file patch (fs/dax.c)  ${mmss(inc)}  (${incremental[0].objects} objects; target 2 min: ${(inc / 120).toFixed(2)} x)`,
+    `identical inputs again (store hit)      ${hit.toFixed(2)} s  (command start to exit; target 5 s: ${(hit / 5).toFixed(2)} x)`,
+  ];
+}
