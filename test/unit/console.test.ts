@@ -95,7 +95,7 @@ t.test('fixtures name their source', async (t) => {
   for (const name of readdirSync(FIXTURES).filter((n) => /\.(log|txt)$/.test(n))) {
     const fixture = parseFixture(fixtureText(name));
     if (fixture.headerless) continue;
-    t.match(fixture.comments.join('\n'), /^# source: google\/syzkaller pkg\/report\/testdata\/linux\/report\/\d+$/m, name);
+    t.match(fixture.comments.join('\n'), /^# source: (google\/syzkaller pkg\/report\/testdata\/linux\/report\/\d+|orchestrate, test\/slow\/.+)$/m, name);
   }
 });
 
