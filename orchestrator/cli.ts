@@ -9,7 +9,9 @@ import { buildCommand } from './commands/build.js';
 import { imageCommand } from './commands/image.js';
 import { kernelCommand } from './commands/kernel-fetch.js';
 import { kernelsCommand } from './commands/kernels-list.js';
+import { nightlyCommand } from './commands/nightly.js';
 import { patchcheckCommand } from './commands/patchcheck.js';
+import { reportCommand } from './commands/report.js';
 import { reproCommand } from './commands/repro.js';
 import { runCommand } from './commands/run.js';
 import { setupCommand } from './commands/setup.js';
@@ -33,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
       .command(reproCommand)
       .command(patchcheckCommand)
       .command(bisectCommand)
+      .command(nightlyCommand)
+      .command(reportCommand)
       .command(testsCommand)
       .option('debug', { type: 'boolean', describe: 'show stack traces' })
       .demandCommand(1, 'name a command')

@@ -89,20 +89,6 @@ static void *watchdog(void *arg)
 	return (void *)(long)kicks;
 }
 
-static void write_pattern(const char *path, size_t size)
-{
-	unsigned char *block = malloc(size);
-	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
-
-	if (fd < 0)
-		fail("open new file", errno);
-	memset(block, NEW_PATTERN, size);
-	if (write(fd, block, size) != (ssize_t)size || fsync(fd))
-		fail("write new file", errno);
-	close(fd);
-	free(block);
-}
-
 /* What the O_DIRECT write left on the device: bytes that are not the old file's, and the new file's among them. */
 static void written(const char *dev, size_t size, size_t *not_old, size_t *leaked)
 {
@@ -118,21 +104,6 @@ static void written(const char *dev, size_t size, size_t *not_old, size_t *leake
 	}
 	close(fd);
 	free(block);
-}
-
-static size_t mismatches(const char *path, size_t size)
-{
-	unsigned char *block = malloc(size);
-	int fd = open(path, O_RDONLY);
-	size_t bad = 0;
-
-	if (fd < 0 || pread(fd, block, size, 0) != (ssize_t)size)
-		fail("read new file back", errno);
-	for (size_t i = 0; i < size; i++)
-		bad += block[i] != NEW_PATTERN;
-	close(fd);
-	free(block);
-	return bad;
 }
 
 int main(int argc, char **argv)
@@ -177,12 +148,12 @@ int main(int argc, char **argv)
 		fail(mode, errno);
 	double t1 = now_ms();
 	atomic_store(&truncate_done, 1);
-	write_pattern(newfile, m.size);
+	fill_file(newfile, NEW_PATTERN, m.size);
 	pthread_join(dog, &kicks);
 	if (io.err)
 		fail(writing ? "O_DIRECT write" : "O_DIRECT read", io.err);
 	munmap(m.buf, m.size);
-	size_t bad = mismatches(newfile, m.size);
+	size_t bad = bytes_not(newfile, NEW_PATTERN, m.size);
 
 	printf("{\"mode\":\"%s\",\"direction\":\"%s\",\"dax\":%s,\"io_ms\":%.0f,\"truncate_ms\":%.0f,"
 	       "\"truncate_wait_ms\":%.0f,\"truncate_waited_for_io\":%s,\"truncate_woke_by_itself\":%s,\"kicks\":%ld,"

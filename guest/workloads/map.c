@@ -82,3 +82,32 @@ int map_from_args(int argc, char **argv, struct mapping *m)
 	memset(m->buf, 0x5a, m->size);
 	return 0;
 }
+
+void fill_file(const char *path, unsigned char byte, size_t size)
+{
+	unsigned char *block = malloc(size);
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+
+	if (!block || fd < 0)
+		fail("open new file", errno);
+	memset(block, byte, size);
+	if (write(fd, block, size) != (ssize_t)size || fsync(fd))
+		fail("write new file", errno);
+	close(fd);
+	free(block);
+}
+
+size_t bytes_not(const char *path, unsigned char byte, size_t size)
+{
+	unsigned char *block = malloc(size);
+	int fd = open(path, O_RDONLY);
+	size_t bad = 0;
+
+	if (!block || fd < 0 || pread(fd, block, size, 0) != (ssize_t)size)
+		fail("read new file back", errno);
+	for (size_t i = 0; i < size; i++)
+		bad += block[i] != byte;
+	close(fd);
+	free(block);
+	return bad;
+}

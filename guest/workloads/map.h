@@ -13,6 +13,10 @@ struct mapping {
 
 /* Parses "anon SIZE | file PATH SIZE | dev PATH SIZE" from argv; returns 0 or prints usage. */
 int map_from_args(int argc, char **argv, struct mapping *m);
+/* Writes SIZE bytes of BYTE to PATH (created or truncated) and fsyncs it; fails on error. */
+void fill_file(const char *path, unsigned char byte, size_t size);
+/* How many of the first SIZE bytes of PATH are not BYTE. */
+size_t bytes_not(const char *path, unsigned char byte, size_t size);
 /* Prints {"error":...,"errno":N} and exits 1. */
 void fail(const char *what, int err);
 

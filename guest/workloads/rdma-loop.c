@@ -137,29 +137,18 @@ static const char *outcome(const char *failed, const void *a, const void *b)
 static size_t truncate_and_write(struct rig *r, const char *path, const char *newfile, size_t size,
 				 struct ibv_mr *lmr, struct ibv_mr *mr, const char **late)
 {
-	unsigned char *block = malloc(size);
-	int fd = open(path, O_RDWR), nfd;
-	size_t bad = 0;
+	int fd = open(path, O_RDWR);
 
 	if (fd < 0 || ftruncate(fd, 0) || fsync(fd))
 		fail("truncate the registered file", errno);
 	close(fd);
-	memset(block, NEW_PATTERN, size);
-	nfd = open(newfile, O_CREAT | O_TRUNC | O_RDWR, 0600);
-	if (nfd < 0 || write(nfd, block, size) != (ssize_t)size || fsync(nfd))
-		fail("write the new file", errno);
+	fill_file(newfile, NEW_PATTERN, size);
 	*late = NULL;
 	for (int i = 0; i < LATE_WRITES && !*late; i++) {
 		fill(lmr->addr, (unsigned char)(13 + i));
 		*late = transfer(r, IBV_WR_RDMA_WRITE, lmr, mr);
 	}
-	if (pread(nfd, block, size, 0) != (ssize_t)size)
-		fail("read the new file back", errno);
-	for (size_t i = 0; i < size; i++)
-		bad += block[i] != NEW_PATTERN;
-	close(nfd);
-	free(block);
-	return bad;
+	return bytes_not(newfile, NEW_PATTERN, size);
 }
 
 int main(int argc, char **argv)

@@ -8,7 +8,7 @@ import { checkProfile, type MachineProfile } from '../core/machine.js';
 import { configsDir } from '../paths.js';
 import type { TestSuite } from '../tests/suite.js';
 
-function loadYaml(path: string): unknown {
+export function loadYaml(path: string): unknown {
   if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
   try {
     return YAML.parse(readFileSync(path, 'utf8'));

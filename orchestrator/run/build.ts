@@ -110,6 +110,8 @@ export async function buildKernel(req: BuildRequest): Promise<BuildOutcome> {
   }
   const dirs = buildDirs(repo);
   return withLock(join(dirs.base, 'lock'), async () => {
+    const meanwhile = req.force ? undefined : readRecord(id);
+    if (meanwhile) return { kind: 'cached', id, kernel: toKernel(meanwhile), seconds: seconds() } as BuildOutcome;
     const result = await buildLocked({ ...req, repo, commit, id, dirs, merged, fragments, compiler });
     return { ...result, seconds: seconds() } as BuildOutcome;
   }, (pid) => req.log(`waiting for the build of this tree by pid ${pid}`));

@@ -39,14 +39,18 @@ export async function kernelBuilds(runs: number): Promise<string[]> {
   const tree = await benchTree();
   const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-kbuild-'));
   const env = { ...process.env, ORCHESTRATE_KERNELS: join(out, 'kernels') };
-  const patch = join(fixturesDir, 'series', 'gup-fsdax-v2', 'v2-0001-fs-dax-say-why-break-layouts-waits-for-page-refer.patch');
+  const patch = join(fixturesDir, 'nightly', 'series', 'dax-comment.mbox');
   const full = [];
   for (let i = 0; i < runs; i++) {
     rmSync(buildDirs(tree).base, { recursive: true, force: true });
     full.push(await build(['--tree', tree, '--no-ccache', '--force'], env, out));
+    process.stderr.write(`full build ${i + 1}: ${mmss(full[i].wall)}\n`);
   }
   const incremental = [];
-  for (let i = 0; i < runs; i++) incremental.push(await build(['--tree', tree, '--series', patch, '--no-ccache', '--force'], env, out));
+  for (let i = 0; i < runs; i++) {
+    incremental.push(await build(['--tree', tree, '--series', patch, '--no-ccache', '--force'], env, out));
+    process.stderr.write(`incremental build ${i + 1}: ${mmss(incremental[i].wall)}\n`);
+  }
   const hits = [];
   for (let i = 0; i < 5; i++) hits.push(await build(['--tree', tree, '--series', patch], env, out));
   if (hits.some((h) => h.kind !== 'cached')) throw new Error('a repeated build was not a cache hit');

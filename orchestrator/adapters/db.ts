@@ -1,0 +1,102 @@
+// The nightly history in SQLite (better-sqlite3): nights, series, results and their warnings.
+// Migrations run in order inside a transaction; WAL lets `orchestrate report` read during a night.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type Db = Database.Database;
+
+/** Append only: a released migration is never edited, the next one fixes it. */
+export const MIGRATIONS: string[] = [
+  `CREATE TABLE nights (
+     id INTEGER PRIMARY KEY,
+     plan TEXT NOT NULL,
+     night TEXT NOT NULL,
+     started TEXT NOT NULL,
+     finished TEXT,
+     base_commit TEXT,
+     base_kernel TEXT,
+     base_version TEXT,
+     UNIQUE (plan, night)
+   );
+   CREATE TABLE series (
+     id TEXT PRIMARY KEY,
+     version INTEGER NOT NULL,
+     title TEXT NOT NULL,
+     message_id TEXT,
+     base_commit TEXT,
+     subjects TEXT NOT NULL,
+     source TEXT NOT NULL,
+     first_seen TEXT NOT NULL
+   );
+   CREATE TABLE results (
+     id INTEGER PRIMARY KEY,
+     night_id INTEGER NOT NULL REFERENCES nights(id),
+     series_id TEXT REFERENCES series(id),
+     inputs TEXT NOT NULL,
+     test TEXT NOT NULL,
+     verdict TEXT NOT NULL,
+     class TEXT NOT NULL,
+     detail TEXT NOT NULL,
+     known TEXT,
+     kernel TEXT,
+     build_seconds REAL,
+     boot_seconds REAL,
+     test_seconds REAL,
+     reused INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE INDEX results_inputs ON results (inputs);
+   CREATE INDEX results_night ON results (night_id);
+   CREATE TABLE warnings (
+     result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+     title TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     source TEXT NOT NULL
+   );`,
+  `ALTER TABLE results ADD COLUMN run_dir TEXT;`,
+];
+
+export function openDb(path: string): Db {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/** Folds another database's nights into this one (job databases of a scaled-out night). */
+export function mergeInto(db: Db, other: string): number {
+  db.exec(`ATTACH DATABASE '${other.replace(/'/g, "''")}' AS other`);
+  try {
+    return db.transaction(() => {
+      db.exec('INSERT OR IGNORE INTO nights (plan, night, started, finished, base_commit, base_kernel, base_version) SELECT plan, night, started, finished, base_commit, base_kernel, base_version FROM other.nights');
+      db.exec('INSERT OR IGNORE INTO series SELECT * FROM other.series');
+      const rows = db.prepare(`SELECT r.*, n.plan, n.night FROM other.results r JOIN other.nights n ON n.id = r.night_id`).all() as Record<string, any>[];
+      const insert = db.prepare(`INSERT INTO results (night_id, series_id, inputs, test, verdict, class, detail, known, kernel, build_seconds, boot_seconds, test_seconds, reused, run_dir)
+        SELECT id, ?,?,?,?,?,?,?,?,?,?,?,?,? FROM nights WHERE plan = ? AND night = ?`);
+      let n = 0;
+      for (const r of rows) {
+        const exists = db.prepare('SELECT 1 FROM results r JOIN nights n ON n.id = r.night_id WHERE n.plan = ? AND n.night = ? AND r.inputs = ? AND r.test = ?').get(r.plan, r.night, r.inputs, r.test);
+        if (exists) continue;
+        const id = insert.run(r.series_id, r.inputs, r.test, r.verdict, r.class, r.detail, r.known, r.kernel, r.build_seconds, r.boot_seconds, r.test_seconds, r.reused, r.run_dir, r.plan, r.night).lastInsertRowid;
+        db.prepare('INSERT INTO warnings (result_id, title, kind, source) SELECT ?, title, kind, source FROM other.warnings WHERE result_id = ?').run(id, r.id);
+        n++;
+      }
+      return n;
+    })();
+  } finally {
+    db.exec('DETACH DATABASE other');
+  }
+}

@@ -1,0 +1,64 @@
+import type { CommandModule } from 'yargs';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { githubActions, kubernetes } from '../core/emit.js';
+import { renderSummary } from '../core/nightly-report.js';
+import { openDb } from '../adapters/db.js';
+import { intake } from '../run/intake.js';
+import { loadPlan, runNight } from '../run/nightly.js';
+import { loadNights, writeReports } from '../run/report.js';
+import { log, machineOptions, type KernelArgs } from './common.js';
+
+interface Args extends Omit<KernelArgs, 'kernel' | 'modules'> {
+  plan: string;
+  since?: string;
+  night?: string;
+  db: string;
+  reports: string;
+  results: string;
+  onlySeries?: string;
+  emit?: 'github-actions' | 'k8s';
+}
+
+function sinceDate(since?: string): Date | undefined {
+  if (!since) return undefined;
+  const d = new Date(since);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`--since ${since}: not a date (e.g. 2026-11-24 or 2026-11-24T18:00Z)`);
+  return d;
+}
+
+export const nightlyCommand: CommandModule<object, Args> = {
+  command: 'nightly',
+  describe: 'test every series that arrived against the base: build, boot, test, classify, report',
+  builder: (y) =>
+    machineOptions(y)
+      .option('plan', { type: 'string', demandOption: true, describe: 'the plan (configs/nightly/*.yaml)' })
+      .option('since', { type: 'string', describe: 'only series whose files changed since this date' })
+      .option('night', { type: 'string', describe: 'the night\'s name (default: today, UTC)' })
+      .option('db', { type: 'string', default: 'results/nightly.db', describe: 'the SQLite history' })
+      .option('reports', { type: 'string', default: 'reports', describe: 'where the HTML, mail, JUnit and KCIDB reports go' })
+      .option('results', { type: 'string', default: 'results', describe: 'run results go here' })
+      .option('only-series', { type: 'string', describe: 'test only the series with this id (one job of a scaled-out night)' })
+      .option('emit', { choices: ['github-actions', 'k8s'] as const, describe: 'print the job matrix for a scheduler instead of running' }) as never,
+  handler: async (args) => {
+    const since = sinceDate(args.since);
+    if (args.emit) {
+      const { plan, resolvePath } = loadPlan(args.plan);
+      const jobs = intake(plan, resolvePath, since).map((a) => ({ series: a.series.id, title: a.series.cover?.title ?? a.series.patches[0]?.title ?? '' }));
+      process.stdout.write(args.emit === 'k8s' ? kubernetes(plan, args.plan, jobs) : githubActions(plan, args.plan, jobs));
+      return;
+    }
+    const db = openDb(resolve(args.db));
+    try {
+      const night = args.night ?? new Date().toISOString().slice(0, 10);
+      const summary = await runNight({ ...args, planPath: args.plan, db, night, since, resultsDir: args.results, log });
+      const nights = loadNights(db, summary.plan.name);
+      const written = writeReports(resolve(args.reports), nights);
+      const tonight = nights.find((n) => n.night === night);
+      if (tonight) process.stdout.write(`${renderSummary(tonight)}\n`);
+      log(`reports: ${written[0]} and ${written.length - 1} more`);
+    } finally {
+      db.close();
+    }
+  },
+};

@@ -1,0 +1,43 @@
+import type { CommandModule } from 'yargs';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { renderSummary } from '../core/nightly-report.js';
+import { mergeInto, openDb } from '../adapters/db.js';
+import { loadNights, writeReports } from '../run/report.js';
+import { log } from './common.js';
+
+interface Args {
+  db: string;
+  out: string;
+  plan?: string;
+  merge?: string[];
+}
+
+export const reportCommand: CommandModule<object, Args> = {
+  command: 'report',
+  describe: 'print the latest night and write the reports (HTML, mails, JUnit, KCIDB) from the history',
+  builder: (y) => y
+    .option('db', { type: 'string', default: 'results/nightly.db', describe: 'the SQLite history' })
+    .option('out', { type: 'string', default: 'reports', describe: 'where the reports go' })
+    .option('plan', { type: 'string', describe: 'only this plan\'s nights' })
+    .option('merge', { type: 'string', array: true, describe: 'first fold these job databases into --db' }) as never,
+  handler: (args) => {
+    for (const path of args.merge ?? []) if (!existsSync(path)) throw new UsageError(`--merge ${path}: no such file`);
+    if (!args.merge?.length && !existsSync(args.db)) throw new UsageError(`--db ${args.db}: no such file (run orchestrate nightly first)`);
+    const db = openDb(resolve(args.db));
+    try {
+      for (const path of args.merge ?? []) {
+        openDb(resolve(path)).close();
+        log(`merged ${mergeInto(db, resolve(path))} results from ${path}`);
+      }
+      const nights = loadNights(db, args.plan);
+      if (!nights.length) throw new UsageError(`no nights in ${args.db}`);
+      const written = writeReports(resolve(args.out), nights);
+      process.stdout.write(`${renderSummary(nights[nights.length - 1])}\n`);
+      log(`reports: ${written[0]} and ${written.length - 1} more`);
+    } finally {
+      db.close();
+    }
+  },
+};

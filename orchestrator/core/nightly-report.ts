@@ -1,0 +1,204 @@
+// Nightly reports, pure: a terminal summary, a mail per series, JUnit XML, KCIDB v5 JSON and a
+// static HTML page with a table per night and plots over nights.
+import { createHash } from 'node:crypto';
+import { ALARMING, seriesClass, type NightlyClass } from './nightly.js';
+
+export interface CaseRow {
+  test: string;
+  verdict: string;
+  class: NightlyClass;
+  detail: string;
+  known: string | null;
+  kernel: string | null;
+  buildSeconds: number;
+  bootSeconds: number;
+  testSeconds: number;
+  reused: boolean;
+  warnings: { title: string; kind: string; source: string }[];
+}
+
+export interface SeriesView {
+  id: string;
+  version: number;
+  title: string;
+  messageId: string | null;
+  subjects: string[];
+  source: string;
+  cases: CaseRow[];
+}
+
+export interface NightView {
+  plan: string;
+  night: string;
+  started: string;
+  finished: string | null;
+  baseCommit: string;
+  baseVersion: string | null;
+  base: CaseRow[];
+  series: SeriesView[];
+}
+
+const ORIGIN = 'orchestrate';
+
+function tally(cases: CaseRow[]): string {
+  const counts = new Map<string, number>();
+  for (const c of cases) counts.set(c.class, (counts.get(c.class) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+}
+
+export function renderSummary(n: NightView): string {
+  const lines = [`${n.plan} ${n.night}: base ${n.baseCommit.slice(0, 12)}${n.baseVersion ? ` (${n.baseVersion})` : ''}: ${tally(n.base) || 'no results'}`];
+  for (const s of n.series) {
+    const cls = seriesClass(s.cases);
+    const reused = s.cases.length && s.cases.every((c) => c.reused) ? ' (reused)' : '';
+    lines.push(`  ${cls.padEnd(13)} ${s.title} (v${s.version}, ${s.subjects.length} patches)${reused}: ${tally(s.cases)}`);
+    for (const c of s.cases.filter((x) => ALARMING.includes(x.class) || x.class === 'KNOWN')) {
+      lines.push(`      ${c.class} ${c.test}: ${c.known ? `known: ${c.known}` : c.detail}`);
+    }
+  }
+  const alarming = n.series.filter((s) => ALARMING.includes(seriesClass(s.cases))).length;
+  lines.push(`${n.series.length} series, ${alarming} need a look`);
+  return lines.join('\n');
+}
+
+/** A plain-text reply to the series' cover letter, ready for `git send-email`/`sendmail -t`. */
+export function renderMail(n: NightView, s: SeriesView): string {
+  const cls = seriesClass(s.cases);
+  const headers = [
+    `Subject: Re: [PATCH${s.version > 1 ? ` v${s.version}` : ''}] ${s.title}`,
+    ...(s.messageId ? [`In-Reply-To: ${s.messageId}`, `References: ${s.messageId}`] : []),
+    'X-Orchestrate-Result: ' + cls,
+  ];
+  const body = [
+    `orchestrate tested this series (v${s.version}, ${s.subjects.length} patches) on ${n.night},`,
+    `applied on ${n.baseCommit.slice(0, 12)}${n.baseVersion ? ` (${n.baseVersion})` : ''}, in QEMU with an emulated NVDIMM and rdma_rxe.`,
+    '',
+    `Result: ${cls}`,
+    '',
+    ...s.cases.map((c) => `  ${c.class.padEnd(13)} ${c.test}${c.detail ? `: ${c.detail}` : ''}`),
+  ];
+  const warnings = s.cases.flatMap((c) => c.warnings.map((w) => `  ${c.test}: ${w.title} (${w.source})`));
+  if (warnings.length) body.push('', 'Kernel warnings:', ...warnings);
+  const known = s.cases.filter((c) => c.known);
+  if (known.length) body.push('', 'Known failures (not blamed on this series):', ...known.map((c) => `  ${c.test}: ${c.known}`));
+  return `${headers.join('\n')}\n\n${body.join('\n')}\n`;
+}
+
+const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+
+export function junitXml(n: NightView): string {
+  const suite = (name: string, cases: CaseRow[]) => {
+    const failures = cases.filter((c) => ALARMING.includes(c.class) || c.class === 'STILL-FAILING').length;
+    const errors = cases.filter((c) => c.class === 'INFRA').length;
+    const skipped = cases.filter((c) => c.class === 'KNOWN').length;
+    const time = cases.reduce((t, c) => t + c.testSeconds, 0).toFixed(1);
+    const body = cases.map((c) => {
+      const inner = c.class === 'KNOWN' ? `<skipped message="${xml(`known: ${c.known}`)}"/>`
+        : c.class === 'INFRA' ? `<error message="${xml(c.detail)}" type="INFRA"/>`
+          : ALARMING.includes(c.class) || c.class === 'STILL-FAILING' ? `<failure message="${xml(c.detail)}" type="${c.class}">${xml(c.warnings.map((w) => w.title).join('\n'))}</failure>` : '';
+      return `    <testcase classname="${xml(name)}" name="${xml(c.test)}" time="${c.testSeconds.toFixed(1)}">${inner}</testcase>`;
+    });
+    return [`  <testsuite name="${xml(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${time}" timestamp="${n.started.replace(/\.\d+Z$/, '')}">`, ...body, '  </testsuite>'];
+  };
+  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="${xml(`${n.plan} ${n.night}`)}">`,
+    ...suite(`base ${n.baseCommit.slice(0, 12)}`, n.base), ...n.series.flatMap((s) => suite(`${s.title} v${s.version}`, s.cases)), '</testsuites>', ''].join('\n');
+}
+
+const kcidbStatus = (c: CaseRow): string => {
+  if (c.class === 'INFRA') return 'MISS';
+  if (['APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL'].includes(c.class)) return 'MISS';
+  return ({ PASS: 'PASS', FAIL: 'FAIL', CRASH: 'FAIL', SKIP: 'SKIP', ERROR: 'ERROR' } as Record<string, string>)[c.verdict] ?? 'ERROR';
+};
+
+/** KCIDB I/O v5: checkouts (base and base + series), builds, tests, and issues + incidents for warnings. */
+export function kcidb(n: NightView) {
+  const id = (...parts: string[]) => `${ORIGIN}:${parts.join('-').replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
+  const patchsetHash = (s: SeriesView) => createHash('sha256').update(s.subjects.map((x) => `${createHash('sha256').update(x).digest('hex')}\n`).join('')).digest('hex');
+  const checkouts: object[] = [];
+  const builds: object[] = [];
+  const tests: object[] = [];
+  const issues = new Map<string, object>();
+  const incidents: object[] = [];
+  const add = (key: string, cases: CaseRow[], s?: SeriesView) => {
+    const checkout = id(n.plan, n.night, key);
+    const build = `${checkout}-build`;
+    checkouts.push({
+      id: checkout, origin: ORIGIN, tree_name: n.plan, git_commit_hash: n.baseCommit, patchset_hash: s ? patchsetHash(s) : '',
+      ...(s?.messageId ? { message_id: s.messageId.replace(/^<|>$/g, '') } : {}),
+      comment: s ? `${s.title} (v${s.version})` : 'base', start_time: n.started, valid: !cases.some((c) => c.class === 'APPLY-FAIL'),
+    });
+    const broken = cases.some((c) => c.class === 'BUILD-FAIL');
+    if (cases.some((c) => c.class === 'APPLY-FAIL')) return;
+    builds.push({
+      id: build, origin: ORIGIN, checkout_id: checkout, architecture: 'x86_64', config_name: 'tinyconfig+base+dax-rdma',
+      start_time: n.started, duration: Math.max(0, ...cases.map((c) => c.buildSeconds)), status: broken ? 'FAIL' : 'PASS',
+    });
+    if (broken) return;
+    for (const c of cases) {
+      const test = id(n.plan, n.night, key, c.test);
+      tests.push({
+        id: test, origin: ORIGIN, build_id: build, path: c.test.replace(/\//g, '.').replace(/[^A-Za-z0-9_.-]/g, '_'),
+        status: kcidbStatus(c), start_time: n.started, duration: c.testSeconds,
+        environment: { comment: 'QEMU TCG, emulated NVDIMM, rdma_rxe' }, comment: c.detail || c.class,
+      });
+      for (const w of c.warnings) {
+        const issue = id('warning', createHash('sha256').update(w.title).digest('hex').slice(0, 16));
+        issues.set(issue, { id: issue, version: 1, origin: ORIGIN, comment: w.title, culprit: { code: true } });
+        incidents.push({ id: id(n.plan, n.night, key, c.test, issue.slice(-16)), origin: ORIGIN, issue_id: issue, issue_version: 1, test_id: test, present: true });
+      }
+    }
+  };
+  add('base', n.base);
+  for (const s of n.series) add(s.id, s.cases, s);
+  return { version: { major: 5, minor: 3 }, checkouts, builds, tests, issues: [...issues.values()], incidents };
+}
+
+/** A small SVG line plot: one polyline per series of values over the nights. */
+export function svgPlot(title: string, labels: string[], lines: { name: string; values: number[] }[]): string {
+  const [w, h, pad] = [480, 180, 30];
+  const max = Math.max(1, ...lines.flatMap((l) => l.values.filter(Number.isFinite)));
+  const x = (i: number) => pad + (labels.length > 1 ? (i * (w - 2 * pad)) / (labels.length - 1) : (w - 2 * pad) / 2);
+  const y = (v: number) => h - pad - (v / max) * (h - 2 * pad);
+  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+  const paths = lines.map((l, k) => `<polyline fill="none" stroke="${colors[k % colors.length]}" stroke-width="2" points="${l.values.map((v, i) => `${x(i).toFixed(1)},${y(Number.isFinite(v) ? v : 0).toFixed(1)}`).join(' ')}"><title>${xml(l.name)}</title></polyline>`);
+  const legend = lines.map((l, k) => `<text x="${pad + k * 110}" y="14" fill="${colors[k % colors.length]}" font-size="11">${xml(l.name)}</text>`);
+  const ticks = labels.map((lab, i) => `<text x="${x(i).toFixed(1)}" y="${h - 8}" font-size="9" text-anchor="middle">${xml(lab)}</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${xml(title)}"><text x="${w - pad}" y="14" font-size="11" text-anchor="end">${xml(title)} (max ${max.toFixed(1)})</text><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/>${paths.join('')}${legend.join('')}${ticks.join('')}</svg>`;
+}
+
+const COLORS: Partial<Record<NightlyClass, string>> = {
+  PASS: '#d4f4d4', FIXED: '#c4e4ff', REGRESSION: '#ffc4c4', 'NEW-WARNING': '#ffe0b0', 'STILL-FAILING': '#eeeeee',
+  KNOWN: '#f0f0d0', 'APPLY-FAIL': '#ffb0e0', 'BUILD-FAIL': '#ffb0e0', 'BOOT-FAIL': '#ffb0e0', INFRA: '#dddddd',
+};
+
+function nightTable(n: NightView): string {
+  const tests = [...new Set([...n.base, ...n.series.flatMap((s) => s.cases)].map((c) => c.test))].sort();
+  const cell = (c?: CaseRow) => (c ? `<td style="background:${COLORS[c.class] ?? '#fff'}" title="${xml(c.known ? `known: ${c.known}` : c.detail)}">${c.class}${c.warnings.length ? ` ⚠${c.warnings.length}` : ''}</td>` : '<td>–</td>');
+  const rows = [
+    `<tr><th>base ${xml(n.baseCommit.slice(0, 12))}</th>${tests.map((t) => cell(n.base.find((c) => c.test === t))).join('')}</tr>`,
+    ...n.series.map((s) => `<tr><th title="${xml(s.subjects.join('\n'))}">${xml(s.title)} v${s.version}</th>${tests.map((t) => cell(s.cases.find((c) => c.test === t))).join('')}</tr>`),
+  ];
+  return `<h2>${xml(n.plan)} — ${xml(n.night)}</h2>\n<table><tr><th></th>${tests.map((t) => `<th>${xml(t)}</th>`).join('')}</tr>\n${rows.join('\n')}</table>`;
+}
+
+export function htmlReport(nights: NightView[]): string {
+  const ordered = [...nights].sort((a, b) => a.night.localeCompare(b.night));
+  const labels = ordered.map((n) => n.night.slice(5));
+  const all = (n: NightView) => [...n.base, ...n.series.flatMap((s) => s.cases)].filter((c) => !c.reused);
+  const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1] : NaN);
+  const plots = [
+    svgPlot('durations, s (median per kernel)', labels, ['build', 'boot', 'test'].map((k) => ({
+      name: k, values: ordered.map((n) => median(all(n).map((c) => (k === 'build' ? c.buildSeconds : k === 'boot' ? c.bootSeconds : c.testSeconds)))),
+    }))),
+    svgPlot('boot time, s', labels, [{ name: 'boot', values: ordered.map((n) => median(all(n).map((c) => c.bootSeconds))) }]),
+    svgPlot('kernel warnings', labels, [{ name: 'warnings', values: ordered.map((n) => [...n.base, ...n.series.flatMap((s) => s.cases)].reduce((t, c) => t + c.warnings.length, 0)) }]),
+  ];
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>orchestrate nightly</title>
+<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #bbb;padding:4px 8px;font-size:13px;text-align:left}</style></head>
+<body><h1>orchestrate nightly</h1>
+<div>${plots.join('\n')}</div>
+${[...ordered].reverse().map(nightTable).join('\n')}
+</body></html>
+`;
+}

@@ -1,0 +1,113 @@
+// Nightly patch-series testing as data: the plan, known failures, and how each series' result
+// for a test case compares with the base's.
+import type { Verdict } from './verdict.js';
+
+export type NightlyClass =
+  | 'PASS' | 'REGRESSION' | 'FIXED' | 'STILL-FAILING' | 'NEW-WARNING' | 'KNOWN'
+  | 'APPLY-FAIL' | 'BUILD-FAIL' | 'BOOT-FAIL' | 'INFRA';
+
+/** Classes that need a maintainer's eyes in the morning. */
+export const ALARMING: NightlyClass[] = ['REGRESSION', 'NEW-WARNING', 'APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL'];
+
+export interface Plan {
+  name: string;
+  base: { tree: string; ref: string };
+  /** Where series arrive: a directory of mbox/.patch files, a maildir, or a list of mbox paths. */
+  series: { dir?: string; maildir?: string; mbox?: string[] };
+  tests: string[];
+  config: string[];
+  runs: number;
+  /** A directory of expunge files named by kernel version (6.1.txt, 6.1.192.txt). */
+  known?: string;
+}
+
+export function parsePlan(raw: unknown, source: string): Plan {
+  const fail = (what: string): never => {
+    throw new Error(`${source}: ${what}`);
+  };
+  if (!raw || typeof raw !== 'object') fail('not a YAML mapping');
+  const p = raw as Record<string, any>;
+  const base = p.base ?? fail('no base: { tree, ref }');
+  if (typeof base.tree !== 'string') fail('base.tree must be a path (or "linux-source")');
+  const series = p.series ?? fail('no series: { dir | maildir | mbox }');
+  const sources = ['dir', 'maildir', 'mbox'].filter((k) => series[k] !== undefined);
+  if (sources.length !== 1) fail('series needs exactly one of dir, maildir, mbox');
+  if (series.mbox !== undefined && !(Array.isArray(series.mbox) && series.mbox.every((m: unknown) => typeof m === 'string'))) fail('series.mbox must be a list of paths');
+  const tests = p.tests;
+  if (!Array.isArray(tests) || !tests.length || !tests.every((t: unknown) => typeof t === 'string')) fail('tests must be a non-empty list');
+  const runs = p.runs ?? 1;
+  if (!Number.isInteger(runs) || runs < 1) fail('runs must be a positive integer');
+  const known = p.known;
+  if (known !== undefined && typeof known !== 'string') fail('known must be a directory of expunge files');
+  for (const key of Object.keys(p)) if (!['name', 'base', 'series', 'tests', 'config', 'runs', 'known'].includes(key)) fail(`unknown key "${key}"`);
+  return {
+    name: typeof p.name === 'string' ? p.name : source.replace(/^.*\/|\.ya?ml$/g, ''),
+    base: { tree: base.tree, ref: typeof base.ref === 'string' ? base.ref : 'HEAD' },
+    series: { dir: series.dir, maildir: series.maildir, mbox: series.mbox },
+    tests, config: Array.isArray(p.config) ? p.config : [], runs, known,
+  };
+}
+
+/** An expunge file: "test/case  # reason or link" per line; blank lines and comment lines skipped. */
+export function parseExpunge(text: string): Map<string, string> {
+  const known = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*([^#\s]+)\s*(?:#\s*(.*))?$/.exec(line);
+    if (m) known.set(m[1], m[2]?.trim() || 'known failure');
+  }
+  return known;
+}
+
+/** The expunge files that apply to VERSION, most general first: 6.txt, 6.1.txt, 6.1.192.txt. */
+export function expungeFilesFor(names: string[], version: string): string[] {
+  const parts = version.split('.');
+  const wanted = parts.map((_, i) => `${parts.slice(0, i + 1).join('.')}.txt`);
+  return wanted.filter((w) => names.includes(w));
+}
+
+export interface CaseOutcome {
+  name: string;
+  verdict: Verdict;
+  reason: string;
+  warnings: string[];
+}
+
+export interface Classified {
+  test: string;
+  class: NightlyClass;
+  detail: string;
+  known?: string;
+}
+
+const BAD: Verdict[] = ['FAIL', 'CRASH'];
+
+/** One test case of a series against the base. */
+export function classifyCase(mine: CaseOutcome, base: CaseOutcome | undefined, known: Map<string, string>): Classified {
+  const at = (c: NightlyClass, detail: string): Classified => ({ test: mine.name, class: c, detail });
+  if (mine.verdict === 'ERROR') return at('INFRA', mine.reason);
+  const bad = BAD.includes(mine.verdict);
+  const baseBad = base ? BAD.includes(base.verdict) : false;
+  if (bad && known.has(mine.name)) return { ...at('KNOWN', mine.reason), known: known.get(mine.name) };
+  if (bad) return baseBad ? at('STILL-FAILING', mine.reason) : at('REGRESSION', `${mine.verdict}: ${mine.reason}${base ? '' : ' (no base result)'}`);
+  if (baseBad) return at('FIXED', `base: ${base!.verdict} ${base!.reason}`);
+  const fresh = mine.warnings.filter((w) => !base?.warnings.includes(w));
+  if (fresh.length) return at('NEW-WARNING', fresh.join('; '));
+  return at('PASS', '');
+}
+
+export type StageFailure = 'APPLY-FAIL' | 'BUILD-FAIL' | 'CONFIG-FAIL' | 'BOOT-FAIL' | 'INFRA';
+
+/** A whole series: a stage failure stands for every case; else each case against the base. */
+export function classifySeries(tests: string[], stage: { kind: StageFailure; reason: string } | undefined, mine: CaseOutcome[], base: CaseOutcome[], known: Map<string, string>): Classified[] {
+  if (stage) {
+    const kind: NightlyClass = stage.kind === 'CONFIG-FAIL' ? 'BUILD-FAIL' : stage.kind;
+    return tests.map((test) => ({ test, class: kind, detail: stage.reason }));
+  }
+  return mine.map((m) => classifyCase(m, base.find((b) => b.name === m.name), known));
+}
+
+/** The series' headline: the most alarming class among its cases. */
+export function seriesClass(cases: { class: NightlyClass }[]): NightlyClass {
+  const order: NightlyClass[] = ['APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL', 'REGRESSION', 'NEW-WARNING', 'INFRA', 'STILL-FAILING', 'KNOWN', 'FIXED', 'PASS'];
+  return order.find((c) => cases.some((x) => x.class === c)) ?? 'PASS';
+}

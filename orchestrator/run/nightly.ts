@@ -1,0 +1,217 @@
+// One night of a plan: the base built and tested (or found), then every series that arrived,
+// applied on its base, built, booted, tested and classified against the base. A series with the
+// same inputs as an earlier one is not run again; one that breaks never stops the others.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { classifySeries, expungeFilesFor, parseExpunge, parsePlan, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
+import { mergeFragments, renderRequest } from '../core/kconfig.js';
+import type { RunResult } from '../core/results.js';
+import type { Series } from '../core/series.js';
+import { loadYaml } from '../adapters/config.js';
+import type { Db } from '../adapters/db.js';
+import { git, resolveRev } from '../adapters/git.js';
+import { ensureLinuxSource } from '../adapters/linux-source.js';
+import { throwIfInterrupted } from '../adapters/lifecycle.js';
+import { readRecord } from '../adapters/kernel-store.js';
+import { buildKernel, isBuilt, loadFragments } from './build.js';
+import { intake, type Arrival } from './intake.js';
+import { runTests, type RunOptions } from './pipeline.js';
+import { InterruptedError } from '../errors.js';
+
+export interface NightOptions extends Omit<RunOptions, 'kernel' | 'modules' | 'tests'> {
+  planPath: string;
+  db: Db;
+  night: string;
+  since?: Date;
+  /** Test only this series (a job of a scaled-out night). */
+  onlySeries?: string;
+}
+
+export interface Tested {
+  cases: CaseOutcome[];
+  stage?: { kind: StageFailure; reason: string };
+  kernel?: string;
+  seconds: { build: number; boot: number; test: number };
+  warnings: { test: string; title: string; kind: string; source: string }[];
+  runDir?: string;
+}
+
+export function loadPlan(path: string): { plan: Plan; resolvePath: (p: string) => string } {
+  const file = resolve(path);
+  if (!existsSync(file)) throw new UsageError(`--plan ${path}: no such file`);
+  let plan: Plan;
+  try {
+    plan = parsePlan(loadYaml(file), path);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return { plan, resolvePath: (p) => (isAbsolute(p) ? p : resolve(dirname(file), p)) };
+}
+
+function inputsHash(parts: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+}
+
+function knownFailures(plan: Plan, resolvePath: (p: string) => string, version: string): Map<string, string> {
+  if (!plan.known) return new Map();
+  const dir = resolvePath(plan.known);
+  if (!existsSync(dir)) throw new UsageError(`known: ${plan.known}: no such directory`);
+  const files = expungeFilesFor(readdirSync(dir), version);
+  return new Map(files.flatMap((f) => [...parseExpunge(readFileSync(join(dir, f), 'utf8'))]));
+}
+
+function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings'> {
+  const tests = result.tests;
+  if (tests.length && tests.every((t) => t.reason.startsWith('boot:'))) {
+    return { cases: [], stage: { kind: tests[0].verdict === 'CRASH' ? 'BOOT-FAIL' : 'INFRA', reason: tests[0].reason }, warnings: [] };
+  }
+  return {
+    cases: tests.map((t) => ({ name: t.name, verdict: t.verdict, reason: t.reason, warnings: t.warnings.map((w) => w.title) })),
+    warnings: [
+      ...tests.flatMap((t) => t.warnings.map((w) => ({ test: t.name, ...w }))),
+      ...result.warnings.map((w) => ({ test: '(run)', ...w })),
+    ],
+  };
+}
+
+/** Build (or find) and test one kernel: the base, or the base plus a series. */
+async function buildAndTest(o: NightOptions, plan: Plan, tree: string, ref: string, series?: Series): Promise<Tested> {
+  const none = { cases: [], warnings: [], seconds: { build: 0, boot: 0, test: 0 } };
+  const started = performance.now();
+  const built = await buildKernel({ tree, ref, series, configs: plan.config, log: o.log });
+  const build = Math.round((performance.now() - started) / 100) / 10;
+  if (!isBuilt(built)) {
+    const kind = built.kind === 'CONFIG-FAIL' ? 'BUILD-FAIL' : built.kind;
+    return { ...none, stage: { kind, reason: built.reason }, seconds: { ...none.seconds, build } };
+  }
+  const { result, dir } = await runTests({ ...o, tests: plan.tests, kernel: built.id });
+  const d = result.run.durations;
+  return {
+    ...outcomes(result), kernel: built.id, runDir: dir,
+    seconds: { build, boot: d.boot ?? 0, test: Math.round(((d.modules ?? 0) + (d.tests ?? 0)) * 10) / 10 },
+  };
+}
+
+interface StoredCase extends Classified {
+  verdict: string;
+}
+
+function record(db: Db, nightId: number, seriesId: string | null, inputs: string, t: Tested, classes: StoredCase[], reused = false): void {
+  const insert = db.prepare(`INSERT INTO results (night_id, series_id, inputs, test, verdict, class, detail, known, kernel,
+    build_seconds, boot_seconds, test_seconds, reused, run_dir) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const warn = db.prepare('INSERT INTO warnings (result_id, title, kind, source) VALUES (?,?,?,?)');
+  db.transaction(() => {
+    for (const c of classes) {
+      const id = insert.run(nightId, seriesId, inputs, c.test, c.verdict, c.class, c.detail, c.known ?? null, t.kernel ?? null,
+        t.seconds.build, t.seconds.boot, t.seconds.test, reused ? 1 : 0, t.runDir ?? null).lastInsertRowid;
+      for (const w of t.warnings.filter((x) => x.test === c.test || x.test === '(run)')) warn.run(id, w.title, w.kind, w.source);
+    }
+  })();
+}
+
+/** Rows of an earlier night with the same inputs, copied into this night as reused. */
+function reuse(db: Db, nightId: number, inputs: string): boolean {
+  const earlier = db.prepare('SELECT night_id FROM results WHERE inputs = ? ORDER BY id DESC LIMIT 1').get(inputs) as { night_id: number } | undefined;
+  if (!earlier) return false;
+  if (earlier.night_id === nightId) return true;
+  const rows = db.prepare('SELECT * FROM results WHERE inputs = ? AND night_id = ?').all(inputs, earlier.night_id) as Record<string, unknown>[];
+  db.transaction(() => {
+    for (const r of rows) {
+      const id = db.prepare(`INSERT INTO results (night_id, series_id, inputs, test, verdict, class, detail, known, kernel, build_seconds,
+        boot_seconds, test_seconds, reused, run_dir) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1,?)`)
+        .run(nightId, r.series_id, inputs, r.test, r.verdict, r.class, r.detail, r.known, r.kernel, r.build_seconds, r.boot_seconds, r.test_seconds, r.run_dir).lastInsertRowid;
+      db.prepare('INSERT INTO warnings (result_id, title, kind, source) SELECT ?, title, kind, source FROM warnings WHERE result_id = ?').run(id, r.id);
+    }
+  })();
+  return true;
+}
+
+function baseOutcomes(db: Db, inputs: string): CaseOutcome[] {
+  const rows = db.prepare('SELECT id, test, verdict, detail FROM results WHERE inputs = ? AND series_id IS NULL ORDER BY id DESC').all(inputs) as { id: number; test: string; verdict: string; detail: string }[];
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(r.test) && seen.add(r.test)).map((r) => ({
+    name: r.test, verdict: r.verdict as CaseOutcome['verdict'], reason: r.detail,
+    warnings: (db.prepare('SELECT title FROM warnings WHERE result_id = ?').all(r.id) as { title: string }[]).map((w) => w.title),
+  }));
+}
+
+export interface NightSummary {
+  nightId: number;
+  plan: Plan;
+  baseCommit: string;
+  arrivals: { arrival: Arrival; reused: boolean; error?: string }[];
+}
+
+export async function runNight(o: NightOptions): Promise<NightSummary> {
+  const { plan, resolvePath } = loadPlan(o.planPath);
+  const tree = plan.base.tree === 'linux-source' ? await ensureLinuxSource(o.log) : resolvePath(plan.base.tree);
+  const baseCommit = await resolveRev(tree, plan.base.ref);
+  const config = renderRequest(mergeFragments(loadFragments(plan.config)));
+  const db = o.db;
+  db.prepare('INSERT OR IGNORE INTO nights (plan, night, started) VALUES (?,?,?)').run(plan.name, o.night, new Date().toISOString());
+  const nightId = (db.prepare('SELECT id FROM nights WHERE plan = ? AND night = ?').get(plan.name, o.night) as { id: number }).id;
+  const bases = new Map<string, { inputs: string; version?: string }>();
+
+  const base = async (commit: string) => {
+    const inputs = inputsHash(['base', commit, config, plan.tests, plan.runs]);
+    if (!bases.has(commit)) {
+      if (!reuse(db, nightId, inputs)) {
+        o.log(`nightly: base ${commit.slice(0, 12)}`);
+        const t = await buildAndTest(o, plan, tree, commit);
+        const classes = t.stage
+          ? plan.tests.map((test) => ({ test, class: t.stage!.kind as Classified['class'], detail: t.stage!.reason, verdict: 'ERROR' }))
+          : t.cases.map((c) => ({ test: c.name, class: 'PASS' as const, detail: c.reason, verdict: c.verdict }));
+        record(db, nightId, null, inputs, t, classes);
+      }
+      const kernel = db.prepare('SELECT kernel FROM results WHERE inputs = ? AND kernel IS NOT NULL LIMIT 1').get(inputs) as { kernel: string } | undefined;
+      bases.set(commit, { inputs, version: kernel ? versionOf(kernel.kernel) : undefined });
+    }
+    return bases.get(commit)!;
+  };
+
+  const main = await base(baseCommit);
+  db.prepare('UPDATE nights SET base_commit = ?, base_kernel = ?, base_version = ? WHERE id = ?').run(baseCommit, null, main.version ?? null, nightId);
+  const arrivals: NightSummary['arrivals'] = [];
+  for (const arrival of intake(plan, resolvePath, o.since).filter((a) => !o.onlySeries || a.series.id === o.onlySeries)) {
+    throwIfInterrupted();
+    const s = arrival.series;
+    db.prepare(`INSERT OR IGNORE INTO series (id, version, title, message_id, base_commit, subjects, source, first_seen) VALUES (?,?,?,?,?,?,?,?)`)
+      .run(s.id, s.version, s.cover?.title ?? s.patches[0]?.title ?? '(empty)', s.cover?.messageId ?? s.patches[0]?.messageId ?? null, s.baseCommit ?? null, JSON.stringify(s.patches.map((p) => p.title)), arrival.source, new Date().toISOString());
+    try {
+      const commit = s.baseCommit && (await git(tree, ['cat-file', '-e', `${s.baseCommit}^{commit}`], false)).code === 0 ? await resolveRev(tree, s.baseCommit) : baseCommit;
+      const inputs = inputsHash(['series', s.id, commit, config, plan.tests, plan.runs]);
+      if (reuse(db, nightId, inputs)) {
+        arrivals.push({ arrival, reused: true });
+        continue;
+      }
+      const problems = s.problems.filter((p) => !p.startsWith('ignored'));
+      const b = await base(commit);
+      o.log(`nightly: series "${s.cover?.title ?? s.patches[0]?.title}" (v${s.version}, ${s.patches.length} patches)`);
+      const t: Tested = problems.length
+        ? { cases: [], warnings: [], stage: { kind: 'APPLY-FAIL', reason: problems.join('; ') }, seconds: { build: 0, boot: 0, test: 0 } }
+        : await buildAndTest(o, plan, tree, commit, s);
+      const known = knownFailures(plan, resolvePath, b.version ?? '');
+      const classes = classifySeries(plan.tests, t.stage, t.cases, baseOutcomes(db, b.inputs), known)
+        .map((c) => ({ ...c, verdict: t.cases.find((x) => x.name === c.test)?.verdict ?? 'ERROR' }));
+      record(db, nightId, s.id, inputs, t, classes);
+      arrivals.push({ arrival, reused: false });
+    } catch (err) {
+      if (err instanceof InterruptedError) throw err;
+      const message = (err as Error).message;
+      o.log(`nightly: series from ${arrival.source}: ${message}`);
+      // Not cached under the series' inputs: tomorrow's night tries it again.
+      const none: Tested = { cases: [], warnings: [], seconds: { build: 0, boot: 0, test: 0 } };
+      const rows = plan.tests.map((test) => ({ test, class: 'INFRA' as const, detail: message, verdict: 'ERROR' }));
+      record(db, nightId, s.id, `infra-${Date.now()}`, none, rows);
+      arrivals.push({ arrival, reused: false, error: message });
+    }
+  }
+  db.prepare('UPDATE nights SET finished = ? WHERE id = ?').run(new Date().toISOString(), nightId);
+  return { nightId, plan, baseCommit, arrivals };
+}
+
+function versionOf(kernelId: string): string | undefined {
+  return readRecord(kernelId)?.version;
+}

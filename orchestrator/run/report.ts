@@ -1,0 +1,67 @@
+// Reading nights back from the database, and writing their reports (atomically) to a directory.
+import { join } from 'node:path';
+import type { NightlyClass } from '../core/nightly.js';
+import { htmlReport, junitXml, kcidb, renderMail, renderSummary, type CaseRow, type NightView } from '../core/nightly-report.js';
+import type { Db } from '../adapters/db.js';
+import { writeAtomic, writeJson } from '../adapters/store.js';
+
+interface ResultRow {
+  id: number;
+  series_id: string | null;
+  test: string;
+  verdict: string;
+  class: string;
+  detail: string;
+  known: string | null;
+  kernel: string | null;
+  build_seconds: number;
+  boot_seconds: number;
+  test_seconds: number;
+  reused: number;
+}
+
+function caseRow(db: Db, r: ResultRow): CaseRow {
+  return {
+    test: r.test, verdict: r.verdict, class: r.class as NightlyClass, detail: r.detail, known: r.known, kernel: r.kernel,
+    buildSeconds: r.build_seconds ?? 0, bootSeconds: r.boot_seconds ?? 0, testSeconds: r.test_seconds ?? 0, reused: !!r.reused,
+    warnings: db.prepare('SELECT title, kind, source FROM warnings WHERE result_id = ?').all(r.id) as CaseRow['warnings'],
+  };
+}
+
+export function loadNights(db: Db, plan?: string): NightView[] {
+  const nights = db.prepare(`SELECT * FROM nights ${plan ? 'WHERE plan = ?' : ''} ORDER BY night`).all(...(plan ? [plan] : [])) as Record<string, any>[];
+  return nights.map((n) => {
+    const rows = db.prepare('SELECT * FROM results WHERE night_id = ? ORDER BY id').all(n.id) as ResultRow[];
+    const seriesIds = [...new Set(rows.filter((r) => r.series_id).map((r) => r.series_id!))];
+    return {
+      plan: n.plan, night: n.night, started: n.started, finished: n.finished, baseCommit: n.base_commit ?? '', baseVersion: n.base_version,
+      base: rows.filter((r) => !r.series_id).map((r) => caseRow(db, r)),
+      series: seriesIds.map((id) => {
+        const s = db.prepare('SELECT * FROM series WHERE id = ?').get(id) as Record<string, any>;
+        return {
+          id, version: s.version, title: s.title, messageId: s.message_id, subjects: JSON.parse(s.subjects), source: s.source,
+          cases: rows.filter((r) => r.series_id === id).map((r) => caseRow(db, r)),
+        };
+      }),
+    };
+  });
+}
+
+/** reports/index.html over every night; per night: summary.txt, junit.xml, kcidb.json, mail/<series>.txt. */
+export function writeReports(dir: string, nights: NightView[]): string[] {
+  const written: string[] = [];
+  const put = (path: string, data: string) => {
+    writeAtomic(path, data);
+    written.push(path);
+  };
+  put(join(dir, 'index.html'), htmlReport(nights));
+  for (const n of nights) {
+    const base = join(dir, n.plan, n.night);
+    put(join(base, 'summary.txt'), `${renderSummary(n)}\n`);
+    put(join(base, 'junit.xml'), junitXml(n));
+    writeJson(join(base, 'kcidb.json'), kcidb(n));
+    written.push(join(base, 'kcidb.json'));
+    for (const s of n.series) put(join(base, 'mail', `${s.id}.txt`), renderMail(n, s));
+  }
+  return written;
+}

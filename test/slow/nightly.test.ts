@@ -1,0 +1,42 @@
+// A night on linux-source-6.1: the base and two series from a list (one clean, one that lets
+// fs-DAX pages be pinned), classified, reported; a second night reuses everything.
+import t from 'tap';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
+import { runCli } from '../cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'orchestrate-nightly-'));
+const plan = join(fixturesDir, 'nightly', 'plan.yaml');
+const night = (name: string) => runCli(['nightly', '--plan', plan, '--night', name, '--db', join(dir, 'nightly.db'),
+  '--reports', join(dir, 'reports'), '--results', join(cacheDir(), 'slow-results')]);
+
+t.test('first night: a regression, a known failure, a clean series', async (t) => {
+  const r = await night('2026-11-25');
+  t.equal(r.code, 0, r.stderr.slice(-3000));
+  t.match(r.stdout, /^dax-rdma-fixture 2026-11-25: base c2fa53280e04 \(6\.1\.192\): 5 PASS/m);
+  t.match(r.stdout, /^  REGRESSION\s+mm\/gup, dax: long-term pins of fs-DAX \(v2, 3 patches\): 1 REGRESSION, 1 KNOWN, 3 PASS$/m);
+  t.match(r.stdout, /REGRESSION ib-reg-refusal\/fsdax-ext4: FAIL: registered: expected false, observed true/);
+  t.match(r.stdout, /KNOWN ib-reg-refusal\/fsdax-xfs: known: tracked: xfs long-term pin refusal/);
+  t.match(r.stdout, /^  PASS\s+fs\/dax: say why break-layouts waits for page references \(v1, 1 patches\): 5 PASS$/m);
+  const reports = join(dir, 'reports', 'dax-rdma-fixture', '2026-11-25');
+  const mails = readdirSync(join(reports, 'mail'));
+  t.equal(mails.length, 2);
+  const gup = mails.map((m) => readFileSync(join(reports, 'mail', m), 'utf8')).find((m) => /long-term pins/.test(m))!;
+  t.match(gup, /^Subject: Re: \[PATCH v2\] mm\/gup, dax: long-term pins of fs-DAX\nIn-Reply-To: <20261120100000\.1000-0-ada@example\.org>/);
+  t.match(readFileSync(join(reports, 'junit.xml'), 'utf8'), /type="REGRESSION"/);
+  t.match(JSON.parse(readFileSync(join(reports, 'kcidb.json'), 'utf8')), { version: { major: 5 } });
+  t.match(readFileSync(join(dir, 'reports', 'index.html'), 'utf8'), /<svg /);
+});
+
+t.test('second night: everything reused, nothing built or booted', async (t) => {
+  const r = await night('2026-11-26');
+  t.equal(r.code, 0, r.stderr.slice(-3000));
+  t.notMatch(r.stderr, /building|booting/);
+  t.match(r.stdout, /REGRESSION\s+mm\/gup, dax: long-term pins of fs-DAX \(v2, 3 patches\) \(reused\)/);
+  t.match(r.stdout, /PASS\s+fs\/dax: say why break-layouts waits for page references \(v1, 1 patches\) \(reused\)/);
+  const report = await runCli(['report', '--db', join(dir, 'nightly.db'), '--out', join(dir, 'reports')]);
+  t.equal(report.code, 0);
+  t.match(readFileSync(join(dir, 'reports', 'index.html'), 'utf8'), /2026-11-25[\s\S]*2026-11-26|2026-11-26[\s\S]*2026-11-25/);
+});

@@ -1,0 +1,86 @@
+import t from 'tap';
+import { classifyCase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, seriesClass, type CaseOutcome } from '../../orchestrator/core/nightly.js';
+import { htmlReport, junitXml, kcidb, renderMail, renderSummary, svgPlot } from '../../orchestrator/core/nightly-report.js';
+import { githubActions, kubernetes } from '../../orchestrator/core/emit.js';
+import { fixture } from '../fixtures.js';
+import { NIGHT } from '../night.js';
+
+const c = (name: string, verdict: CaseOutcome['verdict'], warnings: string[] = [], reason = ''): CaseOutcome => ({ name, verdict, reason, warnings });
+
+t.test('plans: one clear problem each', async (t) => {
+  const ok = { base: { tree: 'linux-source' }, series: { dir: 'series' }, tests: ['ib-reg-refusal'] };
+  t.match(parsePlan(ok, 'configs/nightly/x.yaml'), { name: 'x', base: { ref: 'HEAD' }, runs: 1, config: [] });
+  t.throws(() => parsePlan({ ...ok, tests: [] }, 'p.yaml'), /p\.yaml: tests must be a non-empty list/);
+  t.throws(() => parsePlan({ ...ok, series: { dir: 'a', maildir: 'b' } }, 'p.yaml'), /exactly one of dir, maildir, mbox/);
+  t.throws(() => parsePlan({ ...ok, runs: 0 }, 'p.yaml'), /runs must be a positive integer/);
+  t.throws(() => parsePlan({ ...ok, tset: 1 }, 'p.yaml'), /unknown key "tset"/);
+  t.throws(() => parsePlan('x', 'p.yaml'), /not a YAML mapping/);
+});
+
+t.test('expunge files', async (t) => {
+  const known = parseExpunge(fixture('nightly', 'known', '6.1.txt'));
+  t.same([...known.keys()], ['ib-reg-refusal/fsdax-xfs']);
+  t.match(known.get('ib-reg-refusal/fsdax-xfs'), /^tracked: xfs long-term pin refusal, https:/);
+  t.same([...parseExpunge('a/b\n  c/d   #  why \n# only a comment\n')], [['a/b', 'known failure'], ['c/d', 'why']]);
+  t.same(expungeFilesFor(['6.1.txt', '6.1.192.txt', '6.12.txt', 'README'], '6.1.192'), ['6.1.txt', '6.1.192.txt']);
+  t.same(expungeFilesFor(['6.12.txt'], '6.1.192'), []);
+});
+
+t.test('each case against the base', async (t) => {
+  const none = new Map<string, string>();
+  const known = new Map([['x/k', 'lore link']]);
+  t.equal(classifyCase(c('x/a', 'PASS'), c('x/a', 'PASS'), none).class, 'PASS');
+  t.equal(classifyCase(c('x/a', 'FAIL'), c('x/a', 'PASS'), none).class, 'REGRESSION');
+  t.equal(classifyCase(c('x/a', 'CRASH'), c('x/a', 'PASS'), none).class, 'REGRESSION');
+  t.equal(classifyCase(c('x/a', 'PASS'), c('x/a', 'FAIL'), none).class, 'FIXED');
+  t.equal(classifyCase(c('x/a', 'FAIL'), c('x/a', 'FAIL'), none).class, 'STILL-FAILING');
+  t.same(classifyCase(c('x/a', 'PASS', ['WARNING in dax_insert_entry']), c('x/a', 'PASS', []), none), { test: 'x/a', class: 'NEW-WARNING', detail: 'WARNING in dax_insert_entry' });
+  t.equal(classifyCase(c('x/a', 'PASS', ['W']), c('x/a', 'PASS', ['W']), none).class, 'PASS', 'a warning the base has too is not new');
+  t.same(classifyCase(c('x/k', 'FAIL'), c('x/k', 'PASS'), known), { test: 'x/k', class: 'KNOWN', detail: '', known: 'lore link' });
+  t.equal(classifyCase(c('x/a', 'ERROR', [], 'guest lost'), c('x/a', 'PASS'), none).class, 'INFRA');
+  t.equal(classifyCase(c('x/a', 'SKIP'), c('x/a', 'SKIP'), none).class, 'PASS');
+});
+
+t.test('a series: stage failures stand for every case; the headline is the worst class', async (t) => {
+  const tests = ['x/a', 'x/b'];
+  t.same(classifySeries(tests, { kind: 'CONFIG-FAIL', reason: 'CONFIG_X dropped' }, [], [], new Map()).map((x) => x.class), ['BUILD-FAIL', 'BUILD-FAIL']);
+  t.same(classifySeries(tests, { kind: 'APPLY-FAIL', reason: 'patch 2/3' }, [], [], new Map()).map((x) => x.class), ['APPLY-FAIL', 'APPLY-FAIL']);
+  const mixed = classifySeries(tests, undefined, [c('x/a', 'FAIL'), c('x/b', 'PASS')], [c('x/a', 'PASS'), c('x/b', 'FAIL')], new Map());
+  t.same(mixed.map((x) => x.class), ['REGRESSION', 'FIXED']);
+  t.equal(seriesClass(mixed), 'REGRESSION');
+  t.equal(seriesClass([{ class: 'PASS' }, { class: 'KNOWN' }]), 'KNOWN');
+});
+
+t.test('the terminal summary and the mail', async (t) => {
+  const text = renderSummary(NIGHT);
+  t.match(text, /^dax-rdma 2026-11-25: base c2fa53280e04 \(6\.1\.192\): 2 PASS/);
+  t.match(text, /REGRESSION\s+mm\/gup, dax: long-term pins of fs-DAX \(v2, 3 patches\): 1 REGRESSION, 1 KNOWN/);
+  t.match(text, /KNOWN ib-reg-refusal\/fsdax-xfs: known: lore link/);
+  t.match(text, /PASS\s+fs\/dax: comment \(v1, 1 patches\) \(reused\)/);
+  t.match(text, /2 series, 1 need a look$/);
+  const mail = renderMail(NIGHT, NIGHT.series[0]);
+  t.match(mail, /^Subject: Re: \[PATCH v2\] mm\/gup, dax: long-term pins of fs-DAX\nIn-Reply-To: <20261120100000\.1000-0-ada@example\.org>\nReferences: <20261120100000\.1000-0-ada@example\.org>\n/);
+  t.match(mail, /Result: REGRESSION/);
+  t.match(mail, /Kernel warnings:\n  ib-reg-refusal\/fsdax-ext4: WARNING in dax_disassociate_entry \(dmesg\)/);
+  t.match(mail, /Known failures \(not blamed on this series\):\n  ib-reg-refusal\/fsdax-xfs: lore link/);
+});
+
+t.test('JUnit, KCIDB, HTML, job matrices: shape', async (t) => {
+  const x = junitXml(NIGHT);
+  t.match(x, /<testsuite name="mm\/gup, dax: long-term pins of fs-DAX v2" tests="2" failures="1" errors="0" skipped="1"/);
+  t.match(x, /<failure message="registered: expected refused" type="REGRESSION">WARNING in dax_disassociate_entry<\/failure>/);
+  const k = kcidb(NIGHT);
+  t.equal(k.checkouts.length, 3);
+  t.equal(k.tests.length, 6);
+  t.equal(k.issues.length, 1);
+  t.equal(k.incidents.length, 1);
+  t.ok([...k.checkouts, ...k.builds, ...k.tests, ...k.issues, ...k.incidents].every((o) => /^orchestrate:/.test((o as { id: string }).id)), 'ids prefixed by the origin');
+  const html = htmlReport([NIGHT, { ...NIGHT, night: '2026-11-24', series: [] }]);
+  t.match(html, /<h2>dax-rdma — 2026-11-25<\/h2>/);
+  t.equal((html.match(/<svg /g) ?? []).length, 3, 'durations, boot time and warning plots');
+  t.match(svgPlot('p', ['a', 'b'], [{ name: 'n', values: [1, 2] }]), /<polyline [^>]*points="30\.0,90\.0 450\.0,30\.0"/);
+  const plan = { name: 'dax-rdma', base: { tree: 't', ref: 'HEAD' }, series: { dir: 's' }, tests: ['x'], config: [], runs: 1 };
+  const jobs = [{ series: 'aaaa', title: 'A' }, { series: 'bbbb', title: 'B' }];
+  t.match(githubActions(plan, 'configs/nightly/dax-rdma.yaml', jobs), /- \{ series: "aaaa", title: "A" \}[\s\S]*--only-series \$\{\{ matrix\.series \}\}[\s\S]*report --db nightly\.db --merge dbs\/\*\.db/);
+  t.match(kubernetes(plan, 'p.yaml', jobs), /completions: 2[\s\S]*set -- aaaa bbbb;/);
+});
