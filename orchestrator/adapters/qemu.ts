@@ -27,6 +27,7 @@ export class QemuProcess {
   private partial = '';
   private stderr = '';
   private readonly started = performance.now();
+  private lastOutput = performance.now();
   private readonly watchers = new Set<(line: ConsoleLine) => void>();
   private readonly log: WriteStream;
 
@@ -60,6 +61,7 @@ export class QemuProcess {
   }
 
   private onConsole(chunk: Buffer): void {
+    this.lastOutput = performance.now();
     this.log.write(chunk);
     const text = this.partial + chunk.toString('utf8');
     const parts = text.split('\n');
@@ -92,6 +94,18 @@ export class QemuProcess {
         this.watchers.delete(watcher);
         resolve(undefined);
       });
+    });
+  }
+
+  /** Resolves once the console has been silent for SECONDS (a guest hung in boot), or QEMU exited. */
+  silence(seconds: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        if (!this.exit && performance.now() - this.lastOutput < seconds * 1000) return;
+        clearInterval(timer);
+        resolve();
+      }, 250);
+      timer.unref();
     });
   }
 

@@ -15,6 +15,7 @@ export interface KernelArgs {
   install: boolean;
   append?: string[];
   bootTimeout?: number;
+  stallTimeout?: number;
 }
 
 export interface TestRunArgs extends KernelArgs {
@@ -35,7 +36,8 @@ export function machineOptions<T>(y: Argv<T>) {
     .option('accel', { choices: ['auto', 'kvm', 'tcg'] as const, default: 'auto' as const, describe: 'auto: KVM only if a probe boot proves it works' })
     .option('install', { type: 'boolean', default: true, describe: 'install missing host packages with apt (as root)' })
     .option('append', { type: 'string', array: true, describe: 'extra kernel command-line arguments' })
-    .option('boot-timeout', { type: 'number', describe: 'seconds from QEMU start to SSH before the boot is an ERROR (profile: 120)' });
+    .option('boot-timeout', { type: 'number', describe: 'seconds from QEMU start to SSH before the boot is an ERROR (profile: 120)' })
+    .option('stall-timeout', { type: 'number', describe: 'seconds of console silence before sshd that count as a hung boot, booted again once (profile: 30)' });
 }
 
 export function testRunOptions<T>(y: Argv<T>) {

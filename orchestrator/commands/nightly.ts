@@ -42,8 +42,8 @@ export const nightlyCommand: CommandModule<object, Args> = {
       .option('emit', { choices: ['github-actions', 'k8s'] as const, describe: 'print the job matrix for a scheduler instead of running' }) as never,
   handler: async (args) => {
     const since = sinceDate(args.since);
+    const { plan, resolvePath } = loadPlan(args.plan);
     if (args.emit) {
-      const { plan, resolvePath } = loadPlan(args.plan);
       const jobs = intake(plan, resolvePath, since).map((a) => ({ series: a.series.id, title: a.series.cover?.title ?? a.series.patches[0]?.title ?? '' }));
       process.stdout.write(args.emit === 'k8s' ? kubernetes(plan, args.plan, jobs) : githubActions(plan, args.plan, jobs));
       return;

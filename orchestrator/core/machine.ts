@@ -21,7 +21,8 @@ export interface MachineProfile {
   disks?: DiskSpec[];
   cmdline: string[];
   modules: { early: string[]; late: string[] };
-  timeouts: { bootSeconds: number; modulesSeconds: number };
+  /** stallSeconds: console silence before the sshd marker that counts as a hung boot (booted again once). */
+  timeouts: { bootSeconds: number; modulesSeconds: number; stallSeconds?: number };
 }
 
 export type Accel = 'kvm' | 'tcg';

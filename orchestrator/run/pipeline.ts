@@ -29,6 +29,7 @@ export interface RunOptions {
   install: boolean;
   append?: string[];
   bootTimeout?: number;
+  stallTimeout?: number;
   log: (line: string) => void;
 }
 
@@ -68,6 +69,7 @@ export function newRunId(now = new Date()): string {
 export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, phases: Phases) {
   const profile = loadProfile();
   if (opts.bootTimeout) profile.timeouts.bootSeconds = opts.bootTimeout;
+  if (opts.stallTimeout) profile.timeouts.stallSeconds = opts.stallTimeout;
   await phases.time('host', async () => {
     if (opts.install) await ensureHost(REPRO_NEEDS, opts.log);
     else await requireHost(REPRO_NEEDS);
@@ -125,7 +127,7 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})`);
     session = await phases.time('boot', () => Session.boot({
       kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path,
-      initramfs: p.initramfs, workDir, consolePath, extraCmdline: opts.append,
+      initramfs: p.initramfs, workDir, consolePath, extraCmdline: opts.append, log: opts.log,
     }));
     info.qemu.argv = session.argv;
     const s = session;

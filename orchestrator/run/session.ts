@@ -38,6 +38,7 @@ export interface BootOptions {
   workDir: string;
   consolePath: string;
   extraCmdline?: string[];
+  log?: (line: string) => void;
 }
 
 /** Console milestones, as regexes, for boot timings. */
@@ -83,6 +84,7 @@ export class Session {
     const initrd = makeInitrd(opts, keys);
     const nvdimmFiles = makeFiles(opts.workDir, opts.profile.nvdimms);
     const diskFiles = makeFiles(opts.workDir, opts.profile.disks ?? []);
+    const stallSeconds = opts.profile.timeouts.stallSeconds ?? 30;
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const argv = [QEMU, ...qemuArgs({
@@ -93,10 +95,24 @@ export class Session {
       try {
         const deadline = Date.now() + opts.profile.timeouts.bootSeconds * 1000;
         // Before sshd listens, slirp holds a forwarded connection open until it times out.
-        await Promise.race([qemu.waitFor(MILESTONES.sshd), delay(deadline - Date.now())]);
+        const first = await Promise.race([
+          qemu.waitFor(MILESTONES.sshd).then(() => 'ready'),
+          qemu.silence(stallSeconds).then(() => 'stalled'),
+          delay(deadline - Date.now()).then(() => 'timeout'),
+        ]);
+        if (first === 'stalled' && qemu.running) {
+          await qemu.kill();
+          const last = qemu.lines[qemu.lines.length - 1]?.text ?? '(nothing)';
+          if (attempt < 2) {
+            opts.log?.(`boot stalled: no console output for ${stallSeconds} s after "${last}"; booting again`);
+            continue;
+          }
+          throw new BootError(`boot stalled twice: no console output for ${stallSeconds} s after "${last}"`, qemu.consoleText(), undefined);
+        }
         const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
         return new Session(qemu, conn, port, keys);
       } catch (err) {
+        if (err instanceof BootError) throw err;
         const exit = await (qemu.running ? qemu.kill() : qemu.exited);
         throwIfInterrupted();
         if (/host forwarding rule/.test(exit.stderr) && attempt < 3) continue;

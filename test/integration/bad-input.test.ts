@@ -63,3 +63,13 @@ t.test('build: a tree, revision, series or fragment that is not there', async (t
   await oneLineError(t, ['build', '--tree', dir, '--config', typo], /^error: typo\.config:2: not a config line: CONIFG_XFS_FS=y$/);
   await oneLineError(t, ['run', '--series', broken, '--test', 'ib-reg-refusal'], /^error: --ref and --series need --tree$/);
 });
+
+t.test('nightly and report: a plan or history that is not there or not right', async (t) => {
+  await oneLineError(t, ['nightly', '--plan', '/no/such/plan.yaml'], /^error: --plan \/no\/such\/plan\.yaml: no such file$/);
+  const plan = join(scratch, 'plan.yaml');
+  writeFileSync(plan, 'base: { tree: linux-source }\nseries: { dir: s }\ntests: []\n');
+  await oneLineError(t, ['nightly', '--plan', plan], /^error: .*plan\.yaml: tests must be a non-empty list$/);
+  await oneLineError(t, ['nightly', '--plan', plan, '--since', 'yesterday-ish'], /^error: --since yesterday-ish: not a date/);
+  await oneLineError(t, ['report', '--db', join(scratch, 'none.db')], /^error: --db .*none\.db: no such file \(run orchestrate nightly first\)$/);
+  await oneLineError(t, ['report', '--merge', '/no/job.db'], /^error: --merge \/no\/job\.db: no such file$/);
+});
