@@ -154,16 +154,21 @@ export function kcidb(n: NightView) {
 }
 
 /** A small SVG line plot: one polyline per series of values over the nights. */
+/** A small SVG line plot, one polyline per series of values over the nights; NaN is a gap (nothing measured). */
 export function svgPlot(title: string, labels: string[], lines: { name: string; values: number[] }[]): string {
-  const [w, h, pad] = [480, 180, 30];
+  const [w, h, pad, top] = [480, 190, 30, 40];
   const max = Math.max(1, ...lines.flatMap((l) => l.values.filter(Number.isFinite)));
   const x = (i: number) => pad + (labels.length > 1 ? (i * (w - 2 * pad)) / (labels.length - 1) : (w - 2 * pad) / 2);
-  const y = (v: number) => h - pad - (v / max) * (h - 2 * pad);
+  const y = (v: number) => h - pad - (v / max) * (h - pad - top);
   const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
-  const paths = lines.map((l, k) => `<polyline fill="none" stroke="${colors[k % colors.length]}" stroke-width="2" points="${l.values.map((v, i) => `${x(i).toFixed(1)},${y(Number.isFinite(v) ? v : 0).toFixed(1)}`).join(' ')}"><title>${xml(l.name)}</title></polyline>`);
-  const legend = lines.map((l, k) => `<text x="${pad + k * 110}" y="14" fill="${colors[k % colors.length]}" font-size="11">${xml(l.name)}</text>`);
+  const paths = lines.map((l, k) => {
+    const points = l.values.map((v, i) => [i, v] as const).filter(([, v]) => Number.isFinite(v));
+    const dots = points.map(([i, v]) => `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${colors[k % colors.length]}"/>`).join('');
+    return `<polyline fill="none" stroke="${colors[k % colors.length]}" stroke-width="2" points="${points.map(([i, v]) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"><title>${xml(l.name)}</title></polyline>${dots}`;
+  });
+  const legend = lines.map((l, k) => `<text x="${pad + k * 90}" y="30" fill="${colors[k % colors.length]}" font-size="11">${xml(l.name)}</text>`);
   const ticks = labels.map((lab, i) => `<text x="${x(i).toFixed(1)}" y="${h - 8}" font-size="9" text-anchor="middle">${xml(lab)}</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${xml(title)}"><text x="${w - pad}" y="14" font-size="11" text-anchor="end">${xml(title)} (max ${max.toFixed(1)})</text><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/>${paths.join('')}${legend.join('')}${ticks.join('')}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${xml(title)}"><text x="${pad}" y="14" font-size="12" font-weight="bold">${xml(title)} (max ${max.toFixed(1)})</text><line x1="${pad}" y1="${h - pad}" x2="${w - pad}" y2="${h - pad}" stroke="#999"/>${paths.join('')}${legend.join('')}${ticks.join('')}</svg>`;
 }
 
 const COLORS: Partial<Record<NightlyClass, string>> = {

@@ -28,6 +28,11 @@ export class BootError extends Error {
   }
 }
 
+/** A console line fit for a one-line message: no terminal escapes or control characters. */
+function printable(line: string): string {
+  return line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x1f\x7f]/g, '').trim();
+}
+
 export interface BootOptions {
   kernel: Kernel;
   profile: MachineProfile;
@@ -102,7 +107,7 @@ export class Session {
         ]);
         if (first === 'stalled' && qemu.running) {
           await qemu.kill();
-          const last = qemu.lines[qemu.lines.length - 1]?.text ?? '(nothing)';
+          const last = printable(qemu.lines.map((l) => l.text).filter((l) => l.trim()).pop() ?? '(nothing)');
           if (attempt < 2) {
             opts.log?.(`boot stalled: no console output for ${stallSeconds} s after "${last}"; booting again`);
             continue;

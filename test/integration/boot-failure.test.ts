@@ -39,7 +39,7 @@ t.test('a boot whose console goes silent is booted again once, then an ERROR nam
   const r = await run('stall', ['--append', 'rdinit=/bin/sh', '--stall-timeout', '4', '--boot-timeout', '100']);
   t.equal(r.code, 1);
   t.match(r.stderr, /boot stalled: no console output for 4 s after ".*"; booting again/);
-  t.match(r.result.tests[0].reason, /^boot: boot stalled twice: no console output for 4 s after "\[\s*\d+\.\d+\] .+"$/);
+  t.match(r.result.tests[0].reason, /^boot: boot stalled twice: no console output for 4 s after "[ -~]+"$/);
   t.ok(r.result.run.durations.boot < 40, `two stalls end the wait well before the boot timeout (${r.result.run.durations.boot} s)`);
   t.same(await qemuGone(r.tmp), []);
 });

@@ -78,7 +78,8 @@ t.test('JUnit, KCIDB, HTML, job matrices: shape', async (t) => {
   const html = htmlReport([NIGHT, { ...NIGHT, night: '2026-11-24', series: [] }]);
   t.match(html, /<h2>dax-rdma — 2026-11-25<\/h2>/);
   t.equal((html.match(/<svg /g) ?? []).length, 3, 'durations, boot time and warning plots');
-  t.match(svgPlot('p', ['a', 'b'], [{ name: 'n', values: [1, 2] }]), /<polyline [^>]*points="30\.0,90\.0 450\.0,30\.0"/);
+  t.match(svgPlot('p', ['a', 'b'], [{ name: 'n', values: [1, 2] }]), /<polyline [^>]*points="30\.0,100\.0 450\.0,40\.0"/);
+  t.match(svgPlot('p', ['a', 'b', 'c'], [{ name: 'n', values: [1, NaN, 2] }]), /points="30\.0,100\.0 450\.0,40\.0"/, 'a night with nothing measured is a gap');
   const plan = { name: 'dax-rdma', base: { tree: 't', ref: 'HEAD' }, series: { dir: 's' }, tests: ['x'], config: [], runs: 1 };
   const jobs = [{ series: 'aaaa', title: 'A' }, { series: 'bbbb', title: 'B' }];
   t.match(githubActions(plan, 'configs/nightly/dax-rdma.yaml', jobs), /- \{ series: "aaaa", title: "A" \}[\s\S]*--only-series \$\{\{ matrix\.series \}\}[\s\S]*report --db nightly\.db --merge dbs\/\*\.db/);
