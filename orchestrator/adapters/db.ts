@@ -65,13 +65,15 @@ export function openDb(path: string): Db {
   return db;
 }
 
+/** Each step re-reads the version inside an IMMEDIATE transaction: two processes opening a new database don't both migrate. */
 export function migrate(db: Db): number {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  db.pragma('busy_timeout = 10000');
+  for (let v = 0; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) !== v) return;
       db.exec(MIGRATIONS[v]);
       db.pragma(`user_version = ${v + 1}`);
-    })();
+    }).immediate();
   }
   return db.pragma('user_version', { simple: true }) as number;
 }

@@ -1,8 +1,8 @@
 // git, read-only on the user's tree: rev-parse, log, format-patch. Builds happen in a detached
 // worktree of ours, where `git am` applies series; the user's checkout and branches are never touched.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { ToolError, UsageError } from '../errors.js';
 import { exec, type ExecResult } from './exec.js';
 
 /** Fixed identities and dates, so the same series on the same commit gives the same commits. */
@@ -54,9 +54,9 @@ export async function describe(dir: string, commit: string): Promise<string> {
   return r.code === 0 ? r.stdout.trim() : commit.slice(0, 12);
 }
 
-/** The commits of A..B, oldest first. */
-export async function revList(dir: string, range: string): Promise<string[]> {
-  const text = await out(dir, ['rev-list', '--reverse', '--end-of-options', range]);
+/** The commits of A..B, oldest first; firstParent: along merges only (a line bisect can halve). */
+export async function revList(dir: string, range: string, firstParent = false): Promise<string[]> {
+  const text = await out(dir, ['rev-list', '--reverse', ...(firstParent ? ['--first-parent'] : []), '--end-of-options', range]);
   return text ? text.split('\n') : [];
 }
 
@@ -70,14 +70,26 @@ export async function formatPatch(dir: string, range: string): Promise<string> {
  * the checkout does not change keep their mtimes, so `make` rebuilds only what changed.
  */
 export async function checkoutWorktree(repo: string, work: string, commit: string): Promise<void> {
-  if (!existsSync(join(work, '.git'))) {
-    await git(repo, ['worktree', 'prune']);
-    await git(repo, ['worktree', 'add', '--detach', '--force', work, commit]);
-    return;
+  if (existsSync(join(work, '.git')) && (await ours(repo, work))) {
+    const gitDir = (await git(work, ['rev-parse', '--absolute-git-dir'])).stdout.trim();
+    rmSync(join(gitDir, 'index.lock'), { force: true });
+    await git(work, ['am', '--abort'], false);
+    const moved = await git(work, ['checkout', '--detach', '--force', commit], false);
+    if (moved.code === 0) {
+      await git(work, ['clean', '-fdq']);
+      return;
+    }
   }
-  await git(work, ['am', '--abort'], false);
-  await git(work, ['checkout', '--detach', '--force', commit]);
-  await git(work, ['clean', '-fdq']);
+  // Missing, broken (an interrupted checkout) or of another repository: start it again.
+  rmSync(work, { recursive: true, force: true });
+  await git(repo, ['worktree', 'add', '--detach', '--force', work, commit]);
+}
+
+/** WORK is a worktree of REPO (the user may have re-cloned the tree at the same path). */
+async function ours(repo: string, work: string): Promise<boolean> {
+  const dir = async (d: string) => (await git(d, ['rev-parse', '--path-format=absolute', '--git-common-dir'], false)).stdout.trim();
+  const mine = await dir(work);
+  return mine !== '' && mine === (await dir(repo));
 }
 
 export interface ApplyFailure {
@@ -88,8 +100,11 @@ export interface ApplyFailure {
 export async function applyPatch(work: string, raw: string, scratch: string): Promise<ApplyFailure | undefined> {
   const file = join(scratch, 'patch.mbox');
   writeFileSync(file, `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n${raw.endsWith('\n') ? raw : `${raw}\n`}`);
-  const r = await git(work, ['am', '--3way', '--committer-date-is-author-date', '--keep-cr', file], false);
+  // The user's signing and hooks are theirs: not for our throwaway commits.
+  const r = await exec(['git', '-c', 'commit.gpgSign=false', '-c', 'core.hooksPath=/dev/null', '-C', work,
+    'am', '--3way', '--committer-date-is-author-date', '--keep-cr', file], { env: ENV, check: false });
   if (r.code === 0) return undefined;
+  if (r.signal) throw new ToolError(r.argv, r.signal, 'git am was killed');
   await git(work, ['am', '--abort'], false);
   const text = `${r.stdout}\n${r.stderr}`;
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => /^(error|fatal|CONFLICT|Patch failed)/.test(l));

@@ -65,6 +65,8 @@ export async function configure(dirs: BuildDirs, merged: Map<string, Requested>,
 
 export interface MakeResult {
   ok: boolean;
+  /** make was killed (Ctrl-C, the OOM killer): not a verdict on the code. */
+  signal: NodeJS.Signals | null;
   objects: number;
   seconds: number;
 }
@@ -86,7 +88,7 @@ export async function make(dirs: BuildDirs, log: string, ccache: boolean, onObje
     },
   });
   await new Promise((done) => stream.end(done));
-  return { ok: r.code === 0, objects, seconds: r.seconds };
+  return { ok: r.code === 0, signal: r.signal, objects, seconds: r.seconds };
 }
 
 export function artifacts(out: string) {

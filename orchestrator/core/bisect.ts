@@ -132,7 +132,8 @@ export function classify(runs: Run[], reference: string[], needed: number, o: Bi
   }
   const conclusive = fails + passes;
   if (atFailingEnd) {
-    if (conclusive < o.runs) return { state: 'pending', reason: '', ...base };
+    // Every tested run counts here: failures unlike the first one must not keep it pending forever.
+    if (conclusive + unrelated.length < o.runs) return { state: 'pending', reason: '', ...base };
     return fails ? { state: 'failing', reason: `${fails}/${conclusive} runs fail`, ...base } : { state: 'passing', reason: 'no run fails', ...base };
   }
   if (fails) return { state: 'failing', reason: `${fails}/${conclusive} runs fail the same way`, ...base };

@@ -87,11 +87,11 @@ export function decodeWords(value: string): string {
 
 /** "[RFC PATCH net-next v3 07/13] dax: …" → version 3, 7 of 13. Undefined for replies and non-patches. */
 export function parseSubject(subject: string): SubjectTag | undefined {
-  const m = /^\s*\[([^\]]*\bPATCH\b[^\]]*)\]\s*(.*)$/i.exec(subject);
+  const m = /^\s*\[([^\]]*\bPATCH(?:v\d+)?\b[^\]]*)\]\s*(.*)$/i.exec(subject);
   if (!m) return undefined;
   const tag: SubjectTag = { version: 1, rfc: false, title: m[2].trim() };
   for (const word of m[1].split(/\s+/)) {
-    const version = /^v(\d+)$/i.exec(word);
+    const version = /^(?:PATCH)?v(\d+)$/i.exec(word);
     const counter = /^(\d+)\/(\d+)$/.exec(word);
     if (version) tag.version = Number(version[1]);
     else if (counter) [tag.index, tag.total] = [Number(counter[1]), Number(counter[2])];

@@ -54,7 +54,8 @@ async function gitRange(req: BisectRequest): Promise<Range> {
   if (ancestor.code !== 0) {
     throw new UsageError(req.fix ? `--bad ${req.bad} is not an ancestor of --good ${req.good} (with --fix, bad is the older end)` : `--good ${req.good} is not an ancestor of --bad ${req.bad}`);
   }
-  const between = await revList(repo, `${old}..${young}`);
+  // First parents only: bisection needs a line. A merge named as culprit can be bisected again along its branch.
+  const between = await revList(repo, `${old}..${young}`, true);
   if (!between.length) throw new UsageError('--good and --bad are the same commit');
   return { commits: [old, ...between], kind: 'git', repo };
 }
@@ -122,7 +123,8 @@ export async function bisect(req: BisectRequest): Promise<BisectReport> {
   const options: BisectOptions = { ...DEFAULTS, ...req.options, mode };
   const key = logKey(range, req, mode);
   const path = join(resolve(req.resultsDir), `bisect-${key}.json`);
-  const runs = loadLog(path, key, req.replay).filter((l) => range.commits.includes(l.commit));
+  // Infrastructure errors are about the setup of that moment: a resumed bisect tries those commits again.
+  const runs = loadLog(path, key, req.replay).filter((l) => range.commits.includes(l.commit) && l.run.kind !== 'infra');
   if (runs.length) req.log(`resuming from ${req.replay ?? path}: ${runs.length} runs logged`);
   const save = () => writeJson(path, { format: 'orchestrate-bisect/1', key, inputs: { tree: range.repo, good: req.good, bad: req.bad, kernels: req.kernels, tests: req.tests, mode, configs: req.configs, options }, commits: range.commits, runs } satisfies BisectLog);
   req.log(`bisecting ${range.commits.length - 1} ${range.kind === 'git' ? 'commits' : 'kernel versions'} (${mode}; ⌈log2 N⌉ = ${idealSteps(range.commits.length - 1)}); log: ${path}`);

@@ -3,7 +3,8 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { ToolError, UsageError } from '../errors.js';
+import { throwIfInterrupted } from '../adapters/lifecycle.js';
 import { buildId, firstErrors, formatProgress, progress } from '../core/build.js';
 import { elfBanner } from '../core/vmlinux.js';
 import { identityFromBanner } from '../core/kernel-version.js';
@@ -127,7 +128,9 @@ interface Locked extends BuildRequest {
   compiler: string;
 }
 
+/** Records a failure of the code; an interrupted run is not one, so it is never recorded. */
 function fail(id: string, kind: FailedBuild['kind'], reason: string, details: string[], extra: { patch?: number; log?: string } = {}) {
+  throwIfInterrupted();
   const failure: FailedBuild = { id, kind, reason, details, log: extra.log, at: new Date().toISOString() };
   recordFailure(failure);
   return { ...failure, patch: extra.patch, cached: false };
@@ -158,6 +161,7 @@ async function buildLocked(b: Locked) {
   b.log(`building ${b.commit.slice(0, 12)}${patches.length ? ` + ${patches.length} patches` : ''} (${fresh ? 'full' : 'incremental'} build, ${ccache ? 'ccache' : 'no ccache'})`);
   const reporter = progressReporter(fresh ? expected : 0, b.log);
   const made = await phases.time('make', () => make(b.dirs, log, ccache, reporter));
+  if (!made.ok && made.signal) throw new ToolError(['make'], made.signal, 'make was killed; nothing recorded, the next build starts over');
   if (!made.ok) {
     const errors = firstErrors(readFileSync(log, 'utf8'), [`${b.dirs.src}/`, '../src/']);
     const keep = join(failureDir(b.id), 'build.log');

@@ -47,7 +47,10 @@ export function loadPlan(path: string): { plan: Plan; resolvePath: (p: string) =
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return { plan, resolvePath: (p) => (isAbsolute(p) ? p : resolve(dirname(file), p)) };
+  const resolvePath = (p: string) => (isAbsolute(p) ? p : resolve(dirname(file), p));
+  // Fragment names stay names (configs/kernel/NAME.config); paths are relative to the plan.
+  plan.config = plan.config.map((c) => (c.includes('/') ? resolvePath(c) : c));
+  return { plan, resolvePath };
 }
 
 function inputsHash(parts: unknown[]): string {
@@ -117,6 +120,7 @@ function reuse(db: Db, nightId: number, inputs: string): boolean {
   if (!earlier) return false;
   if (earlier.night_id === nightId) return true;
   const rows = db.prepare('SELECT * FROM results WHERE inputs = ? AND night_id = ?').all(inputs, earlier.night_id) as Record<string, unknown>[];
+  if (rows.some((r) => r.class === 'INFRA')) return false; // the setup failed that night: try again
   db.transaction(() => {
     for (const r of rows) {
       const id = db.prepare(`INSERT INTO results (night_id, series_id, inputs, test, verdict, class, detail, known, kernel, build_seconds,

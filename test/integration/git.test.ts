@@ -1,6 +1,6 @@
 // The git adapter against real git: worktrees, git am, format-patch; the user's tree untouched.
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPatch, checkoutWorktree, commitInfo, formatPatch, head, resolveRev, revList } from '../../orchestrator/adapters/git.js';
@@ -47,4 +47,18 @@ t.test('revisions: full hashes, unknown ones named, option-like ones refused', a
   t.equal(await resolveRev(dir, commits[1].slice(0, 10)), commits[1]);
   await t.rejects(resolveRev(dir, 'nope'), /unknown revision "nope"/);
   await t.rejects(resolveRev(dir, '--all'), /bad revision "--all"/);
+});
+
+t.test('our worktree recovers: a stale index.lock, a worktree of another repository', async (t) => {
+  const a = userRepo();
+  const b = userRepo();
+  const work = join(mkdtempSync(join(tmpdir(), 'orchestrate-wt-')), 'src');
+  await checkoutWorktree(a.dir, work, a.commits[0]);
+  writeFileSync(join(gitIn(work, 'rev-parse', '--absolute-git-dir'), 'index.lock'), '');
+  await checkoutWorktree(a.dir, work, a.commits[1]);
+  t.equal(await head(work), a.commits[1], 'an interrupted checkout\'s lock does not block the next');
+  const before = snapshot(b.dir);
+  await checkoutWorktree(b.dir, work, b.commits[2]);
+  t.equal(gitIn(work, 'rev-parse', '--path-format=absolute', '--git-common-dir'), gitIn(b.dir, 'rev-parse', '--path-format=absolute', '--git-common-dir'), 'now a worktree of the other repository');
+  t.same(snapshot(b.dir), before);
 });

@@ -110,6 +110,14 @@ t.test('a flaky test: more runs where it matters, and an honest confidence', asy
   t.equal(once.result.steps.find((s) => s.commit === list[63])?.runs, 3, 'the bad end is run --runs times to measure its fail rate');
 });
 
+t.test('a failing end that fails differently every run is not run forever', async (t) => {
+  const list = commits(8);
+  const { result, log } = drive(list, (c, i, attempt) => (i === 7 ? { kind: 'tested', failures: [`x:CRASH:BUG at ${attempt}`], detail: 'crash' } : pass), { runs: 3 });
+  t.equal(log.filter((l) => l.commit === list[7]).length, 3, 'the bad end ran --runs times');
+  t.equal(result.status, 'found');
+  t.equal(result.culprit, list[7]);
+});
+
 t.test('infrastructure errors are retried; too many abort', async (t) => {
   const list = commits(16);
   const infra: Run = { kind: 'infra', reason: 'ssh: connection lost, no kernel crash' };

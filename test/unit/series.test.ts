@@ -13,6 +13,7 @@ t.test('subject tags', async (t) => {
   t.same(parseSubject('[PATCH v3 07/13] dax: warn if dma collides with truncate'), { version: 3, index: 7, total: 13, rfc: false, title: 'dax: warn if dma collides with truncate' });
   t.same(parseSubject('[RFC PATCH net-next 0/2] rxe: odp'), { version: 1, index: 0, total: 2, rfc: true, title: 'rxe: odp' });
   t.same(parseSubject('[PATCH] fs/dax: fix'), { version: 1, rfc: false, title: 'fs/dax: fix' });
+  t.same(parseSubject('[PATCHv2 1/3] dax: x'), { version: 2, index: 1, total: 3, rfc: false, title: 'dax: x' }, '--subject-prefix=PATCHv2');
   t.equal(parseSubject('Re: dax: something'), undefined);
   t.equal(parseSubject('dax: no tag'), undefined);
 });
