@@ -31,6 +31,19 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Moves a dead holder's lock aside; only one of several waiters can move the same file. */
+function takeOver(path: string, deadPid: number): void {
+  const aside = `${path}.stale-${process.pid}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return;
+  }
+  // Another waiter may have taken the lock between our read and the rename: give it back.
+  if ((Number(readFileSync(aside, 'utf8')) || 0) !== deadPid) renameSync(aside, path);
+  else rmSync(aside, { force: true });
+}
+
 /** Runs WORK holding PATH as a lock file; a lock left by a dead process is taken over. */
 export async function withLock<T>(path: string, work: () => Promise<T>, waiting: (pid: number) => void = () => {}): Promise<T> {
   mkdirSync(dirname(path), { recursive: true });
@@ -41,7 +54,7 @@ export async function withLock<T>(path: string, work: () => Promise<T>, waiting:
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(path, 'utf8')) || 0;
-      if (!pidAlive(pid)) rmSync(path, { force: true });
+      if (!pidAlive(pid)) takeOver(path, pid);
       else {
         if (!told) waiting(pid);
         told = true;

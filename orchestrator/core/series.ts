@@ -38,7 +38,8 @@ export interface Series {
   problems: string[];
 }
 
-const FROM_LINE = /^From \S+.*$/;
+/** "From <hash> Mon Sep 17 00:00:00 2001" (git) or "From sender Fri Nov 20 12:00:00 2026" (mbox): a time and a year. */
+const FROM_LINE = /^From \S+ .*\b\d{1,2}:\d{2}(:\d{2})?\b.*\b\d{4}$/;
 
 /** Splits an mbox at its "From " separator lines; a file with none is one message. */
 export function splitMbox(text: string): Message[] {

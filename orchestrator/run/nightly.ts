@@ -106,6 +106,8 @@ function record(db: Db, nightId: number, seriesId: string | null, inputs: string
     build_seconds, boot_seconds, test_seconds, reused, run_dir) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
   const warn = db.prepare('INSERT INTO warnings (result_id, title, kind, source) VALUES (?,?,?,?)');
   db.transaction(() => {
+    // A retry in the same night replaces what the failed setup left.
+    db.prepare("DELETE FROM results WHERE night_id = ? AND series_id IS ? AND class = 'INFRA'").run(nightId, seriesId);
     for (const c of classes) {
       const id = insert.run(nightId, seriesId, inputs, c.test, c.verdict, c.class, c.detail, c.known ?? null, t.kernel ?? null,
         t.seconds.build, t.seconds.boot, t.seconds.test, reused ? 1 : 0, t.runDir ?? null).lastInsertRowid;

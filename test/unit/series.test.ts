@@ -63,3 +63,11 @@ t.test('a single patch without a counter', async (t) => {
   t.equal(s.cover, undefined);
   t.equal(s.baseCommit, 'c2fa53280e04e4bb994651f9302d5340f8cfeb01');
 });
+
+t.test('a commit message line "From …:" after a blank line is not a new message', async (t) => {
+  const text = fixture('series', 'build-break.patch').replace('Signed-off-by: Ada', 'From review:\nNo-Tag: x\n\nSigned-off-by: Ada');
+  const s = parseSeries(splitMbox(text));
+  t.equal(s.patches.length, 1);
+  t.same(s.problems, []);
+  t.match(s.patches[0].raw, /From review:/);
+});
