@@ -1,7 +1,7 @@
 // The bisect engine, pure: the log of runs in, the next commit to test (or the answer) out.
 // Runs are kept raw (what failed, and how); whether a failure "counts" is decided here, against
 // the signature of the failing end, so a log replays to the same decisions.
-import type { RunResult } from './results.js';
+import { bootFailure, type RunResult } from './results.js';
 
 export type Mode = 'regression' | 'fix';
 
@@ -243,10 +243,8 @@ export function idealSteps(count: number): number {
  */
 export function toRun(result: RunResult, seconds: Record<string, number>): Run {
   const tests = result.tests;
-  if (tests.length && tests.every((t) => t.reason.startsWith('boot:'))) {
-    const reason = tests[0].reason;
-    return tests[0].verdict === 'CRASH' ? { kind: 'untestable', reason: `does not boot: ${reason.replace(/^boot: /, '')}`, seconds } : { kind: 'infra', reason, seconds };
-  }
+  const boot = bootFailure(result);
+  if (boot) return boot.crash ? { kind: 'untestable', reason: `does not boot: ${boot.reason}`, seconds } : { kind: 'infra', reason: `boot: ${boot.reason}`, seconds };
   const failures = [
     ...tests.filter((t) => t.verdict === 'FAIL' || t.verdict === 'CRASH').flatMap((t) => {
       const titles = t.verdict === 'CRASH' ? [t.reason] : t.warnings.map((w) => w.title);

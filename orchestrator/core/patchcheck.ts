@@ -1,6 +1,6 @@
 // Patchcheck as data: each prefix of a series gets one verdict; the first patch that breaks
 // apply, build, boot or a test that passed before it is named.
-import type { RunResult } from './results.js';
+import { bootFailure, type RunResult } from './results.js';
 
 export type StepVerdict = 'PASS' | 'FAIL' | 'APPLY-FAIL' | 'CONFIG-FAIL' | 'BUILD-FAIL' | 'BOOT-FAIL';
 
@@ -27,9 +27,8 @@ const BAD = new Set(['FAIL', 'ERROR', 'CRASH']);
 /** A test run as one step verdict: a boot that never reached the tests is BOOT-FAIL. */
 export function runVerdict(result: RunResult): Pick<Step, 'verdict' | 'reason' | 'failing'> {
   const failing = result.tests.filter((t) => BAD.has(t.verdict)).map((t) => t.name);
-  if (result.tests.length && result.tests.every((t) => t.reason.startsWith('boot:'))) {
-    return { verdict: 'BOOT-FAIL', reason: result.tests[0].reason.replace(/^boot: /, ''), failing };
-  }
+  const boot = bootFailure(result);
+  if (boot) return { verdict: 'BOOT-FAIL', reason: boot.reason, failing };
   if (result.passed) return { verdict: 'PASS', reason: '', failing };
   const first = result.tests.find((t) => BAD.has(t.verdict));
   const warning = result.warnings[0];

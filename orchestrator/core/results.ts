@@ -54,3 +54,16 @@ export function finishRun(run: RunInfo, tests: TestResult[], warnings: WarningRe
 export function unrunResults(names: string[], verdict: Verdict, reason: string): TestResult[] {
   return names.map((name) => ({ name, verdict, reason, expected: null, observed: null, warnings: [], evidence: [], seconds: 0 }));
 }
+
+/** A run whose boot never reached the tests: why, and whether the kernel crashed. */
+export function bootFailure(result: RunResult): { reason: string; crash: boolean } | undefined {
+  const tests = result.tests;
+  if (!tests.length || !tests.every((t) => t.reason.startsWith('boot:'))) return undefined;
+  return { reason: tests[0].reason.replace(/^boot: /, ''), crash: tests[0].verdict === 'CRASH' };
+}
+
+/** Seconds a run spent booting and testing (late modules and cases), for build / boot / test tables. */
+export function runSeconds(result: RunResult): { boot: number; test: number } {
+  const d = result.run.durations;
+  return { boot: d.boot ?? 0, test: Math.round(((d.modules ?? 0) + (d.tests ?? 0)) * 10) / 10 };
+}

@@ -6,12 +6,13 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { DEFAULTS, idealSteps, next, toRun, type BisectOptions, type BisectResult, type LoggedRun, type Mode } from '../core/bisect.js';
 import { debianRange } from '../core/debian.js';
+import { runSeconds } from '../core/results.js';
 import type { ReportView } from '../core/bisect-report.js';
 import { availableKernels } from '../adapters/apt.js';
 import { commitInfo, git, repoTop, resolveRev, revList } from '../adapters/git.js';
 import { readJsonOr, writeJson } from '../adapters/store.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
-import { buildKernel, isBuilt } from './build.js';
+import { buildThenTest, isBuilt } from './build.js';
 import { fetchDebianKernel } from './kernels.js';
 import { runTests, type RunOptions } from './pipeline.js';
 
@@ -89,25 +90,18 @@ function loadLog(path: string, key: string, replay?: string): LoggedRun[] {
 
 /** One build (or fetch) + boot + test of a commit, as the engine's evidence. */
 async function testCommit(req: BisectRequest, range: Range, commit: string): Promise<LoggedRun> {
-  const started = performance.now();
-  let kernelId: string;
-  let how: LoggedRun['kernel'];
   if (range.kind === 'git') {
-    const built = await buildKernel({ tree: range.repo!, ref: commit, configs: req.configs, log: req.log });
-    const buildSeconds = Math.round((performance.now() - started) / 100) / 10;
+    const { built, result, seconds } = await buildThenTest({ tree: range.repo!, ref: commit, configs: req.configs, log: req.log }, req);
     if (!isBuilt(built)) {
-      return { commit, kernel: built.cached ? 'cached' : 'failed', run: { kind: 'untestable', reason: `${built.kind}: ${built.reason}`, seconds: { build: buildSeconds } } };
+      return { commit, kernel: built.cached ? 'cached' : 'failed', run: { kind: 'untestable', reason: `${built.kind}: ${built.reason}`, seconds: { build: seconds.build } } };
     }
-    [kernelId, how] = [built.id, built.kind];
-  } else {
-    const kernel = await fetchDebianKernel(commit, req.log);
-    [kernelId, how] = [kernel.id, 'fetched'];
+    return { commit, kernel: built.kind, run: toRun(result!, seconds) };
   }
+  const started = performance.now();
+  const kernel = await fetchDebianKernel(commit, req.log);
   const build = Math.round((performance.now() - started) / 100) / 10;
-  const { result } = await runTests({ ...req, kernel: kernelId });
-  const d = result.run.durations;
-  const seconds = { build, boot: d.boot ?? 0, test: Math.round(((d.modules ?? 0) + (d.tests ?? 0)) * 10) / 10 };
-  return { commit, kernel: how, run: toRun(result, seconds) };
+  const { result } = await runTests({ ...req, kernel: kernel.id });
+  return { commit, kernel: 'fetched', run: toRun(result, { build, ...runSeconds(result) }) };
 }
 
 function describeRun(l: LoggedRun): string {

@@ -19,7 +19,8 @@ import {
 } from '../adapters/kernel-store.js';
 import { readJsonOr, withLock, writeJson } from '../adapters/store.js';
 import { cacheDir, configsDir } from '../paths.js';
-import { Phases } from './pipeline.js';
+import { runSeconds, type RunResult } from '../core/results.js';
+import { Phases, runTests, type RunOptions } from './pipeline.js';
 
 /** Ours, merged first; --config fragments come after and win. */
 export const DEFAULT_FRAGMENTS = ['base', 'dax-rdma'];
@@ -213,4 +214,22 @@ async function storeBuild(b: Locked, log: string, objects: number, phases: Phase
     files: { bzImage: 'bzImage', vmlinux: 'vmlinux', config: 'config', systemMap: 'System.map', buildLog: 'build.log', cover: s?.cover ? 'cover.txt' : undefined },
     build, added: new Date().toISOString(),
   });
+}
+
+export interface BuiltAndTested {
+  built: BuildOutcome;
+  /** Undefined when the kernel could not be built. */
+  result?: RunResult;
+  dir?: string;
+  seconds: { build: number; boot: number; test: number };
+}
+
+/** Build (or find) a kernel, then boot and test it: a step of patchcheck, bisect or a night. */
+export async function buildThenTest(req: BuildRequest, run: Omit<RunOptions, 'kernel' | 'modules'>): Promise<BuiltAndTested> {
+  const started = performance.now();
+  const built = await buildKernel(req);
+  const build = Math.round((performance.now() - started) / 100) / 10;
+  if (!isBuilt(built)) return { built, seconds: { build, boot: 0, test: 0 } };
+  const { result, dir } = await runTests({ ...run, kernel: built.id });
+  return { built, result, dir, seconds: { build, ...runSeconds(result) } };
 }

@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
-import { classifySeries, expungeFilesFor, parseExpunge, parsePlan, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import { classifyBase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
-import type { RunResult } from '../core/results.js';
+import { bootFailure, type RunResult } from '../core/results.js';
 import type { Series } from '../core/series.js';
 import { loadYaml } from '../adapters/config.js';
 import type { Db } from '../adapters/db.js';
@@ -15,10 +15,9 @@ import { git, resolveRev } from '../adapters/git.js';
 import { ensureLinuxSource } from '../adapters/linux-source.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
 import { readRecord } from '../adapters/kernel-store.js';
-import { buildKernel, isBuilt, loadFragments } from './build.js';
+import { buildThenTest, isBuilt, loadFragments } from './build.js';
 import { intake, type Arrival } from './intake.js';
-import { runTests, type RunOptions } from './pipeline.js';
-import { InterruptedError } from '../errors.js';
+import type { RunOptions } from './pipeline.js';
 
 export interface NightOptions extends Omit<RunOptions, 'kernel' | 'modules' | 'tests'> {
   planPath: string;
@@ -66,10 +65,9 @@ function knownFailures(plan: Plan, resolvePath: (p: string) => string, version: 
 }
 
 function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings'> {
+  const boot = bootFailure(result);
+  if (boot) return { cases: [], stage: { kind: boot.crash ? 'BOOT-FAIL' : 'INFRA', reason: `boot: ${boot.reason}` }, warnings: [] };
   const tests = result.tests;
-  if (tests.length && tests.every((t) => t.reason.startsWith('boot:'))) {
-    return { cases: [], stage: { kind: tests[0].verdict === 'CRASH' ? 'BOOT-FAIL' : 'INFRA', reason: tests[0].reason }, warnings: [] };
-  }
   return {
     cases: tests.map((t) => ({ name: t.name, verdict: t.verdict, reason: t.reason, warnings: t.warnings.map((w) => w.title) })),
     warnings: [
@@ -81,20 +79,12 @@ function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings
 
 /** Build (or find) and test one kernel: the base, or the base plus a series. */
 async function buildAndTest(o: NightOptions, plan: Plan, tree: string, ref: string, series?: Series): Promise<Tested> {
-  const none = { cases: [], warnings: [], seconds: { build: 0, boot: 0, test: 0 } };
-  const started = performance.now();
-  const built = await buildKernel({ tree, ref, series, configs: plan.config, log: o.log });
-  const build = Math.round((performance.now() - started) / 100) / 10;
+  const { built, result, dir, seconds } = await buildThenTest({ tree, ref, series, configs: plan.config, log: o.log }, { ...o, tests: plan.tests });
   if (!isBuilt(built)) {
     const kind = built.kind === 'CONFIG-FAIL' ? 'BUILD-FAIL' : built.kind;
-    return { ...none, stage: { kind, reason: built.reason }, seconds: { ...none.seconds, build } };
+    return { cases: [], warnings: [], stage: { kind, reason: built.reason }, seconds };
   }
-  const { result, dir } = await runTests({ ...o, tests: plan.tests, kernel: built.id });
-  const d = result.run.durations;
-  return {
-    ...outcomes(result), kernel: built.id, runDir: dir,
-    seconds: { build, boot: d.boot ?? 0, test: Math.round(((d.modules ?? 0) + (d.tests ?? 0)) * 10) / 10 },
-  };
+  return { ...outcomes(result!), kernel: built.id, runDir: dir, seconds };
 }
 
 interface StoredCase extends Classified {
@@ -158,7 +148,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
   const db = o.db;
   db.prepare('INSERT OR IGNORE INTO nights (plan, night, started) VALUES (?,?,?)').run(plan.name, o.night, new Date().toISOString());
   const nightId = (db.prepare('SELECT id FROM nights WHERE plan = ? AND night = ?').get(plan.name, o.night) as { id: number }).id;
-  const bases = new Map<string, { inputs: string; version?: string }>();
+  const bases = new Map<string, { inputs: string; kernel?: string; version?: string }>();
 
   const base = async (commit: string) => {
     const inputs = inputsHash(['base', commit, config, plan.tests, plan.runs]);
@@ -166,19 +156,21 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
       if (!reuse(db, nightId, inputs)) {
         o.log(`nightly: base ${commit.slice(0, 12)}`);
         const t = await buildAndTest(o, plan, tree, commit);
+        const version = t.kernel ? readRecord(t.kernel)?.version : undefined;
+        const known = knownFailures(plan, resolvePath, version ?? '');
         const classes = t.stage
           ? plan.tests.map((test) => ({ test, class: t.stage!.kind as Classified['class'], detail: t.stage!.reason, verdict: 'ERROR' }))
-          : t.cases.map((c) => ({ test: c.name, class: 'PASS' as const, detail: c.reason, verdict: c.verdict }));
+          : t.cases.map((c) => ({ ...classifyBase(c, known), verdict: c.verdict }));
         record(db, nightId, null, inputs, t, classes);
       }
-      const kernel = db.prepare('SELECT kernel FROM results WHERE inputs = ? AND kernel IS NOT NULL LIMIT 1').get(inputs) as { kernel: string } | undefined;
-      bases.set(commit, { inputs, version: kernel ? versionOf(kernel.kernel) : undefined });
+      const kernel = (db.prepare('SELECT kernel FROM results WHERE inputs = ? AND kernel IS NOT NULL LIMIT 1').get(inputs) as { kernel: string } | undefined)?.kernel;
+      bases.set(commit, { inputs, kernel, version: kernel ? readRecord(kernel)?.version : undefined });
     }
     return bases.get(commit)!;
   };
 
   const main = await base(baseCommit);
-  db.prepare('UPDATE nights SET base_commit = ?, base_kernel = ?, base_version = ? WHERE id = ?').run(baseCommit, null, main.version ?? null, nightId);
+  db.prepare('UPDATE nights SET base_commit = ?, base_kernel = ?, base_version = ? WHERE id = ?').run(baseCommit, main.kernel ?? null, main.version ?? null, nightId);
   const arrivals: NightSummary['arrivals'] = [];
   for (const arrival of intake(plan, resolvePath, o.since).filter((a) => !o.onlySeries || a.series.id === o.onlySeries)) {
     throwIfInterrupted();
@@ -216,8 +208,4 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
   }
   db.prepare('UPDATE nights SET finished = ? WHERE id = ?').run(new Date().toISOString(), nightId);
   return { nightId, plan, baseCommit, arrivals };
-}
-
-function versionOf(kernelId: string): string | undefined {
-  return readRecord(kernelId)?.version;
 }

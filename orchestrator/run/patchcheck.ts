@@ -1,8 +1,8 @@
 // ktest's patchcheck: the base, then each prefix of the series, built, booted and tested in turn.
 import { firstBreaking, runVerdict, type Step } from '../core/patchcheck.js';
 import { prefixOf, type Series } from '../core/series.js';
-import { buildKernel, isBuilt, type BuildRequest } from './build.js';
-import { runTests, type RunOptions } from './pipeline.js';
+import { buildThenTest, isBuilt, type BuildRequest } from './build.js';
+import type { RunOptions } from './pipeline.js';
 
 export interface PatchcheckOptions extends Omit<BuildRequest, 'series' | 'log'>, Omit<RunOptions, 'kernel' | 'modules'> {
   series: Series;
@@ -11,17 +11,13 @@ export interface PatchcheckOptions extends Omit<BuildRequest, 'series' | 'log'>,
 }
 
 async function step(opts: PatchcheckOptions, count: number): Promise<Step> {
-  const started = performance.now();
   const series = count ? prefixOf(opts.series, count) : undefined;
   const title = count ? opts.series.patches[count - 1].title : 'base';
   opts.log(`patchcheck ${count ? `${count}/${opts.series.total}: ${title}` : 'base'}`);
-  const seconds = () => Math.round((performance.now() - started) / 1000);
-  const built = await buildKernel({ ...opts, series, log: opts.log });
-  if (!isBuilt(built)) {
-    return { index: count, title, verdict: built.kind, reason: built.reason, failing: [], seconds: seconds() };
-  }
-  const { result } = await runTests({ ...opts, kernel: built.id });
-  return { index: count, title, ...runVerdict(result), kernel: built.id, seconds: seconds() };
+  const { built, result, seconds } = await buildThenTest({ ...opts, series, log: opts.log }, opts);
+  const total = Math.round(seconds.build + seconds.boot + seconds.test);
+  if (!isBuilt(built)) return { index: count, title, verdict: built.kind, reason: built.reason, failing: [], seconds: total };
+  return { index: count, title, ...runVerdict(result!), kernel: built.id, seconds: total };
 }
 
 export async function patchcheck(opts: PatchcheckOptions): Promise<Step[]> {

@@ -9,12 +9,7 @@ import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
 import { buildDirs } from '../../orchestrator/run/build.js';
 import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+import { median } from './median.js';
 
 const mmss = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { classifyCase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, seriesClass, type CaseOutcome } from '../../orchestrator/core/nightly.js';
+import { classifyBase, classifyCase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, seriesClass, type CaseOutcome } from '../../orchestrator/core/nightly.js';
 import { htmlReport, junitXml, kcidb, renderMail, renderSummary, svgPlot } from '../../orchestrator/core/nightly-report.js';
 import { githubActions, kubernetes } from '../../orchestrator/core/emit.js';
 import { fixture } from '../fixtures.js';
@@ -39,6 +39,12 @@ t.test('each case against the base', async (t) => {
   t.same(classifyCase(c('x/k', 'FAIL'), c('x/k', 'PASS'), known), { test: 'x/k', class: 'KNOWN', detail: '', known: 'lore link' });
   t.equal(classifyCase(c('x/a', 'ERROR', [], 'guest lost'), c('x/a', 'PASS'), none).class, 'INFRA');
   t.equal(classifyCase(c('x/a', 'SKIP'), c('x/a', 'SKIP'), none).class, 'PASS');
+});
+
+t.test('the base\'s own cases: a failure is inherited, not a regression', async (t) => {
+  const known = new Map([['x/k', 'lore link']]);
+  t.same(['PASS', 'SKIP', 'FAIL', 'CRASH', 'ERROR'].map((v) => classifyBase(c('x/a', v as CaseOutcome['verdict']), known).class), ['PASS', 'PASS', 'STILL-FAILING', 'STILL-FAILING', 'INFRA']);
+  t.same(classifyBase(c('x/k', 'FAIL'), known), { test: 'x/k', class: 'KNOWN', detail: '', known: 'lore link' });
 });
 
 t.test('a series: stage failures stand for every case; the headline is the worst class', async (t) => {
