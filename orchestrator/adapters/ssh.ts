@@ -95,7 +95,8 @@ export async function connect(target: Target, deadline: number, alive: () => boo
     await sleep(delay);
     delay = Math.min(delay * 1.5, 500);
   }
-  throw new SshError(`no SSH connection: ${(last as Error | undefined)?.message ?? 'guest stopped'}`);
+  const why = (last as Error | undefined)?.message ?? (alive() ? 'timed out before the first attempt' : 'guest stopped');
+  throw new SshError(`no SSH connection: ${why}`);
 }
 
 export class Connection {

@@ -23,8 +23,9 @@ export class BootError extends Error {
     super(message);
   }
 
+  /** The last console lines worth reading: terminal escapes and blank lines dropped. */
   get consoleTail(): string[] {
-    return this.consoleText.trimEnd().split('\n').slice(-15);
+    return this.consoleText.split('\n').map(printable).filter(Boolean).slice(-15);
   }
 }
 
@@ -114,6 +115,7 @@ export class Session {
           }
           throw new BootError(`boot stalled twice: no console output for ${stallSeconds} s after "${last}"`, qemu.consoleText(), undefined);
         }
+        if (first === 'timeout' && qemu.running) throw new Error('sshd never started');
         const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
         return new Session(qemu, conn, port, keys);
       } catch (err) {
