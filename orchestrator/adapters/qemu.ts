@@ -2,7 +2,9 @@
 // per-run log (and to listeners, with host timestamps), killed on exit.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { createSocket, type Socket } from 'node:dgram';
 import { createServer } from 'node:net';
+import { PEER_MACS, type PeerLink } from '../core/machine.js';
 import { exec } from './exec.js';
 import { track } from './lifecycle.js';
 
@@ -129,6 +131,26 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** An unused UDP socket on 127.0.0.1; the caller closes it before handing the port to QEMU. */
+function udpSocket(): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => resolve(socket));
+  });
+}
+
+/** Both ends of a guest-to-guest link: each guest sends to the port the other listens on. */
+export async function peerLinks(): Promise<[PeerLink, PeerLink]> {
+  const sockets = [await udpSocket(), await udpSocket()];
+  const [a, b] = sockets.map((s) => s.address().port);
+  await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(resolve))));
+  return [
+    { mac: PEER_MACS[0], localPort: a, remotePort: b },
+    { mac: PEER_MACS[1], localPort: b, remotePort: a },
+  ];
 }
 
 let version: Promise<string> | undefined;

@@ -27,6 +27,16 @@ export interface MachineProfile {
 
 export type Accel = 'kvm' | 'tcg';
 
+/** MAC addresses of the guest-to-guest NICs: the first guest's, then its peer's. */
+export const PEER_MACS = ['52:54:00:77:00:01', '52:54:00:77:00:02'] as const;
+
+/** A second NIC wired to another guest's: UDP datagrams between two loopback ports, nothing else. */
+export interface PeerLink {
+  mac: string;
+  localPort: number;
+  remotePort: number;
+}
+
 export interface BootSpec {
   profile: MachineProfile;
   accel: Accel;
@@ -39,6 +49,7 @@ export interface BootSpec {
   diskFiles?: string[];
   sshPort: number;
   extraCmdline?: string[];
+  link?: PeerLink;
 }
 
 const SIZE = /^(\d+)([KMG])$/;
@@ -77,8 +88,12 @@ function diskArgs(spec: BootSpec): string[] {
 }
 
 function netArgs(spec: BootSpec): string[] {
-  return ['-netdev', `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
+  const user = ['-netdev', `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
     '-device', 'virtio-net-pci,netdev=net0'];
+  const { link } = spec;
+  if (!link) return user;
+  return [...user, '-netdev', `socket,id=net1,udp=127.0.0.1:${link.remotePort},localaddr=127.0.0.1:${link.localPort}`,
+    '-device', `virtio-net-pci,netdev=net1,mac=${link.mac}`];
 }
 
 function nvdimmArgs(spec: BootSpec): string[] {

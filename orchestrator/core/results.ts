@@ -4,7 +4,7 @@ import { tally, type Verdict } from './verdict.js';
 export interface WarningRef {
   title: string;
   kind: string;
-  source: 'dmesg' | 'console';
+  source: 'dmesg' | 'console' | 'peer-dmesg' | 'peer-console';
 }
 
 export interface TestResult {
@@ -24,7 +24,8 @@ export interface RunInfo {
   kernel: { id: string; release: string; version: string; source: string };
   accel: string;
   accelReason: string;
-  qemu: { version: string; argv: string[] };
+  /** peerArgv: the second guest's, for two-guest suites. */
+  qemu: { version: string; argv: string[]; peerArgv?: string[] };
   image: string;
   /** Seconds per phase. */
   durations: Record<string, number>;

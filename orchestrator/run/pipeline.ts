@@ -10,14 +10,14 @@ import { loadExpectations, loadProfile } from '../adapters/config.js';
 import { ensureHost, REPRO_NEEDS, requireHost } from '../adapters/host.js';
 import { ensureInitramfs } from '../adapters/initramfs.js';
 import { releaseDir, trackDir } from '../adapters/lifecycle.js';
-import { qemuVersion } from '../adapters/qemu.js';
+import { peerLinks, qemuVersion } from '../adapters/qemu.js';
 import { ensureImage } from '../adapters/rootfs.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads } from '../adapters/workloads.js';
 import { caseNames, selectTests } from '../tests/index.js';
 import { resolveKernel } from './kernels.js';
-import { lostResults, runSuites, toRef, type SuiteRun, type SuitesOutcome } from './runner.js';
-import { BootError, GuestLost, Session } from './session.js';
+import { lostResults, runSuites, toRef, type Guests, type SuiteRun, type SuitesOutcome } from './runner.js';
+import { BootError, GuestLost, Session, type BootOptions } from './session.js';
 
 export interface RunOptions {
   kernel?: string;
@@ -84,20 +84,48 @@ export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, ph
 
 type Prepared = Awaited<ReturnType<typeof prepare>>;
 
-/** Uploads, waits for the late modules, runs the suites; a lost guest still yields results. */
-async function testGuest(s: Session, p: Prepared, runs: SuiteRun[], names: string[], phases: Phases, log: (line: string) => void): Promise<SuitesOutcome> {
+/** Uploads, waits for the late modules, on one guest. */
+async function readyGuest(s: Session, p: Prepared, log: (line: string) => void): Promise<string | undefined> {
+  await s.uploadGuestFiles(p.workloads.binaries);
+  const modules = await s.waitForModules(p.profile.timeouts.modulesSeconds);
+  if (!modules.ready) return `modules: ${modules.detail}`;
+  if (modules.detail) log(`modules that failed to load: ${modules.detail.replace(/\n/g, '; ')}`);
+  return undefined;
+}
+
+/** Readies the guests, runs the suites; a lost guest still yields results. */
+async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: string[], phases: Phases, log: (line: string) => void): Promise<SuitesOutcome> {
   try {
-    const modules = await phases.time('modules', async () => {
-      await s.uploadGuestFiles(p.workloads.binaries);
-      return s.waitForModules(p.profile.timeouts.modulesSeconds);
-    });
-    if (!modules.ready) return { results: unrunResults(names, 'ERROR', `modules: ${modules.detail}`), outside: [] };
-    if (modules.detail) log(`modules that failed to load: ${modules.detail.replace(/\n/g, '; ')}`);
-    return await phases.time('tests', () => runSuites(s, runs, p.kernel.version));
+    const unready = await phases.time('modules', () => Promise.all([
+      readyGuest(guests.session, p, log),
+      guests.peer && readyGuest(guests.peer, p, (line) => log(`peer: ${line}`)).then((why) => why && `peer ${why}`),
+    ]));
+    const why = unready.find(Boolean);
+    if (why) return { results: unrunResults(names, 'ERROR', why), outside: [] };
+    return await phases.time('tests', () => runSuites(guests, runs, p.kernel.version));
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
-    return { results: lostResults(s, names, err), outside: [] };
+    return { results: lostResults(guests.session, names, err), outside: [] };
   }
+}
+
+/** The guest, and a second one wired to it when a suite needs it; both or neither. */
+async function bootGuests(opts: BootOptions, peerConsolePath: string | undefined): Promise<Guests> {
+  if (!peerConsolePath) return { session: await Session.boot(opts) };
+  const [link, peerLink] = await peerLinks();
+  const peerDir = join(opts.workDir, 'peer');
+  mkdirSync(peerDir);
+  const log = opts.log && ((line: string) => opts.log!(`peer: ${line}`));
+  const [main, peer] = await Promise.allSettled([
+    Session.boot({ ...opts, link }),
+    Session.boot({ ...opts, link: peerLink, workDir: peerDir, consolePath: peerConsolePath, log }),
+  ]);
+  if (main.status === 'fulfilled' && peer.status === 'fulfilled') return { session: main.value, peer: peer.value };
+  await Promise.all([main, peer].map((r) => r.status === 'fulfilled' && r.value.close()));
+  if (main.status === 'rejected') throw main.reason;
+  const err = (peer as PromiseRejectedResult).reason;
+  if (err instanceof BootError) throw new BootError(`second guest: ${err.message}`, err.consoleText, err.crash);
+  throw err;
 }
 
 export async function runTests(opts: RunOptions): Promise<RunOutput> {
@@ -121,28 +149,32 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
   };
   let tests = unrunResults(names, 'ERROR', 'not run');
   let outside: WarningRef[] = [];
-  let session: Session | undefined;
+  let guests: Guests | undefined;
   let consoleText = '';
+  const peerConsole = selection.some((s) => s.suite.peerSetup) ? join(dir, 'peer-console.log') : undefined;
   try {
-    opts.log(`booting ${p.kernel.release} (${p.accel.accel})`);
-    session = await phases.time('boot', () => Session.boot({
+    opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
+    guests = await phases.time('boot', () => bootGuests({
       kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path,
       initramfs: p.initramfs, workDir, consolePath, extraCmdline: opts.append, log: opts.log,
-    }));
-    info.qemu.argv = session.argv;
-    const s = session;
-    ({ results: tests, outside } = await testGuest(s, p, runs, names, phases, opts.log));
-    await s.dmesgDelta().catch(() => '');
-    writeAtomic(join(dir, 'dmesg.txt'), s.kernelLog);
-    info.boot = s.milestones();
+    }, peerConsole));
+    info.qemu.argv = guests.session.argv;
+    if (guests.peer) info.qemu.peerArgv = guests.peer.argv;
+    ({ results: tests, outside } = await testGuests(guests, p, runs, names, phases, opts.log));
+    for (const [s, file] of [[guests.session, 'dmesg.txt'], [guests.peer, 'peer-dmesg.txt']] as const) {
+      if (!s) continue;
+      await s.dmesgDelta().catch(() => '');
+      writeAtomic(join(dir, file), s.kernelLog);
+    }
+    info.boot = guests.session.milestones();
   } catch (err) {
     if (!(err instanceof BootError)) throw err;
     consoleText = err.consoleText;
     tests = unrunResults(names, err.crash ? 'CRASH' : 'ERROR', `boot: ${err.message}`);
     opts.log(`boot failed: ${err.message}\n  ${err.consoleTail.join('\n  ')}`);
   } finally {
-    consoleText ||= session?.qemu.consoleText() ?? '';
-    await session?.close();
+    consoleText ||= guests?.session.qemu.consoleText() ?? '';
+    await Promise.all([guests?.session.close(), guests?.peer?.close()]);
     rmSync(workDir, { recursive: true, force: true });
     releaseDir(workDir);
   }
@@ -150,8 +182,9 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
   const crashes = tests.filter((t) => t.verdict === 'CRASH').map((t) => t.reason.replace(/^boot: guest crashed: /, ''));
   const seen = new Set([...tests.flatMap((t) => t.warnings.map((w) => w.title)), ...outside.map((w) => w.title), ...crashes]);
   const bootWarnings = consoleWarnings.filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'console'));
+  const peerWarnings = parseConsole(guests?.peer?.qemu.consoleText() ?? '').filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'peer-console'));
   info.durations.total = phases.total();
-  const result = finishRun(info, tests, [...outside, ...bootWarnings]);
+  const result = finishRun(info, tests, [...outside, ...bootWarnings, ...peerWarnings]);
   writeJson(join(dir, 'results.json'), result);
   return { result, dir };
 }

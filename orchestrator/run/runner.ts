@@ -41,6 +41,15 @@ async function runSteps(session: Session, steps: GuestCommand[]): Promise<CaseOu
   return observed ? { observed } : { error: 'the workload printed no JSON observation' };
 }
 
+/** The case's commands, and its peer's at the same time; the peer's observation is kept under `peer`. */
+async function runSides(session: Session, peer: Session | undefined, tc: TestCase, facts: SetupFacts, peerFacts: SetupFacts): Promise<CaseOutcome> {
+  if (!tc.peer) return runSteps(session, tc.run(facts));
+  if (!peer) return { error: 'needs a second guest, and none was booted' };
+  const [main, other] = await Promise.all([runSteps(session, tc.run(facts)), runSteps(peer, tc.peer(facts, peerFacts))]);
+  if (other.error) return { ...main, error: [main.error, `peer: ${other.error}`].filter(Boolean).join('; ') };
+  return main.observed ? { ...main, observed: { ...main.observed, peer: other.observed } } : main;
+}
+
 async function runCleanup(session: Session, steps: GuestCommand[]): Promise<string | undefined> {
   for (const step of steps) {
     const r = await runCommand(session, step);
@@ -49,11 +58,22 @@ async function runCleanup(session: Session, steps: GuestCommand[]): Promise<stri
   return undefined;
 }
 
-async function runCase(session: Session, run: SuiteRun, tc: TestCase, facts: SetupFacts, version: string): Promise<TestResult> {
+/** The guest the tests run on, and the second guest of two-guest suites. */
+export interface Guests {
+  session: Session;
+  peer?: Session;
+}
+
+interface Facts {
+  facts: SetupFacts;
+  peerFacts: SetupFacts;
+}
+
+async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, { facts, peerFacts }: Facts, version: string): Promise<TestResult> {
   const started = performance.now();
   const name = `${run.selection.suite.name}/${tc.name}`;
   const rule = expectationFor(run.expectations, tc.name, version);
-  let outcome = await runSteps(session, tc.run(facts));
+  let outcome = await runSides(session, peer, tc, facts, peerFacts);
   if (outcome.observed && tc.precondition) {
     const unmet = tc.precondition(outcome.observed);
     if (unmet) outcome = { ...outcome, error: `precondition: ${unmet}` };
@@ -61,7 +81,9 @@ async function runCase(session: Session, run: SuiteRun, tc: TestCase, facts: Set
   const cleanupFailed = await runCleanup(session, tc.cleanup?.(facts) ?? []);
   if (cleanupFailed && !outcome.error) outcome = { ...outcome, error: cleanupFailed };
   const log = await session.dmesgDelta();
-  const warnings = parseConsole(log);
+  const own = parseConsole(log);
+  const peerWarnings = peer ? parseConsole(await peer.dmesgDelta()) : [];
+  const warnings = [...own, ...peerWarnings];
   const crash = warnings.find(fatal);
   if (crash) outcome = { ...outcome, crash: crash.title };
   const verdict = judge(rule, outcome, warnings.map((w) => w.title));
@@ -69,7 +91,7 @@ async function runCase(session: Session, run: SuiteRun, tc: TestCase, facts: Set
     name, ...verdict,
     expected: rule?.expect ?? null,
     observed: outcome.observed ?? null,
-    warnings: warnings.map((w) => toRef(w, 'dmesg')),
+    warnings: [...own.map((w) => toRef(w, 'dmesg')), ...peerWarnings.map((w) => toRef(w, 'peer-dmesg'))],
     evidence: rule?.evidence ? matchEvidence(log, new RegExp(escapeRegExp(rule.evidence))) : [],
     seconds: (performance.now() - started) / 1000,
   };
@@ -79,14 +101,26 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function runSetup(session: Session, run: SuiteRun): Promise<{ facts: SetupFacts } | { error: string }> {
+async function setupOn(session: Session, steps: GuestCommand[], where: string): Promise<{ facts: SetupFacts } | { error: string }> {
   const facts: SetupFacts = {};
-  for (const step of run.selection.suite.setup) {
+  for (const step of steps) {
     const r = await runCommand(session, step);
-    if (r.code !== 0) return { error: `setup: ${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}` };
+    if (r.code !== 0) return { error: `${where}: ${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}` };
     Object.assign(facts, parseFacts(r.stdout));
   }
   return { facts };
+}
+
+async function runSetup({ session, peer }: Guests, run: SuiteRun): Promise<Facts | { error: string }> {
+  const { setup, peerSetup } = run.selection.suite;
+  if (peerSetup && !peer) return { error: 'setup: the suite needs a second guest, and none was booted' };
+  const [main, other] = await Promise.all([
+    setupOn(session, setup, 'setup'),
+    peer && peerSetup ? setupOn(peer, peerSetup, 'peer setup') : { facts: {} },
+  ]);
+  if ('error' in main) return main;
+  if ('error' in other) return other;
+  return { facts: main.facts, peerFacts: other.facts };
 }
 
 export interface SuitesOutcome {
@@ -108,20 +142,25 @@ export function lostResults(session: Session, names: string[], err: GuestLost): 
   ];
 }
 
-export async function runSuites(session: Session, runs: SuiteRun[], version: string): Promise<SuitesOutcome> {
+export async function runSuites(guests: Guests, runs: SuiteRun[], version: string): Promise<SuitesOutcome> {
+  const { session } = guests;
   const results: TestResult[] = [];
   const outside: WarningRef[] = [];
   const pending = (from: number) => caseNames(runs.map((r) => r.selection)).slice(from);
-  try {
+  const drain = async () => {
     outside.push(...parseConsole(await session.dmesgDelta()).map((w) => toRef(w, 'dmesg')));
+    if (guests.peer) outside.push(...parseConsole(await guests.peer.dmesgDelta()).map((w) => toRef(w, 'peer-dmesg')));
+  };
+  try {
+    await drain();
     for (const run of runs) {
-      const setup = await runSetup(session, run);
-      outside.push(...parseConsole(await session.dmesgDelta()).map((w) => toRef(w, 'dmesg')));
+      const setup = await runSetup(guests, run);
+      await drain();
       if ('error' in setup) {
         results.push(...unrunResults(caseNames([run.selection]), 'ERROR', setup.error));
         continue;
       }
-      for (const tc of run.selection.cases) results.push(await runCase(session, run, tc, setup.facts, version));
+      for (const tc of run.selection.cases) results.push(await runCase(guests, run, tc, setup, version));
     }
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;

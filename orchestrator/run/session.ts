@@ -2,7 +2,7 @@
 // the initramfs, the guest files uploaded, the late modules loaded.
 import { readFileSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { qemuArgs, parseSize, type MachineProfile } from '../core/machine.js';
+import { qemuArgs, parseSize, type MachineProfile, type PeerLink } from '../core/machine.js';
 import { parseConsole, fatal } from '../core/console.js';
 import { shellJoin } from '../core/shell.js';
 import type { AccelChoice } from '../adapters/accel.js';
@@ -44,6 +44,8 @@ export interface BootOptions {
   workDir: string;
   consolePath: string;
   extraCmdline?: string[];
+  /** A second NIC wired to another guest (rdma-two-guests). */
+  link?: PeerLink;
   log?: (line: string) => void;
 }
 
@@ -95,7 +97,7 @@ export class Session {
       const port = await freePort();
       const argv = [QEMU, ...qemuArgs({
         profile: opts.profile, accel: opts.accel.accel, kernel: opts.kernel.boot, initrd,
-        rootImage: opts.rootImage, nvdimmFiles, diskFiles, sshPort: port, extraCmdline: opts.extraCmdline,
+        rootImage: opts.rootImage, nvdimmFiles, diskFiles, sshPort: port, extraCmdline: opts.extraCmdline, link: opts.link,
       })];
       const qemu = new QemuProcess(argv, opts.consolePath);
       try {

@@ -5,9 +5,10 @@ import { ibRegRefusal } from './ib-reg-refusal.js';
 import { longtermPinFsdax } from './longterm-pin-fsdax.js';
 import { odpFsdax } from './odp-fsdax.js';
 import { rdmaLoopback } from './rdma-loopback.js';
+import { rdmaTwoGuests } from './rdma-two-guests.js';
 import type { TestSuite } from './suite.js';
 
-export const SUITES: TestSuite[] = [ibRegRefusal, rdmaLoopback, dioVsTruncate, dioWriteVsTruncate, odpFsdax, longtermPinFsdax];
+export const SUITES: TestSuite[] = [ibRegRefusal, rdmaLoopback, rdmaTwoGuests, dioVsTruncate, dioWriteVsTruncate, odpFsdax, longtermPinFsdax];
 
 export interface Selection {
   suite: TestSuite;

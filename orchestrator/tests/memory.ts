@@ -26,38 +26,38 @@ export function fsdaxCase(fs: 'ext4' | 'xfs', program: string, summary: string, 
     needs: ['nvdimm:fsdax', `fs:${fs}`, ...needs],
     run: (f) => [
       { argv: [setupScript('dax-mount.sh'), fs, f.fsdax, mnt], timeoutSeconds: 60 },
-      { argv: [workload(program), ...flags, 'file', `${mnt}/mr`, MAP_SIZE], timeoutSeconds: 30 },
+      { argv: [workload(program), ...flags, 'file', `${mnt}/mr`, MAP_SIZE], timeoutSeconds: 60 },
     ],
     cleanup: () => [{ argv: ['umount', mnt], timeoutSeconds: 30 }],
     precondition: daxNot(false, 'the file is not in DAX mode (statx STATX_ATTR_DAX clear)'),
   };
 }
 
-export function anonCase(program: string, summary: string, needs: string[] = []): TestCase {
+export function anonCase(program: string, summary: string, needs: string[] = [], flags: string[] = []): TestCase {
   return {
     name: 'anon',
     summary: `${summary} on anonymous memory`,
     needs,
-    run: () => [{ argv: [workload(program), 'anon', MAP_SIZE], timeoutSeconds: 30 }],
+    run: () => [{ argv: [workload(program), ...flags, 'anon', MAP_SIZE], timeoutSeconds: 60 }],
   };
 }
 
-export function pagecacheCase(program: string, summary: string, needs: string[] = []): TestCase {
+export function pagecacheCase(program: string, summary: string, needs: string[] = [], flags: string[] = []): TestCase {
   return {
     name: 'pagecache',
     summary: `${summary} on a MAP_SHARED mapping of a file on the (non-DAX) ext4 root`,
     needs,
-    run: () => [{ argv: [workload(program), 'file', `/var/tmp/${program}-pagecache`, MAP_SIZE], timeoutSeconds: 60 }],
+    run: () => [{ argv: [workload(program), ...flags, 'file', `/var/tmp/${program}-pagecache`, MAP_SIZE], timeoutSeconds: 60 }],
     precondition: daxNot(true, 'the page-cache file unexpectedly is DAX'),
   };
 }
 
-export function devdaxCase(program: string, summary: string, needs: string[] = []): TestCase {
+export function devdaxCase(program: string, summary: string, needs: string[] = [], flags: string[] = []): TestCase {
   return {
     name: 'devdax',
     summary: `${summary} on a mapping of the device-DAX character device`,
     needs: ['nvdimm:devdax', ...needs],
-    run: (f) => [{ argv: [workload(program), 'dev', f.devdax, MAP_SIZE], timeoutSeconds: 60 }],
+    run: (f) => [{ argv: [workload(program), ...flags, 'dev', f.devdax, MAP_SIZE], timeoutSeconds: 60 }],
     precondition: daxNot(false, 'the device is not a device-DAX character device'),
   };
 }

@@ -19,6 +19,8 @@ export interface TestCase {
   summary: string;
   needs: string[];
   run(facts: SetupFacts): GuestCommand[];
+  /** Commands run on the second guest at the same time as `run` (suites with a peer). */
+  peer?(facts: SetupFacts, peerFacts: SetupFacts): GuestCommand[];
   cleanup?(facts: SetupFacts): GuestCommand[];
   /** Why the observation does not show what the case claims to test; undefined when it does. */
   precondition?(observed: Record<string, unknown>): string | undefined;
@@ -29,6 +31,8 @@ export interface TestSuite {
   summary: string;
   needs: string[];
   setup: GuestCommand[];
+  /** A second guest, wired to the first, and its setup: the run boots one when a suite has this. */
+  peerSetup?: GuestCommand[];
   cases: TestCase[];
 }
 

@@ -34,6 +34,14 @@ t.test('user networking: restricted, forwarded on loopback only', async (t) => {
   t.equal(netdev, 'user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22');
 });
 
+t.test('a link to a second guest: UDP between two loopback ports, its own MAC', async (t) => {
+  const argv = qemuArgs({ ...spec, link: { mac: '52:54:00:77:00:01', localPort: 41001, remotePort: 41002 } });
+  t.same(after(argv, '-netdev'), ['user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22',
+    'socket,id=net1,udp=127.0.0.1:41002,localaddr=127.0.0.1:41001']);
+  t.ok(after(argv, '-device').includes('virtio-net-pci,netdev=net1,mac=52:54:00:77:00:01'));
+  t.equal(after(qemuArgs(spec), '-netdev').length, 1, 'no second NIC without a link');
+});
+
 t.test('KVM uses the host CPU', async (t) => {
   const argv = qemuArgs({ ...spec, accel: 'kvm' });
   t.same(after(argv, '-accel'), ['kvm']);

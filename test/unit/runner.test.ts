@@ -35,48 +35,48 @@ const refused = { stdout: '{"device":"rxe0","kind":"file","dax":true,"registered
 
 t.test('a refused fs-DAX registration with its dmesg evidence passes', async (t) => {
   const s = fakeSession([...SETUP, [/ib-reg file/, refused]], ['', '', '[ 9.1] rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95\n']);
-  const { results } = await runSuites(s, runs('ib-reg-refusal/fsdax-ext4'), '6.1.192');
+  const { results } = await runSuites({ session: s }, runs('ib-reg-refusal/fsdax-ext4'), '6.1.192');
   t.same(results.map((r) => [r.verdict, r.evidence]), [['PASS', ['rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95']]]);
 });
 
 t.test('a warning in the case window fails it with the title', async (t) => {
   const warn = fixture('console', 'warn-mm-page-alloc-from-v9fs.log').split('\n\n').slice(1).join('\n\n');
   const s = fakeSession([...SETUP, [/ib-reg file/, refused]], ['', '', warn]);
-  const [r] = (await runSuites(s, runs('ib-reg-refusal/fsdax-ext4'), '6.1.192')).results;
+  const [r] = (await runSuites({ session: s }, runs('ib-reg-refusal/fsdax-ext4'), '6.1.192')).results;
   t.equal(r.verdict, 'FAIL');
   t.equal(r.reason, 'warning: WARNING in v9fs_fid_get_acl');
 });
 
 t.test('DAX not really on: ERROR, not PASS', async (t) => {
   const s = fakeSession([...SETUP, [/ib-reg file/, { stdout: '{"kind":"file","dax":false,"registered":false,"errno":95}\n' }]]);
-  const [r] = (await runSuites(s, runs('ib-reg-refusal/fsdax-xfs'), '6.1.192')).results;
+  const [r] = (await runSuites({ session: s }, runs('ib-reg-refusal/fsdax-xfs'), '6.1.192')).results;
   t.equal(r.verdict, 'ERROR');
   t.match(r.reason, /^precondition: the file is not in DAX mode/);
 });
 
 t.test('a failed cleanup is reported on the case', async (t) => {
   const s = fakeSession([...SETUP, [/ib-reg file/, refused], [/umount/, { code: 32, stderr: 'umount: target is busy' }]]);
-  const [r] = (await runSuites(s, runs('ib-reg-refusal/fsdax-ext4'), '6.1.192')).results;
+  const [r] = (await runSuites({ session: s }, runs('ib-reg-refusal/fsdax-ext4'), '6.1.192')).results;
   t.same([r.verdict, r.reason], ['ERROR', 'cleanup: umount exited 32: umount: target is busy']);
 });
 
 t.test('setup failing: every case ERROR with the reason', async (t) => {
   const s = fakeSession([[/rxe\.sh/, { code: 1, stderr: 'Failed to open NETLINK_RDMA socket' }]]);
-  const { results } = await runSuites(s, runs('ib-reg-refusal'), '6.1.192');
+  const { results } = await runSuites({ session: s }, runs('ib-reg-refusal'), '6.1.192');
   t.equal(results.length, 5);
   t.ok(results.every((r) => r.verdict === 'ERROR' && r.reason === 'setup: rxe.sh exited 1: Failed to open NETLINK_RDMA socket'));
 });
 
 t.test('a workload timing out is an ERROR', async (t) => {
   const s = fakeSession([...SETUP, [/ib-reg anon/, { code: 124, timedOut: true }]]);
-  const [r] = (await runSuites(s, runs('ib-reg-refusal/anon'), '6.1.192')).results;
-  t.same([r.verdict, r.reason], ['ERROR', 'ib-reg timed out after 30 s']);
+  const [r] = (await runSuites({ session: s }, runs('ib-reg-refusal/anon'), '6.1.192')).results;
+  t.same([r.verdict, r.reason], ['ERROR', 'ib-reg timed out after 60 s']);
 });
 
 t.test('the guest lost mid-suite: CRASH with the console title, the rest not run', async (t) => {
   const panic = fixture('console', 'gpf-null-ptr-deref-nl802154.log').split('\n\n').slice(1).join('\n\n');
   const s = fakeSession([...SETUP, [/ib-reg file/, refused], [/ib-reg dev/, new GuestLost('QEMU exited')]], [], panic);
-  const { results } = await runSuites(s, runs('ib-reg-refusal'), '6.1.192');
+  const { results } = await runSuites({ session: s }, runs('ib-reg-refusal'), '6.1.192');
   t.same(results.map((r) => r.verdict), ['PASS', 'PASS', 'CRASH', 'ERROR', 'ERROR']);
   t.equal(results[2].reason, 'general protection fault in nl802154_add_llsec_key');
   t.equal(results[3].reason, 'not run: the guest was lost during ib-reg-refusal/devdax');
@@ -84,5 +84,42 @@ t.test('the guest lost mid-suite: CRASH with the console title, the rest not run
 
 t.test('other errors are not swallowed', async (t) => {
   const s = fakeSession([[/rxe\.sh/, new TypeError('bug')]]);
-  await t.rejects(runSuites(s, runs('ib-reg-refusal'), '6.1.192'), TypeError);
+  await t.rejects(runSuites({ session: s }, runs('ib-reg-refusal'), '6.1.192'), TypeError);
+});
+
+const LINKS: [RegExp, Answer][] = [[/peer-link\.sh/, { stdout: 'link=eth1\nrdma=rxe1\n' }]];
+const served = { stdout: '{"kind":"anon","dax":null,"registered":true,"errno":null,"write":"ok","read":"ok","bytes":2097152}\n' };
+const client = { stdout: '{"role":"client","remote_registered":true,"write":"completed","read":"ok","bytes":2097152}\n' };
+
+t.test('two guests: the server and the client run together; the client\'s observation is kept', async (t) => {
+  const started: string[] = [];
+  const server = fakeSession([...LINKS, ...SETUP, [/rdma-pair server/, served]]);
+  const peer = fakeSession([...LINKS, [/rdma-pair client/, client]]);
+  const exec = peer.exec.bind(peer);
+  peer.exec = async (argv) => (started.push(argv.join(' ')), exec(argv));
+  const [r] = (await runSuites({ session: server, peer }, runs('rdma-two-guests/anon'), '6.1.192')).results;
+  t.equal(r.verdict, 'PASS');
+  t.same((r.observed as { peer: unknown }).peer, JSON.parse(client.stdout));
+  t.match(started, [/peer-link\.sh 52:54:00:77:00:02 10\.77\.0\.2\/24 rxe1/, /rdma-pair client --device rxe1 10\.77\.0\.1 7471/]);
+});
+
+t.test('two guests: a client failure is the case\'s error, named as the peer\'s', async (t) => {
+  const server = fakeSession([...LINKS, ...SETUP, [/rdma-pair/, { stdout: '{"error":"no client within 30 s","errno":11}\n', code: 1 }]]);
+  const peer = fakeSession([...LINKS, [/rdma-pair client/, { stdout: '{"error":"no server within 30 s","errno":113}\n', code: 1 }]]);
+  const [r] = (await runSuites({ session: server, peer }, runs('rdma-two-guests/anon'), '6.1.192')).results;
+  t.same([r.verdict, r.reason], ['ERROR', 'rdma-pair: no client within 30 s; peer: rdma-pair: no server within 30 s']);
+});
+
+t.test('two guests: a warning in the peer\'s dmesg fails the case', async (t) => {
+  const warn = fixture('console', 'warn-mm-page-alloc-from-v9fs.log').split('\n\n').slice(1).join('\n\n');
+  const server = fakeSession([...LINKS, ...SETUP, [/rdma-pair/, served]]);
+  const peer = fakeSession([...LINKS, [/rdma-pair client/, client]], ['', '', warn]);
+  const [r] = (await runSuites({ session: server, peer }, runs('rdma-two-guests/anon'), '6.1.192')).results;
+  t.same([r.verdict, r.reason], ['FAIL', 'warning: WARNING in v9fs_fid_get_acl']);
+  t.same(r.warnings.map((w) => w.source), ['peer-dmesg']);
+});
+
+t.test('a two-guest suite without a second guest is an ERROR, not a hang', async (t) => {
+  const { results } = await runSuites({ session: fakeSession(SETUP) }, runs('rdma-two-guests'), '6.1.192');
+  t.ok(results.every((r) => r.verdict === 'ERROR' && r.reason === 'setup: the suite needs a second guest, and none was booted'));
 });

@@ -1,0 +1,38 @@
+// RDMA between two guests: each has soft-RoCE on a NIC wired only to the other (UDP between two
+// loopback ports on the host). The first guest registers the memory under test and serves it;
+// the second RDMA WRITEs all of it, the first checks it, refills it, and the second READs it back.
+import { PEER_MACS } from '../core/machine.js';
+import { anonCase, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, pagecacheCase } from './memory.js';
+import { setupScript, workload, type GuestCommand, type TestCase, type TestSuite } from './suite.js';
+
+const SERVER_ADDR = '10.77.0.1';
+const CLIENT_ADDR = '10.77.0.2';
+const DEVICE = 'rxe1';
+const PORT = '7471';
+const NEEDS = ['rdma:rxe', 'guests:2'];
+const SUMMARY = 'RDMA WRITE of 2 MiB from the second guest, checked on the first, then RDMA READ back, checked';
+const SERVER = ['server', '--device', DEVICE, PORT];
+
+function link(mac: string, addr: string): GuestCommand {
+  return { argv: [setupScript('peer-link.sh'), mac, `${addr}/24`, DEVICE], timeoutSeconds: 30 };
+}
+
+const CLIENT: GuestCommand = { argv: [workload('rdma-pair'), 'client', '--device', DEVICE, SERVER_ADDR, PORT], timeoutSeconds: 60 };
+
+function withClient(tc: TestCase): TestCase {
+  return { ...tc, peer: () => [CLIENT] };
+}
+
+export const rdmaTwoGuests: TestSuite = {
+  name: 'rdma-two-guests',
+  summary: 'RC QP over rdma_rxe between two guests: the first serves anonymous, page-cache, device-DAX or fs-DAX memory, the second writes and reads it',
+  needs: ['nvdimm:fsdax', 'nvdimm:devdax', ...NEEDS],
+  setup: [link(PEER_MACS[0], SERVER_ADDR), FSDAX_NAMESPACE, DEVDAX_NAMESPACE],
+  peerSetup: [link(PEER_MACS[1], CLIENT_ADDR)],
+  cases: [
+    anonCase('rdma-pair', SUMMARY, NEEDS, SERVER),
+    pagecacheCase('rdma-pair', SUMMARY, NEEDS, SERVER),
+    devdaxCase('rdma-pair', SUMMARY, NEEDS, SERVER),
+    fsdaxCase('ext4', 'rdma-pair', SUMMARY, SERVER, NEEDS),
+  ].map(withClient),
+};
