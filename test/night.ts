@@ -13,7 +13,8 @@ export const NIGHT: NightView = {
   base: [row('ib-reg-refusal/fsdax-ext4', 'PASS'), row('ib-reg-refusal/fsdax-xfs', 'PASS')],
   series: [
     { id: 'aaaa', version: 2, title: 'mm/gup, dax: long-term pins of fs-DAX', messageId: '<20261120100000.1000-0-ada@example.org>', subjects: ['a', 'b', 'c'], source: 'x.mbox',
-      cases: [row('ib-reg-refusal/fsdax-ext4', 'REGRESSION', { warnings: [{ title: 'WARNING in dax_disassociate_entry', kind: 'warning', source: 'dmesg' }] }), row('ib-reg-refusal/fsdax-xfs', 'KNOWN', { verdict: 'FAIL', known: 'lore link' })] },
+      cases: [row('ib-reg-refusal/fsdax-ext4', 'REGRESSION', { warnings: [{ title: 'WARNING in dax_disassociate_entry', kind: 'warning', source: 'dmesg' }] }), row('ib-reg-refusal/fsdax-xfs', 'KNOWN', { verdict: 'FAIL', known: 'lore link' })],
+      patchcheck: { tests: ['ib-reg-refusal/fsdax-ext4'], patch: 2, title: 'b', verdict: 'FAIL', detail: 'ib-reg-refusal/fsdax-ext4' } },
     { id: 'bbbb', version: 1, title: 'fs/dax: comment', messageId: null, subjects: ['a'], source: 'y.mbox', cases: [row('ib-reg-refusal/fsdax-ext4', 'PASS', { reused: true }), row('ib-reg-refusal/fsdax-xfs', 'PASS', { reused: true })] },
   ],
 };

@@ -54,6 +54,17 @@ export const MIGRATIONS: string[] = [
      source TEXT NOT NULL
    );`,
   `ALTER TABLE results ADD COLUMN run_dir TEXT;`,
+  `CREATE TABLE patchchecks (
+     inputs TEXT PRIMARY KEY,
+     series_id TEXT NOT NULL REFERENCES series(id),
+     tests TEXT NOT NULL,
+     patch INTEGER,
+     title TEXT,
+     verdict TEXT,
+     detail TEXT,
+     steps TEXT NOT NULL,
+     finished TEXT NOT NULL
+   );`,
 ];
 
 export function openDb(path: string): Db {
@@ -85,6 +96,9 @@ export function mergeInto(db: Db, other: string): number {
     return db.transaction(() => {
       db.exec('INSERT OR IGNORE INTO nights (plan, night, started, finished, base_commit, base_kernel, base_version) SELECT plan, night, started, finished, base_commit, base_kernel, base_version FROM other.nights');
       db.exec('INSERT OR IGNORE INTO series SELECT * FROM other.series');
+      if (db.prepare("SELECT 1 FROM other.sqlite_master WHERE name = 'patchchecks'").get()) {
+        db.exec('INSERT OR IGNORE INTO patchchecks SELECT * FROM other.patchchecks');
+      }
       const rows = db.prepare(`SELECT r.*, n.plan, n.night FROM other.results r JOIN other.nights n ON n.id = r.night_id`).all() as Record<string, any>[];
       const insert = db.prepare(`INSERT INTO results (night_id, series_id, inputs, test, verdict, class, detail, known, kernel, build_seconds, boot_seconds, test_seconds, reused, run_dir)
         SELECT id, ?,?,?,?,?,?,?,?,?,?,?,?,? FROM nights WHERE plan = ? AND night = ?`);

@@ -25,6 +25,8 @@ export interface SeriesView {
   subjects: string[];
   source: string;
   cases: CaseRow[];
+  /** The patchcheck of a regressing series: the first patch that breaks `tests` (null: none alone). */
+  patchcheck?: { tests: string[]; patch: number | null; title: string | null; verdict: string | null; detail: string | null };
 }
 
 export interface NightView {
@@ -55,10 +57,17 @@ export function renderSummary(n: NightView): string {
     for (const c of s.cases.filter((x) => ALARMING.includes(x.class) || x.class === 'KNOWN')) {
       lines.push(`      ${c.class} ${c.test}: ${c.known ? `known: ${c.known}` : c.detail}`);
     }
+    if (s.patchcheck) lines.push(`      patchcheck: ${culprit(s)}`);
   }
   const alarming = n.series.filter((s) => ALARMING.includes(seriesClass(s.cases))).length;
   lines.push(`${n.series.length} series, ${alarming} need a look`);
   return lines.join('\n');
+}
+
+function culprit(s: SeriesView): string {
+  const p = s.patchcheck!;
+  if (p.patch === null) return `no single patch breaks ${p.tests.join(', ')}: each prefix of the series behaves like the base`;
+  return `patch ${p.patch}/${s.subjects.length} "${p.title}" is the first that breaks it (${p.verdict}: ${p.detail})`;
 }
 
 /** A plain-text reply to the series' cover letter, ready for `git send-email`/`sendmail -t`. */
@@ -76,6 +85,7 @@ export function renderMail(n: NightView, s: SeriesView): string {
     `Result: ${cls}`,
     '',
     ...s.cases.map((c) => `  ${c.class.padEnd(13)} ${c.test}${c.detail ? `: ${c.detail}` : ''}`),
+    ...(s.patchcheck ? ['', `Each prefix of the series, built and tested on ${s.patchcheck.tests.join(', ')}:`, `  ${culprit(s)}`] : []),
   ];
   const warnings = s.cases.flatMap((c) => c.warnings.map((w) => `  ${c.test}: ${w.title} (${w.source})`));
   if (warnings.length) body.push('', 'Kernel warnings:', ...warnings);
@@ -181,7 +191,7 @@ function nightTable(n: NightView): string {
   const cell = (c?: CaseRow) => (c ? `<td style="background:${COLORS[c.class] ?? '#fff'}" title="${xml(c.known ? `known: ${c.known}` : c.detail)}">${c.class}${c.warnings.length ? ` ⚠${c.warnings.length}` : ''}</td>` : '<td>–</td>');
   const rows = [
     `<tr><th>base ${xml(n.baseCommit.slice(0, 12))}</th>${tests.map((t) => cell(n.base.find((c) => c.test === t))).join('')}</tr>`,
-    ...n.series.map((s) => `<tr><th title="${xml(s.subjects.join('\n'))}">${xml(s.title)} v${s.version}</th>${tests.map((t) => cell(s.cases.find((c) => c.test === t))).join('')}</tr>`),
+    ...n.series.map((s) => `<tr><th title="${xml([...s.subjects, ...(s.patchcheck ? [`patchcheck: ${culprit(s)}`] : [])].join('\n'))}">${xml(s.title)} v${s.version}</th>${tests.map((t) => cell(s.cases.find((c) => c.test === t))).join('')}</tr>`),
   ];
   return `<h2>${xml(n.plan)} — ${xml(n.night)}</h2>\n<table><tr><th></th>${tests.map((t) => `<th>${xml(t)}</th>`).join('')}</tr>\n${rows.join('\n')}</table>`;
 }

@@ -19,6 +19,8 @@ export interface Plan {
   runs: number;
   /** A directory of expunge files named by kernel version (6.1.txt, 6.1.192.txt). */
   known?: string;
+  /** Patchcheck a multi-patch series that regresses, on the regressing tests, to name the patch. */
+  patchcheck: boolean;
 }
 
 export function parsePlan(raw: unknown, source: string): Plan {
@@ -39,12 +41,14 @@ export function parsePlan(raw: unknown, source: string): Plan {
   if (!Number.isInteger(runs) || runs < 1) fail('runs must be a positive integer');
   const known = p.known;
   if (known !== undefined && typeof known !== 'string') fail('known must be a directory of expunge files');
-  for (const key of Object.keys(p)) if (!['name', 'base', 'series', 'tests', 'config', 'runs', 'known'].includes(key)) fail(`unknown key "${key}"`);
+  const patchcheck = p.patchcheck ?? true;
+  if (typeof patchcheck !== 'boolean') fail('patchcheck must be true or false');
+  for (const key of Object.keys(p)) if (!['name', 'base', 'series', 'tests', 'config', 'runs', 'known', 'patchcheck'].includes(key)) fail(`unknown key "${key}"`);
   return {
     name: typeof p.name === 'string' ? p.name : source.replace(/^.*\/|\.ya?ml$/g, ''),
     base: { tree: base.tree, ref: typeof base.ref === 'string' ? base.ref : 'HEAD' },
     series: { dir: series.dir, maildir: series.maildir, mbox: series.mbox },
-    tests, config: Array.isArray(p.config) ? p.config : [], runs, known,
+    tests, config: Array.isArray(p.config) ? p.config : [], runs, known, patchcheck,
   };
 }
 
@@ -114,6 +118,13 @@ export function classifySeries(tests: string[], stage: { kind: StageFailure; rea
 }
 
 /** The series' headline: the most alarming class among its cases. */
+/** Tests worth a patchcheck of a multi-patch series: those it regresses, or all when it stops the build or boot. */
+export function patchcheckTargets(plan: Plan, patches: number, classes: Classified[]): string[] {
+  if (!plan.patchcheck || patches < 2) return [];
+  if (classes.some((c) => c.class === 'BUILD-FAIL' || c.class === 'BOOT-FAIL')) return plan.tests;
+  return [...new Set(classes.filter((c) => c.class === 'REGRESSION' || c.class === 'NEW-WARNING').map((c) => c.test))];
+}
+
 export function seriesClass(cases: { class: NightlyClass }[]): NightlyClass {
   const order: NightlyClass[] = ['APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL', 'REGRESSION', 'NEW-WARNING', 'INFRA', 'STILL-FAILING', 'KNOWN', 'FIXED', 'PASS'];
   return order.find((c) => cases.some((x) => x.class === c)) ?? 'PASS';

@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
-import { classifyBase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
+import { classifyBase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTargets, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
+import { firstBreaking } from '../core/patchcheck.js';
 import { bootFailure, type RunResult } from '../core/results.js';
 import type { Series } from '../core/series.js';
 import { loadYaml } from '../adapters/config.js';
@@ -17,6 +18,7 @@ import { throwIfInterrupted } from '../adapters/lifecycle.js';
 import { readRecord } from '../adapters/kernel-store.js';
 import { buildThenTest, isBuilt, loadFragments } from './build.js';
 import { intake, type Arrival } from './intake.js';
+import { patchcheck } from './patchcheck.js';
 import type { RunOptions } from './pipeline.js';
 
 export interface NightOptions extends Omit<RunOptions, 'kernel' | 'modules' | 'tests'> {
@@ -124,6 +126,26 @@ function reuse(db: Db, nightId: number, inputs: string): boolean {
   return true;
 }
 
+/** Patchchecks a series that regressed (once per inputs: a resumed or later night finds the row). */
+async function nameThePatch(o: NightOptions, plan: Plan, tree: string, commit: string, s: Series, inputs: string, nightId: number): Promise<void> {
+  const db = o.db;
+  if (db.prepare('SELECT 1 FROM patchchecks WHERE inputs = ?').get(inputs)) return;
+  const classes = db.prepare('SELECT test, class, detail FROM results WHERE inputs = ? AND night_id = ?').all(inputs, nightId) as Classified[];
+  const tests = patchcheckTargets(plan, s.patches.length, classes);
+  if (!tests.length) return;
+  o.log(`nightly: patchcheck of "${s.cover?.title ?? s.patches[0]?.title}" on ${tests.join(', ')}`);
+  try {
+    const steps = await patchcheck({ ...o, tree, ref: commit, configs: plan.config, series: s, tests, keepGoing: false });
+    const broke = firstBreaking(steps);
+    db.prepare('INSERT OR REPLACE INTO patchchecks (inputs, series_id, tests, patch, title, verdict, detail, steps, finished) VALUES (?,?,?,?,?,?,?,?,?)')
+      .run(inputs, s.id, JSON.stringify(tests), broke?.step.index ?? null, broke?.step.title ?? null, broke?.step.verdict ?? null,
+        broke ? broke.newlyFailing.join(', ') || broke.step.reason : null, JSON.stringify(steps), new Date().toISOString());
+  } catch (err) {
+    if (err instanceof InterruptedError) throw err;
+    o.log(`nightly: patchcheck of ${s.id}: ${(err as Error).message}`);
+  }
+}
+
 function baseOutcomes(db: Db, inputs: string): CaseOutcome[] {
   const rows = db.prepare('SELECT id, test, verdict, detail FROM results WHERE inputs = ? AND series_id IS NULL ORDER BY id DESC').all(inputs) as { id: number; test: string; verdict: string; detail: string }[];
   const seen = new Set<string>();
@@ -181,6 +203,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
       const commit = s.baseCommit && (await git(tree, ['cat-file', '-e', `${s.baseCommit}^{commit}`], false)).code === 0 ? await resolveRev(tree, s.baseCommit) : baseCommit;
       const inputs = inputsHash(['series', s.id, commit, config, plan.tests, plan.runs]);
       if (reuse(db, nightId, inputs)) {
+        await nameThePatch(o, plan, tree, commit, s, inputs, nightId);
         arrivals.push({ arrival, reused: true });
         continue;
       }
@@ -194,6 +217,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
       const classes = classifySeries(plan.tests, t.stage, t.cases, baseOutcomes(db, b.inputs), known)
         .map((c) => ({ ...c, verdict: t.cases.find((x) => x.name === c.test)?.verdict ?? 'ERROR' }));
       record(db, nightId, s.id, inputs, t, classes);
+      await nameThePatch(o, plan, tree, commit, s, inputs, nightId);
       arrivals.push({ arrival, reused: false });
     } catch (err) {
       if (err instanceof InterruptedError) throw err;

@@ -1,12 +1,13 @@
 // Reading nights back from the database, and writing their reports (atomically) to a directory.
 import { join } from 'node:path';
 import type { NightlyClass } from '../core/nightly.js';
-import { htmlReport, junitXml, kcidb, renderMail, renderSummary, type CaseRow, type NightView } from '../core/nightly-report.js';
+import { htmlReport, junitXml, kcidb, renderMail, renderSummary, type CaseRow, type NightView, type SeriesView } from '../core/nightly-report.js';
 import type { Db } from '../adapters/db.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 
 interface ResultRow {
   id: number;
+  inputs: string;
   series_id: string | null;
   test: string;
   verdict: string;
@@ -28,6 +29,12 @@ function caseRow(db: Db, r: ResultRow): CaseRow {
   };
 }
 
+function patchcheckOf(db: Db, rows: ResultRow[]): SeriesView['patchcheck'] {
+  const inputs = [...new Set(rows.map((r) => r.inputs))];
+  const p = db.prepare(`SELECT * FROM patchchecks WHERE inputs IN (${inputs.map(() => '?').join(',')})`).get(...inputs) as Record<string, any> | undefined;
+  return p && { tests: JSON.parse(p.tests), patch: p.patch, title: p.title, verdict: p.verdict, detail: p.detail };
+}
+
 export function loadNights(db: Db, plan?: string): NightView[] {
   const nights = db.prepare(`SELECT * FROM nights ${plan ? 'WHERE plan = ?' : ''} ORDER BY night`).all(...(plan ? [plan] : [])) as Record<string, any>[];
   return nights.map((n) => {
@@ -41,6 +48,7 @@ export function loadNights(db: Db, plan?: string): NightView[] {
         return {
           id, version: s.version, title: s.title, messageId: s.message_id, subjects: JSON.parse(s.subjects), source: s.source,
           cases: rows.filter((r) => r.series_id === id).map((r) => caseRow(db, r)),
+          patchcheck: patchcheckOf(db, rows.filter((r) => r.series_id === id)),
         };
       }),
     };

@@ -19,7 +19,7 @@ async function oneLineError(t: Test, args: string[], message: RegExp, env?: Node
 }
 
 t.test('an unknown test or case', async (t) => {
-  await oneLineError(t, ['run', '--test', 'no-such-test'], /^error: unknown test "no-such-test" \(known: ib-reg-refusal, rdma-loopback, dio-vs-truncate, dio-write-vs-truncate, odp-fsdax, longterm-pin-fsdax\)$/);
+  await oneLineError(t, ['run', '--test', 'no-such-test'], /^error: unknown test "no-such-test" \(known: ib-reg-refusal, rdma-loopback, rdma-two-guests, dio-vs-truncate, dio-write-vs-truncate, odp-fsdax, longterm-pin-fsdax\)$/);
   await oneLineError(t, ['repro', 'ib-reg-refusal/nope'], /^error: unknown case "ib-reg-refusal\/nope" \(cases: fsdax-ext4, /);
 });
 

@@ -38,6 +38,10 @@ function store(path: string, night: typeof NIGHT) {
     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`);
   for (const s of night.series) db.prepare('INSERT OR IGNORE INTO series VALUES (?,?,?,?,?,?,?,?)').run(s.id, s.version, s.title, s.messageId, null, JSON.stringify(s.subjects), s.source, night.started);
   const groups: [string | null, CaseRow[]][] = [[null, night.base], ...night.series.map((s): [string, CaseRow[]] => [s.id, s.cases])];
+  for (const s of night.series.filter((x) => x.patchcheck)) {
+    const p = s.patchcheck!;
+    db.prepare('INSERT INTO patchchecks VALUES (?,?,?,?,?,?,?,?,?)').run(`in-${s.id}`, s.id, JSON.stringify(p.tests), p.patch, p.title, p.verdict, p.detail, '[]', night.started);
+  }
   for (const [sid, cases] of groups) {
     for (const c of cases) {
       const id = put.run(n, sid, `in-${sid}`, c.test, c.verdict, c.class, c.detail, c.known, c.kernel, c.buildSeconds, c.bootSeconds, c.testSeconds, c.reused ? 1 : 0).lastInsertRowid;
@@ -52,6 +56,7 @@ t.test('nights round-trip through the database, and job databases merge', async 
   const [back] = loadNights(a);
   t.same(back.series.map((s) => s.cases.map((c) => c.class)), NIGHT.series.map((s) => s.cases.map((c) => c.class)));
   t.same(back.series[0].cases[0].warnings, NIGHT.series[0].cases[0].warnings);
+  t.same(back.series.map((s) => s.patchcheck), NIGHT.series.map((s) => s.patchcheck), 'the patchcheck comes back with its series');
   store(join(dir, 'b.db'), { ...NIGHT, night: '2026-11-26' }).close();
   t.equal(mergeInto(a, join(dir, 'b.db')), 6, 'six results folded in');
   t.equal(mergeInto(a, join(dir, 'b.db')), 0, 'merging again adds nothing');

@@ -19,6 +19,9 @@ t.test('first night: a regression, a known failure, a clean series', async (t) =
   t.match(r.stdout, /^  REGRESSION\s+mm\/gup, dax: long-term pins of fs-DAX \(v2, 3 patches\): 1 REGRESSION, 1 KNOWN, 3 PASS$/m);
   t.match(r.stdout, /REGRESSION ib-reg-refusal\/fsdax-ext4: FAIL: registered: expected false, observed true/);
   t.match(r.stdout, /KNOWN ib-reg-refusal\/fsdax-xfs: known: tracked: xfs long-term pin refusal/);
+  t.match(r.stdout, /^      patchcheck: patch 2\/3 "mm\/gup: let FOLL_LONGTERM pin fs-DAX pages" is the first that breaks it \(FAIL: ib-reg-refusal\/fsdax-ext4\)$/m,
+    'the regressing series is patchchecked on the regressing test');
+  t.match(r.stderr, /nightly: patchcheck of "mm\/gup, dax: long-term pins of fs-DAX" on ib-reg-refusal\/fsdax-ext4\n/);
   t.match(r.stdout, /^  PASS\s+fs\/dax: say why break-layouts waits for page references \(v1, 1 patches\): 5 PASS$/m);
   const reports = join(dir, 'reports', 'dax-rdma-fixture', '2026-11-25');
   const mails = readdirSync(join(reports, 'mail'));
@@ -35,6 +38,7 @@ t.test('second night: everything reused, nothing built or booted', async (t) => 
   t.equal(r.code, 0, r.stderr.slice(-3000));
   t.notMatch(r.stderr, /building|booting/);
   t.match(r.stdout, /REGRESSION\s+mm\/gup, dax: long-term pins of fs-DAX \(v2, 3 patches\) \(reused\)/);
+  t.match(r.stdout, /patchcheck: patch 2\/3 /, 'the patchcheck is reused too');
   t.match(r.stdout, /PASS\s+fs\/dax: say why break-layouts waits for page references \(v1, 1 patches\) \(reused\)/);
   const report = await runCli(['report', '--db', join(dir, 'nightly.db'), '--out', join(dir, 'reports')]);
   t.equal(report.code, 0);

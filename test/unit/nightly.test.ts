@@ -1,5 +1,5 @@
 import t from 'tap';
-import { classifyBase, classifyCase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, seriesClass, type CaseOutcome } from '../../orchestrator/core/nightly.js';
+import { classifyBase, classifyCase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTargets, seriesClass, type CaseOutcome, type Classified } from '../../orchestrator/core/nightly.js';
 import { htmlReport, junitXml, kcidb, renderMail, renderSummary, svgPlot } from '../../orchestrator/core/nightly-report.js';
 import { githubActions, kubernetes } from '../../orchestrator/core/emit.js';
 import { fixture } from '../fixtures.js';
@@ -15,6 +15,8 @@ t.test('plans: one clear problem each', async (t) => {
   t.throws(() => parsePlan({ ...ok, runs: 0 }, 'p.yaml'), /runs must be a positive integer/);
   t.throws(() => parsePlan({ ...ok, tset: 1 }, 'p.yaml'), /unknown key "tset"/);
   t.throws(() => parsePlan('x', 'p.yaml'), /not a YAML mapping/);
+  t.equal(parsePlan(ok, 'p.yaml').patchcheck, true, 'patchcheck of regressing series by default');
+  t.throws(() => parsePlan({ ...ok, patchcheck: 'yes' }, 'p.yaml'), /patchcheck must be true or false/);
 });
 
 t.test('expunge files', async (t) => {
@@ -57,6 +59,16 @@ t.test('a series: stage failures stand for every case; the headline is the worst
   t.equal(seriesClass([{ class: 'PASS' }, { class: 'KNOWN' }]), 'KNOWN');
 });
 
+t.test('patchcheck: regressing tests of a multi-patch series, all tests when it breaks the build or boot', async (t) => {
+  const plan = parsePlan({ base: { tree: 't' }, series: { dir: 's' }, tests: ['a', 'b'] }, 'p.yaml');
+  const k = (test: string, cls: Classified['class']): Classified => ({ test, class: cls, detail: '' });
+  t.same(patchcheckTargets(plan, 3, [k('a/x', 'REGRESSION'), k('a/y', 'NEW-WARNING'), k('b/z', 'PASS'), k('a/x', 'REGRESSION')]), ['a/x', 'a/y']);
+  t.same(patchcheckTargets(plan, 3, [k('a', 'BUILD-FAIL'), k('b', 'BUILD-FAIL')]), ['a', 'b']);
+  t.same(patchcheckTargets(plan, 3, [k('a/x', 'KNOWN'), k('b/z', 'STILL-FAILING'), k('b/w', 'FIXED')]), [], 'nothing new broke');
+  t.same(patchcheckTargets(plan, 1, [k('a/x', 'REGRESSION')]), [], 'one patch: the series is the patch');
+  t.same(patchcheckTargets({ ...plan, patchcheck: false }, 3, [k('a/x', 'REGRESSION')]), [], 'turned off');
+});
+
 t.test('the terminal summary and the mail', async (t) => {
   const text = renderSummary(NIGHT);
   t.match(text, /^dax-rdma 2026-11-25: base c2fa53280e04 \(6\.1\.192\): 2 PASS/);
@@ -67,6 +79,9 @@ t.test('the terminal summary and the mail', async (t) => {
   const mail = renderMail(NIGHT, NIGHT.series[0]);
   t.match(mail, /^Subject: Re: \[PATCH v2\] mm\/gup, dax: long-term pins of fs-DAX\nIn-Reply-To: <20261120100000\.1000-0-ada@example\.org>\nReferences: <20261120100000\.1000-0-ada@example\.org>\n/);
   t.match(mail, /Result: REGRESSION/);
+  t.match(mail, /Each prefix of the series, built and tested on ib-reg-refusal\/fsdax-ext4:\n  patch 2\/3 "b" is the first that breaks it \(FAIL: ib-reg-refusal\/fsdax-ext4\)/);
+  t.match(text, /^      patchcheck: patch 2\/3 "b" is the first that breaks it/m);
+  t.notMatch(renderMail(NIGHT, NIGHT.series[1]), /prefix/);
   t.match(mail, /Kernel warnings:\n  ib-reg-refusal\/fsdax-ext4: WARNING in dax_disassociate_entry \(dmesg\)/);
   t.match(mail, /Known failures \(not blamed on this series\):\n  ib-reg-refusal\/fsdax-xfs: lore link/);
 });
@@ -86,7 +101,7 @@ t.test('JUnit, KCIDB, HTML, job matrices: shape', async (t) => {
   t.equal((html.match(/<svg /g) ?? []).length, 3, 'durations, boot time and warning plots');
   t.match(svgPlot('p', ['a', 'b'], [{ name: 'n', values: [1, 2] }]), /<polyline [^>]*points="30\.0,100\.0 450\.0,40\.0"/);
   t.match(svgPlot('p', ['a', 'b', 'c'], [{ name: 'n', values: [1, NaN, 2] }]), /points="30\.0,100\.0 450\.0,40\.0"/, 'a night with nothing measured is a gap');
-  const plan = { name: 'dax-rdma', base: { tree: 't', ref: 'HEAD' }, series: { dir: 's' }, tests: ['x'], config: [], runs: 1 };
+  const plan = { name: 'dax-rdma', base: { tree: 't', ref: 'HEAD' }, series: { dir: 's' }, tests: ['x'], config: [], runs: 1, patchcheck: true };
   const jobs = [{ series: 'aaaa', title: 'A' }, { series: 'bbbb', title: 'B' }];
   t.match(githubActions(plan, 'configs/nightly/dax-rdma.yaml', jobs), /- \{ series: "aaaa", title: "A" \}[\s\S]*--only-series \$\{\{ matrix\.series \}\}[\s\S]*report --db nightly\.db --merge dbs\/\*\.db/);
   t.match(kubernetes(plan, 'p.yaml', jobs), /completions: 2[\s\S]*set -- aaaa bbbb;/);
