@@ -2,14 +2,19 @@
 // test and hands its address and rkey to the client over TCP; the client RDMA WRITEs the whole
 // region, the server checks it, refills it, and the client RDMA READs it back and checks it.
 //
-//   rdma-pair server [--device DEV] PORT anon SIZE | file PATH SIZE | dev PATH SIZE
+//   rdma-pair server [--device DEV] [--truncate NEWFILE] PORT anon SIZE | file PATH SIZE | dev PATH SIZE
 //   rdma-pair client [--device DEV] ADDR PORT
 //
 // The server prints {"kind","dax","registered","errno","write","read","bytes"} like rdma-loop;
 // the client prints {"role":"client","remote_registered",...}. Exit 0 when the exchange ran.
+// --truncate (files): then the server truncates PATH, gives its space to NEWFILE (0x5b), and the
+// client RDMA-writes the still-registered region 8 more times; the server adds
+// "write_after_truncate", "new_file_intact", "mismatched_bytes".
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +30,8 @@
 #define WAIT_SECONDS 30
 #define WRITE_SEED 7
 #define READ_SEED 101
+#define NEW_PATTERN 0x5b
+#define LATE_WRITES 8
 
 struct hello {
 	uint32_t qpn;
@@ -35,6 +42,19 @@ struct hello {
 	uint64_t size;
 	uint32_t rkey;
 };
+
+/* The observation, printed whole at the end so an error midway leaves one clean JSON line. */
+static char observation[512];
+
+static void note_json(const char *fmt, ...)
+{
+	size_t used = strlen(observation);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(observation + used, sizeof(observation) - used, fmt, ap);
+	va_end(ap);
+}
 
 struct note {
 	char tag;
@@ -63,13 +83,14 @@ static void tell(int fd, char tag, const char *text)
 	send_all(fd, &n, sizeof(n));
 }
 
-static struct note heard(int fd, char tag)
+/* The next note; TAGS lists the ones allowed here. */
+static struct note heard(int fd, const char *tags)
 {
 	struct note n;
 
 	recv_all(fd, &n, sizeof(n));
 	n.text[sizeof(n.text) - 1] = 0;
-	if (n.tag != tag)
+	if (!n.tag || !strchr(tags, n.tag))
 		fail("the peer broke the protocol", EPROTO);
 	return n;
 }
@@ -145,7 +166,24 @@ static const char *matches(const unsigned char *p, size_t size, unsigned char se
 	return same ? "ok" : "data mismatch";
 }
 
-static int server(struct rc *r, int port, struct mapping *m)
+/* Truncates PATH and gives its space to NEWFILE while the client keeps writing; adds to the JSON. */
+static void truncate_under_writes(int fd, const char *path, const char *newfile, size_t size)
+{
+	int file = open(path, O_RDWR);
+
+	if (file < 0 || ftruncate(file, 0) || fsync(file))
+		fail("truncate the registered file", errno);
+	close(file);
+	fill_file(newfile, NEW_PATTERN, size);
+	tell(fd, 'T', "truncated");
+	struct note late = heard(fd, "L");
+	size_t bad = bytes_not(newfile, NEW_PATTERN, size);
+
+	note_json(",\"write_after_truncate\":\"%s\",\"new_file_intact\":%s,\"mismatched_bytes\":%zu",
+		  late.text, bad ? "false" : "true", bad);
+}
+
+static int server(struct rc *r, int port, struct mapping *m, const char *path, const char *newfile)
 {
 	struct ibv_qp *qp = rc_qp(r);
 	struct ibv_mr *mr = ibv_reg_mr(r->pd, m->buf, m->size, RC_ACCESS);
@@ -166,13 +204,18 @@ static int server(struct rc *r, int port, struct mapping *m)
 	}
 	rc_connect(r, qp, peer.qpn, &peer.gid);
 	tell(fd, 'Q', "ready");
-	struct note wrote = heard(fd, 'W');
+	struct note wrote = heard(fd, "W");
 	const char *write = strcmp(wrote.text, "ok") ? wrote.text : matches(m->buf, m->size, WRITE_SEED);
 	rc_fill(m->buf, m->size, READ_SEED);
 	tell(fd, 'F', "filled");
-	struct note read = heard(fd, 'R');
-	printf("{\"kind\":\"%s\",\"dax\":%s,\"registered\":true,\"errno\":null,\"write\":\"%s\",\"read\":\"%s\",\"bytes\":%zu}\n",
-	       m->kind, m->dax, write, read.text, m->size);
+	struct note read = heard(fd, "R");
+	note_json("{\"kind\":\"%s\",\"dax\":%s,\"registered\":true,\"errno\":null,\"write\":\"%s\",\"read\":\"%s\",\"bytes\":%zu",
+		  m->kind, m->dax, write, read.text, m->size);
+	if (newfile)
+		truncate_under_writes(fd, path, newfile, m->size);
+	else
+		tell(fd, 'E', "done");
+	printf("%s}\n", observation);
 	return 0;
 }
 
@@ -193,30 +236,41 @@ static int client(struct rc *r, const char *addr, int port)
 	if (!mr)
 		fail("ibv_reg_mr (client buffer)", errno);
 	rc_connect(r, qp, peer.qpn, &peer.gid);
-	heard(fd, 'Q');
+	heard(fd, "Q");
 	rc_fill(buf, peer.size, WRITE_SEED);
 	const char *wrote = sweep(r, qp, IBV_WR_RDMA_WRITE, mr, &peer);
 	tell(fd, 'W', wrote ? wrote : "ok");
-	heard(fd, 'F');
+	heard(fd, "F");
 	memset(buf, 0, peer.size);
 	const char *failed = sweep(r, qp, IBV_WR_RDMA_READ, mr, &peer);
 	const char *read = failed ? failed : matches(buf, peer.size, READ_SEED);
 	tell(fd, 'R', read);
-	printf("{\"role\":\"client\",\"remote_registered\":true,\"write\":\"%s\",\"read\":\"%s\",\"bytes\":%llu}\n",
-	       wrote ? wrote : "completed", read, (unsigned long long)peer.size);
+	note_json("{\"role\":\"client\",\"remote_registered\":true,\"write\":\"%s\",\"read\":\"%s\",\"bytes\":%llu",
+		  wrote ? wrote : "completed", read, (unsigned long long)peer.size);
+	if (heard(fd, "TE").tag == 'T') {
+		const char *late = NULL;
+
+		for (int i = 0; i < LATE_WRITES && !late; i++) {
+			rc_fill(buf, peer.size, (unsigned char)(13 + i));
+			late = sweep(r, qp, IBV_WR_RDMA_WRITE, mr, &peer);
+		}
+		tell(fd, 'L', late ? late : "ok");
+		note_json(",\"write_after_truncate\":\"%s\"", late ? late : "ok");
+	}
+	printf("%s}\n", observation);
 	return 0;
 }
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: rdma-pair server [--device DEV] PORT anon SIZE | file PATH SIZE | dev PATH SIZE\n"
+	fprintf(stderr, "usage: rdma-pair server [--device DEV] [--truncate NEWFILE] PORT anon SIZE | file PATH SIZE | dev PATH SIZE\n"
 			"       rdma-pair client [--device DEV] ADDR PORT\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	const char *device = NULL;
+	const char *device = NULL, *newfile = NULL;
 	struct mapping m;
 	struct rc r;
 
@@ -230,11 +284,18 @@ int main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
+	if (!strcmp(role, "server") && argc > 2 && !strcmp(argv[0], "--truncate")) {
+		newfile = argv[1];
+		argv += 2;
+		argc -= 2;
+	}
 	if (!strcmp(role, "server") && argc >= 2) {
 		if (map_from_args(argc - 1, argv + 1, &m))
 			return 2;
+		if (newfile && strcmp(m.kind, "file"))
+			fail("--truncate needs a file", EINVAL);
 		rc_open(&r, device);
-		return server(&r, atoi(argv[0]), &m);
+		return server(&r, atoi(argv[0]), &m, argv[2], newfile);
 	}
 	if (!strcmp(role, "client") && argc == 2) {
 		rc_open(&r, device);

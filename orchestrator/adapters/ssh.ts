@@ -1,10 +1,12 @@
 // SSH to the guest with ssh2: per-run keys, the guest's host key pinned, readiness with
 // backoff, exec with timeout and streamed output, upload over SFTP.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import ssh2, { type Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
-
-const { utils } = ssh2;
+import { privateKeyFile, publicLine } from '../core/openssh-key.js';
 import { shellJoin } from '../core/shell.js';
 import { throwIfInterrupted } from './lifecycle.js';
+
+const { utils } = ssh2;
 
 export interface KeyPair {
   private: string;
@@ -16,11 +18,16 @@ export interface RunKeys {
   host: KeyPair;
 }
 
+/** A fresh Ed25519 pair from node's crypto, in OpenSSH's formats. */
+export function generateKeyPair(comment: string): KeyPair {
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  const seed = Buffer.from(jwk.d!, 'base64url');
+  const pub = Buffer.from(jwk.x!, 'base64url');
+  return { private: privateKeyFile(seed, pub, comment, randomBytes(4).readUInt32BE()), public: publicLine(pub, comment) };
+}
+
 export function generateRunKeys(): RunKeys {
-  const make = (comment: string): KeyPair => {
-    const k = utils.generateKeyPairSync('ed25519', { comment });
-    return { private: k.private, public: k.public };
-  };
+  const make = generateKeyPair;
   return { client: make('orchestrate-client'), host: make('orchestrate-guest') };
 }
 

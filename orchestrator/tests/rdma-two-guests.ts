@@ -2,7 +2,7 @@
 // loopback ports on the host). The first guest registers the memory under test and serves it;
 // the second RDMA WRITEs all of it, the first checks it, refills it, and the second READs it back.
 import { PEER_MACS } from '../core/machine.js';
-import { anonCase, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, pagecacheCase } from './memory.js';
+import { anonCase, daxNot, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, MAP_SIZE, pagecacheCase } from './memory.js';
 import { setupScript, workload, type GuestCommand, type TestCase, type TestSuite } from './suite.js';
 
 const SERVER_ADDR = '10.77.0.1';
@@ -11,13 +11,25 @@ const DEVICE = 'rxe1';
 const PORT = '7471';
 const NEEDS = ['rdma:rxe', 'guests:2'];
 const SUMMARY = 'RDMA WRITE of 2 MiB from the second guest, checked on the first, then RDMA READ back, checked';
-const SERVER = ['server', '--device', DEVICE, PORT];
+const serve = (...opts: string[]) => ['server', '--device', DEVICE, ...opts, PORT];
+const SERVER = serve();
 
 function link(mac: string, addr: string): GuestCommand {
   return { argv: [setupScript('peer-link.sh'), mac, `${addr}/24`, DEVICE], timeoutSeconds: 30 };
 }
 
 const CLIENT: GuestCommand = { argv: [workload('rdma-pair'), 'client', '--device', DEVICE, SERVER_ADDR, PORT], timeoutSeconds: 60 };
+
+const pagecacheTruncate: TestCase = {
+  name: 'pagecache-truncate',
+  summary: `${SUMMARY} on a page-cache file; then the first guest truncates it and writes a new file while the second RDMA-writes the region 8 more times`,
+  needs: NEEDS,
+  run: () => [{
+    argv: [workload('rdma-pair'), ...serve('--truncate', '/var/tmp/rdma-pair-new'), 'file', '/var/tmp/rdma-pair-truncated', MAP_SIZE],
+    timeoutSeconds: 90,
+  }],
+  precondition: daxNot(true, 'the page-cache file unexpectedly is DAX'),
+};
 
 function withClient(tc: TestCase): TestCase {
   return { ...tc, peer: () => [CLIENT] };
@@ -32,6 +44,7 @@ export const rdmaTwoGuests: TestSuite = {
   cases: [
     anonCase('rdma-pair', SUMMARY, NEEDS, SERVER),
     pagecacheCase('rdma-pair', SUMMARY, NEEDS, SERVER),
+    pagecacheTruncate,
     devdaxCase('rdma-pair', SUMMARY, NEEDS, SERVER),
     fsdaxCase('ext4', 'rdma-pair', SUMMARY, SERVER, NEEDS),
   ].map(withClient),

@@ -16,7 +16,7 @@ const resultDir = /results: (.*)/.exec(run.stdout + run.stderr)![1];
 t.test('every case passes', async (t) => {
   t.equal(run.code, 0, run.stdout + run.stderr);
   t.same(result.tests.map((r) => [r.name, r.verdict]), [
-    ['rdma-two-guests/anon', 'PASS'], ['rdma-two-guests/pagecache', 'PASS'],
+    ['rdma-two-guests/anon', 'PASS'], ['rdma-two-guests/pagecache', 'PASS'], ['rdma-two-guests/pagecache-truncate', 'PASS'],
     ['rdma-two-guests/devdax', 'PASS'], ['rdma-two-guests/fsdax-ext4', 'PASS'],
   ]);
 });
@@ -26,6 +26,12 @@ t.test('2 MiB crossed the link both ways into anonymous, page-cache and device-D
     t.same(observed[name], { kind, dax, registered: true, errno: null, write: 'ok', read: 'ok', bytes: 2097152,
       peer: { role: 'client', remote_registered: true, write: 'completed', read: 'ok', bytes: 2097152 } }, name);
   }
+});
+
+t.test('remote writes into a truncated page-cache file\'s MR complete and never reach the new file', async (t) => {
+  t.same(observed['pagecache-truncate'], { kind: 'file', dax: false, registered: true, errno: null, write: 'ok', read: 'ok', bytes: 2097152,
+    write_after_truncate: 'ok', new_file_intact: true, mismatched_bytes: 0,
+    peer: { role: 'client', remote_registered: true, write: 'completed', read: 'ok', bytes: 2097152, write_after_truncate: 'ok' } });
 });
 
 t.test('fs-DAX is refused on the serving guest, and the client is told', async (t) => {
