@@ -27,8 +27,7 @@ export function generateKeyPair(comment: string): KeyPair {
 }
 
 export function generateRunKeys(): RunKeys {
-  const make = generateKeyPair;
-  return { client: make('orchestrate-client'), host: make('orchestrate-guest') };
+  return { client: generateKeyPair('orchestrate-client'), host: generateKeyPair('orchestrate-guest') };
 }
 
 function publicBlob(openssh: string): Buffer {

@@ -117,7 +117,6 @@ export function classifySeries(tests: string[], stage: { kind: StageFailure; rea
   return mine.map((m) => classifyCase(m, base.find((b) => b.name === m.name), known));
 }
 
-/** The series' headline: the most alarming class among its cases. */
 /** Tests worth a patchcheck of a multi-patch series: those it regresses, or all when it stops the build or boot. */
 export function patchcheckTargets(plan: Plan, patches: number, classes: Classified[]): string[] {
   if (!plan.patchcheck || patches < 2) return [];
@@ -125,6 +124,7 @@ export function patchcheckTargets(plan: Plan, patches: number, classes: Classifi
   return [...new Set(classes.filter((c) => c.class === 'REGRESSION' || c.class === 'NEW-WARNING').map((c) => c.test))];
 }
 
+/** The series' headline: the most alarming class among its cases. */
 export function seriesClass(cases: { class: NightlyClass }[]): NightlyClass {
   const order: NightlyClass[] = ['APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL', 'REGRESSION', 'NEW-WARNING', 'INFRA', 'STILL-FAILING', 'KNOWN', 'FIXED', 'PASS'];
   return order.find((c) => cases.some((x) => x.class === c)) ?? 'PASS';

@@ -136,6 +136,10 @@ async function nameThePatch(o: NightOptions, plan: Plan, tree: string, commit: s
   o.log(`nightly: patchcheck of "${s.cover?.title ?? s.patches[0]?.title}" on ${tests.join(', ')}`);
   try {
     const steps = await patchcheck({ ...o, tree, ref: commit, configs: plan.config, series: s, tests, keepGoing: false });
+    if (steps[0].verdict !== 'PASS' && steps[0].verdict !== 'FAIL') {
+      o.log(`nightly: patchcheck of ${s.id}: the base did not come up (${steps[0].verdict}: ${steps[0].reason}); not recorded`);
+      return;
+    }
     const broke = firstBreaking(steps);
     db.prepare('INSERT OR REPLACE INTO patchchecks (inputs, series_id, tests, patch, title, verdict, detail, steps, finished) VALUES (?,?,?,?,?,?,?,?,?)')
       .run(inputs, s.id, JSON.stringify(tests), broke?.step.index ?? null, broke?.step.title ?? null, broke?.step.verdict ?? null,
