@@ -117,11 +117,14 @@ export function classifySeries(tests: string[], stage: { kind: StageFailure; rea
   return mine.map((m) => classifyCase(m, base.find((b) => b.name === m.name), known));
 }
 
-/** Tests worth a patchcheck of a multi-patch series: those it regresses, or all when it stops the build or boot. */
+/**
+ * Tests worth a patchcheck of a multi-patch series: those it regresses, or all when it stops the
+ * build or boot. Not NEW-WARNING: patchcheck steps judge verdicts, so they could not see it.
+ */
 export function patchcheckTargets(plan: Plan, patches: number, classes: Classified[]): string[] {
   if (!plan.patchcheck || patches < 2) return [];
   if (classes.some((c) => c.class === 'BUILD-FAIL' || c.class === 'BOOT-FAIL')) return plan.tests;
-  return [...new Set(classes.filter((c) => c.class === 'REGRESSION' || c.class === 'NEW-WARNING').map((c) => c.test))];
+  return [...new Set(classes.filter((c) => c.class === 'REGRESSION').map((c) => c.test))];
 }
 
 /** The series' headline: the most alarming class among its cases. */

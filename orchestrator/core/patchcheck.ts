@@ -14,6 +14,8 @@ export interface Step {
   failing: string[];
   kernel?: string;
   seconds: number;
+  /** A boot that failed without a kernel crash (no SSH, QEMU gone): likely the host, not the patch. */
+  inconclusive?: boolean;
 }
 
 export interface Breakage {
@@ -25,10 +27,10 @@ export interface Breakage {
 const BAD = new Set(['FAIL', 'ERROR', 'CRASH']);
 
 /** A test run as one step verdict: a boot that never reached the tests is BOOT-FAIL. */
-export function runVerdict(result: RunResult): Pick<Step, 'verdict' | 'reason' | 'failing'> {
+export function runVerdict(result: RunResult): Pick<Step, 'verdict' | 'reason' | 'failing' | 'inconclusive'> {
   const failing = result.tests.filter((t) => BAD.has(t.verdict)).map((t) => t.name);
   const boot = bootFailure(result);
-  if (boot) return { verdict: 'BOOT-FAIL', reason: boot.reason, failing };
+  if (boot) return { verdict: 'BOOT-FAIL', reason: boot.reason, failing, ...(boot.crash ? {} : { inconclusive: true }) };
   if (result.passed) return { verdict: 'PASS', reason: '', failing };
   const first = result.tests.find((t) => BAD.has(t.verdict));
   const warning = result.warnings[0];

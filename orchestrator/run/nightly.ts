@@ -141,6 +141,10 @@ async function nameThePatch(o: NightOptions, plan: Plan, tree: string, commit: s
       return;
     }
     const broke = firstBreaking(steps);
+    if (broke?.step.inconclusive) {
+      o.log(`nightly: patchcheck of ${s.id}: inconclusive, patch ${broke.step.index} did not boot without a crash (${broke.step.reason}); not recorded`);
+      return;
+    }
     db.prepare('INSERT OR REPLACE INTO patchchecks (inputs, series_id, tests, patch, title, verdict, detail, steps, finished) VALUES (?,?,?,?,?,?,?,?,?)')
       .run(inputs, s.id, JSON.stringify(tests), broke?.step.index ?? null, broke?.step.title ?? null, broke?.step.verdict ?? null,
         broke ? broke.newlyFailing.join(', ') || broke.step.reason : null, JSON.stringify(steps), new Date().toISOString());

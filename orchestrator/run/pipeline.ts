@@ -112,20 +112,25 @@ async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: 
 /** The guest, and a second one wired to it when a suite needs it; both or neither. */
 async function bootGuests(opts: BootOptions, peerConsolePath: string | undefined): Promise<Guests> {
   if (!peerConsolePath) return { session: await Session.boot(opts) };
-  const [link, peerLink] = await peerLinks();
   const peerDir = join(opts.workDir, 'peer');
   mkdirSync(peerDir);
   const log = opts.log && ((line: string) => opts.log!(`peer: ${line}`));
-  const [main, peer] = await Promise.allSettled([
-    Session.boot({ ...opts, link }),
-    Session.boot({ ...opts, link: peerLink, workDir: peerDir, consolePath: peerConsolePath, log }),
-  ]);
-  if (main.status === 'fulfilled' && peer.status === 'fulfilled') return { session: main.value, peer: peer.value };
-  await Promise.all([main, peer].map((r) => r.status === 'fulfilled' && r.value.close()));
-  if (main.status === 'rejected') throw main.reason;
-  const err = (peer as PromiseRejectedResult).reason;
-  if (err instanceof BootError) throw new BootError(`second guest: ${err.message}`, err.consoleText, err.crash);
-  throw err;
+  for (let attempt = 1; ; attempt++) {
+    const [link, peerLink] = await peerLinks();
+    const [main, peer] = await Promise.allSettled([
+      Session.boot({ ...opts, link }),
+      Session.boot({ ...opts, link: peerLink, workDir: peerDir, consolePath: peerConsolePath, log, label: 'second guest' }),
+    ]);
+    if (main.status === 'fulfilled' && peer.status === 'fulfilled') return { session: main.value, peer: peer.value };
+    await Promise.all([main, peer].map((r) => r.status === 'fulfilled' && r.value.close()));
+    const failed = [main, peer].flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
+    // The link's UDP ports were free when picked; someone may have bound one since.
+    if (attempt < 3 && failed.every((e) => e instanceof BootError && /can't bind .*Address already in use/.test(e.message))) continue;
+    if (main.status === 'rejected') throw main.reason;
+    const err = failed[0];
+    if (err instanceof BootError) throw new BootError(`second guest: ${err.message}`, err.consoleText, err.crash);
+    throw err;
+  }
 }
 
 export async function runTests(opts: RunOptions): Promise<RunOutput> {
@@ -179,7 +184,7 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
     releaseDir(workDir);
   }
   const consoleWarnings = parseConsole(consoleText);
-  const crashes = tests.filter((t) => t.verdict === 'CRASH').map((t) => t.reason.replace(/^boot: guest crashed: /, ''));
+  const crashes = tests.filter((t) => t.verdict === 'CRASH').map((t) => t.reason.replace(/^(boot: )?(second guest: )?(guest crashed: )?/, ''));
   const seen = new Set([...tests.flatMap((t) => t.warnings.map((w) => w.title)), ...outside.map((w) => w.title), ...crashes]);
   const bootWarnings = consoleWarnings.filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'console'));
   const peerWarnings = parseConsole(guests?.peer?.qemu.consoleText() ?? '').filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'peer-console'));

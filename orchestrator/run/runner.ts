@@ -132,13 +132,15 @@ export interface SuitesOutcome {
 /** Results for cases a lost guest never ran: CRASH with the console's title for the first. */
 export function lostResults(session: Session, names: string[], err: GuestLost): TestResult[] {
   // The guest is gone: a panic names why; failing that, the first report the console holds.
-  const reports = parseConsole(session.qemu.consoleText());
+  const lost = err.guest ?? session;
+  const reports = parseConsole(lost.qemu.consoleText());
   const crash = reports.find(fatal) ?? reports[0];
+  const which = lost.label ?? 'guest';
   const [current, ...rest] = names;
   if (!current) return [];
   return [
-    ...unrunResults([current], crash ? 'CRASH' : 'ERROR', crash?.title ?? `guest lost: ${err.message}`),
-    ...unrunResults(rest, 'ERROR', `not run: the guest was lost during ${current}`),
+    ...unrunResults([current], crash ? 'CRASH' : 'ERROR', crash ? `${lost.label ? `${lost.label}: ` : ''}${crash.title}` : `${which} lost: ${err.message}`),
+    ...unrunResults(rest, 'ERROR', `not run: the ${which} was lost during ${current}`),
   ];
 }
 

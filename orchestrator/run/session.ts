@@ -15,8 +15,12 @@ import { guestDir } from '../paths.js';
 import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
 import { GUEST_ROOT } from '../tests/suite.js';
 
-/** The guest stopped answering after boot; the caller turns it into CRASH or ERROR. */
-export class GuestLost extends Error {}
+/** The guest stopped answering after boot; the caller turns it into CRASH or ERROR from its console. */
+export class GuestLost extends Error {
+  constructor(message: string, readonly guest?: Session) {
+    super(message);
+  }
+}
 
 export class BootError extends Error {
   constructor(message: string, readonly consoleText: string, readonly crash?: string) {
@@ -46,6 +50,8 @@ export interface BootOptions {
   extraCmdline?: string[];
   /** A second NIC wired to another guest (rdma-two-guests). */
   link?: PeerLink;
+  /** How messages name this guest when it is not the only one ("second guest"). */
+  label?: string;
   log?: (line: string) => void;
 }
 
@@ -85,6 +91,7 @@ export class Session {
     readonly conn: Connection,
     readonly port: number,
     readonly keys: RunKeys,
+    readonly label?: string,
   ) {}
 
   static async boot(opts: BootOptions): Promise<Session> {
@@ -119,7 +126,7 @@ export class Session {
         }
         if (first === 'timeout' && qemu.running) throw new Error('sshd never started');
         const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
-        return new Session(qemu, conn, port, keys);
+        return new Session(qemu, conn, port, keys, opts.label);
       } catch (err) {
         if (err instanceof BootError) throw err;
         const exit = await (qemu.running ? qemu.kill() : qemu.exited);
@@ -165,7 +172,7 @@ export class Session {
 
   private async lost(why: string): Promise<never> {
     await Promise.race([this.qemu.exited, delay(3000)]);
-    throw new GuestLost(this.qemu.running ? why : `QEMU exited (${why})`);
+    throw new GuestLost(this.qemu.running ? why : `QEMU exited (${why})`, this);
   }
 
   /** guest/setup/*.sh and the built workloads, into GUEST_ROOT/{setup,bin}. */

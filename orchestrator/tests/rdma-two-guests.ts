@@ -31,8 +31,9 @@ const pagecacheTruncate: TestCase = {
   precondition: daxNot(true, 'the page-cache file unexpectedly is DAX'),
 };
 
+/** The client lives as long as the server: it waits on it, and its late writes come last. */
 function withClient(tc: TestCase): TestCase {
-  return { ...tc, peer: () => [CLIENT] };
+  return { ...tc, peer: (facts) => [{ ...CLIENT, timeoutSeconds: tc.run(facts).at(-1)?.timeoutSeconds ?? CLIENT.timeoutSeconds }] };
 }
 
 export const rdmaTwoGuests: TestSuite = {

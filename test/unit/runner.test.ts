@@ -10,9 +10,10 @@ import { fixture } from '../fixtures.js';
 type Answer = Partial<ExecResult> | Error;
 
 /** A guest that answers each command by the first rule whose pattern matches its argv. */
-function fakeSession(rules: [RegExp, Answer][], dmesg: string[] = [], consoleText = ''): Session {
+function fakeSession(rules: [RegExp, Answer][], dmesg: string[] = [], consoleText = '', label?: string): Session {
   const log = [...dmesg];
   const fake = {
+    label,
     async exec(argv: string[]): Promise<ExecResult> {
       const answer = rules.find(([re]) => re.test(argv.join(' ')))?.[1] ?? {};
       if (answer instanceof Error) throw answer;
@@ -119,7 +120,20 @@ t.test('two guests: a warning in the peer\'s dmesg fails the case', async (t) =>
   t.same(r.warnings.map((w) => w.source), ['peer-dmesg']);
 });
 
+t.test('two guests: the second one lost is a CRASH with its own console\'s title, and named', async (t) => {
+  const panic = fixture('console', 'gpf-null-ptr-deref-nl802154.log').split('\n\n').slice(1).join('\n\n');
+  const server = fakeSession([...LINKS, ...SETUP, [/rdma-pair/, served]]);
+  const rules: [RegExp, Answer][] = [...LINKS];
+  const peer = fakeSession(rules, [], panic, 'second guest');
+  rules.push([/rdma-pair client/, new GuestLost('QEMU exited', peer)]);
+  const { results } = await runSuites({ session: server, peer }, runs('rdma-two-guests'), '6.1.192');
+  t.same(results.map((r) => r.verdict), ['CRASH', 'ERROR', 'ERROR', 'ERROR', 'ERROR']);
+  t.equal(results[0].reason, 'second guest: general protection fault in nl802154_add_llsec_key');
+  t.equal(results[1].reason, 'not run: the second guest was lost during rdma-two-guests/anon');
+});
+
 t.test('a two-guest suite without a second guest is an ERROR, not a hang', async (t) => {
   const { results } = await runSuites({ session: fakeSession(SETUP) }, runs('rdma-two-guests'), '6.1.192');
+  t.equal(results.length, 5);
   t.ok(results.every((r) => r.verdict === 'ERROR' && r.reason === 'setup: the suite needs a second guest, and none was booted'));
 });
