@@ -36,7 +36,7 @@ t.test('a patch that does not apply: git\'s reason, am aborted', async (t) => {
   const work = join(mkdtempSync(join(tmpdir(), 'orchestrate-wt-')), 'src');
   await checkoutWorktree(dir, work, commits[0]);
   const failed = await applyPatch(work, series.patches[0].raw, join(work, '..'));
-  t.match(failed?.reason, /dax\.c|patch does not apply|Patch failed/);
+  t.match(failed?.reason, /patch does not apply|Patch failed/);
   t.equal(await head(work), commits[0]);
   t.equal(gitIn(work, 'status', '--porcelain'), '', 'no am in progress, no leftovers');
 });

@@ -2,7 +2,7 @@
 // (better-sqlite3), KCIDB v5 checked by ajv against the schema, JUnit by xmllint against an XSD.
 import t from 'tap';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -81,8 +81,8 @@ t.test('JUnit XML validates against the Jenkins xunit schema', async (t) => {
   await ensureHost([{ probe: 'xmllint', pkg: 'libxml2-utils' }]);
   const file = join(dir, 'junit.xml');
   const xsd = join(fixturesDir, 'junit', 'junit.xsd');
-  execFileSync('sh', ['-c', 'cat > "$1"', 'sh', file], { input: junitXml(NIGHT) });
+  writeFileSync(file, junitXml(NIGHT));
   t.doesNotThrow(() => execFileSync('xmllint', ['--noout', '--schema', xsd, file], { stdio: 'pipe' }));
-  execFileSync('sh', ['-c', 'cat > "$1"', 'sh', file], { input: junitXml(NIGHT).replace('<testcase ', '<testcase line="1" ') });
+  writeFileSync(file, junitXml(NIGHT).replace('<testcase ', '<testcase line="1" '));
   t.throws(() => execFileSync('xmllint', ['--noout', '--schema', xsd, file], { stdio: 'pipe' }), 'a stray attribute is refused');
 });

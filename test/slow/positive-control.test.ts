@@ -29,10 +29,11 @@ t.test('without the break-layouts wait, every case fails', async (t) => {
   t.equal(result.tests.length, 4);
   for (const c of result.tests) {
     t.equal(c.verdict, 'FAIL', `${c.name}: ${c.reason}`);
-    const o = c.observed ?? {};
-    const caught = o.truncate_waited_for_io === false || o.new_file_intact === false || c.warnings.some((w) => /dax/.test(w.title));
-    t.ok(caught, `${c.name} fails for the seed's reason: ${JSON.stringify(o)} ${c.warnings.map((w) => w.title).join(', ')}`);
+    t.equal(c.observed?.truncate_waited_for_io, false, `${c.name}: truncate no longer waits for the I/O`);
   }
+  // WARN_ON_ONCE: the seed's "dax: warn if dma collides with truncate" fires in one case per boot.
+  const daxWarnings = result.tests.flatMap((c) => c.warnings.map((w) => w.title)).filter((title) => /dax/.test(title));
+  t.same(daxWarnings, ['WARNING in dax_disassociate_entry']);
 });
 
 t.test(`with it, every case passes, ${CLEAN_RUNS} runs in a row`, async (t) => {

@@ -101,6 +101,7 @@ t.test('two guests: the server and the client run together; the client\'s observ
   const [r] = (await runSuites({ session: server, peer }, runs('rdma-two-guests/anon'), '6.1.192')).results;
   t.equal(r.verdict, 'PASS');
   t.same((r.observed as { peer: unknown }).peer, JSON.parse(client.stdout));
+  t.equal(started.length, 2);
   t.match(started, [/peer-link\.sh 52:54:00:77:00:02 10\.77\.0\.2\/24 rxe1/, /rdma-pair client --device rxe1 10\.77\.0\.1 7471/]);
 });
 
