@@ -30,8 +30,6 @@
 
 #include "map.h"
 
-#define OLD_PATTERN 0x5a	/* what map_from_args fills the mapping with */
-#define NEW_PATTERN 0x5b
 #define HEAD_START_MS 150
 #define GRACE_MS 1000
 #define MAX_KICKS 20
@@ -99,8 +97,8 @@ static void written(const char *dev, size_t size, size_t *not_old, size_t *leake
 		fail("read the device back", errno);
 	*not_old = *leaked = 0;
 	for (size_t i = 0; i < size; i++) {
-		*not_old += block[i] != OLD_PATTERN;
-		*leaked += block[i] == NEW_PATTERN;
+		*not_old += block[i] != MAP_FILL;
+		*leaked += block[i] == NEW_FILE_FILL;
 	}
 	close(fd);
 	free(block);
@@ -148,12 +146,12 @@ int main(int argc, char **argv)
 		fail(mode, errno);
 	double t1 = now_ms();
 	atomic_store(&truncate_done, 1);
-	fill_file(newfile, NEW_PATTERN, m.size);
+	fill_file(newfile, NEW_FILE_FILL, m.size);
 	pthread_join(dog, &kicks);
 	if (io.err)
 		fail(writing ? "O_DIRECT write" : "O_DIRECT read", io.err);
 	munmap(m.buf, m.size);
-	size_t bad = bytes_not(newfile, NEW_PATTERN, m.size);
+	size_t bad = bytes_not(newfile, NEW_FILE_FILL, m.size);
 
 	printf("{\"mode\":\"%s\",\"direction\":\"%s\",\"dax\":%s,\"io_ms\":%.0f,\"truncate_ms\":%.0f,"
 	       "\"truncate_wait_ms\":%.0f,\"truncate_waited_for_io\":%s,\"truncate_woke_by_itself\":%s,\"kicks\":%ld,"

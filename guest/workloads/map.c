@@ -79,7 +79,7 @@ int map_from_args(int argc, char **argv, struct mapping *m)
 	}
 	if (m->buf == MAP_FAILED)
 		fail("mmap", errno);
-	memset(m->buf, 0x5a, m->size);
+	memset(m->buf, MAP_FILL, m->size);
 	return 0;
 }
 
@@ -95,6 +95,16 @@ void fill_file(const char *path, unsigned char byte, size_t size)
 		fail("write new file", errno);
 	close(fd);
 	free(block);
+}
+
+void truncate_and_reallocate(const char *path, const char *newfile, size_t size)
+{
+	int fd = open(path, O_RDWR);
+
+	if (fd < 0 || ftruncate(fd, 0) || fsync(fd))
+		fail("truncate the registered file", errno);
+	close(fd);
+	fill_file(newfile, NEW_FILE_FILL, size);
 }
 
 size_t bytes_not(const char *path, unsigned char byte, size_t size)

@@ -4,6 +4,10 @@
 #define ORCHESTRATE_MAP_H
 #include <stddef.h>
 
+#define MAP_FILL 0x5a		/* what map_from_args fills the mapping with */
+#define NEW_FILE_FILL 0x5b	/* the file that gets the freed space */
+#define LATE_WRITES 8		/* RDMA writes into an MR after its file was truncated */
+
 struct mapping {
 	void *buf;
 	size_t size;
@@ -15,6 +19,8 @@ struct mapping {
 int map_from_args(int argc, char **argv, struct mapping *m);
 /* Writes SIZE bytes of BYTE to PATH (created or truncated) and fsyncs it; fails on error. */
 void fill_file(const char *path, unsigned char byte, size_t size);
+/* Truncates the registered file PATH to 0 and gives its space to NEWFILE (NEW_FILE_FILL). */
+void truncate_and_reallocate(const char *path, const char *newfile, size_t size);
 /* How many of the first SIZE bytes of PATH are not BYTE. */
 size_t bytes_not(const char *path, unsigned char byte, size_t size);
 /* Prints {"error":...,"errno":N} and exits 1. */

@@ -53,25 +53,17 @@ static const char *outcome(const char *failed, const void *a, const void *b)
 	return memcmp(a, b, XFER) ? "data mismatch" : "ok";
 }
 
-#define NEW_PATTERN 0x5b
-#define LATE_WRITES 8
-
 /* Truncates PATH, fills NEWFILE with the new pattern, RDMA-writes the MR again; returns how many new-file bytes changed. */
 static size_t truncate_and_write(struct rig *r, const char *path, const char *newfile, size_t size,
 				 struct ibv_mr *lmr, struct ibv_mr *mr, const char **late)
 {
-	int fd = open(path, O_RDWR);
-
-	if (fd < 0 || ftruncate(fd, 0) || fsync(fd))
-		fail("truncate the registered file", errno);
-	close(fd);
-	fill_file(newfile, NEW_PATTERN, size);
+	truncate_and_reallocate(path, newfile, size);
 	*late = NULL;
 	for (int i = 0; i < LATE_WRITES && !*late; i++) {
 		fill(lmr->addr, (unsigned char)(13 + i));
 		*late = transfer(r, IBV_WR_RDMA_WRITE, lmr, mr);
 	}
-	return bytes_not(newfile, NEW_PATTERN, size);
+	return bytes_not(newfile, NEW_FILE_FILL, size);
 }
 
 int main(int argc, char **argv)

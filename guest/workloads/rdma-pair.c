@@ -12,7 +12,6 @@
 // "write_after_truncate", "new_file_intact", "mismatched_bytes".
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -30,8 +29,6 @@
 #define WAIT_SECONDS 30
 #define WRITE_SEED 7
 #define READ_SEED 101
-#define NEW_PATTERN 0x5b
-#define LATE_WRITES 8
 
 struct hello {
 	uint32_t qpn;
@@ -169,15 +166,10 @@ static const char *matches(const unsigned char *p, size_t size, unsigned char se
 /* Truncates PATH and gives its space to NEWFILE while the client keeps writing; adds to the JSON. */
 static void truncate_under_writes(int fd, const char *path, const char *newfile, size_t size)
 {
-	int file = open(path, O_RDWR);
-
-	if (file < 0 || ftruncate(file, 0) || fsync(file))
-		fail("truncate the registered file", errno);
-	close(file);
-	fill_file(newfile, NEW_PATTERN, size);
+	truncate_and_reallocate(path, newfile, size);
 	tell(fd, 'T', "truncated");
 	struct note late = heard(fd, "L");
-	size_t bad = bytes_not(newfile, NEW_PATTERN, size);
+	size_t bad = bytes_not(newfile, NEW_FILE_FILL, size);
 
 	note_json(",\"write_after_truncate\":\"%s\",\"new_file_intact\":%s,\"mismatched_bytes\":%zu",
 		  late.text, bad ? "false" : "true", bad);
