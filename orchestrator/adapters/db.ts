@@ -89,16 +89,15 @@ export function migrate(db: Db): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/** Folds another database's nights into this one (job databases of a scaled-out night). */
+/** Folds another database's nights into this one (job databases of a scaled-out night), migrating it first. */
 export function mergeInto(db: Db, other: string): number {
-  db.exec(`ATTACH DATABASE '${other.replace(/'/g, "''")}' AS other`);
+  openDb(other).close();
+  db.prepare('ATTACH DATABASE ? AS other').run(other);
   try {
     return db.transaction(() => {
       db.exec('INSERT OR IGNORE INTO nights (plan, night, started, finished, base_commit, base_kernel, base_version) SELECT plan, night, started, finished, base_commit, base_kernel, base_version FROM other.nights');
       db.exec('INSERT OR IGNORE INTO series SELECT * FROM other.series');
-      if (db.prepare("SELECT 1 FROM other.sqlite_master WHERE name = 'patchchecks'").get()) {
-        db.exec('INSERT OR IGNORE INTO patchchecks SELECT * FROM other.patchchecks');
-      }
+      db.exec('INSERT OR IGNORE INTO patchchecks SELECT * FROM other.patchchecks');
       const rows = db.prepare(`SELECT r.*, n.plan, n.night FROM other.results r JOIN other.nights n ON n.id = r.night_id`).all() as Record<string, any>[];
       const insert = db.prepare(`INSERT INTO results (night_id, series_id, inputs, test, verdict, class, detail, known, kernel, build_seconds, boot_seconds, test_seconds, reused, run_dir)
         SELECT id, ?,?,?,?,?,?,?,?,?,?,?,?,? FROM nights WHERE plan = ? AND night = ?`);

@@ -1,6 +1,6 @@
 // Kbuild: tinyconfig + fragments + olddefconfig in a reused out-of-tree build directory, then
 // `make vmlinux bzImage` through ccache, with progress read off make's quiet lines.
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { checkConfig, dependsInKconfig, parseConfig, renderRequest, type Dropped, type Requested } from '../core/kconfig.js';
@@ -101,7 +101,3 @@ export function artifacts(out: string) {
   };
 }
 
-export function built(out: string): boolean {
-  const a = artifacts(out);
-  return existsSync(a.bzImage) && existsSync(a.vmlinux);
-}

@@ -88,7 +88,7 @@ export function toKernel(record: KernelRecord): Kernel {
 }
 
 function failedPath(id: string): string {
-  return join(storeDir(), '.failed', id, 'failure.json');
+  return join(failureDir(id), 'failure.json');
 }
 
 export function readFailure(id: string): FailedBuild | undefined {
@@ -164,7 +164,7 @@ export function touch(id: string): void {
   }
 }
 
-export function lastUsed(id: string): Date {
+function lastUsed(id: string): Date {
   return statSync(recordPath(id)).mtime;
 }
 

@@ -28,7 +28,6 @@ export const reportCommand: CommandModule<object, Args> = {
     const db = openDb(resolve(args.db));
     try {
       for (const path of args.merge ?? []) {
-        openDb(resolve(path)).close();
         log(`merged ${mergeInto(db, resolve(path))} results from ${path}`);
       }
       const nights = loadNights(db, args.plan);

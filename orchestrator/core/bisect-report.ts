@@ -1,5 +1,5 @@
 // The bisect answer as text for a terminal or a mail, and as the JSON other tools read.
-import type { BisectResult } from './bisect.js';
+import { short, type BisectResult } from './bisect.js';
 
 export interface ReportView extends BisectResult {
   culpritInfo?: { commit: string; subject: string; author: string; date: string };
@@ -10,9 +10,6 @@ export interface ReportView extends BisectResult {
   log: string;
 }
 
-function short(c: string): string {
-  return /^[0-9a-f]{40}$/.test(c) ? c.slice(0, 12) : c;
-}
 
 function secs(s: Record<string, number>): string {
   return ['build', 'boot', 'test'].map((k) => `${k} ${Math.round(s[k] ?? 0)}s`).join(' / ');

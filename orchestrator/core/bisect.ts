@@ -3,6 +3,12 @@
 // the signature of the failing end, so a log replays to the same decisions.
 import { bootFailure, type RunResult } from './results.js';
 
+
+/** A full commit hash as 12 characters; anything else (a Debian version, a ref) as it is. */
+export function short(commit: string): string {
+  return /^[0-9a-f]{40}$/.test(commit) ? commit.slice(0, 12) : commit;
+}
+
 export type Mode = 'regression' | 'fix';
 
 /** What one build + boot + test of a commit gave. */
@@ -89,7 +95,7 @@ function runsOf(log: LoggedRun[], commit: string): Run[] {
 }
 
 /** The failing end's first failing run: later failures count only when they share a part of it. */
-export function referenceSignature(log: LoggedRun[], commits: string[], mode: Mode): string[] {
+function referenceSignature(log: LoggedRun[], commits: string[], mode: Mode): string[] {
   const first = runsOf(log, failingEnd(commits, mode)).find((r) => r.kind === 'tested' && r.failures.length);
   return first?.kind === 'tested' ? first.failures : [];
 }
@@ -103,7 +109,7 @@ function matches(run: Run, reference: string[], any: boolean): boolean {
  * How often the failing end fails, on the cautious side (as if one more run had passed): a flaky
  * test needs more passing runs to call a commit passing. --runs 1 declares the test deterministic.
  */
-export function failRate(log: LoggedRun[], commits: string[], o: BisectOptions): number {
+function failRate(log: LoggedRun[], commits: string[], o: BisectOptions): number {
   if (o.runs <= 1) return 1;
   const reference = referenceSignature(log, commits, o.mode);
   const tested = runsOf(log, failingEnd(commits, o.mode)).filter((r) => r.kind === 'tested');
@@ -111,14 +117,14 @@ export function failRate(log: LoggedRun[], commits: string[], o: BisectOptions):
 }
 
 /** Passing runs needed before "no failure seen" is believed: the misses allowed are shared by the steps. */
-export function runsNeeded(rate: number, o: BisectOptions, count: number): number {
+function runsNeeded(rate: number, o: BisectOptions, count: number): number {
   if (rate >= 1) return o.runs;
   if (rate <= 0) return o.maxRuns;
   const miss = (1 - o.confidence) / (idealSteps(count) + 1);
   return Math.min(o.maxRuns, Math.max(o.runs, Math.ceil(Math.log(miss) / Math.log(1 - rate))));
 }
 
-export function classify(runs: Run[], reference: string[], needed: number, o: BisectOptions, atFailingEnd = false): Classified {
+function classify(runs: Run[], reference: string[], needed: number, o: BisectOptions, atFailingEnd = false): Classified {
   const fails = runs.filter((r) => matches(r, reference, o.anyFailure)).length;
   const passes = runs.filter((r) => r.kind === 'tested' && !r.failures.length).length;
   const unrelated = runs.filter((r) => r.kind === 'tested' && r.failures.length && !matches(r, reference, o.anyFailure));
@@ -208,7 +214,7 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
     if (s.state !== want) {
       const name = purpose === 'check-failing-end' ? (o.mode === 'regression' ? 'bad' : 'old (failing)') : (o.mode === 'regression' ? 'good' : 'new (fixed)');
       const why = s.state === 'untestable' ? `cannot be tested: ${s.reason}` : s.state === 'passing' ? `passes (${s.reason})` : `fails (${s.reason})`;
-      return done({ status: 'check-failed', candidates: [], message: `the ${name} end ${end.slice(0, 12)} ${why}` });
+      return done({ status: 'check-failed', candidates: [], message: `the ${name} end ${short(end)} ${why}` });
     }
   }
   const oldState = o.mode === 'regression' ? 'passing' : 'failing';

@@ -47,7 +47,7 @@ export function formatProgress(p: Progress, phase: string): string {
   return `${phase} ${pct} (${p.objects}/~${p.expected} objects${eta})`;
 }
 
-export function formatSeconds(s: number): string {
+function formatSeconds(s: number): string {
   const m = Math.floor(s / 60);
   return m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }

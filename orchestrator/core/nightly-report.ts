@@ -1,6 +1,7 @@
 // Nightly reports, pure: a terminal summary, a mail per series, JUnit XML, KCIDB v5 JSON and a
 // static HTML page with a table per night and plots over nights.
 import { createHash } from 'node:crypto';
+import { median } from './median.js';
 import { ALARMING, seriesClass, type NightlyClass } from './nightly.js';
 
 export interface CaseRow {
@@ -163,7 +164,6 @@ export function kcidb(n: NightView) {
   return { version: { major: 5, minor: 3 }, checkouts, builds, tests, issues: [...issues.values()], incidents };
 }
 
-/** A small SVG line plot: one polyline per series of values over the nights. */
 /** A small SVG line plot, one polyline per series of values over the nights; NaN is a gap (nothing measured). */
 export function svgPlot(title: string, labels: string[], lines: { name: string; values: number[] }[]): string {
   const [w, h, pad, top] = [480, 190, 30, 40];
@@ -200,7 +200,6 @@ export function htmlReport(nights: NightView[]): string {
   const ordered = [...nights].sort((a, b) => a.night.localeCompare(b.night));
   const labels = ordered.map((n) => n.night.slice(5));
   const all = (n: NightView) => [...n.base, ...n.series.flatMap((s) => s.cases)].filter((c) => !c.reused);
-  const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[xs.length >> 1] : NaN);
   const plots = [
     svgPlot('durations, s (median per kernel)', labels, ['build', 'boot', 'test'].map((k) => ({
       name: k, values: ordered.map((n) => median(all(n).map((c) => (k === 'build' ? c.buildSeconds : k === 'boot' ? c.bootSeconds : c.testSeconds)))),

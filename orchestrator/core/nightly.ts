@@ -99,16 +99,12 @@ export function classifyCase(mine: CaseOutcome, base: CaseOutcome | undefined, k
   return at('PASS', '');
 }
 
-/** A case of the base itself: there is nothing to compare with, so a failure is one the series inherit. */
-export function classifyBase(c: CaseOutcome, known: Map<string, string>): Classified {
-  if (c.verdict === 'ERROR') return { test: c.name, class: 'INFRA', detail: c.reason };
-  if (!BAD.includes(c.verdict)) return { test: c.name, class: 'PASS', detail: '' };
-  return known.has(c.name) ? { test: c.name, class: 'KNOWN', detail: c.reason, known: known.get(c.name) } : { test: c.name, class: 'STILL-FAILING', detail: c.reason };
-}
-
 export type StageFailure = 'APPLY-FAIL' | 'BUILD-FAIL' | 'CONFIG-FAIL' | 'BOOT-FAIL' | 'INFRA';
 
-/** A whole series: a stage failure stands for every case; else each case against the base. */
+/**
+ * A whole series: a stage failure stands for every case; else each case against the base. The
+ * base itself is classified against itself: its failures are ones the series inherit.
+ */
 export function classifySeries(tests: string[], stage: { kind: StageFailure; reason: string } | undefined, mine: CaseOutcome[], base: CaseOutcome[], known: Map<string, string>): Classified[] {
   if (stage) {
     const kind: NightlyClass = stage.kind === 'CONFIG-FAIL' ? 'BUILD-FAIL' : stage.kind;

@@ -101,11 +101,11 @@ export function parseSubject(subject: string): SubjectTag | undefined {
   return tag;
 }
 
-export function hasDiff(body: string): boolean {
+function hasDiff(body: string): boolean {
   return /^diff --git /m.test(body) || (/^--- \S/m.test(body) && /^\+\+\+ \S/m.test(body));
 }
 
-export function baseCommitOf(body: string): string | undefined {
+function baseCommitOf(body: string): string | undefined {
   return /^base-commit:\s*([0-9a-f]{7,40})\s*$/m.exec(body)?.[1];
 }
 

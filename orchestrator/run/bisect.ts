@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { DEFAULTS, idealSteps, next, toRun, type BisectOptions, type BisectResult, type LoggedRun, type Mode } from '../core/bisect.js';
+import { DEFAULTS, idealSteps, next, short, toRun, type BisectOptions, type BisectResult, type LoggedRun, type Mode } from '../core/bisect.js';
 import { debianRange } from '../core/debian.js';
 import { runSeconds } from '../core/results.js';
 import type { ReportView } from '../core/bisect-report.js';
@@ -43,7 +43,6 @@ export interface BisectLog {
   runs: LoggedRun[];
 }
 
-export type BisectReport = ReportView;
 
 async function gitRange(req: BisectRequest): Promise<Range> {
   if (!req.good || !req.bad) throw new UsageError('bisect --tree needs --good and --bad');
@@ -109,7 +108,7 @@ function describeRun(l: LoggedRun): string {
   return r.kind === 'tested' ? (r.failures.length ? `fails: ${r.detail}` : 'passes') : `${r.kind}: ${r.reason}`;
 }
 
-export async function bisect(req: BisectRequest): Promise<BisectReport> {
+export async function bisect(req: BisectRequest): Promise<ReportView> {
   const started = performance.now();
   if (!!req.tree === !!req.kernels) throw new UsageError('bisect needs --tree (with --good/--bad) or --kernels debian:FROM..TO');
   const mode: Mode = req.fix ? 'fix' : 'regression';
@@ -135,11 +134,8 @@ export async function bisect(req: BisectRequest): Promise<BisectReport> {
   }
 }
 
-function short(commit: string): string {
-  return /^[0-9a-f]{40}$/.test(commit) ? commit.slice(0, 12) : commit;
-}
 
-async function report(result: BisectResult, range: Range, runs: LoggedRun[], log: string, started: number): Promise<BisectReport> {
+async function report(result: BisectResult, range: Range, runs: LoggedRun[], log: string, started: number): Promise<ReportView> {
   const subjects: Record<string, string> = {};
   for (const s of result.steps) subjects[s.commit] = range.repo ? (await commitInfo(range.repo, s.commit)).subject : `Debian linux-image ${s.commit}`;
   const firstRuns = new Map<string, LoggedRun>();

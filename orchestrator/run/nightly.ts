@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
-import { classifyBase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTargets, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
+import { classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTargets, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
 import { firstBreaking } from '../core/patchcheck.js';
 import { bootFailure, type RunResult } from '../core/results.js';
@@ -82,15 +82,18 @@ function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings
 /** Build (or find) and test one kernel: the base, or the base plus a series. */
 async function buildAndTest(o: NightOptions, plan: Plan, tree: string, ref: string, series?: Series): Promise<Tested> {
   const { built, result, dir, seconds } = await buildThenTest({ tree, ref, series, configs: plan.config, log: o.log }, { ...o, tests: plan.tests });
-  if (!isBuilt(built)) {
-    const kind = built.kind === 'CONFIG-FAIL' ? 'BUILD-FAIL' : built.kind;
-    return { cases: [], warnings: [], stage: { kind, reason: built.reason }, seconds };
-  }
+  if (!isBuilt(built)) return { cases: [], warnings: [], stage: { kind: built.kind, reason: built.reason }, seconds };
   return { ...outcomes(result!), kernel: built.id, runDir: dir, seconds };
 }
 
 interface StoredCase extends Classified {
   verdict: string;
+}
+
+/** Each planned test's class against the base, with the verdict it had. */
+function classesOf(plan: Plan, t: Tested, base: CaseOutcome[], known: Map<string, string>): StoredCase[] {
+  return classifySeries(plan.tests, t.stage, t.cases, base, known)
+    .map((c) => ({ ...c, verdict: t.cases.find((x) => x.name === c.test)?.verdict ?? 'ERROR' }));
 }
 
 function record(db: Db, nightId: number, seriesId: string | null, inputs: string, t: Tested, classes: StoredCase[], reused = false): void {
@@ -188,10 +191,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
         const t = await buildAndTest(o, plan, tree, commit);
         const version = t.kernel ? readRecord(t.kernel)?.version : undefined;
         const known = knownFailures(plan, resolvePath, version ?? '');
-        const classes = t.stage
-          ? plan.tests.map((test) => ({ test, class: t.stage!.kind as Classified['class'], detail: t.stage!.reason, verdict: 'ERROR' }))
-          : t.cases.map((c) => ({ ...classifyBase(c, known), verdict: c.verdict }));
-        record(db, nightId, null, inputs, t, classes);
+        record(db, nightId, null, inputs, t, classesOf(plan, t, t.cases, known));
       }
       const kernel = (db.prepare('SELECT kernel FROM results WHERE inputs = ? AND kernel IS NOT NULL LIMIT 1').get(inputs) as { kernel: string } | undefined)?.kernel;
       bases.set(commit, { inputs, kernel, version: kernel ? readRecord(kernel)?.version : undefined });
@@ -222,9 +222,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
         ? { cases: [], warnings: [], stage: { kind: 'APPLY-FAIL', reason: problems.join('; ') }, seconds: { build: 0, boot: 0, test: 0 } }
         : await buildAndTest(o, plan, tree, commit, s);
       const known = knownFailures(plan, resolvePath, b.version ?? '');
-      const classes = classifySeries(plan.tests, t.stage, t.cases, baseOutcomes(db, b.inputs), known)
-        .map((c) => ({ ...c, verdict: t.cases.find((x) => x.name === c.test)?.verdict ?? 'ERROR' }));
-      record(db, nightId, s.id, inputs, t, classes);
+      record(db, nightId, s.id, inputs, t, classesOf(plan, t, baseOutcomes(db, b.inputs), known));
       await nameThePatch(o, plan, tree, commit, s, inputs, nightId);
       arrivals.push({ arrival, reused: false });
     } catch (err) {

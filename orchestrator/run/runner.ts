@@ -42,10 +42,10 @@ async function runSteps(session: Session, steps: GuestCommand[]): Promise<CaseOu
 }
 
 /** The case's commands, and its peer's at the same time; the peer's observation is kept under `peer`. */
-async function runSides(session: Session, peer: Session | undefined, tc: TestCase, facts: SetupFacts, peerFacts: SetupFacts): Promise<CaseOutcome> {
+async function runSides(session: Session, peer: Session | undefined, tc: TestCase, facts: SetupFacts): Promise<CaseOutcome> {
   if (!tc.peer) return runSteps(session, tc.run(facts));
   if (!peer) return { error: 'needs a second guest, and none was booted' };
-  const [main, other] = await Promise.all([runSteps(session, tc.run(facts)), runSteps(peer, tc.peer(facts, peerFacts))]);
+  const [main, other] = await Promise.all([runSteps(session, tc.run(facts)), runSteps(peer, tc.peer(facts))]);
   if (other.error) return { ...main, error: [main.error, `peer: ${other.error}`].filter(Boolean).join('; ') };
   return main.observed ? { ...main, observed: { ...main.observed, peer: other.observed } } : main;
 }
@@ -64,16 +64,11 @@ export interface Guests {
   peer?: Session;
 }
 
-interface Facts {
-  facts: SetupFacts;
-  peerFacts: SetupFacts;
-}
-
-async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, { facts, peerFacts }: Facts, version: string): Promise<TestResult> {
+async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, facts: SetupFacts, version: string): Promise<TestResult> {
   const started = performance.now();
   const name = `${run.selection.suite.name}/${tc.name}`;
   const rule = expectationFor(run.expectations, tc.name, version);
-  let outcome = await runSides(session, peer, tc, facts, peerFacts);
+  let outcome = await runSides(session, peer, tc, facts);
   if (outcome.observed && tc.precondition) {
     const unmet = tc.precondition(outcome.observed);
     if (unmet) outcome = { ...outcome, error: `precondition: ${unmet}` };
@@ -111,7 +106,8 @@ async function setupOn(session: Session, steps: GuestCommand[], where: string): 
   return { facts };
 }
 
-async function runSetup({ session, peer }: Guests, run: SuiteRun): Promise<Facts | { error: string }> {
+/** The suite's setup, and the second guest's at the same time; the facts are the first guest's. */
+async function runSetup({ session, peer }: Guests, run: SuiteRun): Promise<{ facts: SetupFacts } | { error: string }> {
   const { setup, peerSetup } = run.selection.suite;
   if (peerSetup && !peer) return { error: 'setup: the suite needs a second guest, and none was booted' };
   const [main, other] = await Promise.all([
@@ -120,7 +116,7 @@ async function runSetup({ session, peer }: Guests, run: SuiteRun): Promise<Facts
   ]);
   if ('error' in main) return main;
   if ('error' in other) return other;
-  return { facts: main.facts, peerFacts: other.facts };
+  return main;
 }
 
 export interface SuitesOutcome {
@@ -162,7 +158,7 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
         results.push(...unrunResults(caseNames([run.selection]), 'ERROR', setup.error));
         continue;
       }
-      for (const tc of run.selection.cases) results.push(await runCase(guests, run, tc, setup, version));
+      for (const tc of run.selection.cases) results.push(await runCase(guests, run, tc, setup.facts, version));
     }
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;

@@ -20,7 +20,7 @@ export interface TestCase {
   needs: string[];
   run(facts: SetupFacts): GuestCommand[];
   /** Commands run on the second guest at the same time as `run` (suites with a peer). */
-  peer?(facts: SetupFacts, peerFacts: SetupFacts): GuestCommand[];
+  peer?(facts: SetupFacts): GuestCommand[];
   cleanup?(facts: SetupFacts): GuestCommand[];
   /** Why the observation does not show what the case claims to test; undefined when it does. */
   precondition?(observed: Record<string, unknown>): string | undefined;

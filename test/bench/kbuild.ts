@@ -9,7 +9,7 @@ import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
 import { buildDirs } from '../../orchestrator/run/build.js';
 import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
-import { median } from './median.js';
+import { median } from '../../orchestrator/core/median.js';
 
 const mmss = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 

@@ -10,7 +10,7 @@ import type { RunResult } from '../../orchestrator/core/results.js';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
 import { runCli } from '../cli.js';
 import { kernelBuilds } from './kbuild.js';
-import { median } from './median.js';
+import { median } from '../../orchestrator/core/median.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { classifyBase, classifyCase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTargets, seriesClass, type CaseOutcome, type Classified } from '../../orchestrator/core/nightly.js';
+import { classifyCase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTargets, seriesClass, type CaseOutcome, type Classified } from '../../orchestrator/core/nightly.js';
 import { htmlReport, junitXml, kcidb, renderMail, renderSummary, svgPlot } from '../../orchestrator/core/nightly-report.js';
 import { githubActions, kubernetes } from '../../orchestrator/core/emit.js';
 import { fixture } from '../fixtures.js';
@@ -45,8 +45,10 @@ t.test('each case against the base', async (t) => {
 
 t.test('the base\'s own cases: a failure is inherited, not a regression', async (t) => {
   const known = new Map([['x/k', 'lore link']]);
-  t.same(['PASS', 'SKIP', 'FAIL', 'CRASH', 'ERROR'].map((v) => classifyBase(c('x/a', v as CaseOutcome['verdict']), known).class), ['PASS', 'PASS', 'STILL-FAILING', 'STILL-FAILING', 'INFRA']);
-  t.same(classifyBase(c('x/k', 'FAIL'), known), { test: 'x/k', class: 'KNOWN', detail: '', known: 'lore link' });
+  const self = (x: CaseOutcome) => classifySeries([x.name], undefined, [x], [x], known)[0];
+  t.same(['PASS', 'SKIP', 'FAIL', 'CRASH', 'ERROR'].map((v) => self(c('x/a', v as CaseOutcome['verdict'])).class), ['PASS', 'PASS', 'STILL-FAILING', 'STILL-FAILING', 'INFRA']);
+  t.same(self(c('x/k', 'FAIL')), { test: 'x/k', class: 'KNOWN', detail: '', known: 'lore link' });
+  t.same(classifySeries(['x/a', 'x/b'], { kind: 'BOOT-FAIL', reason: 'panic' }, [], [], known).map((x) => x.class), ['BOOT-FAIL', 'BOOT-FAIL'], 'a base that does not boot');
 });
 
 t.test('a series: stage failures stand for every case; the headline is the worst class', async (t) => {
