@@ -31,6 +31,14 @@ export interface RunInfo {
   durations: Record<string, number>;
   /** Seconds from QEMU start to boot milestones seen on the console. */
   boot: Record<string, number | null>;
+  /** Set when the guest never reached the tests. */
+  bootFailure?: BootFailure;
+}
+
+/** Why a boot never reached the tests, and the crash title when the kernel crashed. */
+export interface BootFailure {
+  reason: string;
+  crash?: string;
 }
 
 export interface RunResult {
@@ -56,11 +64,15 @@ export function unrunResults(names: string[], verdict: Verdict, reason: string):
   return names.map((name) => ({ name, verdict, reason, expected: null, observed: null, warnings: [], evidence: [], seconds: 0 }));
 }
 
+/** Every case of a run whose boot failed: CRASH when the kernel crashed, else ERROR. */
+export function bootFailedResults(names: string[], failure: BootFailure): TestResult[] {
+  return unrunResults(names, failure.crash ? 'CRASH' : 'ERROR', `boot: ${failure.reason}`);
+}
+
 /** A run whose boot never reached the tests: why, and whether the kernel crashed. */
 export function bootFailure(result: RunResult): { reason: string; crash: boolean } | undefined {
-  const tests = result.tests;
-  if (!tests.length || !tests.every((t) => t.reason.startsWith('boot:'))) return undefined;
-  return { reason: tests[0].reason.replace(/^boot: /, ''), crash: tests[0].verdict === 'CRASH' };
+  const failure = result.run.bootFailure;
+  return failure && { reason: failure.reason, crash: !!failure.crash };
 }
 
 /** Seconds a run spent booting and testing (late modules and cases), for build / boot / test tables. */

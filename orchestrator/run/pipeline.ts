@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConsole } from '../core/console.js';
-import { finishRun, unrunResults, type RunInfo, type RunResult, type WarningRef } from '../core/results.js';
+import { bootFailedResults, finishRun, unrunResults, type RunInfo, type RunResult, type WarningRef } from '../core/results.js';
 import { chooseAccel, type AccelRequest } from '../adapters/accel.js';
 import { loadExpectations, loadProfile } from '../adapters/config.js';
 import { ensureHost, REPRO_NEEDS, requireHost } from '../adapters/host.js';
@@ -105,7 +105,7 @@ async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: 
     return await phases.time('tests', () => runSuites(guests, runs, p.kernel.version));
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
-    return { results: lostResults(guests.session, names, err), outside: [] };
+    return { ...lostResults(guests.session, names, err), outside: [] };
   }
 }
 
@@ -154,6 +154,7 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
   };
   let tests = unrunResults(names, 'ERROR', 'not run');
   let outside: WarningRef[] = [];
+  let lostTo: string | undefined;
   let guests: Guests | undefined;
   let consoleText = '';
   const peerConsole = selection.some((s) => s.suite.peerSetup) ? join(dir, 'peer-console.log') : undefined;
@@ -165,7 +166,7 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
     }, peerConsole));
     info.qemu.argv = guests.session.argv;
     if (guests.peer) info.qemu.peerArgv = guests.peer.argv;
-    ({ results: tests, outside } = await testGuests(guests, p, runs, names, phases, opts.log));
+    ({ results: tests, outside, crash: lostTo } = await testGuests(guests, p, runs, names, phases, opts.log));
     for (const [s, file] of [[guests.session, 'dmesg.txt'], [guests.peer, 'peer-dmesg.txt']] as const) {
       if (!s) continue;
       await s.dmesgDelta().catch(() => '');
@@ -175,7 +176,8 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
   } catch (err) {
     if (!(err instanceof BootError)) throw err;
     consoleText = err.consoleText;
-    tests = unrunResults(names, err.crash ? 'CRASH' : 'ERROR', `boot: ${err.message}`);
+    info.bootFailure = { reason: err.message, crash: err.crash };
+    tests = bootFailedResults(names, info.bootFailure);
     opts.log(`boot failed: ${err.message}\n  ${err.consoleTail.join('\n  ')}`);
   } finally {
     consoleText ||= guests?.session.qemu.consoleText() ?? '';
@@ -184,7 +186,7 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
     releaseDir(workDir);
   }
   const consoleWarnings = parseConsole(consoleText);
-  const crashes = tests.filter((t) => t.verdict === 'CRASH').map((t) => t.reason.replace(/^(boot: )?(second guest: )?(guest crashed: )?/, ''));
+  const crashes = [info.bootFailure?.crash, lostTo].filter((c): c is string => !!c);
   const seen = new Set([...tests.flatMap((t) => t.warnings.map((w) => w.title)), ...outside.map((w) => w.title), ...crashes]);
   const bootWarnings = consoleWarnings.filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'console'));
   const peerWarnings = parseConsole(guests?.peer?.qemu.consoleText() ?? '').filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'peer-console'));

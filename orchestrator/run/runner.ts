@@ -123,21 +123,26 @@ export interface SuitesOutcome {
   results: TestResult[];
   /** Warnings in dmesg outside any case (boot, setup). */
   outside: WarningRef[];
+  /** The title of the crash that took a guest away, if one did. */
+  crash?: string;
 }
 
 /** Results for cases a lost guest never ran: CRASH with the console's title for the first. */
-export function lostResults(session: Session, names: string[], err: GuestLost): TestResult[] {
+export function lostResults(session: Session, names: string[], err: GuestLost): Omit<SuitesOutcome, 'outside'> {
   // The guest is gone: a panic names why; failing that, the first report the console holds.
   const lost = err.guest ?? session;
   const reports = parseConsole(lost.qemu.consoleText());
   const crash = reports.find(fatal) ?? reports[0];
   const which = lost.label ?? 'guest';
   const [current, ...rest] = names;
-  if (!current) return [];
-  return [
-    ...unrunResults([current], crash ? 'CRASH' : 'ERROR', crash ? `${lost.label ? `${lost.label}: ` : ''}${crash.title}` : `${which} lost: ${err.message}`),
-    ...unrunResults(rest, 'ERROR', `not run: the ${which} was lost during ${current}`),
-  ];
+  if (!current) return { results: [] };
+  return {
+    results: [
+      ...unrunResults([current], crash ? 'CRASH' : 'ERROR', crash ? `${lost.label ? `${lost.label}: ` : ''}${crash.title}` : `${which} lost: ${err.message}`),
+      ...unrunResults(rest, 'ERROR', `not run: the ${which} was lost during ${current}`),
+    ],
+    crash: crash?.title,
+  };
 }
 
 export async function runSuites(guests: Guests, runs: SuiteRun[], version: string): Promise<SuitesOutcome> {
@@ -162,7 +167,8 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
     }
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
-    results.push(...lostResults(session, pending(results.length), err));
+    const lost = lostResults(session, pending(results.length), err);
+    return { results: [...results, ...lost.results], outside, crash: lost.crash };
   }
   return { results, outside };
 }

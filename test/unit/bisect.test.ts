@@ -1,7 +1,7 @@
 import t from 'tap';
 import { DEFAULTS, gitBisectCode, idealSteps, next, toRun, type BisectOptions, type BisectResult, type LoggedRun, type Run } from '../../orchestrator/core/bisect.js';
 import { bisectJson, renderBisect } from '../../orchestrator/core/bisect-report.js';
-import { finishRun, unrunResults, type RunInfo, type TestResult } from '../../orchestrator/core/results.js';
+import { bootFailedResults, finishRun, type BootFailure, type RunInfo, type TestResult } from '../../orchestrator/core/results.js';
 
 const SIG = 'ib-reg-refusal/fsdax-ext4:FAIL';
 const commits = (n: number) => Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, '0')}`);
@@ -147,9 +147,10 @@ t.test('a test run as bisect evidence', async (t) => {
   t.match(toRun(finishRun(info, [r('FAIL', 'registered')], []), s), { kind: 'tested', failures: ['ib-reg-refusal/fsdax-ext4:FAIL'] });
   const warned = toRun(finishRun(info, [r('FAIL', 'warning', [{ title: 'WARNING in dax_disassociate_entry', kind: 'WARNING', source: 'dmesg' }])], []), s);
   t.same(warned.kind === 'tested' && warned.failures, ['ib-reg-refusal/fsdax-ext4:FAIL:WARNING in dax_disassociate_entry']);
-  const crash = toRun(finishRun(info, unrunResults(['a/b'], 'CRASH', 'boot: guest crashed: Kernel panic - not syncing: VFS'), []), s);
+  const bootFailed = (failure: BootFailure) => finishRun({ ...info, bootFailure: failure }, bootFailedResults(['a/b'], failure), []);
+  const crash = toRun(bootFailed({ reason: 'guest crashed: Kernel panic - not syncing: VFS', crash: 'Kernel panic - not syncing: VFS' }), s);
   t.match(crash, { kind: 'untestable', reason: 'does not boot: guest crashed: Kernel panic - not syncing: VFS' });
-  t.match(toRun(finishRun(info, unrunResults(['a/b'], 'ERROR', 'boot: no SSH within 120 s'), []), s), { kind: 'infra' });
+  t.match(toRun(bootFailed({ reason: 'no SSH within 120 s' }), s), { kind: 'infra' });
   t.match(toRun(finishRun(info, [r('ERROR', 'guest lost: ssh closed')], []), s), { kind: 'infra', reason: /guest lost/ });
   t.match(toRun(finishRun(info, [r('SKIP', 'rxe0 reports no ODP support')], []), s), { kind: 'untestable', reason: 'skipped: rxe0 reports no ODP support' });
   const outside = toRun(finishRun(info, [r('PASS')], [{ title: 'BUG: sleeping function called from invalid context in rxe_post_send', kind: 'BUG', source: 'console' }]), s);

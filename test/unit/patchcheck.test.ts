@@ -1,8 +1,9 @@
 import t from 'tap';
 import { firstBreaking, renderSteps, runVerdict, type Step } from '../../orchestrator/core/patchcheck.js';
-import { finishRun, unrunResults, type RunInfo, type TestResult } from '../../orchestrator/core/results.js';
+import { bootFailedResults, finishRun, type BootFailure, type RunInfo, type TestResult } from '../../orchestrator/core/results.js';
 
 const info = { id: 'r' } as RunInfo;
+const bootFailed = (failure: BootFailure) => finishRun({ ...info, bootFailure: failure }, bootFailedResults(['a/x'], failure), []);
 const pass = (name: string): TestResult => ({ name, verdict: 'PASS', reason: 'as expected', expected: null, observed: null, warnings: [], evidence: [], seconds: 1 });
 const fail = (name: string): TestResult => ({ ...pass(name), verdict: 'FAIL', reason: 'registered: expected refused' });
 const step = (index: number, verdict: Step['verdict'], failing: string[] = []): Step => ({ index, title: `p${index}`, verdict, reason: '', failing, seconds: 1 });
@@ -10,8 +11,8 @@ const step = (index: number, verdict: Step['verdict'], failing: string[] = []): 
 t.test('a run as a step verdict', async (t) => {
   t.same(runVerdict(finishRun(info, [pass('a/x'), pass('a/y')], [])), { verdict: 'PASS', reason: '', failing: [] });
   t.same(runVerdict(finishRun(info, [pass('a/x'), fail('a/y')], [])), { verdict: 'FAIL', reason: 'a/y: FAIL registered: expected refused', failing: ['a/y'] });
-  t.equal(runVerdict(finishRun(info, unrunResults(['a/x'], 'ERROR', 'boot: no SSH within 120 s'), [])).verdict, 'BOOT-FAIL');
-  t.equal(runVerdict(finishRun(info, unrunResults(['a/x'], 'CRASH', 'boot: guest crashed: kernel panic'), [])).reason, 'guest crashed: kernel panic');
+  t.equal(runVerdict(bootFailed({ reason: 'no SSH within 120 s' })).verdict, 'BOOT-FAIL');
+  t.equal(runVerdict(bootFailed({ reason: 'guest crashed: kernel panic', crash: 'kernel panic' })).reason, 'guest crashed: kernel panic');
   t.same(runVerdict(finishRun(info, [pass('a/x')], [{ title: 'WARNING in foo', kind: 'WARNING', source: 'console' }])).failing, ['(run)']);
 });
 
