@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { firstBreaking, renderSteps } from '../core/patchcheck.js';
+import { conclude, renderConclusion, renderSteps } from '../core/patchcheck.js';
 import { writeJson } from '../adapters/store.js';
 import { patchcheck } from '../run/patchcheck.js';
 import { loadSeries } from '../run/series.js';
@@ -28,14 +28,10 @@ export const patchcheckCommand: CommandModule<object, Args> = {
     const steps = await patchcheck({
       ...args, ref: args.base ?? args.ref, series, configs: args.config, tests: args.test, resultsDir: args.results, log,
     });
-    const broke = firstBreaking(steps);
-    const verdict = steps[0].verdict === 'PASS' || steps[0].verdict === 'FAIL'
-      ? broke
-        ? `first breaking patch: ${broke.step.index}/${series.total} "${broke.step.title}": ${broke.step.verdict}${broke.newlyFailing.length ? ` (${broke.newlyFailing.join(', ')})` : ''}`
-        : `no patch breaks apply, build, boot or ${args.test.join(', ')}`
-      : `the base itself does not work: ${steps[0].verdict} ${steps[0].reason}`;
-    if (args.json) writeJson(resolve(args.json), { series: { id: series.id, version: series.version, total: series.total }, steps, firstBreaking: broke ?? null });
-    process.stdout.write(`${renderSteps(steps, series.total)}\n${verdict}\n`);
-    process.exitCode = broke || !['PASS', 'FAIL'].includes(steps[0].verdict) ? 1 : 0;
+    const found = conclude(steps);
+    const firstBreaking = found.kind === 'breaks' ? { step: found.step, newlyFailing: found.newlyFailing } : null;
+    if (args.json) writeJson(resolve(args.json), { series: { id: series.id, version: series.version, total: series.total }, steps, conclusion: found.kind, firstBreaking });
+    process.stdout.write(`${renderSteps(steps, series.total)}\n${renderConclusion(found, series.total, args.test)}\n`);
+    process.exitCode = found.kind === 'none' ? 0 : 1;
   },
 };

@@ -2,7 +2,8 @@
 // apply, build, boot or a test that passed before it is named.
 import { bootFailure, type RunResult } from './results.js';
 
-export type StepVerdict = 'PASS' | 'FAIL' | 'APPLY-FAIL' | 'CONFIG-FAIL' | 'BUILD-FAIL' | 'BOOT-FAIL';
+/** INFRA: the step could not be judged (a boot lost without a crash, a case that ERRORed). */
+export type StepVerdict = 'PASS' | 'FAIL' | 'APPLY-FAIL' | 'CONFIG-FAIL' | 'BUILD-FAIL' | 'BOOT-FAIL' | 'INFRA';
 
 export interface Step {
   /** 0 is the base without patches. */
@@ -10,44 +11,59 @@ export interface Step {
   title: string;
   verdict: StepVerdict;
   reason: string;
-  /** Cases that did not pass. */
+  /** Cases that failed (FAIL or CRASH). */
   failing: string[];
   kernel?: string;
   seconds: number;
-  /** A boot that failed without a kernel crash (no SSH, QEMU gone): likely the host, not the patch. */
-  inconclusive?: boolean;
 }
 
-export interface Breakage {
-  step: Step;
-  /** Failing cases that passed one step earlier (empty for apply/build/boot breakage). */
-  newlyFailing: string[];
-}
+/** What a patchcheck found, as far as it got. */
+export type Conclusion =
+  | { kind: 'base-broken'; step: Step }
+  | { kind: 'inconclusive'; step: Step }
+  | { kind: 'breaks'; step: Step; newlyFailing: string[] }
+  | { kind: 'none' };
 
-const BAD = new Set(['FAIL', 'ERROR', 'CRASH']);
+const FAILED = new Set(['FAIL', 'CRASH']);
 
-/** A test run as one step verdict: a boot that never reached the tests is BOOT-FAIL. */
-export function runVerdict(result: RunResult): Pick<Step, 'verdict' | 'reason' | 'failing' | 'inconclusive'> {
-  const failing = result.tests.filter((t) => BAD.has(t.verdict)).map((t) => t.name);
+/** A test run as one step verdict, split like bisect's evidence (core/bisect toRun). */
+export function runVerdict(result: RunResult): Pick<Step, 'verdict' | 'reason' | 'failing'> {
+  const failing = result.tests.filter((t) => FAILED.has(t.verdict)).map((t) => t.name);
   const boot = bootFailure(result);
-  if (boot) return { verdict: 'BOOT-FAIL', reason: boot.reason, failing, ...(boot.crash ? {} : { inconclusive: true }) };
-  if (result.passed) return { verdict: 'PASS', reason: '', failing };
-  const first = result.tests.find((t) => BAD.has(t.verdict));
-  const warning = result.warnings[0];
-  const reason = first ? `${first.name}: ${first.verdict} ${first.reason}` : `warning outside the tests: ${warning?.title ?? '?'}`;
-  return { verdict: 'FAIL', reason, failing: first ? failing : ['(run)'] };
+  if (boot) return { verdict: boot.crash ? 'BOOT-FAIL' : 'INFRA', reason: boot.reason, failing };
+  const first = result.tests.find((t) => FAILED.has(t.verdict));
+  if (first) return { verdict: 'FAIL', reason: `${first.name}: ${first.verdict} ${first.reason}`, failing };
+  if (result.warnings.length) return { verdict: 'FAIL', reason: `warning outside the tests: ${result.warnings[0].title}`, failing: ['(run)'] };
+  const error = result.tests.find((t) => t.verdict === 'ERROR');
+  if (error) return { verdict: 'INFRA', reason: `${error.name}: ${error.reason}`, failing };
+  return { verdict: 'PASS', reason: '', failing };
 }
 
-export function firstBreaking(steps: Step[]): Breakage | undefined {
-  for (let i = 0; i < steps.length; i++) {
+const JUDGED = new Set<StepVerdict>(['PASS', 'FAIL']);
+
+/** The first patch that breaks apply, build, boot or a case that passed one step earlier. */
+export function conclude(steps: Step[]): Conclusion {
+  if (steps[0] && !JUDGED.has(steps[0].verdict)) return { kind: 'base-broken', step: steps[0] };
+  for (let i = 1; i < steps.length; i++) {
     const step = steps[i];
-    if (step.index === 0 || step.verdict === 'PASS') continue;
-    if (step.verdict !== 'FAIL') return { step, newlyFailing: [] };
-    const before = new Set(i > 0 ? steps[i - 1].failing : []);
+    if (step.verdict === 'PASS') continue;
+    if (step.verdict === 'INFRA') return { kind: 'inconclusive', step };
+    if (step.verdict !== 'FAIL') return { kind: 'breaks', step, newlyFailing: [] };
+    const before = new Set(steps[i - 1].failing);
     const newly = step.failing.filter((name) => !before.has(name));
-    if (newly.length) return { step, newlyFailing: newly };
+    if (newly.length) return { kind: 'breaks', step, newlyFailing: newly };
   }
-  return undefined;
+  return { kind: 'none' };
+}
+
+/** The last line of a patchcheck report. */
+export function renderConclusion(c: Conclusion, total: number, tests: string[]): string {
+  switch (c.kind) {
+    case 'base-broken': return `the base itself does not work: ${c.step.verdict} ${c.step.reason}`;
+    case 'inconclusive': return `inconclusive: patch ${c.step.index}/${total} could not be tested (${c.step.reason}); run again`;
+    case 'breaks': return `first breaking patch: ${c.step.index}/${total} "${c.step.title}": ${c.step.verdict}${c.newlyFailing.length ? ` (${c.newlyFailing.join(', ')})` : ''}`;
+    case 'none': return `no patch breaks apply, build, boot or ${tests.join(', ')}`;
+  }
 }
 
 export function renderSteps(steps: Step[], total: number): string {

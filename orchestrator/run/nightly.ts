@@ -7,7 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
 import { classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTargets, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
-import { firstBreaking } from '../core/patchcheck.js';
+import { conclude, renderConclusion } from '../core/patchcheck.js';
 import { bootFailure, type RunResult } from '../core/results.js';
 import type { Series } from '../core/series.js';
 import { loadYaml } from '../adapters/config.js';
@@ -139,15 +139,12 @@ async function nameThePatch(o: NightOptions, plan: Plan, tree: string, commit: s
   o.log(`nightly: patchcheck of "${s.cover?.title ?? s.patches[0]?.title}" on ${tests.join(', ')}`);
   try {
     const steps = await patchcheck({ ...o, tree, ref: commit, configs: plan.config, series: s, tests, keepGoing: false });
-    if (steps[0].verdict !== 'PASS' && steps[0].verdict !== 'FAIL') {
-      o.log(`nightly: patchcheck of ${s.id}: the base did not come up (${steps[0].verdict}: ${steps[0].reason}); not recorded`);
+    const found = conclude(steps);
+    if (found.kind === 'base-broken' || found.kind === 'inconclusive') {
+      o.log(`nightly: patchcheck of ${s.id}: ${renderConclusion(found, s.patches.length, tests)}; not recorded`);
       return;
     }
-    const broke = firstBreaking(steps);
-    if (broke?.step.inconclusive) {
-      o.log(`nightly: patchcheck of ${s.id}: inconclusive, patch ${broke.step.index} did not boot without a crash (${broke.step.reason}); not recorded`);
-      return;
-    }
+    const broke = found.kind === 'breaks' ? found : undefined;
     db.prepare('INSERT OR REPLACE INTO patchchecks (inputs, series_id, tests, patch, title, verdict, detail, steps, finished) VALUES (?,?,?,?,?,?,?,?,?)')
       .run(inputs, s.id, JSON.stringify(tests), broke?.step.index ?? null, broke?.step.title ?? null, broke?.step.verdict ?? null,
         broke ? broke.newlyFailing.join(', ') || broke.step.reason : null, JSON.stringify(steps), new Date().toISOString());

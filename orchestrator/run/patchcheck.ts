@@ -1,5 +1,5 @@
 // ktest's patchcheck: the base, then each prefix of the series, built, booted and tested in turn.
-import { firstBreaking, runVerdict, type Step } from '../core/patchcheck.js';
+import { conclude, runVerdict, type Step } from '../core/patchcheck.js';
 import { prefixOf, type Series } from '../core/series.js';
 import { buildThenTest, isBuilt, type BuildRequest } from './build.js';
 import type { RunOptions } from './pipeline.js';
@@ -24,8 +24,8 @@ export async function patchcheck(opts: PatchcheckOptions): Promise<Step[]> {
   const steps: Step[] = [];
   for (let count = 0; count <= opts.series.patches.length; count++) {
     steps.push(await step(opts, count));
-    if (count === 0 && steps[0].verdict !== 'PASS' && steps[0].verdict !== 'FAIL') break;
-    if (!opts.keepGoing && count > 0 && firstBreaking(steps)) break;
+    const found = conclude(steps).kind;
+    if (found === 'base-broken' || (!opts.keepGoing && found !== 'none')) break;
   }
   return steps;
 }
