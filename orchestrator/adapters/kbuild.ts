@@ -39,8 +39,12 @@ function makeArgs(dirs: BuildDirs, ccache: boolean): string[] {
   return ['make', '-C', dirs.src, `O=${dirs.out}`, `ARCH=${ARCH}`, ...cc];
 }
 
-export async function compilerVersion(): Promise<string> {
-  return (await exec(['gcc', '--version'])).stdout.split('\n')[0].trim();
+let compiler: Promise<string> | undefined;
+
+/** gcc's version line, asked once per process (every build id and every bisect step wants it). */
+export function compilerVersion(): Promise<string> {
+  compiler ??= exec(['gcc', '--version']).then((r) => r.stdout.split('\n')[0].trim());
+  return compiler;
 }
 
 /** The `depends on` lines of SYMBOL's Kconfig entries in the tree. */

@@ -155,7 +155,15 @@ export function kernelFromPath(path: string, modulesDir?: string): Kernel {
 }
 
 /** Marks a stored kernel as used now: gc removes what has not been used for a while. */
-export function touch(id: string): void {
+/** A stored kernel about to be booted or reused, marked used now (what `kernels gc --older-than` reads). */
+export function useKernel(id: string): Kernel | undefined {
+  const record = readRecord(id);
+  if (!record) return undefined;
+  touch(id);
+  return toKernel(record);
+}
+
+function touch(id: string): void {
   const now = new Date();
   try {
     utimesSync(recordPath(id), now, now);

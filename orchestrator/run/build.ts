@@ -12,9 +12,9 @@ import { describeDropped, fragmentErrors, mergeFragments, renderRequest, type Fr
 import type { Series } from '../core/series.js';
 import { applyPatch, checkoutWorktree, commitInfo, describe, git, repoTop, resolveRev } from '../adapters/git.js';
 import { artifacts, compilerVersion, configure, make, type BuildDirs } from '../adapters/kbuild.js';
-import { ensureHost, KBUILD_NEEDS } from '../adapters/host.js';
+import { ensureHost, KBUILD_NEEDS, NEEDS } from '../adapters/host.js';
 import {
-  failureDir, readFailure, readRecord, recordFailure, stage, toKernel,
+  failureDir, readFailure, recordFailure, stage, useKernel,
   type BuildMetadata, type FailedBuild, type Kernel,
 } from '../adapters/kernel-store.js';
 import { readJsonOr, withLock, writeJson } from '../adapters/store.js';
@@ -97,23 +97,28 @@ async function baseCommit(tree: string, ref: string | undefined, series?: Series
 export async function buildKernel(req: BuildRequest): Promise<BuildOutcome> {
   const started = performance.now();
   const seconds = () => Math.round((performance.now() - started) / 100) / 10;
-  await ensureHost(KBUILD_NEEDS, req.log);
+  await ensureHost([NEEDS.git], req.log);
   const repo = await repoTop(req.tree);
   const commit = await baseCommit(repo, req.ref, req.series);
   const fragments = loadFragments(req.configs);
   const merged = mergeFragments(fragments);
   const compiler = await compilerVersion();
   const id = buildId({ commit, seriesId: req.series?.id, config: renderRequest(merged), compiler });
-  if (!req.force) {
-    const stored = readRecord(id);
-    if (stored) return { kind: 'cached', id, kernel: toKernel(stored), seconds: seconds() };
+  // Known outcomes first: again after the lock, since its holder may have just built (or failed) this.
+  const known = (): BuildOutcome | undefined => {
+    if (req.force) return undefined;
+    const stored = useKernel(id);
+    if (stored) return { kind: 'cached', id, kernel: stored, seconds: seconds() };
     const failed = readFailure(id);
-    if (failed) return { ...failed, seconds: seconds(), cached: true };
-  }
+    return failed && { ...failed, seconds: seconds(), cached: true };
+  };
+  const before = known();
+  if (before) return before;
   const dirs = buildDirs(repo);
   return withLock(join(dirs.base, 'lock'), async () => {
-    const meanwhile = req.force ? undefined : readRecord(id);
-    if (meanwhile) return { kind: 'cached', id, kernel: toKernel(meanwhile), seconds: seconds() } as BuildOutcome;
+    const meanwhile = known();
+    if (meanwhile) return meanwhile;
+    await ensureHost(KBUILD_NEEDS, req.log);
     const result = await buildLocked({ ...req, repo, commit, id, dirs, merged, fragments, compiler });
     return { ...result, seconds: seconds() } as BuildOutcome;
   }, (pid) => req.log(`waiting for the build of this tree by pid ${pid}`));

@@ -7,7 +7,7 @@ import { availableKernels, download, extractDeb } from '../adapters/apt.js';
 import { exec } from '../adapters/exec.js';
 import { ensureHost, isRoot, NEEDS } from '../adapters/host.js';
 import {
-  extractPvhVmlinux, kernelFromPath, readRecord, stage, toKernel, touch, type Kernel,
+  extractPvhVmlinux, kernelFromPath, stage, useKernel, type Kernel,
 } from '../adapters/kernel-store.js';
 
 export interface KernelOptions {
@@ -25,11 +25,8 @@ export async function resolveKernel(opts: KernelOptions): Promise<Kernel> {
   if (spec === 'debian' || spec.startsWith('debian:')) {
     return fetchDebianKernel(spec === 'debian' ? undefined : spec.slice('debian:'.length), opts.log);
   }
-  const stored = readRecord(spec);
-  if (stored) {
-    touch(spec);
-    return toKernel(stored);
-  }
+  const stored = useKernel(spec);
+  if (stored) return stored;
   if (looksLikePath(spec)) return kernelFromPath(spec, opts.modules);
   throw new UsageError(`unknown kernel "${spec}": want debian[:VERSION], a kernel id (orchestrate kernels list) or a path`);
 }
@@ -50,12 +47,12 @@ async function findDebianKernel(query?: string): Promise<DebianKernel> {
 }
 
 export async function fetchDebianKernel(query?: string, log: (line: string) => void = () => {}): Promise<Kernel> {
-  const cached = query ? readRecord(`debian-${query}`) : undefined;
-  if (cached) return toKernel(cached);
+  const cached = query ? useKernel(`debian-${query}`) : undefined;
+  if (cached) return cached;
   const deb = await findDebianKernel(query);
   const id = storeIdOf(deb);
-  const stored = readRecord(id);
-  if (stored) return toKernel(stored);
+  const stored = useKernel(id);
+  if (stored) return stored;
   await ensureHost([NEEDS.dpkgDeb, NEEDS.depmod, NEEDS.xz], log);
   log(`fetching ${deb.pkg} ${deb.debVersion}`);
   return storeDebianKernel(deb, id);
