@@ -11,7 +11,7 @@ import { conclude, renderConclusion } from '../core/patchcheck.js';
 import { bootFailure, type RunResult } from '../core/results.js';
 import type { Series } from '../core/series.js';
 import { loadYaml } from '../adapters/config.js';
-import type { Db } from '../adapters/db.js';
+import { copyWarnings, insertPatchcheck, insertResult, insertSeries, openNight, setNightBase, type Db, type ResultRow } from '../adapters/db.js';
 import { git, resolveRev } from '../adapters/git.js';
 import { ensureLinuxSource } from '../adapters/linux-source.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
@@ -96,17 +96,16 @@ function classesOf(plan: Plan, t: Tested, base: CaseOutcome[], known: Map<string
     .map((c) => ({ ...c, verdict: t.cases.find((x) => x.name === c.test)?.verdict ?? 'ERROR' }));
 }
 
-function record(db: Db, nightId: number, seriesId: string | null, inputs: string, t: Tested, classes: StoredCase[], reused = false): void {
-  const insert = db.prepare(`INSERT INTO results (night_id, series_id, inputs, test, verdict, class, detail, known, kernel,
-    build_seconds, boot_seconds, test_seconds, reused, run_dir) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
-  const warn = db.prepare('INSERT INTO warnings (result_id, title, kind, source) VALUES (?,?,?,?)');
+function record(db: Db, nightId: number, seriesId: string | null, inputs: string, t: Tested, classes: StoredCase[]): void {
   db.transaction(() => {
     // A retry in the same night replaces what the failed setup left.
     db.prepare("DELETE FROM results WHERE night_id = ? AND series_id IS ? AND class = 'INFRA'").run(nightId, seriesId);
     for (const c of classes) {
-      const id = insert.run(nightId, seriesId, inputs, c.test, c.verdict, c.class, c.detail, c.known ?? null, t.kernel ?? null,
-        t.seconds.build, t.seconds.boot, t.seconds.test, reused ? 1 : 0, t.runDir ?? null).lastInsertRowid;
-      for (const w of t.warnings.filter((x) => x.test === c.test || x.test === '(run)')) warn.run(id, w.title, w.kind, w.source);
+      insertResult(db, {
+        night_id: nightId, series_id: seriesId, inputs, test: c.test, verdict: c.verdict, class: c.class, detail: c.detail,
+        known: c.known ?? null, kernel: t.kernel ?? null, build_seconds: t.seconds.build, boot_seconds: t.seconds.boot,
+        test_seconds: t.seconds.test, reused: 0, run_dir: t.runDir ?? null,
+      }, t.warnings.filter((x) => x.test === c.test || x.test === '(run)'));
     }
   })();
 }
@@ -116,15 +115,10 @@ function reuse(db: Db, nightId: number, inputs: string): boolean {
   const earlier = db.prepare('SELECT night_id FROM results WHERE inputs = ? ORDER BY id DESC LIMIT 1').get(inputs) as { night_id: number } | undefined;
   if (!earlier) return false;
   if (earlier.night_id === nightId) return true;
-  const rows = db.prepare('SELECT * FROM results WHERE inputs = ? AND night_id = ?').all(inputs, earlier.night_id) as Record<string, unknown>[];
+  const rows = db.prepare('SELECT * FROM results WHERE inputs = ? AND night_id = ?').all(inputs, earlier.night_id) as (ResultRow & { id: number })[];
   if (rows.some((r) => r.class === 'INFRA')) return false; // the setup failed that night: try again
   db.transaction(() => {
-    for (const r of rows) {
-      const id = db.prepare(`INSERT INTO results (night_id, series_id, inputs, test, verdict, class, detail, known, kernel, build_seconds,
-        boot_seconds, test_seconds, reused, run_dir) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,1,?)`)
-        .run(nightId, r.series_id, inputs, r.test, r.verdict, r.class, r.detail, r.known, r.kernel, r.build_seconds, r.boot_seconds, r.test_seconds, r.run_dir).lastInsertRowid;
-      db.prepare('INSERT INTO warnings (result_id, title, kind, source) SELECT ?, title, kind, source FROM warnings WHERE result_id = ?').run(id, r.id);
-    }
+    for (const r of rows) copyWarnings(db, r.id, insertResult(db, { ...r, night_id: nightId, reused: 1 }));
   })();
   return true;
 }
@@ -145,9 +139,11 @@ async function nameThePatch(o: NightOptions, plan: Plan, tree: string, commit: s
       return;
     }
     const broke = found.kind === 'breaks' ? found : undefined;
-    db.prepare('INSERT OR REPLACE INTO patchchecks (inputs, series_id, tests, patch, title, verdict, detail, steps, finished) VALUES (?,?,?,?,?,?,?,?,?)')
-      .run(inputs, s.id, JSON.stringify(tests), broke?.step.index ?? null, broke?.step.title ?? null, broke?.step.verdict ?? null,
-        broke ? broke.newlyFailing.join(', ') || broke.step.reason : null, JSON.stringify(steps), new Date().toISOString());
+    insertPatchcheck(db, {
+      inputs, series_id: s.id, tests: JSON.stringify(tests), patch: broke?.step.index ?? null, title: broke?.step.title ?? null,
+      verdict: broke?.step.verdict ?? null, detail: broke ? broke.newlyFailing.join(', ') || broke.step.reason : null,
+      steps: JSON.stringify(steps), finished: new Date().toISOString(),
+    });
   } catch (err) {
     if (err instanceof InterruptedError) throw err;
     o.log(`nightly: patchcheck of ${s.id}: ${(err as Error).message}`);
@@ -176,8 +172,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
   const baseCommit = await resolveRev(tree, plan.base.ref);
   const config = renderRequest(mergeFragments(loadFragments(plan.config)));
   const db = o.db;
-  db.prepare('INSERT OR IGNORE INTO nights (plan, night, started) VALUES (?,?,?)').run(plan.name, o.night, new Date().toISOString());
-  const nightId = (db.prepare('SELECT id FROM nights WHERE plan = ? AND night = ?').get(plan.name, o.night) as { id: number }).id;
+  const nightId = openNight(db, plan.name, o.night);
   const bases = new Map<string, { inputs: string; kernel?: string; version?: string }>();
 
   const base = async (commit: string) => {
@@ -197,13 +192,15 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
   };
 
   const main = await base(baseCommit);
-  db.prepare('UPDATE nights SET base_commit = ?, base_kernel = ?, base_version = ? WHERE id = ?').run(baseCommit, main.kernel ?? null, main.version ?? null, nightId);
+  setNightBase(db, nightId, { commit: baseCommit, kernel: main.kernel ?? null, version: main.version ?? null });
   const arrivals: NightSummary['arrivals'] = [];
   for (const arrival of intake(plan, resolvePath, o.since).filter((a) => !o.onlySeries || a.series.id === o.onlySeries)) {
     throwIfInterrupted();
     const s = arrival.series;
-    db.prepare(`INSERT OR IGNORE INTO series (id, version, title, message_id, base_commit, subjects, source, first_seen) VALUES (?,?,?,?,?,?,?,?)`)
-      .run(s.id, s.version, s.cover?.title ?? s.patches[0]?.title ?? '(empty)', s.cover?.messageId ?? s.patches[0]?.messageId ?? null, s.baseCommit ?? null, JSON.stringify(s.patches.map((p) => p.title)), arrival.source, new Date().toISOString());
+    insertSeries(db, {
+      id: s.id, version: s.version, title: s.cover?.title ?? s.patches[0]?.title ?? '(empty)', message_id: s.cover?.messageId ?? s.patches[0]?.messageId ?? null,
+      base_commit: s.baseCommit ?? null, subjects: JSON.stringify(s.patches.map((p) => p.title)), source: arrival.source, first_seen: new Date().toISOString(),
+    });
     try {
       const commit = s.baseCommit && (await git(tree, ['cat-file', '-e', `${s.baseCommit}^{commit}`], false)).code === 0 ? await resolveRev(tree, s.baseCommit) : baseCommit;
       const inputs = inputsHash(['series', s.id, commit, config, plan.tests, plan.runs]);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import { junitXml, kcidb, type CaseRow } from '../../orchestrator/core/nightly-report.js';
-import { MIGRATIONS, mergeInto, migrate, openDb } from '../../orchestrator/adapters/db.js';
+import { insertPatchcheck, insertResult, insertSeries, MIGRATIONS, mergeInto, migrate, openDb, openNight, setNightBase } from '../../orchestrator/adapters/db.js';
 import { ensureHost } from '../../orchestrator/adapters/host.js';
 import { writeReports, loadNights } from '../../orchestrator/run/report.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
@@ -31,21 +31,23 @@ t.test('migrations: a new database gets them all, an old one the rest; WAL', asy
   old.close();
 });
 
+/** A night written by the writers the nightly uses. */
 function store(path: string, night: typeof NIGHT) {
   const db = openDb(path);
-  const n = db.prepare('INSERT INTO nights (plan, night, started, base_commit, base_version) VALUES (?,?,?,?,?)').run(night.plan, night.night, night.started, night.baseCommit, night.baseVersion).lastInsertRowid;
-  const put = db.prepare(`INSERT INTO results (night_id, series_id, inputs, test, verdict, class, detail, known, kernel, build_seconds, boot_seconds, test_seconds, reused)
-    VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`);
-  for (const s of night.series) db.prepare('INSERT OR IGNORE INTO series VALUES (?,?,?,?,?,?,?,?)').run(s.id, s.version, s.title, s.messageId, null, JSON.stringify(s.subjects), s.source, night.started);
-  const groups: [string | null, CaseRow[]][] = [[null, night.base], ...night.series.map((s): [string, CaseRow[]] => [s.id, s.cases])];
-  for (const s of night.series.filter((x) => x.patchcheck)) {
-    const p = s.patchcheck!;
-    db.prepare('INSERT INTO patchchecks VALUES (?,?,?,?,?,?,?,?,?)').run(`in-${s.id}`, s.id, JSON.stringify(p.tests), p.patch, p.title, p.verdict, p.detail, '[]', night.started);
+  const n = openNight(db, night.plan, night.night, night.started);
+  setNightBase(db, n, { commit: night.baseCommit, kernel: null, version: night.baseVersion });
+  for (const s of night.series) {
+    insertSeries(db, { id: s.id, version: s.version, title: s.title, message_id: s.messageId, base_commit: null, subjects: JSON.stringify(s.subjects), source: s.source, first_seen: night.started });
+    const p = s.patchcheck;
+    if (p) insertPatchcheck(db, { inputs: `in-${s.id}`, series_id: s.id, tests: JSON.stringify(p.tests), patch: p.patch, title: p.title, verdict: p.verdict, detail: p.detail, steps: '[]', finished: night.started });
   }
+  const groups: [string | null, CaseRow[]][] = [[null, night.base], ...night.series.map((s): [string, CaseRow[]] => [s.id, s.cases])];
   for (const [sid, cases] of groups) {
     for (const c of cases) {
-      const id = put.run(n, sid, `in-${sid}`, c.test, c.verdict, c.class, c.detail, c.known, c.kernel, c.buildSeconds, c.bootSeconds, c.testSeconds, c.reused ? 1 : 0).lastInsertRowid;
-      for (const w of c.warnings) db.prepare('INSERT INTO warnings VALUES (?,?,?,?)').run(id, w.title, w.kind, w.source);
+      insertResult(db, {
+        night_id: n, series_id: sid, inputs: `in-${sid}`, test: c.test, verdict: c.verdict, class: c.class, detail: c.detail, known: c.known,
+        kernel: c.kernel, build_seconds: c.buildSeconds, boot_seconds: c.bootSeconds, test_seconds: c.testSeconds, reused: c.reused ? 1 : 0, run_dir: null,
+      }, c.warnings);
     }
   }
   return db;
