@@ -29,12 +29,18 @@ export async function repoTop(dir: string): Promise<string> {
   return r.stdout.trim();
 }
 
-/** Full hash of REV, or a usage error naming it. */
-export async function resolveRev(dir: string, rev: string): Promise<string> {
+/** Full hash of the commit REV names, or undefined when the tree has no such commit. */
+export async function tryResolveRev(dir: string, rev: string): Promise<string | undefined> {
   if (rev.startsWith('-')) throw new UsageError(`bad revision "${rev}"`);
   const r = await git(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], false);
-  if (r.code !== 0) throw new UsageError(`unknown revision "${rev}" in ${dir}`);
-  return r.stdout.trim();
+  return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Full hash of REV, or a usage error naming it. */
+export async function resolveRev(dir: string, rev: string): Promise<string> {
+  const found = await tryResolveRev(dir, rev);
+  if (!found) throw new UsageError(`unknown revision "${rev}" in ${dir}`);
+  return found;
 }
 
 export interface CommitInfo {

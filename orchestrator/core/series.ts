@@ -27,6 +27,13 @@ export interface Patch {
   raw: string;
 }
 
+const IGNORED = 'ignored';
+
+/** The problems that stop a series being applied; the rest only say what was left out. */
+export function blockingProblems(s: Series): string[] {
+  return s.problems.filter((p) => !p.startsWith(IGNORED));
+}
+
 export interface Series {
   version: number;
   total: number;
@@ -150,7 +157,7 @@ export function parseSeries(messages: Message[]): Series {
   const version = Math.max(0, ...all.filter((c) => hasDiff(c.message.body) || c.tag.index === 0).map((c) => c.tag.version));
   const mine = all.filter((c) => c.tag.version === version);
   const others = new Set(all.filter((c) => c.tag.version !== version).map((c) => c.tag.version));
-  if (others.size) problems.push(`ignored other versions: v${[...others].sort().join(', v')}`);
+  if (others.size) problems.push(`${IGNORED} other versions: v${[...others].sort().join(', v')}`);
   const coverC = mine.find((c) => c.tag.index === 0 || (!hasDiff(c.message.body) && c.tag.index === undefined && mine.length > 1));
   const patchC = mine.filter((c) => c !== coverC && hasDiff(c.message.body));
   const total = patchC[0]?.tag.total ?? coverC?.tag.total ?? patchC.length;

@@ -10,7 +10,7 @@ import { elfBanner } from '../core/vmlinux.js';
 import { identityFromBanner } from '../core/kernel-version.js';
 import { describeDropped, fragmentErrors, mergeFragments, renderRequest, type Fragment } from '../core/kconfig.js';
 import type { Series } from '../core/series.js';
-import { applyPatch, checkoutWorktree, commitInfo, describe, git, repoTop, resolveRev } from '../adapters/git.js';
+import { applyPatch, checkoutWorktree, commitInfo, describe, repoTop, resolveRev, tryResolveRev } from '../adapters/git.js';
 import { artifacts, compilerVersion, configure, make, type BuildDirs } from '../adapters/kbuild.js';
 import { ensureHost, KBUILD_NEEDS, NEEDS } from '../adapters/host.js';
 import {
@@ -87,9 +87,9 @@ export function buildDirs(repo: string): BuildDirs {
 async function baseCommit(tree: string, ref: string | undefined, series?: Series): Promise<string> {
   if (ref) return resolveRev(tree, ref);
   if (series?.baseCommit) {
-    const r = await git(tree, ['rev-parse', '--verify', '--quiet', `${series.baseCommit}^{commit}`], false);
-    if (r.code !== 0) throw new UsageError(`the series' base-commit ${series.baseCommit} is not in ${tree}: give --ref`);
-    return r.stdout.trim();
+    const found = await tryResolveRev(tree, series.baseCommit);
+    if (!found) throw new UsageError(`the series' base-commit ${series.baseCommit} is not in ${tree}: give --ref`);
+    return found;
   }
   return resolveRev(tree, 'HEAD');
 }

@@ -2,8 +2,9 @@
 // files), per thread of a maildir, or per listed mbox; each with the path it came from.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseMessage, parseSeries, splitMbox, type Message, type Series } from '../core/series.js';
+import { parseMessage, parseSeries, type Message, type Series } from '../core/series.js';
 import type { Plan } from '../core/nightly.js';
+import { messagesOfFiles, patchFiles } from './series.js';
 
 export interface Arrival {
   source: string;
@@ -11,7 +12,6 @@ export interface Arrival {
 }
 
 const MBOX = /\.(mbox|eml)$/;
-const PATCH = /\.patch$/;
 
 function newer(path: string, since?: Date): boolean {
   return !since || statSync(path).mtime >= since;
@@ -21,12 +21,12 @@ function fromDir(dir: string, since?: Date): Arrival[] {
   return readdirSync(dir).sort().flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) {
-      const patches = readdirSync(path).filter((f) => PATCH.test(f)).sort();
-      if (!patches.length || !patches.some((f) => newer(join(path, f), since))) return [];
-      return [{ source: path, series: parseSeries(patches.flatMap((f) => splitMbox(readFileSync(join(path, f), 'utf8')))) }];
+      const patches = patchFiles(path);
+      if (!patches.some((f) => newer(f, since))) return [];
+      return [{ source: path, series: parseSeries(messagesOfFiles(patches)) }];
     }
     if (!MBOX.test(name) || !newer(path, since)) return [];
-    return [{ source: path, series: parseSeries(splitMbox(readFileSync(path, 'utf8'))) }];
+    return [{ source: path, series: parseSeries(messagesOfFiles([path])) }];
   });
 }
 
@@ -55,5 +55,5 @@ export function intake(plan: Plan, resolvePath: (p: string) => string, since?: D
   if (plan.series.dir) return fromDir(resolvePath(plan.series.dir), since);
   if (plan.series.maildir) return fromMaildir(resolvePath(plan.series.maildir), since);
   return (plan.series.mbox ?? []).map(resolvePath).filter((p) => newer(p, since))
-    .map((p) => ({ source: p, series: parseSeries(splitMbox(readFileSync(p, 'utf8'))) }));
+    .map((p) => ({ source: p, series: parseSeries(messagesOfFiles([p])) }));
 }

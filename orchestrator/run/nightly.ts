@@ -9,10 +9,10 @@ import { classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTar
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
 import { conclude, renderConclusion } from '../core/patchcheck.js';
 import { bootFailure, type RunResult } from '../core/results.js';
-import type { Series } from '../core/series.js';
+import { blockingProblems, type Series } from '../core/series.js';
 import { loadYaml } from '../adapters/config.js';
 import { copyWarnings, insertPatchcheck, insertResult, insertSeries, openNight, setNightBase, type Db, type ResultRow } from '../adapters/db.js';
-import { git, resolveRev } from '../adapters/git.js';
+import { resolveRev, tryResolveRev } from '../adapters/git.js';
 import { ensureLinuxSource } from '../adapters/linux-source.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
 import { readRecord } from '../adapters/kernel-store.js';
@@ -202,14 +202,14 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
       base_commit: s.baseCommit ?? null, subjects: JSON.stringify(s.patches.map((p) => p.title)), source: arrival.source, first_seen: new Date().toISOString(),
     });
     try {
-      const commit = s.baseCommit && (await git(tree, ['cat-file', '-e', `${s.baseCommit}^{commit}`], false)).code === 0 ? await resolveRev(tree, s.baseCommit) : baseCommit;
+      const commit = (s.baseCommit && await tryResolveRev(tree, s.baseCommit)) || baseCommit;
       const inputs = inputsHash(['series', s.id, commit, config, plan.tests, plan.runs]);
       if (reuse(db, nightId, inputs)) {
         await nameThePatch(o, plan, tree, commit, s, inputs, nightId);
         arrivals.push({ arrival, reused: true });
         continue;
       }
-      const problems = s.problems.filter((p) => !p.startsWith('ignored'));
+      const problems = blockingProblems(s);
       const b = await base(commit);
       o.log(`nightly: series "${s.cover?.title ?? s.patches[0]?.title}" (v${s.version}, ${s.patches.length} patches)`);
       const t: Tested = problems.length
