@@ -42,7 +42,8 @@ export const nightlyCommand: CommandModule<object, Args> = {
       .option('emit', { choices: ['github-actions', 'k8s'] as const, describe: 'print the job matrix for a scheduler instead of running' }) as never,
   handler: async (args) => {
     const since = sinceDate(args.since);
-    const { plan, resolvePath } = loadPlan(args.plan);
+    const loaded = loadPlan(args.plan);
+    const { plan, resolvePath } = loaded;
     if (args.emit) {
       const jobs = intake(plan, resolvePath, since).map((a) => ({ series: a.series.id, title: a.series.cover?.title ?? a.series.patches[0]?.title ?? '' }));
       process.stdout.write(args.emit === 'k8s' ? kubernetes(plan, args.plan, jobs) : githubActions(plan, args.plan, jobs));
@@ -51,7 +52,7 @@ export const nightlyCommand: CommandModule<object, Args> = {
     const db = openDb(resolve(args.db));
     try {
       const night = args.night ?? new Date().toISOString().slice(0, 10);
-      const summary = await runNight({ ...args, planPath: args.plan, db, night, since, resultsDir: args.results, log });
+      const summary = await runNight({ ...args, loaded, db, night, since, resultsDir: args.results, log });
       const nights = loadNights(db, summary.plan.name);
       const written = writeReports(resolve(args.reports), nights);
       const tonight = nights.find((n) => n.night === night);

@@ -22,7 +22,8 @@ import { patchcheck } from './patchcheck.js';
 import type { RunOptions } from './pipeline.js';
 
 export interface NightOptions extends Omit<RunOptions, 'kernel' | 'modules' | 'tests'> {
-  planPath: string;
+  /** The plan, as loadPlan gave it. */
+  loaded: LoadedPlan;
   db: Db;
   night: string;
   since?: Date;
@@ -39,7 +40,13 @@ export interface Tested {
   runDir?: string;
 }
 
-export function loadPlan(path: string): { plan: Plan; resolvePath: (p: string) => string } {
+export interface LoadedPlan {
+  plan: Plan;
+  /** A path in the plan, relative to the plan file. */
+  resolvePath: (p: string) => string;
+}
+
+export function loadPlan(path: string): LoadedPlan {
   const file = resolve(path);
   if (!existsSync(file)) throw new UsageError(`--plan ${path}: no such file`);
   let plan: Plan;
@@ -167,7 +174,12 @@ export interface NightSummary {
 }
 
 export async function runNight(o: NightOptions): Promise<NightSummary> {
-  const { plan, resolvePath } = loadPlan(o.planPath);
+  const { plan, resolvePath } = o.loaded;
+  const knownCache = new Map<string, Map<string, string>>();
+  const knownFor = (version: string) => {
+    if (!knownCache.has(version)) knownCache.set(version, knownFailures(plan, resolvePath, version));
+    return knownCache.get(version)!;
+  };
   const tree = plan.base.tree === 'linux-source' ? await ensureLinuxSource(o.log) : resolvePath(plan.base.tree);
   const baseCommit = await resolveRev(tree, plan.base.ref);
   const config = renderRequest(mergeFragments(loadFragments(plan.config)));
@@ -182,7 +194,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
         o.log(`nightly: base ${commit.slice(0, 12)}`);
         const t = await buildAndTest(o, plan, tree, commit);
         const version = t.kernel ? readRecord(t.kernel)?.version : undefined;
-        const known = knownFailures(plan, resolvePath, version ?? '');
+        const known = knownFor(version ?? '');
         record(db, nightId, null, inputs, t, classesOf(plan, t, t.cases, known));
       }
       const kernel = (db.prepare('SELECT kernel FROM results WHERE inputs = ? AND kernel IS NOT NULL LIMIT 1').get(inputs) as { kernel: string } | undefined)?.kernel;
@@ -215,7 +227,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
       const t: Tested = problems.length
         ? { cases: [], warnings: [], stage: { kind: 'APPLY-FAIL', reason: problems.join('; ') }, seconds: { build: 0, boot: 0, test: 0 } }
         : await buildAndTest(o, plan, tree, commit, s);
-      const known = knownFailures(plan, resolvePath, b.version ?? '');
+      const known = knownFor(b.version ?? '');
       record(db, nightId, s.id, inputs, t, classesOf(plan, t, baseOutcomes(db, b.inputs), known));
       await nameThePatch(o, plan, tree, commit, s, inputs, nightId);
       arrivals.push({ arrival, reused: false });
