@@ -51,15 +51,19 @@ export function snapshot(dir: string) {
  * the cache: fixed identities and dates give the same hashes on every machine.
  */
 export function historyTree(base: string, mbox: string, name: string): { dir: string; base: string; tip: string } {
-  const text = readFileSync(mbox);
-  const dir = join(cacheDir(), 'trees', `${name}-${createHash('sha256').update(text).digest('hex').slice(0, 8)}`);
-  const baseCommit = gitIn(base, 'rev-parse', 'HEAD');
+  const dir = sharedClone(base, `${name}-${createHash('sha256').update(readFileSync(mbox)).digest('hex').slice(0, 8)}`, mbox);
+  return { dir, base: gitIn(base, 'rev-parse', 'HEAD'), tip: gitIn(dir, 'rev-parse', 'HEAD') };
+}
+
+/** cacheDir/trees/NAME: a clone of BASE sharing its objects (with MBOX applied), made whole or not at all. */
+export function sharedClone(base: string, name: string, mbox?: string): string {
+  const dir = join(cacheDir(), 'trees', name);
   if (!existsSync(join(dir, '.git'))) {
     const tmp = `${dir}.tmp-${process.pid}`;
     rmSync(tmp, { recursive: true, force: true });
     execFileSync('git', ['clone', '-q', '--shared', base, tmp], { env: ENV });
-    execFileSync('git', ['-C', tmp, 'am', '-q', '--committer-date-is-author-date', mbox], { env: ENV });
+    if (mbox) execFileSync('git', ['-C', tmp, 'am', '-q', '--committer-date-is-author-date', mbox], { env: ENV });
     renameSync(tmp, dir);
   }
-  return { dir, base: baseCommit, tip: gitIn(dir, 'rev-parse', 'HEAD') };
+  return dir;
 }

@@ -1,23 +1,18 @@
 // Kernel build figures on linux-source-6.1 (tinyconfig + base + dax-rdma): a full build from an
 // empty build directory without ccache, an incremental build after a one-file patch, and a
 // repeated build of identical inputs (a store hit). Its own kernel store and tree clone.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
 import { buildDirs } from '../../orchestrator/run/build.js';
-import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
+import { fixturesDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
+import { sharedClone } from '../git-repo.js';
 import { median } from '../../orchestrator/core/median.js';
 
 const mmss = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 
-async function benchTree(): Promise<string> {
-  const tree = join(cacheDir(), 'trees', 'bench-linux-source');
-  if (!existsSync(join(tree, '.git'))) execFileSync('git', ['clone', '-q', '--shared', await ensureLinuxSource(), tree]);
-  return tree;
-}
 
 async function build(args: string[], env: NodeJS.ProcessEnv, out: string): Promise<{ wall: number; seconds: number; objects: number; kind: string }> {
   const t = performance.now();
@@ -31,7 +26,7 @@ async function build(args: string[], env: NodeJS.ProcessEnv, out: string): Promi
 }
 
 export async function kernelBuilds(runs: number): Promise<string[]> {
-  const tree = await benchTree();
+  const tree = sharedClone(await ensureLinuxSource(), 'bench-linux-source');
   const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-kbuild-'));
   const env = { ...process.env, ORCHESTRATE_KERNELS: join(out, 'kernels') };
   const patch = join(fixturesDir, 'nightly', 'series', 'dax-comment.mbox');
