@@ -2,6 +2,7 @@
 // runs `orchestrate nightly --only-series ID --db job.db`; `orchestrate report --merge` folds the
 // job databases back into one.
 import type { Plan } from './nightly.js';
+import { shellQuote } from './shell.js';
 
 export interface Job {
   series: string;
@@ -30,7 +31,7 @@ ${matrix}
       - uses: actions/checkout@v4
       - run: apt-get update && apt-get install -y nodejs npm git
       - run: ${NODE_SETUP}
-      - run: npx orchestrate nightly --plan ${planPath} --only-series \${{ matrix.series }} --db job-\${{ matrix.series }}.db
+      - run: npx orchestrate nightly --plan ${shellQuote(planPath)} --only-series \${{ matrix.series }} --db job-\${{ matrix.series }}.db
       - uses: actions/upload-artifact@v4
         with: { name: "db-\${{ matrix.series }}", path: "job-\${{ matrix.series }}.db" }
   report:
@@ -75,7 +76,7 @@ spec:
             - >-
               set -- ${list};
               shift "$JOB_COMPLETION_INDEX";
-              npx orchestrate nightly --plan ${planPath} --only-series "$1" --db "/results/job-$1.db"
+              npx orchestrate nightly --plan ${shellQuote(planPath)} --only-series "$1" --db "/results/job-$1.db"
           volumeMounts: [{ name: results, mountPath: /results }]
       volumes:
         - name: results

@@ -108,4 +108,6 @@ t.test('JUnit, KCIDB, HTML, job matrices: shape', async (t) => {
   const jobs = [{ series: 'aaaa', title: 'A' }, { series: 'bbbb', title: 'B' }];
   t.match(githubActions(plan, 'configs/nightly/dax-rdma.yaml', jobs), /- \{ series: "aaaa", title: "A" \}[\s\S]*--only-series \$\{\{ matrix\.series \}\}[\s\S]*report --db nightly\.db --merge dbs\/\*\.db/);
   t.match(kubernetes(plan, 'p.yaml', jobs), /completions: 2[\s\S]*set -- aaaa bbbb;/);
+  t.match(kubernetes(plan, 'my plans/p.yaml', jobs), /--plan 'my plans\/p\.yaml' --only-series "\$1"/, 'the plan path is quoted for the shell');
+  t.match(githubActions(plan, 'my plans/p.yaml', jobs), /run: npx orchestrate nightly --plan 'my plans\/p\.yaml' --only-series/);
 });
