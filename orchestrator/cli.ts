@@ -24,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await yargs(argv)
       .scriptName('orchestrate')
+      .version(false)
       .command(setupCommand)
       .command(imageCommand)
       .command(kernelCommand)

@@ -51,8 +51,9 @@ export function snapshot(dir: string) {
  * the cache: fixed identities and dates give the same hashes on every machine.
  */
 export function historyTree(base: string, mbox: string, name: string): { dir: string; base: string; tip: string } {
-  const dir = sharedClone(base, `${name}-${createHash('sha256').update(readFileSync(mbox)).digest('hex').slice(0, 8)}`, mbox);
-  return { dir, base: gitIn(base, 'rev-parse', 'HEAD'), tip: gitIn(dir, 'rev-parse', 'HEAD') };
+  const head = gitIn(base, 'rev-parse', 'HEAD');
+  const dir = sharedClone(base, `${name}-${head.slice(0, 12)}-${createHash('sha256').update(readFileSync(mbox)).digest('hex').slice(0, 8)}`, mbox);
+  return { dir, base: head, tip: gitIn(dir, 'rev-parse', 'HEAD') };
 }
 
 /** cacheDir/trees/NAME: a clone of BASE sharing its objects (with MBOX applied), made whole or not at all. */

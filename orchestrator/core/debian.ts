@@ -37,14 +37,10 @@ function versionKey(v: string): number[] {
 }
 
 function newer(a: DebianKernel, b: DebianKernel): number {
-  const [ka, kb] = [versionKey(a.debVersion), versionKey(b.debVersion)];
-  for (let i = 0; i < Math.max(ka.length, kb.length); i++) {
-    if ((ka[i] ?? 0) !== (kb[i] ?? 0)) return (kb[i] ?? 0) - (ka[i] ?? 0);
-  }
-  return 0;
+  return compareVersions(b.debVersion, a.debVersion);
 }
 
-export const DEFAULT_SERIES = '6.1';
+export const DEFAULT_SERIES: SourceLine = '6.1';
 
 /**
  * Which kernel a query names: none → the newest 6.1; "6.1.192" → that upstream version;
@@ -82,4 +78,54 @@ export function dropDebianIgnore(text: string): string {
   if (at < 0) return text.split('\n').filter((l) => l.trim() !== '/*').join('\n');
   const start = at > 0 && lines[at - 1].trim() === '#' ? at - 1 : at;
   return `${lines.slice(0, start).join('\n').trimEnd()}\n`;
+}
+
+/** The kernel lines whose source Debian packages as linux-source-LINE. */
+export const SOURCE_LINES = ['6.1', '6.12'] as const;
+export type SourceLine = (typeof SOURCE_LINES)[number];
+
+export interface SourceRevision {
+  pkg: string;
+  line: SourceLine;
+  /** Package version, e.g. "6.1.192-3" or "6.12.117-1~deb12u1". */
+  revision: string;
+  /** Upstream version, e.g. "6.1.192". */
+  version: string;
+}
+
+/** `apt-cache madison linux-source-LINE…` lines: "pkg | version | archive", deduplicated. */
+export function parseMadison(text: string): SourceRevision[] {
+  const seen = new Map<string, SourceRevision>();
+  for (const line of text.split('\n')) {
+    const [pkg, revision] = line.split('|').map((f) => f.trim());
+    const m = /^linux-source-(\d+\.\d+)$/.exec(pkg ?? '');
+    const lineName = SOURCE_LINES.find((l) => l === m?.[1]);
+    if (!lineName || !revision) continue;
+    const version = /^\d+\.\d+(\.\d+)?/.exec(revision)?.[0] ?? revision;
+    seen.set(`${pkg}=${revision}`, { pkg, line: lineName, revision, version });
+  }
+  return [...seen.values()].sort((a, b) => compareVersions(b.revision, a.revision));
+}
+
+/** Debian versions compared by their numeric parts (enough for one package's revisions). */
+export function compareVersions(a: string, b: string): number {
+  const [ka, kb] = [versionKey(a), versionKey(b)];
+  for (let i = 0; i < Math.max(ka.length, kb.length); i++) {
+    if ((ka[i] ?? 0) !== (kb[i] ?? 0)) return (ka[i] ?? 0) - (kb[i] ?? 0);
+  }
+  return 0;
+}
+
+/**
+ * Which source revision a query names: none → the newest 6.1; a line ("6.12") → its newest; an
+ * upstream version ("6.1.190") → its newest revision; a package version ("6.1.192-2") → that one.
+ */
+export function pickSourceRevision(available: SourceRevision[], query?: string): SourceRevision | undefined {
+  const q = query ?? DEFAULT_SERIES;
+  return available.find((r) => r.line === q) ?? available.find((r) => r.revision === q) ?? available.find((r) => r.version === q);
+}
+
+/** The line a query is about ("6.12.117-1~deb12u1" → 6.12), for naming what the archive has. */
+export function lineOf(query: string | undefined): SourceLine {
+  return [...SOURCE_LINES].sort((a, b) => b.length - a.length).find((l) => query === l || query?.startsWith(`${l}.`)) ?? DEFAULT_SERIES;
 }

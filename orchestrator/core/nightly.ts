@@ -11,7 +11,8 @@ export const ALARMING: NightlyClass[] = ['REGRESSION', 'NEW-WARNING', 'APPLY-FAI
 
 export interface Plan {
   name: string;
-  base: { tree: string; ref: string };
+  /** source: with tree "linux-source", which revision (6.1, 6.12, 6.1.192-2; default the newest 6.1). */
+  base: { tree: string; ref: string; source?: string };
   /** Where series arrive: a directory of mbox/.patch files, a maildir, or a list of mbox paths. */
   series: { dir?: string; maildir?: string; mbox?: string[] };
   tests: string[];
@@ -31,6 +32,9 @@ export function parsePlan(raw: unknown, source: string): Plan {
   const p = raw as Record<string, any>;
   const base = p.base ?? fail('no base: { tree, ref }');
   if (typeof base.tree !== 'string') fail('base.tree must be a path (or "linux-source")');
+  if (base.source !== undefined && (typeof base.source !== 'string' || base.tree !== 'linux-source')) {
+    fail('base.source is a linux-source revision (6.1, 6.12, 6.1.192-2), with tree: linux-source');
+  }
   const series = p.series ?? fail('no series: { dir | maildir | mbox }');
   const sources = ['dir', 'maildir', 'mbox'].filter((k) => series[k] !== undefined);
   if (sources.length !== 1) fail('series needs exactly one of dir, maildir, mbox');
@@ -46,7 +50,7 @@ export function parsePlan(raw: unknown, source: string): Plan {
   for (const key of Object.keys(p)) if (!['name', 'base', 'series', 'tests', 'config', 'runs', 'known', 'patchcheck'].includes(key)) fail(`unknown key "${key}"`);
   return {
     name: typeof p.name === 'string' ? p.name : source.replace(/^.*\/|\.ya?ml$/g, ''),
-    base: { tree: base.tree, ref: typeof base.ref === 'string' ? base.ref : 'HEAD' },
+    base: { tree: base.tree, ref: typeof base.ref === 'string' ? base.ref : 'HEAD', source: base.source },
     series: { dir: series.dir, maildir: series.maildir, mbox: series.mbox },
     tests, config: Array.isArray(p.config) ? p.config : [], runs, known, patchcheck,
   };

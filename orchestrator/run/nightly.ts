@@ -180,7 +180,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
     if (!knownCache.has(version)) knownCache.set(version, knownFailures(plan, resolvePath, version));
     return knownCache.get(version)!;
   };
-  const tree = plan.base.tree === 'linux-source' ? await ensureLinuxSource(o.log) : resolvePath(plan.base.tree);
+  const tree = plan.base.tree === 'linux-source' ? await ensureLinuxSource(o.log, plan.base.source) : resolvePath(plan.base.tree);
   const baseCommit = await resolveRev(tree, plan.base.ref);
   const config = renderRequest(mergeFragments(loadFragments(plan.config)));
   const db = o.db;

@@ -3,7 +3,7 @@
 // repeated build of identical inputs (a store hit). Its own kernel store and tree clone.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
 import { buildDirs } from '../../orchestrator/run/build.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
@@ -26,7 +26,8 @@ async function build(args: string[], env: NodeJS.ProcessEnv, out: string): Promi
 }
 
 export async function kernelBuilds(runs: number): Promise<string[]> {
-  const tree = sharedClone(await ensureLinuxSource(), 'bench-linux-source');
+  const source = await ensureLinuxSource();
+  const tree = sharedClone(source, `bench-${basename(source)}`);
   const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-kbuild-'));
   const env = { ...process.env, ORCHESTRATE_KERNELS: join(out, 'kernels') };
   const patch = join(fixturesDir, 'nightly', 'series', 'dax-comment.mbox');

@@ -3,16 +3,16 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
 import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
 import { gitIn, historyTree, snapshot } from '../git-repo.js';
+import { sourceTree } from '../source-tree.js';
 
 const TEST = 'ib-reg-refusal/fsdax-ext4';
 const results = join(cacheDir(), 'slow-results');
 
 async function history() {
-  return historyTree(await ensureLinuxSource(), join(fixturesDir, 'bisect', 'gup-regression-history.mbox'), 'bisect-gup');
+  return historyTree((await sourceTree()).dir, join(fixturesDir, 'bisect', 'gup-regression-history.mbox'), 'bisect-gup');
 }
 
 t.test('bisect names the culprit, skips the commit that does not build, within ⌈log2 N⌉ + 2 builds', async (t) => {

@@ -1,21 +1,27 @@
 // A night on linux-source-6.1: the base and two series from a list (one clean, one that lets
 // fs-DAX pages be pinned), classified, reported; a second night reuses everything.
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
+import { cacheDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
+import { onBase, sourceTree } from '../source-tree.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchestrate-nightly-'));
-const plan = join(fixturesDir, 'nightly', 'plan.yaml');
+const source = await sourceTree();
+/** The fixture plan on the tree under test: its revision pinned, the series' base-commit its commit. */
+const fixture = onBase('nightly', source.head);
+const plan = join(fixture, 'plan.yaml');
+writeFileSync(plan, readFileSync(plan, 'utf8').replace('tree: linux-source,', `tree: linux-source, source: "${source.marker.revision}",`));
 const night = (name: string) => runCli(['nightly', '--plan', plan, '--night', name, '--db', join(dir, 'nightly.db'),
   '--reports', join(dir, 'reports'), '--results', join(cacheDir(), 'slow-results')]);
 
 t.test('first night: a regression, a known failure, a clean series', async (t) => {
   const r = await night('2026-11-25');
   t.equal(r.code, 0, r.stderr.slice(-3000));
-  t.match(r.stdout, /^dax-rdma-fixture 2026-11-25: base c2fa53280e04 \(6\.1\.192\): 5 PASS/m);
+  const base = `base ${source.head.slice(0, 12)} \\(${source.marker.version.replace(/\./g, '\\.')}\\)`;
+  t.match(r.stdout, new RegExp(`^dax-rdma-fixture 2026-11-25: ${base}: 5 PASS`, 'm'));
   t.match(r.stdout, /^  REGRESSION\s+mm\/gup, dax: long-term pins of fs-DAX \(v2, 3 patches\): 1 REGRESSION, 1 KNOWN, 3 PASS$/m);
   t.match(r.stdout, /REGRESSION ib-reg-refusal\/fsdax-ext4: FAIL: registered: expected false, observed true/);
   t.match(r.stdout, /KNOWN ib-reg-refusal\/fsdax-xfs: known: tracked: xfs long-term pin refusal/);

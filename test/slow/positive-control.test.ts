@@ -5,15 +5,16 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
-import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
-import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
+import { cacheDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
+import { onBase, sourceTree } from '../source-tree.js';
 
 const results = join(cacheDir(), 'slow-results');
 const CLEAN_RUNS = 3;
 
 async function kernel(series?: string): Promise<string> {
-  const r = await runCli(['build', '--tree', await ensureLinuxSource(), ...(series ? ['--series', join(fixturesDir, 'series', series)] : [])]);
+  const { dir, head } = await sourceTree();
+  const r = await runCli(['build', '--tree', dir, ...(series ? ['--series', onBase(join('series', series), head)] : [])]);
   if (r.code !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr.slice(-2000)}`);
   return r.stdout.trim();
 }

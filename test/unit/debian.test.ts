@@ -1,5 +1,5 @@
 import t from 'tap';
-import { debianRange, parseAptShow, pickDebianKernel, storeIdOf } from '../../orchestrator/core/debian.js';
+import { debianRange, lineOf, parseAptShow, parseMadison, pickDebianKernel, pickSourceRevision, storeIdOf } from '../../orchestrator/core/debian.js';
 import { fixture } from '../fixtures.js';
 
 const kernels = parseAptShow(fixture('apt', 'apt-cache-show-linux-image.txt'));
@@ -26,4 +26,27 @@ t.test('a range of packaged kernels, oldest first', async (t) => {
   t.same(debianRange(kernels, '6.1.0-56', '6.1.0-55')?.map((k) => k.debVersion), ['6.1.192-1', '6.1.192-2'], 'ends in either order');
   t.same(debianRange(kernels, '6.1.192-1', '6.12')?.map((k) => k.version), ['6.1.192', '6.1.192', '6.12.107']);
   t.equal(debianRange(kernels, '5.10', '6.1'), undefined);
+});
+
+// `apt-cache madison linux-source-6.1 linux-source-6.12` on a Debian 12 machine, 2026-12-01.
+const sources = parseMadison(fixture('apt', 'apt-cache-madison-linux-source.txt'));
+
+t.test('linux-source revisions from apt-cache madison, newest first per line', async (t) => {
+  t.same(sources.filter((r) => r.line === '6.1').map((r) => r.revision),
+    ['6.1.192-3', '6.1.192-2', '6.1.192-1', '6.1.190-1', '6.1.187-1', '6.1.176-1', '6.1.170-3']);
+  t.same(sources.filter((r) => r.line === '6.12').map((r) => r.revision),
+    ['6.12.117-1~deb12u1', '6.12.115-2~deb12u1', '6.12.113-1~deb12u1', '6.12.111-1~deb12u1', '6.12.107-1~deb12u1']);
+  t.same(sources.find((r) => r.revision === '6.12.115-2~deb12u1'),
+    { pkg: 'linux-source-6.12', line: '6.12', revision: '6.12.115-2~deb12u1', version: '6.12.115' });
+});
+
+t.test('which source revision a query names', async (t) => {
+  t.equal(pickSourceRevision(sources)?.revision, '6.1.192-3', 'default: the newest 6.1');
+  t.equal(pickSourceRevision(sources, '6.12')?.revision, '6.12.117-1~deb12u1', 'a line: its newest');
+  t.equal(pickSourceRevision(sources, '6.1.192')?.revision, '6.1.192-3', 'an upstream version: its newest revision');
+  t.equal(pickSourceRevision(sources, '6.1.192-2')?.revision, '6.1.192-2', 'a pinned revision');
+  t.equal(pickSourceRevision(sources, '6.1.100-1'), undefined, 'one the archive no longer has');
+  t.equal(lineOf('6.12.117-1~deb12u1'), '6.12');
+  t.equal(lineOf('6.1.100-1'), '6.1');
+  t.equal(lineOf(undefined), '6.1');
 });
