@@ -33,6 +33,32 @@ export class ToolError extends OrchestrateError {
   }
 }
 
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
+/** A file we had to write could not be: the disk is full, read-only, or not ours. */
+export class WriteError extends OrchestrateError {
+  constructor(readonly path: string, readonly what: string, readonly code: string, detail = '') {
+    super(`cannot write ${what} (${path}): ${WRITE_ERRORS[code] ?? code}${detail}`, 2);
+  }
+}
+
+export function isWriteErrno(err: unknown): err is NodeJS.ErrnoException {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return !!code && code in WRITE_ERRORS;
+}
+
+/** ERR as a WriteError naming PATH and WHAT when it is one (ENOSPC, EROFS, …); else ERR. */
+export function asWriteError(err: unknown, path: string, what: string): unknown {
+  if (err instanceof OrchestrateError || !isWriteErrno(err)) return err;
+  return new WriteError(path, what, err.code!);
+}
+
 /** The shell's convention: 128 + the signal number. */
 export function signalExitCode(signal: NodeJS.Signals): number {
   return signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
@@ -47,10 +73,14 @@ export class InterruptedError extends OrchestrateError {
 
 /** One line, whatever the message: yargs and tools like to spread theirs over several. */
 export function errorLine(err: unknown): string {
+  if (!(err instanceof OrchestrateError) && isWriteErrno(err)) {
+    return errorLine(new WriteError(err.path ?? '?', err.syscall ? `(${err.syscall})` : 'a file', err.code!));
+  }
   const message = err instanceof Error ? err.message : String(err);
   return `error: ${message.replace(/\s*\n\s*/g, ' ').trim()}`;
 }
 
 export function exitCodeOf(err: unknown): number {
+  if (!(err instanceof OrchestrateError) && isWriteErrno(err)) return 2;
   return err instanceof OrchestrateError ? err.exitCode : 1;
 }

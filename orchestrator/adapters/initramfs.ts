@@ -1,13 +1,14 @@
 // The initramfs: busybox, our stage-one init and the kernel's modules, cached per kernel and
 // module set; per-run files (keys) go in a second small archive appended at boot.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { cpioArchive, type CpioEntry } from '../core/cpio.js';
 import { laneList, parseModulesDep, planModules, splitPlan, type ModuleDeps, type ModulePlan } from '../core/modules.js';
 import type { MachineProfile } from '../core/machine.js';
 import { cacheDir, guestDir } from '../paths.js';
 import { fingerprint } from './fingerprint.js';
 import { NEEDS } from './host.js';
+import { checkArtifact, deepCheck, writeStamp } from './stamp.js';
 import type { Kernel } from './kernel-store.js';
 
 export interface Initramfs {
@@ -63,13 +64,25 @@ export function ensureInitramfs(kernel: Kernel, profile: MachineProfile, log: (l
   const key = fingerprint(guestDir, [init, LOAD_MODULES, NEEDS.busybox.probe], [kernel.id, kernel.release, stamps, early, late, 'cpio-v3']);
   const dir = join(cacheDir(), 'initramfs');
   const path = join(dir, `${kernel.release}-${key}.cpio`);
-  if (!existsSync(path)) {
+  const bad = existsSync(path) ? checkArtifact(stampOf(path), dir) : 'missing';
+  if (bad) {
+    if (bad !== 'missing') log(`initramfs of ${kernel.release}: ${bad}; making it again`);
     mkdirSync(dir, { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, cpioArchive(entries(kernel, deps, early, late)));
     renameSync(tmp, path);
+    writeStamp(stampOf(path), dir, [basename(path)]);
   }
   return { path };
+}
+
+const stampOf = (path: string) => `${path}.stamp.json`;
+
+/** Why the cached initramfs cannot be used (by hash); a bad one is removed, to be made again. */
+export function verifyInitramfs(initramfs: Initramfs): string | undefined {
+  const bad = deepCheck(stampOf(initramfs.path), dirname(initramfs.path));
+  if (bad) rmSync(initramfs.path, { force: true });
+  return bad;
 }
 
 /** The per-run archive: /run/orchestrate/{authorized_keys, ssh_host_ed25519_key{,.pub}}. */

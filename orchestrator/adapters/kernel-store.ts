@@ -1,14 +1,16 @@
 // The kernel store (kernels/ by default): one directory per kernel, kernel.json describing it.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { bzImageBanner, identityFromBanner, type KernelIdentity } from '../core/kernel-version.js';
 import { bzImagePayload, configEnabled, elfBanner, isElf } from '../core/vmlinux.js';
 import { kernelStoreDir } from '../paths.js';
 import { execBuffer } from './exec.js';
 import { pidAlive, readJsonOr, writeJson } from './store.js';
-import { trackDir, releaseDir } from './lifecycle.js';
+import { trackDir, releaseDir, removeTree } from './lifecycle.js';
+import { listTree } from './fingerprint.js';
+import { checkArtifact, deepCheck, writeStamp } from './stamp.js';
 
 export interface KernelRecord extends KernelIdentity {
   id: string;
@@ -22,6 +24,8 @@ export interface KernelRecord extends KernelIdentity {
 
 export interface BuildMetadata {
   tree: string;
+  /** The Debian package revision the tree was imported from (orchestrate source). */
+  source?: { pkg: string; revision: string };
   commit: string;
   describe: string;
   subject: string;
@@ -113,6 +117,7 @@ export function stage(id: string): { dir: string; commit: (record: KernelRecord)
     dir,
     commit(record) {
       writeFileSync(join(dir, 'kernel.json'), `${JSON.stringify(record, null, 2)}\n`);
+      writeStamp(join(dir, STAMP), dir, listTree(dir).map((f) => relative(dir, f)).filter((f) => f !== 'kernel.json'));
       const final = join(storeDir(), id);
       rmSync(final, { recursive: true, force: true });
       renameSync(dir, final);
@@ -154,13 +159,46 @@ export function kernelFromPath(path: string, modulesDir?: string): Kernel {
   return { id: `path:${file}`, source: 'path', ...identity, boot: file, modulesDir: modulesDir && resolve(modulesDir) };
 }
 
-/** Marks a stored kernel as used now: gc removes what has not been used for a while. */
-/** A stored kernel about to be booted or reused, marked used now (what `kernels gc --older-than` reads). */
-export function useKernel(id: string): Kernel | undefined {
+const STAMP = 'stamp.json';
+
+export type Taken = { kernel: Kernel } | { removed: KernelRecord; why: string };
+
+/**
+ * A stored kernel about to be booted or reused: checked against its stamp (stat, then hash) and
+ * marked used now (what `kernels gc --older-than` reads). One that is not as it was stored is
+ * removed, so the caller fetches or builds it again.
+ */
+export function takeKernel(id: string): Taken | undefined {
   const record = readRecord(id);
   if (!record) return undefined;
+  const dir = join(storeDir(), id);
+  const why = checkArtifact(join(dir, STAMP), dir);
+  if (why) {
+    removeTree(dir);
+    return { removed: record, why };
+  }
   touch(id);
-  return toKernel(record);
+  return { kernel: toKernel(record) };
+}
+
+/** takeKernel, saying so when the stored kernel was bad and is gone. */
+export function useKernel(id: string, log: (line: string) => void = () => {}): Kernel | undefined {
+  const taken = takeKernel(id);
+  if (taken && 'removed' in taken) log(removedLine(taken.removed, taken.why));
+  return taken && 'kernel' in taken ? taken.kernel : undefined;
+}
+
+export function removedLine(record: KernelRecord, why: string): string {
+  return `kernel ${record.id} in the store: ${why}; removed it`;
+}
+
+/** Why a stored kernel cannot be used (by hash); a bad one is removed from the store. */
+export function verifyKernel(kernel: Kernel): string | undefined {
+  if (kernel.source === 'path') return undefined;
+  const dir = join(storeDir(), kernel.id);
+  const why = deepCheck(join(dir, STAMP), dir);
+  if (why) removeTree(dir);
+  return why;
 }
 
 function touch(id: string): void {

@@ -5,6 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { PEER_MACS, type PeerLink } from '../core/machine.js';
+import { WriteError } from '../errors.js';
 import { exec } from './exec.js';
 import { track } from './lifecycle.js';
 
@@ -32,9 +33,15 @@ export class QemuProcess {
   private lastOutput = performance.now();
   private readonly watchers = new Set<(line: ConsoleLine) => void>();
   private readonly log: WriteStream;
+  /** Writing the console log failed (full or read-only disk): QEMU is stopped, the caller says so. */
+  logError?: WriteError;
 
-  constructor(readonly argv: string[], consolePath: string) {
+  constructor(readonly argv: string[], readonly consolePath: string) {
     this.log = createWriteStream(consolePath);
+    this.log.on('error', (err) => {
+      this.logError ??= new WriteError(consolePath, 'the console log', (err as NodeJS.ErrnoException).code ?? 'EIO');
+      this.child.kill('SIGKILL');
+    });
     const child: ChildProcess = track(spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
     child.stdout!.on('data', (b: Buffer) => this.onConsole(b));
     child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));

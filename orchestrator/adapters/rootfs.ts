@@ -8,6 +8,8 @@ import { exec } from './exec.js';
 import { fingerprint, listTree } from './fingerprint.js';
 import { isRoot } from './host.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
+import { checkArtifact, deepCheck, writeStamp } from './stamp.js';
+import { needSpace } from './store.js';
 
 export const SUITE = 'bookworm';
 const EXCLUDES = ['/usr/share/man/*', '/usr/share/doc/*', '/usr/share/locale/*', '/usr/share/info/*'];
@@ -50,14 +52,30 @@ async function sizeMiB(dir: string): Promise<number> {
   return Number.parseInt(du.stdout, 10);
 }
 
+const IMAGE_FILE = 'rootfs.ext4';
+const STAMP = 'stamp.json';
+
+/** Why the cached image cannot be used (by hash); a bad one is removed, to be built again. */
+export function verifyImage(image: Image): string | undefined {
+  const dir = dirname(image.path);
+  const bad = deepCheck(join(dir, STAMP), dir);
+  if (bad) removeTree(dir);
+  return bad;
+}
+
 export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string) => void } = {}): Promise<Image> {
   const started = performance.now();
   const r = recipe();
   const dir = imageDir(r.hash);
-  const path = join(dir, 'rootfs.ext4');
-  if (existsSync(path) && !opts.rebuild) return { hash: r.hash, path, built: false, seconds: 0 };
+  const path = join(dir, IMAGE_FILE);
+  if (existsSync(dir) && !opts.rebuild) {
+    const bad = checkArtifact(join(dir, STAMP), dir);
+    if (!bad) return { hash: r.hash, path, built: false, seconds: 0 };
+    opts.log?.(`guest image ${r.hash}: ${bad}; building it again`);
+  }
   if (!isRoot()) throw new MissingToolError('building the guest image needs root (mmdebstrap, mke2fs -d with root-owned files)');
   opts.log?.(`building guest image ${r.hash} (${r.packages.length} packages)`);
+  needSpace(join(cacheDir(), 'images'), 2 ** 30, 'the guest image');
   const work = trackDir(join(cacheDir(), 'images', `.build-${r.hash}-${process.pid}`));
   removeTree(work);
   mkdirSync(work, { recursive: true });
@@ -69,10 +87,13 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string
     rmSync(join(root, 'etc', 'ssh', key));
   }
   const size = Math.ceil((await sizeMiB(root)) * 1.3) + 256;
-  const image = join(work, 'rootfs.ext4');
+  const image = join(work, IMAGE_FILE);
   await exec(['mke2fs', '-q', '-t', 'ext4', '-L', 'orchestrate', '-d', root, image, `${size}M`]);
-  writeFileSync(join(work, 'recipe.json'), `${JSON.stringify({ suite: SUITE, packages: r.packages }, null, 2)}\n`);
+  const installed = await exec(['dpkg-query', `--admindir=${join(root, 'var', 'lib', 'dpkg')}`, '-W', '-f=${Package}=${Version}\\n']);
+  const recipeJson = { suite: SUITE, packages: r.packages, installed: installed.stdout.trim().split('\n').sort() };
+  writeFileSync(join(work, 'recipe.json'), `${JSON.stringify(recipeJson, null, 2)}\n`);
   removeTree(root);
+  writeStamp(join(work, STAMP), work, [IMAGE_FILE]);
   rmSync(dir, { recursive: true, force: true });
   renameSync(work, dir);
   releaseDir(work);

@@ -1,12 +1,39 @@
 // Writing results: atomically (temp file + rename), so a crash never leaves half a file.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { asWriteError, WriteError } from '../errors.js';
 
+/** Writes PATH whole or not at all; a full or read-only disk is a WriteError naming it. */
 export function writeAtomic(path: string, data: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Nothing was written where nothing can be removed.
+    }
+    throw asWriteError(err, path, basename(path));
+  }
+}
+
+const MiB = 2 ** 20;
+
+/** Fails with one line before a big write (an image, a kernel, a tree) that DIR has no room for. */
+export function needSpace(dir: string, bytes: number, what: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw asWriteError(err, dir, what);
+  }
+  const fs = statfsSync(dir);
+  const free = fs.bavail * fs.bsize;
+  if (free < bytes) {
+    throw new WriteError(dir, what, 'ENOSPC', ` (${Math.floor(free / MiB)} MiB free, about ${Math.ceil(bytes / MiB)} MiB needed)`);
+  }
 }
 
 export function writeJson(path: string, value: unknown): void {

@@ -1,4 +1,5 @@
 // The results of a run: what results.json holds, the summary, and the exit status it implies.
+import type { ArtifactKind } from './stamp.js';
 import { tally, type Verdict } from './verdict.js';
 
 export interface WarningRef {
@@ -16,6 +17,8 @@ export interface TestResult {
   warnings: WarningRef[];
   evidence: string[];
   seconds: number;
+  /** Cached artifacts this result's failure points at; checked by hash before a second run. */
+  suspects?: ArtifactKind[];
 }
 
 export interface RunInfo {
@@ -39,6 +42,8 @@ export interface RunInfo {
 export interface BootFailure {
   reason: string;
   crash?: string;
+  /** The cached artifacts how far the boot got points at. */
+  suspects?: ArtifactKind[];
 }
 
 export interface RunResult {

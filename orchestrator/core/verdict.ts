@@ -1,6 +1,7 @@
 // Verdict rules: what one case's outcome, expectation and warnings add up to.
 import type { ExpectationRule } from './expectations.js';
 import { mismatches } from './expectations.js';
+import type { ArtifactKind } from './stamp.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'SKIP' | 'ERROR' | 'CRASH';
 export const VERDICTS: Verdict[] = ['PASS', 'FAIL', 'SKIP', 'ERROR', 'CRASH'];
@@ -12,6 +13,8 @@ export interface CaseOutcome {
   error?: string;
   skip?: string;
   observed?: Record<string, unknown>;
+  /** Cached artifacts the failure points at (a workload that would not exec). */
+  suspects?: ArtifactKind[];
 }
 
 export interface Judgement {

@@ -11,13 +11,14 @@ import { identityFromBanner } from '../core/kernel-version.js';
 import { describeDropped, fragmentErrors, mergeFragments, renderRequest, type Fragment } from '../core/kconfig.js';
 import type { Series } from '../core/series.js';
 import { applyPatch, checkoutWorktree, commitInfo, describe, repoTop, resolveRev, tryResolveRev } from '../adapters/git.js';
+import { sourceMarker } from '../adapters/linux-source.js';
 import { artifacts, compilerVersion, configure, make, type BuildDirs } from '../adapters/kbuild.js';
 import { ensureHost, KBUILD_NEEDS, NEEDS } from '../adapters/host.js';
 import {
   failureDir, readFailure, recordFailure, stage, useKernel,
   type BuildMetadata, type FailedBuild, type Kernel,
 } from '../adapters/kernel-store.js';
-import { readJsonOr, withLock, writeJson } from '../adapters/store.js';
+import { needSpace, readJsonOr, withLock, writeJson } from '../adapters/store.js';
 import { cacheDir, configsDir } from '../paths.js';
 import { runSeconds, type RunResult } from '../core/results.js';
 import { Phases, runTests, type RunOptions } from './pipeline.js';
@@ -107,7 +108,7 @@ export async function buildKernel(req: BuildRequest): Promise<BuildOutcome> {
   // Known outcomes first: again after the lock, since its holder may have just built (or failed) this.
   const known = (): BuildOutcome | undefined => {
     if (req.force) return undefined;
-    const stored = useKernel(id);
+    const stored = useKernel(id, req.log);
     if (stored) return { kind: 'cached', id, kernel: stored, seconds: seconds() };
     const failed = readFailure(id);
     return failed && { ...failed, seconds: seconds(), cached: true };
@@ -145,6 +146,8 @@ function fail(id: string, kind: FailedBuild['kind'], reason: string, details: st
 async function buildLocked(b: Locked) {
   const phases = new Phases();
   const ccache = b.ccache ?? true;
+  const cold = !existsSync(join(b.dirs.out, 'vmlinux')) || !existsSync(b.dirs.src);
+  needSpace(b.dirs.base, (cold ? 3 : 0.5) * 2 ** 30, `the kernel build of ${b.commit.slice(0, 12)}`);
   await phases.time('worktree', () => checkoutWorktree(b.repo, b.dirs.src, b.commit));
   const patches = b.series?.patches ?? [];
   for (const [i, patch] of patches.entries()) {
@@ -209,7 +212,7 @@ async function storeBuild(b: Locked, log: string, objects: number, phases: Phase
   if (s?.cover) writeFileSync(join(dir, 'cover.txt'), `Subject: ${s.cover.subject}\n\n${s.cover.body}`);
   const info = await commitInfo(b.repo, b.commit);
   const build: BuildMetadata = {
-    tree: b.repo, commit: b.commit, describe: await describe(b.repo, b.commit), subject: info.subject,
+    tree: b.repo, source: sourceOf(b.repo), commit: b.commit, describe: await describe(b.repo, b.commit), subject: info.subject,
     series: s && { id: s.id, version: s.version, title: s.cover?.title, messageId: s.cover?.messageId, baseCommit: s.baseCommit, subjects: s.patches.map((p) => p.title) },
     fragments: b.fragments.map((f) => f.name), compiler: b.compiler, ccache: b.ccache ?? true, objects,
     durations: phases.durations,
@@ -219,6 +222,11 @@ async function storeBuild(b: Locked, log: string, objects: number, phases: Phase
     files: { bzImage: 'bzImage', vmlinux: 'vmlinux', config: 'config', systemMap: 'System.map', buildLog: 'build.log', cover: s?.cover ? 'cover.txt' : undefined },
     build, added: new Date().toISOString(),
   });
+}
+
+function sourceOf(repo: string): BuildMetadata['source'] {
+  const marker = sourceMarker(repo);
+  return marker && { pkg: marker.pkg, revision: marker.revision };
 }
 
 export interface BuiltAndTested {

@@ -7,8 +7,9 @@ import { availableKernels, download, extractDeb } from '../adapters/apt.js';
 import { exec } from '../adapters/exec.js';
 import { ensureHost, isRoot, NEEDS } from '../adapters/host.js';
 import {
-  extractPvhVmlinux, kernelFromPath, stage, useKernel, type Kernel,
+  extractPvhVmlinux, kernelFromPath, removedLine, stage, storeDir, takeKernel, useKernel, type Kernel,
 } from '../adapters/kernel-store.js';
+import { needSpace } from '../adapters/store.js';
 
 export interface KernelOptions {
   kernel?: string;
@@ -25,8 +26,14 @@ export async function resolveKernel(opts: KernelOptions): Promise<Kernel> {
   if (spec === 'debian' || spec.startsWith('debian:')) {
     return fetchDebianKernel(spec === 'debian' ? undefined : spec.slice('debian:'.length), opts.log);
   }
-  const stored = useKernel(spec);
-  if (stored) return stored;
+  const taken = takeKernel(spec);
+  if (taken && 'kernel' in taken) return taken.kernel;
+  if (taken) {
+    opts.log?.(removedLine(taken.removed, taken.why));
+    const { debian, build } = taken.removed;
+    if (debian) return fetchDebianKernel(debian.debVersion, opts.log);
+    throw new UsageError(`kernel ${spec} was not as built (${taken.why}) and is removed from the store: build it again${build ? ` (orchestrate build --tree ${build.tree} --ref ${build.commit.slice(0, 12)}${build.series ? ' --series …' : ''})` : ''}`);
+  }
   if (looksLikePath(spec)) return kernelFromPath(spec, opts.modules);
   throw new UsageError(`unknown kernel "${spec}": want debian[:VERSION], a kernel id (orchestrate kernels list) or a path`);
 }
@@ -47,11 +54,11 @@ async function findDebianKernel(query?: string): Promise<DebianKernel> {
 }
 
 export async function fetchDebianKernel(query?: string, log: (line: string) => void = () => {}): Promise<Kernel> {
-  const cached = query ? useKernel(`debian-${query}`) : undefined;
+  const cached = query ? useKernel(`debian-${query}`, log) : undefined;
   if (cached) return cached;
   const deb = await findDebianKernel(query);
   const id = storeIdOf(deb);
-  const stored = useKernel(id);
+  const stored = useKernel(id, log);
   if (stored) return stored;
   await ensureHost([NEEDS.dpkgDeb, NEEDS.depmod, NEEDS.xz], log);
   log(`fetching ${deb.pkg} ${deb.debVersion}`);
@@ -59,6 +66,7 @@ export async function fetchDebianKernel(query?: string, log: (line: string) => v
 }
 
 async function storeDebianKernel(deb: DebianKernel, id: string): Promise<Kernel> {
+  needSpace(storeDir(), 2 ** 30, `the kernel ${deb.pkg} ${deb.debVersion}`);
   const { dir, commit } = stage(id);
   const unpacked = join(dir, 'unpacked');
   const debFile = await download(deb.pkg, deb.debVersion, dir);

@@ -1,19 +1,22 @@
 // The whole pipeline: host tools → kernel → image → workloads → initramfs → accel → boot →
 // tests → results. Each phase is timed; nothing outlives the run.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { asWriteError } from '../errors.js';
+import type { ArtifactKind } from '../core/stamp.js';
+import { verifyKernel } from '../adapters/kernel-store.js';
 import { parseConsole } from '../core/console.js';
 import { bootFailedResults, finishRun, unrunResults, type RunInfo, type RunResult, type WarningRef } from '../core/results.js';
 import { chooseAccel, type AccelRequest } from '../adapters/accel.js';
 import { loadExpectations, loadProfile } from '../adapters/config.js';
 import { ensureHost, REPRO_NEEDS, requireHost } from '../adapters/host.js';
-import { ensureInitramfs } from '../adapters/initramfs.js';
+import { ensureInitramfs, verifyInitramfs } from '../adapters/initramfs.js';
 import { releaseDir, trackDir } from '../adapters/lifecycle.js';
 import { peerLinks, qemuVersion } from '../adapters/qemu.js';
-import { ensureImage } from '../adapters/rootfs.js';
+import { ensureImage, verifyImage } from '../adapters/rootfs.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
-import { ensureWorkloads } from '../adapters/workloads.js';
+import { ensureWorkloads, verifyWorkloads } from '../adapters/workloads.js';
 import { caseNames, selectTests } from '../tests/index.js';
 import { resolveKernel } from './kernels.js';
 import { lostResults, runSuites, toRef, type Guests, type SuiteRun, type SuitesOutcome } from './runner.js';
@@ -76,7 +79,7 @@ export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, ph
   });
   const kernel = await phases.time('kernel', () => resolveKernel({ kernel: opts.kernel, modules: opts.modules, log: opts.log }));
   const image = await phases.time('image', () => ensureImage({ log: opts.log }));
-  const workloads = await phases.time('workloads', () => ensureWorkloads());
+  const workloads = await phases.time('workloads', () => ensureWorkloads(opts.log));
   const initramfs = await phases.time('initramfs', () => ensureInitramfs(kernel, profile, opts.log));
   const accel = await phases.time('accel', () => chooseAccel(opts.accel, kernel.boot));
   return { profile, kernel, image, workloads, initramfs, accel };
@@ -101,7 +104,7 @@ async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: 
       guests.peer && readyGuest(guests.peer, p, (line) => log(`peer: ${line}`)).then((why) => why && `peer ${why}`),
     ]));
     const why = unready.find(Boolean);
-    if (why) return { results: unrunResults(names, 'ERROR', why), outside: [] };
+    if (why) return { results: unrunResults(names, 'ERROR', why), outside: [], suspects: ['kernel', 'initramfs'] };
     return await phases.time('tests', () => runSuites(guests, runs, p.kernel.version));
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
@@ -128,12 +131,59 @@ async function bootGuests(opts: BootOptions, peerConsolePath: string | undefined
     if (attempt < 3 && failed.every((e) => e instanceof BootError && /can't bind .*Address already in use/.test(e.message))) continue;
     if (main.status === 'rejected') throw main.reason;
     const err = failed[0];
-    if (err instanceof BootError) throw new BootError(`second guest: ${err.message}`, err.consoleText, err.crash);
+    if (err instanceof BootError) throw new BootError(`second guest: ${err.message}`, err.consoleText, err.crash, err.suspects);
     throw err;
   }
 }
 
+/** Why the results directory cannot take this run's files; checked before anything boots. */
+function checkWritable(dir: string): void {
+  const probe = join(dir, `.orchestrate-probe-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, Buffer.alloc(64 * 1024));
+  } catch (err) {
+    throw asWriteError(err, dir, 'the results');
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
+/** A run, and once more when its failure points at a cached artifact that proves to be bad. */
 export async function runTests(opts: RunOptions): Promise<RunOutput> {
+  checkWritable(resolve(opts.resultsDir));
+  const first = await runOnce(opts);
+  if (!first.suspects.length) return first.output;
+  const repaired = repairArtifacts(first.prepared, first.suspects);
+  if (!repaired.length) return first.output;
+  for (const line of repaired) opts.log(`${line}; making it again and running once more`);
+  return (await runOnce(opts)).output;
+}
+
+/** Each suspect checked by hash; the bad ones are removed (the next prepare makes them again). */
+function repairArtifacts(p: Prepared, suspects: ArtifactKind[]): string[] {
+  const verify: Record<ArtifactKind, () => string | undefined> = {
+    image: () => verifyImage(p.image), initramfs: () => verifyInitramfs(p.initramfs),
+    workloads: () => verifyWorkloads(p.workloads), kernel: () => verifyKernel(p.kernel),
+  };
+  const names: Record<ArtifactKind, string> = {
+    image: `guest image ${p.image.hash}`, initramfs: `initramfs of ${p.kernel.release}`,
+    workloads: `workloads ${basename(p.workloads.dir)}`, kernel: `kernel ${p.kernel.id}`,
+  };
+  return [...new Set(suspects)].flatMap((kind) => {
+    const why = verify[kind]();
+    return why ? [`${names[kind]}: ${why}`] : [];
+  });
+}
+
+interface Attempt {
+  output: RunOutput;
+  prepared: Prepared;
+  /** Cached artifacts the run's failures point at. */
+  suspects: ArtifactKind[];
+}
+
+async function runOnce(opts: RunOptions): Promise<Attempt> {
   const phases = new Phases();
   const selection = selectTests(opts.tests);
   const runs = selection.map((s) => ({ selection: s, expectations: loadExpectations(s.suite) }));
@@ -154,6 +204,7 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
   };
   let tests = unrunResults(names, 'ERROR', 'not run');
   let outside: WarningRef[] = [];
+  let suspects: ArtifactKind[] = [];
   let lostTo: string | undefined;
   let guests: Guests | undefined;
   let consoleText = '';
@@ -166,7 +217,7 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
     }, peerConsole));
     info.qemu.argv = guests.session.argv;
     if (guests.peer) info.qemu.peerArgv = guests.peer.argv;
-    ({ results: tests, outside, crash: lostTo } = await testGuests(guests, p, runs, names, phases, opts.log));
+    ({ results: tests, outside, crash: lostTo, suspects = [] } = await testGuests(guests, p, runs, names, phases, opts.log));
     for (const [s, file] of [[guests.session, 'dmesg.txt'], [guests.peer, 'peer-dmesg.txt']] as const) {
       if (!s) continue;
       await s.dmesgDelta().catch(() => '');
@@ -176,7 +227,8 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
   } catch (err) {
     if (!(err instanceof BootError)) throw err;
     consoleText = err.consoleText;
-    info.bootFailure = { reason: err.message, crash: err.crash };
+    suspects = err.suspects;
+    info.bootFailure = { reason: err.message, crash: err.crash, suspects: err.suspects };
     tests = bootFailedResults(names, info.bootFailure);
     opts.log(`boot failed: ${err.message}\n  ${err.consoleTail.join('\n  ')}`);
   } finally {
@@ -185,6 +237,8 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
     rmSync(workDir, { recursive: true, force: true });
     releaseDir(workDir);
   }
+  const logError = guests?.session.qemu.logError ?? guests?.peer?.qemu.logError;
+  if (logError) throw logError;
   const consoleWarnings = parseConsole(consoleText);
   const crashes = [info.bootFailure?.crash, lostTo].filter((c): c is string => !!c);
   const seen = new Set([...tests.flatMap((t) => t.warnings.map((w) => w.title)), ...outside.map((w) => w.title), ...crashes]);
@@ -193,5 +247,5 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
   info.durations.total = phases.total();
   const result = finishRun(info, tests, [...outside, ...bootWarnings, ...peerWarnings]);
   writeJson(join(dir, 'results.json'), result);
-  return { result, dir };
+  return { output: { result, dir }, prepared: p, suspects: [...suspects, ...tests.flatMap((t) => t.suspects ?? [])] };
 }

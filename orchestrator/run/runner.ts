@@ -5,7 +5,8 @@ import { matchEvidence, parseConsole, fatal, type Warning } from '../core/consol
 import { expectationFor, type ExpectationFile } from '../core/expectations.js';
 import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
 import { judge, type CaseOutcome } from '../core/verdict.js';
-import { parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../tests/suite.js';
+import type { ArtifactKind } from '../core/stamp.js';
+import { GUEST_ROOT, parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../tests/suite.js';
 import { caseNames, type Selection } from '../tests/index.js';
 import { GuestLost, type Session } from './session.js';
 
@@ -26,6 +27,23 @@ function runCommand(session: Session, cmd: GuestCommand) {
   return session.exec(cmd.argv, cmd.timeoutSeconds);
 }
 
+/**
+ * What a failed guest command points at. Our workloads report their own failures as JSON, so one
+ * that fails without it points at its binary; 126/127 (not executable, not found, a library
+ * missing) or death by a signal point at the image's programs as well.
+ */
+export function execSuspects(program: string, code: number | null): ArtifactKind[] {
+  const couldNotRun = code === 126 || code === 127 || (code !== null && code > 128);
+  if (isWorkload(program)) return couldNotRun ? ['workloads', 'image'] : ['workloads'];
+  return couldNotRun ? ['image'] : [];
+}
+
+const isWorkload = (program: string) => program.startsWith(`${GUEST_ROOT}/bin/`);
+
+function failedStep(step: GuestCommand, r: { code: number | null; stderr: string; stdout: string }): CaseOutcome {
+  return { error: `${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`, suspects: execSuspects(step.argv[0], r.code) };
+}
+
 async function runSteps(session: Session, steps: GuestCommand[]): Promise<CaseOutcome> {
   let stdout = '';
   for (const step of steps) {
@@ -34,11 +52,13 @@ async function runSteps(session: Session, steps: GuestCommand[]): Promise<CaseOu
     if (r.timedOut) return { error: `${basename(step.argv[0])} timed out after ${step.timeoutSeconds} s` };
     const observed = parseObservation(r.stdout);
     if (observed?.error) return { error: `${basename(step.argv[0])}: ${observed.error}` };
-    if (r.code !== 0) return { error: `${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}` };
+    if (r.code !== 0) return failedStep(step, r);
   }
   const observed = parseObservation(stdout);
   if (typeof observed?.skip === 'string') return { skip: observed.skip, observed };
-  return observed ? { observed } : { error: 'the workload printed no JSON observation' };
+  if (observed) return { observed };
+  const last = steps.at(-1)?.argv[0] ?? '';
+  return { error: 'the workload printed no JSON observation', suspects: isWorkload(last) ? ['workloads'] : [] };
 }
 
 /** The case's commands, and its peer's at the same time; the peer's observation is kept under `peer`. */
@@ -84,6 +104,7 @@ async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, f
   const verdict = judge(rule, outcome, warnings.map((w) => w.title));
   return {
     name, ...verdict,
+    ...(outcome.suspects?.length && verdict.verdict === 'ERROR' ? { suspects: outcome.suspects } : {}),
     expected: rule?.expect ?? null,
     observed: outcome.observed ?? null,
     warnings: [...own.map((w) => toRef(w, 'dmesg')), ...peerWarnings.map((w) => toRef(w, 'peer-dmesg'))],
@@ -96,20 +117,22 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function setupOn(session: Session, steps: GuestCommand[], where: string): Promise<{ facts: SetupFacts } | { error: string }> {
+type SetupOutcome = { facts: SetupFacts } | { error: string; suspects: ArtifactKind[] };
+
+async function setupOn(session: Session, steps: GuestCommand[], where: string): Promise<SetupOutcome> {
   const facts: SetupFacts = {};
   for (const step of steps) {
     const r = await runCommand(session, step);
-    if (r.code !== 0) return { error: `${where}: ${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}` };
+    if (r.code !== 0) return { error: `${where}: ${failedStep(step, r).error}`, suspects: execSuspects(step.argv[0], r.code) };
     Object.assign(facts, parseFacts(r.stdout));
   }
   return { facts };
 }
 
 /** The suite's setup, and the second guest's at the same time; the facts are the first guest's. */
-async function runSetup({ session, peer }: Guests, run: SuiteRun): Promise<{ facts: SetupFacts } | { error: string }> {
+async function runSetup({ session, peer }: Guests, run: SuiteRun): Promise<SetupOutcome> {
   const { setup, peerSetup } = run.selection.suite;
-  if (peerSetup && !peer) return { error: 'setup: the suite needs a second guest, and none was booted' };
+  if (peerSetup && !peer) return { error: 'setup: the suite needs a second guest, and none was booted', suspects: [] };
   const [main, other] = await Promise.all([
     setupOn(session, setup, 'setup'),
     peer && peerSetup ? setupOn(peer, peerSetup, 'peer setup') : { facts: {} },
@@ -125,6 +148,8 @@ export interface SuitesOutcome {
   outside: WarningRef[];
   /** The title of the crash that took a guest away, if one did. */
   crash?: string;
+  /** Cached artifacts a setup failure points at. */
+  suspects?: ArtifactKind[];
 }
 
 /** Results for cases a lost guest never ran: CRASH with the console's title for the first. */
@@ -149,6 +174,7 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
   const { session } = guests;
   const results: TestResult[] = [];
   const outside: WarningRef[] = [];
+  const suspects: ArtifactKind[] = [];
   const pending = (from: number) => caseNames(runs.map((r) => r.selection)).slice(from);
   const drain = async () => {
     outside.push(...parseConsole(await session.dmesgDelta()).map((w) => toRef(w, 'dmesg')));
@@ -161,6 +187,7 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
       await drain();
       if ('error' in setup) {
         results.push(...unrunResults(caseNames([run.selection]), 'ERROR', setup.error));
+        suspects.push(...setup.suspects);
         continue;
       }
       for (const tc of run.selection.cases) results.push(await runCase(guests, run, tc, setup.facts, version));
@@ -168,7 +195,7 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
     const lost = lostResults(session, pending(results.length), err);
-    return { results: [...results, ...lost.results], outside, crash: lost.crash };
+    return { results: [...results, ...lost.results], outside, crash: lost.crash, suspects };
   }
-  return { results, outside };
+  return { results, outside, suspects };
 }

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync, truncateSync, closeSync, openSync } from '
 import { join } from 'node:path';
 import { qemuArgs, parseSize, type MachineProfile, type PeerLink } from '../core/machine.js';
 import { parseConsole, fatal } from '../core/console.js';
+import { bootSuspects, type ArtifactKind } from '../core/stamp.js';
 import { shellJoin } from '../core/shell.js';
 import type { AccelChoice } from '../adapters/accel.js';
 import { runArchive, type Initramfs } from '../adapters/initramfs.js';
@@ -23,7 +24,13 @@ export class GuestLost extends Error {
 }
 
 export class BootError extends Error {
-  constructor(message: string, readonly consoleText: string, readonly crash?: string) {
+  constructor(
+    message: string,
+    readonly consoleText: string,
+    readonly crash?: string,
+    /** The cached artifacts the boot points at, from how far it got. */
+    readonly suspects: ArtifactKind[] = [],
+  ) {
     super(message);
   }
 
@@ -63,6 +70,11 @@ const MILESTONES = {
   sshd: /orchestrate-init: sshd started/,
   modulesReady: /orchestrate-init: modules ready/,
 } as const;
+
+function suspectsOf(qemu: QemuProcess): ArtifactKind[] {
+  const seen = (re: RegExp) => qemu.firstAt(re) !== undefined;
+  return bootSuspects({ banner: seen(MILESTONES.banner), init: seen(MILESTONES.init), switchRoot: seen(MILESTONES.switchRoot), sshd: seen(MILESTONES.sshd) });
+}
 
 function crashTitle(consoleText: string): string | undefined {
   return parseConsole(consoleText).find(fatal)?.title;
@@ -122,7 +134,7 @@ export class Session {
             opts.log?.(`boot stalled: no console output for ${stallSeconds} s after "${last}"; booting again`);
             continue;
           }
-          throw new BootError(`boot stalled twice: no console output for ${stallSeconds} s after "${last}"`, qemu.consoleText(), undefined);
+          throw new BootError(`boot stalled twice: no console output for ${stallSeconds} s after "${last}"`, qemu.consoleText(), undefined, suspectsOf(qemu));
         }
         if (first === 'timeout' && qemu.running) throw new Error('sshd never started');
         const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
@@ -131,6 +143,7 @@ export class Session {
         if (err instanceof BootError) throw err;
         const exit = await (qemu.running ? qemu.kill() : qemu.exited);
         throwIfInterrupted();
+        if (qemu.logError) throw qemu.logError;
         if (/host forwarding rule/.test(exit.stderr) && attempt < 3) continue;
         const crash = crashTitle(qemu.consoleText());
         const initFailure = qemu.lines.map((l) => l.text).reverse().find((l) => /orchestrate-init: .*failed/.test(l));
@@ -138,7 +151,7 @@ export class Session {
           : initFailure ? `guest powered off: ${initFailure.replace(/^.*orchestrate-init: /, '')}`
           : !exit.signal && exit.code !== null ? `QEMU exited (${exit.code}): ${exit.stderr.trim().split('\n').pop() ?? ''}`
           : `no SSH within ${opts.profile.timeouts.bootSeconds} s (${(err as Error).message})`;
-        throw new BootError(why, qemu.consoleText(), crash);
+        throw new BootError(why, qemu.consoleText(), crash, suspectsOf(qemu));
       }
     }
   }

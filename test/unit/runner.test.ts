@@ -138,3 +138,26 @@ t.test('a two-guest suite without a second guest is an ERROR, not a hang', async
   t.equal(results.length, 5);
   t.ok(results.every((r) => r.verdict === 'ERROR' && r.reason === 'setup: the suite needs a second guest, and none was booted'));
 });
+
+t.test('a workload that will not run points at the cached workloads (and the image); one that reports its own failure does not', async (t) => {
+  const cases: [Answer, string[] | undefined][] = [
+    [{ code: 126, stderr: 'timeout: failed to run command: Exec format error' }, ['workloads', 'image']],
+    [{ code: 2, stderr: 'ib-reg: 1: Syntax error: Unterminated quoted string' }, ['workloads']],
+    [{ code: 139 }, ['workloads', 'image']],
+    [{ code: 0, stdout: 'garbage\n' }, ['workloads']],
+    [{ code: 1, stdout: '{"error":"ibv_open_device: No such device","errno":19}\n' }, undefined],
+  ];
+  for (const [answer, suspects] of cases) {
+    const s = fakeSession([...SETUP, [/ib-reg anon/, answer]]);
+    const [r] = (await runSuites({ session: s }, runs('ib-reg-refusal/anon'), '6.1.192')).results;
+    t.equal(r.verdict, 'ERROR', JSON.stringify(answer));
+    t.same(r.suspects, suspects, JSON.stringify(answer));
+  }
+});
+
+t.test('a setup script that cannot run points at the image', async (t) => {
+  const s = fakeSession([[/rxe\.sh/, { code: 127, stderr: 'rdma: not found' }]]);
+  const out = await runSuites({ session: s }, runs('ib-reg-refusal/anon'), '6.1.192');
+  t.equal(out.results[0].verdict, 'ERROR');
+  t.same(out.suspects, ['image']);
+});

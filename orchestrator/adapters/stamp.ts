@@ -1,0 +1,77 @@
+// Stamps of cached artifacts on disk: made last, when the artifact is complete; checked by stat
+// before every use, by hash when the stat disagrees or a failure points at the artifact.
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { hashChange, isStamp, statChange, type Change, type FileStat, type FileStamp, type Stamp } from '../core/stamp.js';
+import { readJsonOr, writeJson } from './store.js';
+
+function statOf(path: string): FileStat | undefined {
+  try {
+    const s = statSync(path);
+    return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+export function sha256File(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(4 << 20);
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+function fileStamp(root: string, rel: string): FileStamp {
+  const path = join(root, rel);
+  return { path: rel, ...statOf(path)!, sha256: sha256File(path)! };
+}
+
+/** Hashes FILES (relative to ROOT) and writes the stamp to STAMPFILE, atomically. */
+export function writeStamp(stampFile: string, root: string, files: string[]): Stamp {
+  const stamp: Stamp = { format: 'orchestrate-stamp/1', files: files.map((f) => fileStamp(root, f)) };
+  writeJson(stampFile, stamp);
+  return stamp;
+}
+
+export function readStamp(stampFile: string): Stamp | undefined {
+  const stamp = readJsonOr(stampFile);
+  return isStamp(stamp) ? stamp : undefined;
+}
+
+/** The cheap check, before every use: undefined when every file's stat is as recorded. */
+export function quickCheck(stampFile: string, root: string): Change | undefined {
+  const stamp = readStamp(stampFile);
+  if (!stamp) return { why: 'it has no stamp (made by an older orchestrate, or never finished)', sure: true };
+  const changes = stamp.files.map((f) => statChange(f, statOf(join(root, f.path)))).filter((c): c is Change => !!c);
+  return changes.find((c) => c.sure) ?? changes[0];
+}
+
+/** The hash check: undefined when the content is as made (the stamp's stats are then renewed). */
+export function deepCheck(stampFile: string, root: string): string | undefined {
+  const stamp = readStamp(stampFile);
+  if (!stamp) return 'it has no stamp';
+  for (const f of stamp.files) {
+    const why = hashChange(f, sha256File(join(root, f.path)));
+    if (why) return why;
+  }
+  writeJson(stampFile, { ...stamp, files: stamp.files.map((f) => ({ ...f, ...statOf(join(root, f.path))! })) });
+  return undefined;
+}
+
+/** Quick, then deep when the stat disagrees but cannot prove it: undefined when the artifact can be used. */
+export function checkArtifact(stampFile: string, root: string): string | undefined {
+  const change = quickCheck(stampFile, root);
+  if (!change) return undefined;
+  return change.sure ? change.why : deepCheck(stampFile, root);
+}
