@@ -16,6 +16,8 @@ import {
   matchEvidence,
   parseConsole,
   stripTimestamp,
+  titleDifference,
+  TITLE_DIFFERENCES,
   type Warning,
 } from '../../orchestrator/core/console.js';
 import { demangle } from '../../orchestrator/core/demangle.js';
@@ -101,6 +103,39 @@ t.test('fixtures name their source', async (t) => {
   }
 });
 
+function syzkallerTitle(comments: string[]): { path: string; title?: string } | undefined {
+  const path = comments.map((c) => /^# source: google\/syzkaller (\S+)$/.exec(c)?.[1]).find(Boolean);
+  const title = comments.map((c) => /^# syzkaller title: (.*)$/.exec(c)?.[1]).find(Boolean);
+  return path ? { path, title: title === 'none (no report)' ? undefined : title } : undefined;
+}
+
+t.test("fixtures from syzkaller's corpus: its title, or a listed difference, and in the manifest", async (t) => {
+  const manifest = readFileSync(join(FIXTURES, 'syzkaller-corpus.manifest'), 'utf8');
+  const commit = /^# syzkaller-commit: (\w+)$/m.exec(manifest)?.[1];
+  const listed = new Map(manifest.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.split('\t')[0], l.split('\t')[3]]));
+  for (const name of readdirSync(FIXTURES).filter((n) => /\.(log|txt)$/.test(n))) {
+    const fixture = parseFixture(fixtureText(name));
+    const theirs = syzkallerTitle(fixture.comments);
+    if (!theirs) continue;
+    t.ok(fixture.comments.includes(`# commit: ${commit}`), `${name}: the manifest's commit`);
+    t.equal(listed.get(theirs.path), theirs.title ?? '', `${name}: the manifest's title`);
+    const ours = parseConsole(fixture.log)[0]?.title;
+    if (theirs.title === undefined) t.equal(ours, undefined, `${name}: no report`);
+    else t.ok(ours === theirs.title || titleDifference(theirs.title, ours), `${name}: "${ours}" for "${theirs.title}"`);
+  }
+});
+
+t.test('each listed difference from syzkaller is exercised by a fixture', async (t) => {
+  const used = new Set<string>();
+  for (const name of readdirSync(FIXTURES).filter((n) => /\.(log|txt)$/.test(n))) {
+    const fixture = parseFixture(fixtureText(name));
+    const theirs = syzkallerTitle(fixture.comments)?.title;
+    const rule = theirs && titleDifference(theirs, parseConsole(fixture.log)[0]?.title);
+    if (rule && parseConsole(fixture.log)[0]?.title !== theirs) used.add(rule);
+  }
+  t.same([...used].sort(), TITLE_DIFFERENCES.map((d) => d.rule).sort());
+});
+
 t.test('stripTimestamp', async (t) => {
   t.equal(stripTimestamp('[   12.345678] EXT4-fs (vda): mounted'), 'EXT4-fs (vda): mounted');
   t.equal(stripTimestamp('[   30.021137][   T81] usb 1-1: new device'), 'usb 1-1: new device');
@@ -166,6 +201,12 @@ t.test('frames the unwinder is unsure of are never blamed, yet make a call trace
   t.equal(w.title, 'WARNING in dax_disassociate_entry');
   t.equal(w.corrupted, undefined);
   t.match(w.report, /^ \? __dax_invalidate_entry\+0x73\/0xe6$/m, 'they stay in the report');
+});
+
+t.test('a report printed with its task id is titled from its task\'s lines after another header', async (t) => {
+  const [w] = parseConsole(fixtureLog('warn-nested-lock-evict-past-an-oops.log'));
+  t.equal(w.title, 'WARNING: nested lock was not taken in evict');
+  t.notMatch(w.report, /Internal error: Oops/, 'the oops is a report of its own');
 });
 
 t.test('mangled Rust and C++ frames are demangled', async (t) => {
