@@ -1,19 +1,23 @@
-// Kernel console / dmesg parser: finds oops-style reports and names them, after syzkaller's
-// pkg/report. Pure: text in, reports out. The report formats are data (FORMATS below).
+// Kernel console / dmesg parser: finds oops-style reports and names them as syzkaller's pkg/report
+// does (measured on its golden corpus by `npm run bench -- --reports DIR`). Pure: text in, reports
+// out. The report formats (GROUPS), the frames never blamed (SKIP_FRAMES) and where we title
+// differently (TITLE_DIFFERENCES) are data.
+import { demangle } from './demangle.js';
+import { STALL_ANCHORS, HANG_ANCHORS, HANG_SKIP, SKIP_FRAMES, SYSCALL_PREFIXES } from './console-frames.js';
+import {
+  CONTINUATIONS,
+  escape,
+  GROUPS,
+  NESTED,
+  STACK_NOISE,
+  TRACE,
+  type FramePicker,
+  type ReportFormat,
+  type ReportGroup,
+  type WarningKind,
+} from './console-formats.js';
 
-export type WarningKind =
-  | 'warning'
-  | 'bug'
-  | 'kernel-bug'
-  | 'oops'
-  | 'gpf'
-  | 'panic'
-  | 'hung-task'
-  | 'kasan'
-  | 'ubsan'
-  | 'lockdep'
-  | 'rcu-stall'
-  | 'soft-lockup';
+export { TITLE_DIFFERENCES, titleDifference, type WarningKind } from './console-formats.js';
 
 export interface Warning {
   title: string;
@@ -26,181 +30,64 @@ export interface Warning {
   corrupted?: string;
 }
 
-interface ReportFormat {
-  kind: WarningKind;
-  /** Matches the first line of the report. Shorthands: {{FUNC}}, {{SRC}}, {{PC}}. */
-  header: string;
-  /** {{FUNC}}: the blamed function, {{SRC}}: a source location, {{name}}: a named group. */
-  title: string;
-  /** Title when {{FUNC}} or {{SRC}} is unknown; without one, such a report is corrupted. */
-  fallback?: string;
-  /** Lines naming the culprit, tried before the call trace. Only the first line matching the
-   *  part before {{FUNC}} counts: a later RIP belongs to another context. */
-  blame?: string[];
-  /** Lines after which the call trace to blame starts. */
-  traceFrom?: string[];
-  /** Stall detectors report from an interrupt: blame what it interrupted. */
-  afterIrq?: boolean;
-  /** Frames that are machinery for this kind of report, on top of SKIP_FRAMES. */
-  skip?: string[];
-  /** More named groups for the title, searched near the top of the report. */
-  fields?: string[];
-  /** The report's own last line (kept). */
-  end?: string;
-  /** While a report of one of these kinds is open, this header is one of its lines. */
-  partOf?: WarningKind[];
-  /** Starts a report without ending the open ones (panic_on_warn panics inside the warning). */
-  nested?: boolean;
-}
+// --- compiled table -------------------------------------------------------------------------------
 
 const SHORTHANDS: Record<string, string> = {
-  '{{FUNC}}': '(?<func>[A-Za-z_][\\w.]*)\\+0x[0-9a-f]+(?:/0x[0-9a-f]+)?(?:\\s+\\[[\\w-]+\\])?',
-  '{{SRC}}': '(?<src>[\\w./-]+\\.(?:[chS]|rs):\\d+(?::\\d+)?)',
-  '{{PC}}': '\\[<?[0-9a-f]+>?\\]',
+  '{{PC}}': '\\[<?(?:0x)?[0-9a-f]+>?\\]',
+  '{{FUNC}}': '([a-zA-Z0-9_]+)(?:\\.|\\+)',
+  '{{SRC}}': '(?<src>[a-zA-Z0-9\\-_/.]+\\.[a-z]+:\\d+)',
+  '{{TASK}}': '[\\s\\S]{0,100}?',
 };
 
-const OOPS_BLAME = [
-  'RIP: 00[16]0:(?:{{PC}}\\s+)*{{FUNC}}',
-  'IP: (?:{{PC}}\\s+)?{{FUNC}}',
-  'pc : {{FUNC}}',
-  'PC is at {{FUNC}}',
-];
-const LOCK_BLAME = ['.*\\bat: (?:{{PC}}\\s+)?{{FUNC}}'];
-const LOCKDEP = '(?:WARNING: |\\[ INFO: )';
-const SANITIZER_END = '^=+$';
-
-const FORMATS: ReportFormat[] = [
-  { kind: 'lockdep', header: `^${LOCKDEP}possible circular locking dependency detected`, title: 'possible deadlock in {{FUNC}}', blame: LOCK_BLAME },
-  { kind: 'lockdep', header: `^${LOCKDEP}possible recursive locking detected`, title: 'possible deadlock in {{FUNC}}', blame: LOCK_BLAME },
-  { kind: 'lockdep', header: `^${LOCKDEP}(?:possible irq lock inversion dependency|\\S+-safe -> \\S+-unsafe lock order) detected`, title: 'possible deadlock in {{FUNC}}' },
-  { kind: 'lockdep', header: `^${LOCKDEP}inconsistent lock state`, title: 'inconsistent lock state in {{FUNC}}' },
-  { kind: 'lockdep', header: `^${LOCKDEP}suspicious RCU usage`, title: 'suspicious RCU usage at {{SRC}}', fallback: 'suspicious RCU usage', fields: ['^{{SRC}} suspicious '] },
-  { kind: 'lockdep', header: '^WARNING: bad unlock balance detected!', title: 'WARNING: bad unlock balance in {{FUNC}}' },
-  { kind: 'lockdep', header: '^WARNING: held lock freed!', title: 'WARNING: held lock freed in {{FUNC}}' },
-  { kind: 'lockdep', header: '^WARNING: lock held when returning to user space!', title: 'WARNING: lock held when returning to user space in {{FUNC}}' },
-  { kind: 'lockdep', header: '^INFO: trying to register non-static key', title: 'INFO: trying to register non-static key in {{FUNC}}' },
-  { kind: 'warning', header: '^WARNING: (?:CPU: \\d+ (?:UID: \\d+ )?PID: \\d+ )?at {{SRC}}(?:\\s+{{FUNC}})?', title: 'WARNING in {{FUNC}}', fallback: 'WARNING at {{SRC}}', blame: OOPS_BLAME },
-  { kind: 'warning', header: '^WARNING: {{SRC}} at (?:{{FUNC}})?', title: 'WARNING in {{FUNC}}', fallback: 'WARNING at {{SRC}}', blame: OOPS_BLAME },
-  { kind: 'kasan', header: '^BUG: KASAN: (?<bug>[\\w-]+(?: or [\\w-]+)?) (?:in|on address) (?:{{FUNC}})?', title: 'KASAN: {{bug}} {{access}} in {{FUNC}}', fields: ['^(?<access>Read|Write) (?:of size|at addr)'], end: SANITIZER_END },
-  { kind: 'kasan', header: '^BUG: KFENCE: (?<bug>[\\w-]+(?: read| write)?) in (?:{{FUNC}})?', title: 'KFENCE: {{bug}} in {{FUNC}}', end: SANITIZER_END },
-  { kind: 'kasan', header: '^BUG: KMSAN: (?<bug>[\\w-]+) in (?:{{FUNC}})?', title: 'KMSAN: {{bug}} in {{FUNC}}', end: SANITIZER_END },
-  { kind: 'bug', header: '^BUG: KCSAN: (?<bug>[\\w: -]+?) in (?:{{FUNC}})?', title: 'KCSAN: {{bug}} in {{FUNC}}', end: SANITIZER_END },
-  { kind: 'soft-lockup', header: '^(?:(?:NMI )?watchdog: )?BUG: soft lockup - CPU#\\d+ stuck', title: 'BUG: soft lockup in {{FUNC}}', blame: OOPS_BLAME, afterIrq: true },
-  { kind: 'oops', header: '^BUG: unable to handle page fault for address', title: 'BUG: unable to handle page fault in {{FUNC}}', blame: OOPS_BLAME },
-  { kind: 'oops', header: '^BUG: unable to handle kernel (?<what>paging request|NULL pointer dereference)', title: 'BUG: unable to handle kernel {{what}} in {{FUNC}}', blame: OOPS_BLAME },
-  { kind: 'oops', header: '^BUG: kernel NULL pointer dereference', title: 'BUG: kernel NULL pointer dereference in {{FUNC}}', blame: OOPS_BLAME },
-  { kind: 'oops', header: '^Unable to handle kernel (?<what>paging request|NULL pointer dereference|execute from non-executable memory|access to user memory)', title: 'Unable to handle kernel {{what}} in {{FUNC}}', blame: OOPS_BLAME },
-  { kind: 'oops', header: '^BUG: (?:TASK |IRQ )?stack guard page was hit', title: 'BUG: stack guard page was hit in {{FUNC}}', blame: OOPS_BLAME },
-  { kind: 'gpf', header: '^(?:Oops: )?general protection fault', title: 'general protection fault in {{FUNC}}', blame: OOPS_BLAME },
-  { kind: 'kernel-bug', header: '^kernel BUG at {{SRC}}!', title: 'kernel BUG in {{FUNC}}', fallback: 'kernel BUG at {{SRC}}', blame: OOPS_BLAME },
-  { kind: 'oops', header: '^(?:Internal error: )?Oops\\b.*\\[#\\d+\\]', title: 'Oops in {{FUNC}}', blame: OOPS_BLAME, partOf: ['oops', 'gpf', 'kernel-bug', 'bug'] },
-  { kind: 'bug', header: '^BUG: Bad page state', title: 'BUG: Bad page state in {{FUNC}}', fallback: 'BUG: Bad page state', traceFrom: ['^page last allocated via'] },
-  { kind: 'bug', header: '^BUG: Bad page map', title: 'BUG: Bad page map' },
-  { kind: 'bug', header: '^BUG: Bad rss-counter state', title: 'BUG: Bad rss-counter state' },
-  { kind: 'bug', header: '^BUG: sleeping function called from invalid context', title: 'BUG: sleeping function called from invalid context in {{FUNC}}' },
-  { kind: 'bug', header: '^BUG: scheduling while atomic', title: 'BUG: scheduling while atomic in {{FUNC}}' },
-  { kind: 'bug', header: '^BUG: using (?<what>\\S+\\(\\)) in preemptible', title: 'BUG: using {{what}} in preemptible code in {{FUNC}}' },
-  { kind: 'bug', header: '^BUG: spinlock (?<what>[a-z ]+?) on CPU', title: 'BUG: spinlock {{what}} in {{FUNC}}' },
-  { kind: 'bug', header: '^BUG: workqueue lockup', title: 'BUG: workqueue lockup' },
-  { kind: 'bug', header: '^BUG: memory leak', title: 'memory leak in {{FUNC}}', traceFrom: ['^backtrace(?: \\(crc [0-9a-f]+\\))?:'] },
-  { kind: 'bug', header: '^BUG: (?<what>[A-Za-z][\\w ]*?)(?= at | in |\\s+[0-9a-f]{8,}|\\s*[^\\w ]|\\s*$)', title: 'BUG: {{what}}' },
-  { kind: 'hung-task', header: '^INFO: task \\S+:\\d+ blocked for more than \\d+ seconds', title: 'INFO: task hung in {{FUNC}}' },
-  {
-    kind: 'rcu-stall',
-    header: '^(?:rcu: )?INFO: rcu_\\w+ (?:self-)?detected (?:expedited )?stalls?',
-    title: 'INFO: rcu detected stall in {{FUNC}}',
-    blame: OOPS_BLAME,
-    afterIrq: true,
-    skip: ['rcu_\\w+', '\\w*hrtimer\\w*', 'tick_\\w+', 'update_process_times', 'sched_show_task\\w*', 'dump_cpu_task', '\\w*softirq\\w*'],
-  },
-  { kind: 'ubsan', header: '^UBSAN: (?<bug>.+?) in {{SRC}}', title: 'UBSAN: {{bug}} in {{SRC}}', end: SANITIZER_END },
-  { kind: 'panic', header: '^Kernel panic - not syncing: ?(?<reason>.*)', title: 'Kernel panic - not syncing: {{reason}}', nested: true, end: '^(?:Rebooting in |---\\[ end Kernel panic)' },
-];
-
-// Matched against names with leading underscores removed.
-const SKIP_FRAMES = [
-  // reporting machinery
-  'dump_stack\\w*', 'dump_backtrace', 'show_stack', 'show_regs\\w*', 'show_trace\\w*', 'print_\\w+', 'v?printk\\w*',
-  'warn\\w*', 'report_bug', 'fixup_bug', 'handle_bug', 'check_panic_on_warn', '\\w*panic\\w*', 'bad_page',
-  'do_error_trap', 'do_trap', '\\w*invalid_op', 'do_general_protection', '\\w*exc_\\w+', 'error_entry',
-  'program_check_\\w+', 'nmi_\\w+', 'arch_trigger_cpumask_backtrace',
-  // interrupt entry
-  'asm_\\w+', 'sysvec_\\w+', '\\w*apic_timer_interrupt\\w*', 'irq_exit\\w*', 'common_interrupt\\w*', 'ret_from_intr', 'retint_kernel',
-  // sanitizers and debug checks
-  '\\w*kasan\\w*', 'asan_\\w+', '\\w*ubsan\\w*', '\\w*kmsan\\w*', 'msan_\\w+', '\\w*kcsan\\w*', 'sanitizer_\\w+', 'kfence_\\w+',
-  'check_memory_region\\w*', 'check_heap_object', 'check_object\\w*', 'fortify_\\w+', 'debug_\\w+', 'might_sleep\\w*',
-  'might_fault', 'might_resched', 'should_fail\\w*', 'x86_indirect_thunk_\\w+', 'read_word_at_a_time',
-  // locking
-  'raw_spin_\\w+', 'do_raw_\\w+', 'spin_\\w+', '(?:raw_)?(?:read|write)_(?:un)?lock\\w*', 'mutex_\\w+', 'rt_mutex_\\w+',
-  'rwsem_\\w+', 'down(?:_\\w+)?', 'up(?:_read|_write)?', 'lock_acquire\\w*', 'lock_release', 'lock_downgrade', 'lockdep_\\w+',
-  'lock_is_held\\w*', 'mark_lock\\w*', '(?:reacquire|mark)_held_locks', 'register_lock_class', 'validate_chain',
-  'check_(?:prev_add|noncircular|usage\\w*|deadlock)', 'rcu_read_(?:un)?lock\\w*', 'synchronize_rcu\\w*', '\\w*queued_spin_lock_slowpath',
-  // waiting
-  '(?:preempt_)?schedule\\w*', 'io_schedule\\w*', 'wait_for_completion\\w*', 'wait_on_\\w+', 'out_of_line_wait_on_bit\\w*',
-  'bit_wait\\w*', 'folio_wait\\w*', '(?:un)?lock_page\\w*', 'folio_(?:un)?lock\\w*', 'finish_wait', 'prepare_to_wait\\w*',
-  // allocation and freeing
-  'kv?[mzc]?alloc\\w*', 'krealloc\\w*', 'kmem_cache_\\w+', 'kv?free\\w*', 'vfree', 'vmalloc\\w*', 'alloc_pages\\w*',
-  'alloc_frozen_pages\\w*', 'folio_alloc\\w*', 'filemap_alloc_folio\\w*', 'filemap_get_folio\\w*', 'pagecache_get_page',
-  'get_page_from_freelist', 'post_alloc_hook', 'prep_new_page', 'slab_\\w+', 'new_slab', 'allocate_slab', 'memdup\\w*', 'kstrn?dup\\w*',
-  // string and user-copy helpers
-  'mem(?:cpy|set|move|cmp|chr)\\w*', 'str(?:n?cmp|n?cpy|l?cat|n?len|r?chr|str|scpy)\\w*', 'sized_strscpy',
-  '(?:raw_)?copy_(?:to|from)_user\\w*', 'copy_user_\\w+', '(?:get|put)_user\\w*',
-  // bit, list, refcount and inode-count helpers
-  '(?:test_and_)?(?:set|clear|change)_bit\\w*', '(?:arch_)?atomic\\w*', 'instrument_\\w+', 'h?list_\\w+', 'refcount_\\w+',
-  'kref_\\w+', '(?:inc|drop|clear|set)_nlink',
-  // work and timer plumbing
-  'flush_work\\w*', 'cancel_(?:delayed_)?work\\w*', 'flush_workqueue', 'drain_workqueue', 'destroy_workqueue', 'del_timer\\w*', 'timer_delete\\w*',
-  // thread and syscall entry
-  'process_one_work', 'worker_thread', 'kthread', 'ret_from_fork\\w*', 'do_syscall_\\w+', 'entry_SYSCALL\\w*', 'syscall_exit\\w*', 'x64_sys_call',
-];
-
-const TRACE_FROM = ['^(?:Call Trace|Call trace|Backtrace):'];
-const END_OF_ANY = /^---\[ end /;
-const CUT_HERE = /^-+\[ cut here \]-+$/;
-const MAX_REPORT_LINES = 100;
-const FIELD_WINDOW = 5;
-
-interface Compiled {
-  format: ReportFormat;
-  header: RegExp;
-  blame: { anchor: RegExp; full: RegExp }[];
-  traceFrom: RegExp[];
-  skip?: RegExp;
-  fields: RegExp[];
-  end?: RegExp;
-}
-
 function expand(source: string): string {
-  return source.replace(/\{\{(?:FUNC|SRC|PC)\}\}/g, (m) => SHORTHANDS[m]);
+  return source.replace(/\{\{(?:PC|FUNC|SRC|TASK)\}\}/g, (m) => SHORTHANDS[m]);
 }
 
-function compileBlame(source: string): { anchor: RegExp; full: RegExp } {
-  const prefix = source.slice(0, source.indexOf('{{FUNC}}'));
-  return { anchor: new RegExp(`^${expand(prefix)}`), full: new RegExp(`^${expand(source)}`) };
+const anyOf = (patterns: string[]) => new RegExp(patterns.join('|'));
+
+interface CompiledFormat {
+  format: ReportFormat;
+  kind: WarningKind;
+  header: RegExp;
+  detail?: RegExp;
+  stacks: RegExp[][];
+  skip: RegExp;
 }
 
-function anyOf(patterns: string[]): RegExp {
-  return new RegExp(`^(?:${patterns.join('|')})$`);
+interface CompiledGroup {
+  group: ReportGroup;
+  ignore: RegExp[];
+  formats: CompiledFormat[];
 }
 
-function compile(format: ReportFormat): Compiled {
+// Stands for TRACE among compiled steps.
+const TRACE_STEP = /(?!)/;
+
+function compileSteps(steps: string[] | undefined): RegExp[] {
+  return (steps ?? []).map((s) => (s === TRACE ? TRACE_STEP : new RegExp(expand(s))));
+}
+
+function compileFormat(format: ReportFormat, group: ReportGroup): CompiledFormat {
   return {
     format,
+    kind: format.kind ?? group.kind,
     header: new RegExp(expand(format.header)),
-    blame: (format.blame ?? []).map(compileBlame),
-    traceFrom: (format.traceFrom ?? TRACE_FROM).map((s) => new RegExp(s)),
-    skip: format.skip && anyOf(format.skip),
-    fields: (format.fields ?? []).map((s) => new RegExp(expand(s))),
-    end: format.end ? new RegExp(format.end) : undefined,
+    detail: format.detail === undefined ? undefined : new RegExp(expand(format.detail)),
+    stacks: [format.stack, format.stack2].filter((s) => s !== undefined).map(compileSteps),
+    skip: anyOf([...SKIP_FRAMES, ...(format.skip ?? [])]),
   };
 }
 
-const COMPILED = FORMATS.map(compile);
-// One pass over every header, to skip the ordinary lines fast.
-const ANY_HEADER = new RegExp(COMPILED.map((c) => c.header.source.replace(/\(\?<\w+>/g, '(?:')).join('|'));
-const SKIP = anyOf(SKIP_FRAMES);
+const COMPILED: CompiledGroup[] = GROUPS.map((group) => ({
+  group,
+  ignore: (group.ignore ?? []).map((re) => (re.startsWith('(?i)') ? new RegExp(re.slice(4), 'i') : new RegExp(re))),
+  formats: group.formats.map((f) => compileFormat(f, group)),
+}));
+const ANY_MARKER = anyOf(GROUPS.map((g) => escape(g.marker)));
+const STALL_ANCHOR = anyOf(STALL_ANCHORS);
+const HANG_SKIPPED = anyOf(HANG_SKIP);
 
-// --- lines -------------------------------------------------------------------------------------
+// --- lines ----------------------------------------------------------------------------------------
 
 const PREFIX =
   /^(?:<\d+>)?(?<time>\[\s*\d+\.\d+\]|\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\])?(?:\[\s*(?<caller>[TC]\d+)\])?/;
@@ -213,15 +100,6 @@ export function stripTimestamp(line: string): string {
   return rest.startsWith(' ') ? rest.slice(1) : rest;
 }
 
-function isKernelLine(line: string): boolean {
-  const m = PREFIX.exec(line);
-  return Boolean(m?.groups?.time || m?.groups?.caller);
-}
-
-function callerOf(line: string): string | undefined {
-  return PREFIX.exec(line)?.groups?.caller;
-}
-
 /** Lines (timestamps stripped) that match, e.g. to show expected log lines as evidence. */
 export function matchEvidence(text: string, pattern: RegExp): string[] {
   const once = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
@@ -230,8 +108,6 @@ export function matchEvidence(text: string, pattern: RegExp): string[] {
     .map(stripTimestamp)
     .filter((line) => once.test(line));
 }
-
-// --- function names and call traces -------------------------------------------------------------
 
 /** "dax_foo.isra.0+0x12/0x34 [dax]" -> "dax_foo". */
 export function cleanFunctionName(name: string): string {
@@ -242,160 +118,322 @@ export function cleanFunctionName(name: string): string {
     .replace(/(?:\.(?:isra|constprop|part|cold|llvm|lto_priv|clone|localalias)(?:\.\d+)?)+$/, '');
 }
 
-function skipped(name: string, own?: RegExp): boolean {
-  const bare = name.replace(/^_+/, '');
-  return SKIP.test(bare) || Boolean(own?.test(bare));
+// The kernel's own lines: a timestamp, maybe the printing task or CPU ("[ T123]", "[ C1]").
+const KERNEL_PREFIX = /^(?:<\d+>)?\[ *\d+\.\d+\](?:\[ *([CT]\d+)\])? /;
+// ... also behind a login prompt or a note of dropped messages.
+const BEHIND = '(?:\\*\\* \\d+ printk messages dropped \\*\\* )?(?:.* login: )?';
+const KERNEL_PREFIX_BEHIND = new RegExp(`^${BEHIND}${KERNEL_PREFIX.source.slice(1)}`);
+const QUESTIONABLE = / \? /;
+
+interface Line {
+  /** Who printed it: "T123" or "C1", "console" for a timestamp alone, "" for none. */
+  context: string;
+  /** Without its prefix, and for a questionable frame without the question mark. */
+  text: string;
+  /** Without its prefix. */
+  shown: string;
+  /** A frame the unwinder is not sure of ("? foo+0x1/0x2"): never blamed. */
+  questionable: boolean;
 }
 
-const MARKER = /^<\/?(?:IRQ|EOI|NMI|TASK|SOFTIRQ)>\s*/;
-const IRQ_END = /^<(?:\/IRQ|EOI|\/NMI|\/SOFTIRQ)>/;
-const FRAME = new RegExp(
-  '^(?:\\[<?[0-9a-f]+>?\\]\\s*)*(?<unreliable>\\?\\s+)?' +
-    '(?:\\((?<arm>[A-Za-z_][\\w.]*)(?:\\+0x[0-9a-f]+/0x[0-9a-f]+)?\\)\\s+from\\b' +
-    '|(?<func>[A-Za-z_][\\w.]*)(?:\\+0x[0-9a-f]+/0x[0-9a-f]+|\\s+[\\w./-]+\\.\\w+:\\d+))',
-);
-// Lines that may sit between frames: register dumps, "Code:", powerpc exception frames.
-const BETWEEN_FRAMES = /^(?:[A-Z][A-Z0-9]{1,4}:\s|Code: |--- interrupt:|LR = |Exception stack)/;
-
-interface Frame {
-  name?: string;
-  irqEnd: boolean;
+function parseLine(raw: string): Line {
+  const m = KERNEL_PREFIX.exec(raw) ?? (/login: |\*\* /.test(raw) ? KERNEL_PREFIX_BEHIND.exec(raw) : null);
+  if (!m) return { context: '', text: raw, shown: raw, questionable: false };
+  const shown = raw.slice(raw.indexOf('] ') + 2);
+  const line = { context: m[1] ?? 'console', text: shown, shown, questionable: false };
+  if (shown.includes('<EOI>')) return line;
+  if (QUESTIONABLE.test(shown)) return { ...line, text: shown.slice(shown.indexOf(' ? ') + 2), questionable: true };
+  if (shown.endsWith(' (unreliable)')) return { ...line, text: shown.slice(0, -13), questionable: true };
+  return line;
 }
 
-function parseFrame(line: string): Frame | undefined {
-  let text = line.trim();
-  let irqEnd = false;
-  for (let m = MARKER.exec(text); m; m = MARKER.exec(text)) {
-    irqEnd ||= IRQ_END.test(m[0]);
-    text = text.slice(m[0].length);
+const REPLAYED = /\*\* replaying previous printk message \*\*/;
+
+function groupOf(raw: string, next: string | undefined, kernelSeen: boolean): CompiledGroup | undefined {
+  if (!ANY_MARKER.test(raw) || (next !== undefined && REPLAYED.test(next))) return undefined;
+  const found = COMPILED.find((g) => raw.includes(g.group.marker) && !g.ignore.some((re) => re.test(raw)));
+  return found?.group.afterKernel && !kernelSeen ? undefined : found;
+}
+
+// --- frames ---------------------------------------------------------------------------------------
+
+const FRAME_LINES = [
+  new RegExp(expand('^ *(?:{{PC}} ){0,2}{{FUNC}}')),
+  // arm: "[<c0101234>] (foo) from [<c0105678>] (bar+0x10/0x20)", both frames.
+  new RegExp(expand('^ *{{PC}} \\(([a-zA-Z0-9_.]+)\\) from {{PC}} \\({{FUNC}}')),
+];
+const STACK_STARTS = [
+  /Call [Tt]race/,
+  /Allocated:/,
+  /Allocated by task \d+:/,
+  /Freed:/,
+  /Freed by task \d+:/,
+  // "backtrace:" of kmemleak, not lockdep's "stack backtrace:"
+  /[^k] backtrace(?: \(crc [0-9a-fA-F]*\))?:/,
+  /Backtrace:/,
+  /Uninit was stored to memory at/,
+];
+// riscv's show_regs() ends with this line and dumps the stack right after, with no heading.
+const RISCV_STACK = /status: [0-9a-f]{16} badaddr: [0-9a-f]{16} cause: [0-9a-f]{16}/;
+// Fault injection's stacks get mixed into reports.
+const INJECTED = new RegExp(expand('^(?: \\[<?(?:0x)?[0-9a-f]+>?\\])? should_fail(?:slab)?(?:\\.[a-z0-9.]+)?\\+0x'));
+
+const STACK_START = anyOf([...STACK_STARTS, RISCV_STACK].map((re) => re.source));
+const isStackStart = (line: string) => STACK_START.test(line);
+
+function captures(m: RegExpExecArray | null, skip: RegExp): string[] {
+  const names = (m?.slice(1) ?? []).filter((f) => f !== undefined).map(demangle);
+  return names.filter((f) => !skip.test(f));
+}
+
+function traceFrames(line: string, skip: RegExp): string[] {
+  for (const re of FRAME_LINES) {
+    const m = re.exec(line);
+    if (m) return captures(m, skip);
   }
-  if (!text) return line.trim() ? { irqEnd } : undefined;
-  const m = FRAME.exec(text);
-  if (m) {
-    const unreliable = Boolean(m.groups?.unreliable) || /\(unreliable\)\s*$/.test(text);
-    return { name: unreliable ? undefined : m.groups?.arm ?? m.groups?.func, irqEnd };
+  return [];
+}
+
+interface Frames {
+  /** The candidates of each stack trace the steps cover. */
+  traces: string[][];
+  /** A line of an injected fault's stack was among them. */
+  injected: boolean;
+}
+
+/** Runs the steps over the lines: a line step advances to the line it matches (its capture is a
+ *  candidate), TRACE takes the frames up to the next stack trace, or up to the next step's line. */
+function stackFrames(lines: string[], steps: RegExp[], skip: RegExp): Frames {
+  const traces: string[][] = [[]];
+  let injected = false;
+  let at = 0;
+  for (let s = 0; s < steps.length; s++) {
+    const trace = steps[s] === TRACE_STEP;
+    if (trace && s > steps.indexOf(TRACE_STEP)) traces.push([]);
+    const names = traces[traces.length - 1];
+    for (; at < lines.length; at++) {
+      const line = lines[at];
+      if (INJECTED.test(line)) {
+        injected = true;
+        at++;
+        break;
+      }
+      const step = trace ? steps[s + 1] : steps[s];
+      const m = step?.exec(line);
+      if (m) {
+        names.push(...captures(m, skip));
+        if (trace) s++;
+        at++;
+        break;
+      }
+      if (!trace) continue;
+      if (isStackStart(line)) {
+        at++;
+        break;
+      }
+      names.push(...traceFrames(line, skip));
+    }
   }
-  return BETWEEN_FRAMES.test(text) ? { irqEnd } : undefined;
+  return { traces, injected };
 }
 
-function sectionFrames(lines: string[], from: number, afterIrq: boolean): string[] {
-  let names: string[] = [];
-  for (let i = from; i < lines.length; i++) {
-    const frame = parseFrame(lines[i]);
-    if (!frame) break;
-    if (frame.irqEnd && afterIrq) names = [];
-    if (frame.name) names.push(frame.name);
+function withoutSyscallPrefix(frame: string): string {
+  const trimmed = SYSCALL_PREFIXES.filter((p) => frame.startsWith(p)).map((p) => frame.slice(p.length));
+  return trimmed.reduce((shortest, f) => (f.length < shortest.length ? f : shortest), frame);
+}
+
+function stallFrame(frames: string[]): string | undefined {
+  const i = frames.findIndex((f) => STALL_ANCHOR.test(f));
+  if (i < 0) return undefined;
+  if (frames[i].includes('smp_call_function')) return 'smp_call_function';
+  return frames[Math.max(i - 1, 0)];
+}
+
+function hangFrame(frames: string[]): string | undefined {
+  for (const frame of frames) {
+    const anchor = HANG_ANCHORS.find(([name]) => frame.includes(name));
+    if (anchor) return anchor[1] ?? frame;
   }
-  return names;
+  return frames.find((f) => !HANG_SKIPPED.test(f));
 }
 
-function traceFrames(lines: string[], c: Compiled): string[] {
-  return lines.flatMap((line, i) =>
-    c.traceFrom.some((re) => re.test(line.trim())) ? sectionFrames(lines, i + 1, Boolean(c.format.afterIrq)) : [],
-  );
+function pickFrame(names: string[], pick?: FramePicker): string | undefined {
+  const frames = names.map(withoutSyscallPrefix);
+  if (pick === 'stall') return stallFrame(frames);
+  if (pick === 'hang') return hangFrame(frames);
+  return frames[0];
 }
 
-function firstBlameLine(lines: string[], pattern: { anchor: RegExp; full: RegExp }): string[] {
-  const line = lines.map((l) => l.trim()).find((l) => pattern.anchor.test(l));
-  const func = line === undefined ? undefined : pattern.full.exec(line)?.groups?.func;
-  return func ? [func] : [];
+/** The frame to blame, and whether every stack trace the steps cover gave one. */
+function blame(lines: string[], c: CompiledFormat): { frame?: string; whole: boolean } {
+  let result = { whole: false } as { frame?: string; whole: boolean };
+  for (const steps of c.stacks) {
+    const found = stackFrames(lines, steps, c.skip);
+    const frames = found.traces.map((names) => pickFrame(names, c.format.pick));
+    result = { frame: frames[0], whole: !found.injected && frames.every(Boolean) };
+    if (result.whole) break;
+  }
+  return result;
 }
 
-function blame(lines: string[], c: Compiled, headerFunc?: string): string | undefined {
-  const candidates = [
-    ...(headerFunc ? [headerFunc] : []),
-    ...c.blame.flatMap((p) => firstBlameLine(lines, p)),
-    ...traceFrames(lines, c),
-  ].map(cleanFunctionName);
-  return candidates.find((f) => !skipped(f, c.skip)) ?? candidates[0];
-}
+// --- titles ---------------------------------------------------------------------------------------
 
-// --- titles -------------------------------------------------------------------------------------
+// What varies between two reports of one bug: addresses, numbers, line numbers, executor ids.
+const TITLE_NOISE: [RegExp, string][] = [
+  [/syz-executor\.?\d+(?:[/:]\d+)?/g, 'syz-executor'],
+  [/syzkaller\d+(?:[/:]\d+)?/g, 'syzkaller'],
+  [/([^a-zA-Z0-9])(?:0x)?[0-9a-f]{6,}/g, '$1ADDR'],
+  [/\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/g, 'IP'],
+  [/(\.\w+)(?::\d+)+/g, '$1:LINE'],
+  [/([a-zA-Z][a-zA-Z0-9_.]+)\+0x[0-9a-z]+\/0x[0-9a-z]+/g, '$1'],
+  [/CPU#\d+/g, 'CPU'],
+  [/(\W)\d+(\W|$)/g, '$1NUM$2'],
+  [/\d{7,}/g, 'NUM'],
+];
+const MAX_TITLE = 120;
+const TIMESTAMP_IN_TITLE = /\[ *\d+\.\d+\]/;
 
-const KERNEL_DIRS = 'arch|block|certs|crypto|drivers|fs|include|init|io_uring|ipc|kernel|lib|mm|net|rust|security|sound|virt';
-
-function normalizeSource(src: string): string {
-  const relative = src.replace(/^\.\//, '');
-  if (!relative.startsWith('/')) return relative;
-  return new RegExp(`^.*?/((?:${KERNEL_DIRS})/.*)$`).exec(relative)?.[1] ?? relative;
+function normalizeTitle(raw: string): string {
+  let title = raw;
+  for (const [re, by] of TITLE_NOISE) {
+    for (let last = ''; last !== title; ) [last, title] = [title, title.replace(re, by)];
+  }
+  return title
+    .slice(0, MAX_TITLE)
+    .replace(/\t/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .trim();
 }
 
 function render(template: string, values: Record<string, string | undefined>): string | undefined {
   let missing = false;
-  const text = template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-    const value = values[name];
-    if (value === undefined && (name === 'FUNC' || name === 'SRC')) missing = true;
-    return value ?? '';
-  });
-  if (missing) return undefined;
-  return text
-    .replace(/\+0x[0-9a-f]+(?:\/0x[0-9a-f]+)?/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+  const text = template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? ((missing = true), ''));
+  return missing ? undefined : text;
 }
 
-function titleOf(format: ReportFormat, values: Record<string, string | undefined>): { title: string; corrupted?: string } {
-  const title = render(format.title, values) ?? (format.fallback && render(format.fallback, values));
-  if (title) return { title };
-  const bare = format.title.replace(/ (?:in|at) \{\{(?:FUNC|SRC)\}\}/g, '');
-  return { title: render(bare, values) ?? bare, corrupted: 'no function to blame' };
+interface Described {
+  title: string;
+  corrupted?: string;
+  format?: CompiledFormat;
 }
 
-// --- reports ------------------------------------------------------------------------------------
+function describeWith(c: CompiledFormat, match: RegExpExecArray, text: string): Described {
+  const groups = { ...match.groups };
+  if (!c.stacks.length) return { title: render(c.format.title, groups) ?? c.format.title, format: c };
+  const { frame, whole } = blame(text.slice(match.index).split('\n'), c);
+  const fallback = frame ? undefined : c.format.fallback && render(c.format.fallback, groups);
+  const full = render(c.format.title, { ...groups, FUNC: frame ?? 'corrupted' }) ?? c.format.title;
+  const title = fallback || full.replace(/ in corrupted$/, '');
+  if (whole) return { title, format: c };
+  const corrupted = frame ? 'a stack trace is missing or mixed with another' : 'no frame to blame';
+  return { title, format: c, corrupted };
+}
+
+/** The earliest-matching format of the group names the report; with none, its header line does. */
+function describe(g: CompiledGroup, text: string): Described {
+  let best: { at: number; described?: Described } = { at: Infinity };
+  let matched = false;
+  for (const c of g.formats) {
+    const m = c.header.exec(text);
+    if (!m || m.index > best.at || (m.index === best.at && best.described)) continue;
+    if (m.index < best.at) best = { at: m.index };
+    matched = true;
+    const detail = c.detail ? c.detail.exec(text) : m;
+    if (detail) best.described = describeWith(c, detail, text);
+  }
+  if (best.described) return best.described;
+  const at = text.indexOf(g.group.marker);
+  const end = text.indexOf('\n', at);
+  const title = text.slice(at, end < 0 ? undefined : end);
+  return matched ? { title, corrupted: 'the report does not say what its header promises' } : { title };
+}
+
+function frameWithin(lines: string[]): boolean {
+  for (const line of lines.slice(0, 15)) {
+    if (isStackStart(line)) return false;
+    if (line.includes('(stack is not available)') || FRAME_LINES.some((re) => re.test(line))) return true;
+  }
+  return false;
+}
+
+/** A report whose format expects a call trace needs one, with frames after every heading. */
+function missingTrace(text: string): string | undefined {
+  let traced = false;
+  for (const start of [...STACK_STARTS, RISCV_STACK]) {
+    const at = text.search(start);
+    if (at < 0) continue;
+    const lines = text.slice(at).split('\n');
+    if (lines.length < 3) return 'the call trace is cut short';
+    const framed = frameWithin(lines.slice(1));
+    traced ||= framed;
+    if (!framed && start !== RISCV_STACK) return 'no frames in a stack trace';
+  }
+  return traced ? undefined : 'no call trace';
+}
+
+function corruption(d: Described, checked: string): string | undefined {
+  if (TIMESTAMP_IN_TITLE.test(d.title)) return 'another line runs into the header';
+  if (d.corrupted || !d.format) return d.corrupted;
+  if (d.format.format.corrupted) return 'only a broken report looks like this';
+  return d.format.format.noTrace ? undefined : missingTrace(checked);
+}
+
+// --- reports --------------------------------------------------------------------------------------
+
+const END_OF_ANY = /^---\[ end /;
+const CUT_HERE = /^-+\[ cut here \]-+$/;
+const MAX_REPORT_LINES = 500;
+// Input lines a report stays open for while other tasks print.
+const MAX_REPORT_SPAN = 2000;
+// Past this many lines of its own, a report's panic (panic_on_warn) or a lockdep report it set off
+// is not part of the text it is titled from.
+const OWN_LINES = 22;
+const OWN_LINES_KMSAN = 16;
+const AFTERMATH = /Kernel panic - not syncing|WARNING: possible circular locking dependency detected/;
+const UNTITLED = /Disabling lock debugging due to kernel taint/;
 
 interface OpenReport {
-  compiled: Compiled;
+  group: CompiledGroup;
   start: number;
-  caller?: string;
-  lines: string[];
-  groups: Record<string, string | undefined>;
+  /** Who printed it (see Line): a report takes only its own lines. */
+  context: string;
+  lines: Line[];
+  /** Lines of its context seen, for OWN_LINES. */
+  seen: number;
+  /** Where the report ends: another report or the end of its trace. */
+  shownEnd?: number;
+  /** Where the text it is titled from ends. A report printed with its task id is titled from all its
+   *  task's lines, as its stack may follow another report's header. */
+  titleEnd?: number;
+  /** Where its aftermath starts: left out of the title and of the corruption check. */
+  aftermath?: number;
+  /** All CPUs are dumping their stacks: their lines belong to this report too. */
+  allCpus: boolean;
+  /** It comes inside or after another report of its context. */
+  follows: boolean;
 }
 
-function matchHeader(line: string): { compiled: Compiled; groups: Record<string, string | undefined> } | undefined {
-  if (!ANY_HEADER.test(line)) return undefined;
-  for (const compiled of COMPILED) {
-    const m = compiled.header.exec(line);
-    if (m) return { compiled, groups: { ...m.groups } };
-  }
-  return undefined;
-}
-
-function fieldValues(r: OpenReport): Record<string, string | undefined> {
-  const top = r.lines.slice(0, FIELD_WINDOW).map((l) => l.trim());
-  const found = r.compiled.fields.flatMap((re) => top.map((l) => re.exec(l)?.groups).filter((g) => g !== undefined));
-  return Object.assign({}, ...found);
-}
-
-function toWarning(r: OpenReport): Warning {
-  const groups = { ...r.groups, ...fieldValues(r) };
-  const values = {
-    ...groups,
-    FUNC: blame(r.lines, r.compiled, groups.func),
-    SRC: groups.src === undefined ? undefined : normalizeSource(groups.src),
-  };
-  const { title, corrupted } = titleOf(r.compiled.format, values);
-  const warning: Warning = { title, kind: r.compiled.format.kind, line: r.start + 1, report: r.lines.join('\n') };
-  return corrupted ? { ...warning, corrupted } : warning;
-}
+const hasTask = (r: OpenReport) => r.context !== 'console' && r.context !== '';
 
 class ReportCollector {
   private open: OpenReport[] = [];
   private done: OpenReport[] = [];
+  private kernelSeen = false;
 
-  line(index: number, raw: string): void {
-    const caller = callerOf(raw);
-    const line = stripTimestamp(raw);
-    const text = line.trim();
-    const mine = this.open.filter((r) => r.caller === undefined || caller === undefined || r.caller === caller);
-    if (CUT_HERE.test(text)) return this.close(mine);
-    const header = matchHeader(text);
-    if (header && !this.absorbs(mine, header.compiled)) {
-      if (header.compiled.format.nested) this.append(mine, line, text);
-      else this.close(mine);
-      this.open.push({ ...header, start: index, caller, lines: [line] });
-      return;
-    }
-    this.append(mine, line, text);
+  line(index: number, raw: string, next: string | undefined): void {
+    const group = groupOf(raw, next, this.kernelSeen);
+    this.kernelSeen ||= raw.includes('[') && KERNEL_PREFIX.test(raw);
+    if (!group && !this.open.length) return;
+    const line = parseLine(raw);
+    const mine = this.open.filter((r) => this.takes(r, line));
+    const inside = CONTINUATIONS.test(raw) && mine.some((r) => r.shownEnd === undefined);
+    if (group && !inside) this.anotherReport(line);
+    if (STACK_NOISE.test(raw)) for (const r of this.open.filter((o) => !hasTask(o))) r.titleEnd ??= r.lines.length;
+    if (CUT_HERE.test(line.text.trim())) for (const r of mine) r.shownEnd ??= r.lines.length;
+    for (const r of mine.filter((o) => this.open.includes(o))) this.append(r, line);
+    if (group && (!inside || NESTED.test(raw))) this.start(index, group, line, mine.length > 0);
+    this.close(this.open.filter((r) => r.seen >= MAX_REPORT_LINES || index - r.start >= MAX_REPORT_SPAN));
   }
 
   finish(): OpenReport[] {
@@ -403,15 +441,30 @@ class ReportCollector {
     return this.done.sort((a, b) => a.start - b.start);
   }
 
-  private absorbs(mine: OpenReport[], next: Compiled): boolean {
-    const partOf = next.format.partOf ?? [];
-    return mine.some((r) => partOf.includes(r.compiled.format.kind));
+  private takes(r: OpenReport, line: Line): boolean {
+    return line.context === r.context || (r.allCpus && line.context.startsWith('C'));
   }
 
-  private append(mine: OpenReport[], line: string, text: string): void {
-    for (const r of mine) r.lines.push(line);
-    if (END_OF_ANY.test(text)) return this.close(mine);
-    this.close(mine.filter((r) => r.compiled.end?.test(text) || r.lines.length >= MAX_REPORT_LINES));
+  private anotherReport(line: Line): void {
+    for (const r of this.open.filter((o) => !hasTask(o) || o.context === line.context)) {
+      r.shownEnd ??= r.lines.length;
+      if (!hasTask(r)) r.titleEnd ??= r.lines.length;
+    }
+    this.close(this.open.filter((r) => r.titleEnd !== undefined && r.shownEnd !== undefined));
+  }
+
+  private start(index: number, group: CompiledGroup, line: Line, follows: boolean): void {
+    this.open.push({ group, start: index, context: line.context, lines: [line], seen: 1, allCpus: false, follows });
+  }
+
+  private append(r: OpenReport, line: Line): void {
+    r.lines.push(line);
+    if (END_OF_ANY.test(line.text.trim())) r.shownEnd ??= r.lines.length;
+    if (line.questionable) return;
+    r.seen++;
+    if (line.text.includes('Sending NMI from CPU')) r.allCpus = true;
+    const own = r.lines[0].text.includes('BUG: KMSAN:') ? OWN_LINES_KMSAN : OWN_LINES;
+    if (AFTERMATH.test(line.text) && r.seen > own) r.aftermath ??= r.lines.length - 1;
   }
 
   private close(reports: OpenReport[]): void {
@@ -420,15 +473,27 @@ class ReportCollector {
   }
 }
 
+const textOf = (lines: Line[]) => lines.map((l) => l.text).join('\n');
+
+function toWarning(r: OpenReport): Warning {
+  const own = r.lines.slice(0, r.aftermath);
+  const titled = own.slice(0, r.titleEnd).filter((l) => !l.questionable && !UNTITLED.test(l.text));
+  const described = describe(r.group, textOf(titled));
+  // A panic after another report is its aftermath: that report has the cause and the trace.
+  const aftermath = r.follows && r.group.group.kind === 'panic';
+  // Our kernels' unwinders mark every frame questionable: such a trace is still a trace.
+  const corrupted = aftermath ? undefined : corruption(described, textOf(own));
+  const kind = described.format?.kind ?? r.group.group.kind;
+  const report = r.lines.slice(0, r.shownEnd).map((l) => l.shown).join('\n');
+  const warning: Warning = { title: normalizeTitle(described.title), kind, line: r.start + 1, report };
+  return corrupted ? { ...warning, corrupted } : warning;
+}
+
 /** Every report in the console or dmesg text, in order. */
 export function parseConsole(text: string): Warning[] {
   const lines = text.split(/\r*\n/);
-  // In a timestamped log, lines without a timestamp are user space talking over the kernel.
-  const timestamped = lines.some(isKernelLine);
   const collector = new ReportCollector();
-  lines.forEach((raw, i) => {
-    if (!timestamped || isKernelLine(raw)) collector.line(i, raw);
-  });
+  lines.forEach((raw, i) => collector.line(i, raw, lines[i + 1]));
   return collector.finish().map(toWarning);
 }
 

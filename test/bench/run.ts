@@ -3,6 +3,8 @@
 //   --image-runs N  cold image builds (default 3; 0 skips them, they take ~40 s each)
 //   --build-runs N  kernel builds of linux-source-6.1: full (no ccache), incremental, cache hit
 //                   (default 0: a full build takes ~10 min here)
+//   --reports DIR   only the console parser against syzkaller's corpus (see reports.ts); -v lists
+//                   the titles that differ; --write-manifest SHA rewrites the corpus manifest
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +12,18 @@ import type { RunResult } from '../../orchestrator/core/results.js';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
 import { runCli } from '../cli.js';
 import { kernelBuilds } from './kbuild.js';
+import { reportsBench } from './reports.js';
 import { median } from '../../orchestrator/core/median.js';
 
-function flag(name: string, fallback: number): number {
+function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : undefined;
 }
 
+function flag(name: string, fallback: number): number {
+  const value = option(name);
+  return value === undefined ? fallback : Number(value);
+}
 
 async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
   const t = performance.now();
@@ -48,6 +55,13 @@ async function repros(runs: number) {
 const fmt = (s: number) => (s < 0.01 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
 
 async function main() {
+  const reports = option('reports');
+  if (reports) {
+    const verbose = process.argv.includes('-v');
+    const lines = reportsBench(reports, { verbose, writeManifest: option('write-manifest') });
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
   const buildRuns = flag('build-runs', 0);
   if (buildRuns) process.stdout.write(`${(await kernelBuilds(buildRuns)).join('\n')}\n`);
   const runs = flag('runs', 5);

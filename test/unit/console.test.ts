@@ -1,10 +1,11 @@
 // Golden tests for the console parser, over real kernel logs in test/fixtures/console.
 //
 // Fixture format: a header of "TITLE: ..." / "KIND: ..." pairs (one per expected report, in
-// order), each optionally followed by "CORRUPTED: <reason>"; "#" lines are comments (provenance);
-// then a blank line and the raw log. A file whose first line starts with "[" has no header: it is
-// a raw captured log and must yield no report. UPDATE=1 rewrites the headers from the parser's
-// output (headerless files are never rewritten).
+// order), each optionally followed by "CORRUPTED: <reason>"; "#" lines are comments (provenance:
+// "# source:", for syzkaller's corpus also "# commit:" and "# syzkaller title:"); then a blank line
+// and the raw log. A file whose first line starts with "[" has no header: it is a raw captured log
+// and must yield no report. UPDATE=1 rewrites the headers from the parser's output (headerless
+// files are never rewritten).
 import t from 'tap';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,8 +16,11 @@ import {
   matchEvidence,
   parseConsole,
   stripTimestamp,
+  titleDifference,
+  TITLE_DIFFERENCES,
   type Warning,
 } from '../../orchestrator/core/console.js';
+import { demangle } from '../../orchestrator/core/demangle.js';
 
 function repoRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
@@ -99,6 +103,39 @@ t.test('fixtures name their source', async (t) => {
   }
 });
 
+function syzkallerTitle(comments: string[]): { path: string; title?: string } | undefined {
+  const path = comments.map((c) => /^# source: google\/syzkaller (\S+)$/.exec(c)?.[1]).find(Boolean);
+  const title = comments.map((c) => /^# syzkaller title: (.*)$/.exec(c)?.[1]).find(Boolean);
+  return path ? { path, title: title === 'none (no report)' ? undefined : title } : undefined;
+}
+
+t.test("fixtures from syzkaller's corpus: its title, or a listed difference, and in the manifest", async (t) => {
+  const manifest = readFileSync(join(FIXTURES, 'syzkaller-corpus.manifest'), 'utf8');
+  const commit = /^# syzkaller-commit: (\w+)$/m.exec(manifest)?.[1];
+  const listed = new Map(manifest.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.split('\t')[0], l.split('\t')[3]]));
+  for (const name of readdirSync(FIXTURES).filter((n) => /\.(log|txt)$/.test(n))) {
+    const fixture = parseFixture(fixtureText(name));
+    const theirs = syzkallerTitle(fixture.comments);
+    if (!theirs) continue;
+    t.ok(fixture.comments.includes(`# commit: ${commit}`), `${name}: the manifest's commit`);
+    t.equal(listed.get(theirs.path), theirs.title ?? '', `${name}: the manifest's title`);
+    const ours = parseConsole(fixture.log)[0]?.title;
+    if (theirs.title === undefined) t.equal(ours, undefined, `${name}: no report`);
+    else t.ok(ours === theirs.title || titleDifference(theirs.title, ours), `${name}: "${ours}" for "${theirs.title}"`);
+  }
+});
+
+t.test('each listed difference from syzkaller is exercised by a fixture', async (t) => {
+  const used = new Set<string>();
+  for (const name of readdirSync(FIXTURES).filter((n) => /\.(log|txt)$/.test(n))) {
+    const fixture = parseFixture(fixtureText(name));
+    const theirs = syzkallerTitle(fixture.comments)?.title;
+    const rule = theirs && titleDifference(theirs, parseConsole(fixture.log)[0]?.title);
+    if (rule && parseConsole(fixture.log)[0]?.title !== theirs) used.add(rule);
+  }
+  t.same([...used].sort(), TITLE_DIFFERENCES.map((d) => d.rule).sort());
+});
+
 t.test('stripTimestamp', async (t) => {
   t.equal(stripTimestamp('[   12.345678] EXT4-fs (vda): mounted'), 'EXT4-fs (vda): mounted');
   t.equal(stripTimestamp('[   30.021137][   T81] usb 1-1: new device'), 'usb 1-1: new device');
@@ -119,17 +156,62 @@ t.test('function names lose offsets, modules and compiler suffixes', async (t) =
   t.equal(cleanFunctionName('perf_event_alloc.part.0'), 'perf_event_alloc');
 });
 
-t.test('titles blame the function named on the WARNING line', async (t) => {
+t.test('a report cut after its header is titled from the header, and corrupted', async (t) => {
   const cases: [string, string][] = [
     ['WARNING: CPU: 0 PID: 1 at fs/dax.c:123 dax_disassociate_entry.constprop.0+0x12/0x34 [dax]', 'WARNING in dax_disassociate_entry'],
     ['WARNING: fs/dax.c:123 at dax_insert_entry+0x36e/0x380, CPU#0: swapper/0/1', 'WARNING in dax_insert_entry'],
-    ['kernel BUG at fs/dax.c:123!', 'kernel BUG at fs/dax.c:123'],
+    ['kernel BUG at fs/dax.c:123!', 'kernel BUG at fs/dax.c:LINE'],
+    ['BUG: unable to handle kernel NULL pointer dereference at 0000000000000008', 'BUG: unable to handle kernel NULL pointer dereference'],
   ];
   for (const [line, title] of cases) {
     const [w] = parseConsole(`[    2.031496] ${line}\n`);
     t.equal(w?.title, title, line);
-    t.equal(w?.corrupted, undefined, `${line}: not corrupted`);
+    t.equal(w?.corrupted, 'no frame to blame', `${line}: corrupted`);
   }
+});
+
+t.test('titles lose what varies between two reports of one bug', async (t) => {
+  const [w] = parseConsole('[    1.000000] BUG: MAX_LOCKDEP_KEYS too low! 8192 at ffff888012345678\n');
+  t.equal(w.title, 'BUG: MAX_LOCKDEP_KEYS too low! NUM at ADDR');
+  const [panic] = parseConsole('[    1.000000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n');
+  t.equal(panic.title, 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(NUM,NUM)');
+});
+
+t.test('a header anywhere in a kernel line', async (t) => {
+  const [w] = parseConsole('[   12.000000] dax: WARNING: CPU: 0 PID: 1 at fs/dax.c:123 dax_insert_entry+0x1/0x2\n');
+  t.equal(w?.title, 'WARNING in dax_insert_entry');
+});
+
+t.test('unexpected kernel reboot: only once the kernel has printed', async (t) => {
+  const boot = 'Decompressing Linux... Parsing ELF... done.\nBooting the kernel.\n[    0.000000] Linux version 6.1.0\n';
+  t.same(parseConsole(boot), [], 'the first boot');
+  t.same(parseConsole(`[  500.1] EXT4-fs (vda): mounted\n${boot}`).map((w) => w.title), ['unexpected kernel reboot']);
+});
+
+t.test('frames the unwinder is unsure of are never blamed, yet make a call trace', async (t) => {
+  const [w] = parseConsole(fixtureLog('warn-dax-disassociate-entry-truncate-without-wait.log'));
+  t.equal(w.title, 'WARNING in dax_disassociate_entry');
+  t.equal(w.corrupted, undefined);
+  t.match(w.report, /^ \? __dax_invalidate_entry\+0x73\/0xe6$/m, 'they stay in the report');
+});
+
+t.test('a report printed with its task id is titled from its task\'s lines after another header', async (t) => {
+  const [w] = parseConsole(fixtureLog('warn-nested-lock-evict-past-an-oops.log'));
+  t.equal(w.title, 'WARNING: nested lock was not taken in evict');
+  t.notMatch(w.report, /Internal error: Oops/, 'the oops is a report of its own');
+});
+
+t.test('mangled Rust and C++ frames are demangled', async (t) => {
+  t.equal(demangle('_RNvMs3_NtCshgDM7dBCdno_11rust_binder7processNtB5_7Process10update_ref'), '<rust_binder::process::Process>::update_ref');
+  t.equal(
+    demangle('_RNvXs1_CscPPBqWtAqum_11ashmem_rustNtB5_6AshmemNtNtCs43vyB533jt3_6kernel10miscdevice10MiscDevice4mmap'),
+    '<ashmem_rust::Ashmem as kernel::miscdevice::MiscDevice>::mmap',
+  );
+  t.equal(demangle('_RNvCscSpY9Juk0HT_7___rustc17rust_begin_unwind'), '__rustc::rust_begin_unwind');
+  t.equal(demangle('_Z8fakeNameiii'), 'fakeName');
+  t.equal(demangle('_ZN4core3ptr4read17h0123456789abcdefE'), 'core::ptr::read');
+  t.equal(demangle('_Rnot_mangled'), '_Rnot_mangled');
+  t.equal(demangle('dax_insert_entry'), 'dax_insert_entry');
 });
 
 t.test('ordinary lines that mention warnings are not reports', async (t) => {
@@ -139,6 +221,11 @@ t.test('ordinary lines that mention warnings are not reports', async (t) => {
     '[   32.654432] rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95',
     '[    1.124574] PCI: Using host bridge windows from ACPI; if necessary, use "pci=nocrs" and report a bug',
     '[901320.960000] INFO: lockdep is turned off.',
+    '[    0.1] RETBleed: WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!',
+    '[    0.1] Spectre V2 : WARNING: Unprivileged eBPF is enabled with eIBRS on, data leaks possible via Spectre v2 BHB attacks!',
+    '[    2.3] CAPABILITY: warning: `foo\' uses deprecated v2 capabilities in a way that may be insecure',
+    '[    5.6] general protection fault ip:7f0000 sp:7ffd0000 error:0 in libc.so.6[7f0000+1000]',
+    '[    1.2] ODEBUG: Out of memory. ODEBUG disabled',
   ];
   t.same(parseConsole(lines.join('\n')), []);
 });
