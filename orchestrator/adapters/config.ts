@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { checkExpectations, type ExpectationFile } from '../core/expectations.js';
 import { checkProfile, type MachineProfile } from '../core/machine.js';
 import { configsDir } from '../paths.js';
-import type { TestSuite } from '../tests/suite.js';
+import type { TestSuite } from '../suites/suite.js';
 
 export function loadYaml(path: string): unknown {
   if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { loadExpectations } from '../adapters/config.js';
-import { SUITES } from '../tests/index.js';
+import { SUITES } from '../suites/index.js';
 
 function lines(): string[] {
   return SUITES.flatMap((suite) => {

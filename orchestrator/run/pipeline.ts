@@ -17,7 +17,7 @@ import { peerLinks, qemuVersion } from '../adapters/qemu.js';
 import { ensureImage, verifyImage } from '../adapters/rootfs.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads, verifyWorkloads } from '../adapters/workloads.js';
-import { caseNames, selectTests } from '../tests/index.js';
+import { caseNames, selectTests } from '../suites/index.js';
 import { resolveKernel } from './kernels.js';
 import { lostResults, runSuites, toRef, type Guests, type SuiteRun, type SuitesOutcome } from './runner.js';
 import { BootError, GuestLost, Session, type BootOptions } from './session.js';

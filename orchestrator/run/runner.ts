@@ -6,8 +6,8 @@ import { expectationFor, type ExpectationFile } from '../core/expectations.js';
 import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
 import { judge, type CaseOutcome } from '../core/verdict.js';
 import type { ArtifactKind } from '../core/stamp.js';
-import { GUEST_ROOT, parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../tests/suite.js';
-import { caseNames, type Selection } from '../tests/index.js';
+import { GUEST_ROOT, parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../suites/suite.js';
+import { caseNames, type Selection } from '../suites/index.js';
 import { GuestLost, type Session } from './session.js';
 
 export interface SuiteRun {

@@ -14,7 +14,7 @@ import { connect, generateRunKeys, type Connection, type ExecResult, type RunKey
 import { listTree } from '../adapters/fingerprint.js';
 import { guestDir } from '../paths.js';
 import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
-import { GUEST_ROOT } from '../tests/suite.js';
+import { GUEST_ROOT } from '../suites/suite.js';
 
 /** The guest stopped answering after boot; the caller turns it into CRASH or ERROR from its console. */
 export class GuestLost extends Error {

@@ -4,7 +4,7 @@ import { runSuites, type SuiteRun } from '../../orchestrator/run/runner.js';
 import { GuestLost, type Session } from '../../orchestrator/run/session.js';
 import type { ExecResult } from '../../orchestrator/adapters/ssh.js';
 import { loadExpectations } from '../../orchestrator/adapters/config.js';
-import { selectTests } from '../../orchestrator/tests/index.js';
+import { selectTests } from '../../orchestrator/suites/index.js';
 import { fixture } from '../fixtures.js';
 
 type Answer = Partial<ExecResult> | Error;

@@ -2,7 +2,7 @@ import t from 'tap';
 import { checkExpectations, expectationFor, mismatches } from '../../orchestrator/core/expectations.js';
 import { judge, tally } from '../../orchestrator/core/verdict.js';
 import { loadExpectations } from '../../orchestrator/adapters/config.js';
-import { ibRegRefusal } from '../../orchestrator/tests/ib-reg-refusal.js';
+import { ibRegRefusal } from '../../orchestrator/suites/ib-reg-refusal.js';
 
 const file = loadExpectations(ibRegRefusal);
 
