@@ -2,6 +2,9 @@
 // failure and a warning, and a reused clean series.
 import type { CaseRow, NightView } from '../orchestrator/core/nightly-report.js';
 
+/** Not a kernel bug: a record made up for the report tests. */
+export const SYNTHETIC = { id: 'synthetic-xfs', cause: 'synthetic: a known failure for the report tests', reference: 'https://lore.kernel.org/linux-mm/' };
+
 const row = (test: string, cls: CaseRow['class'], extra: Partial<CaseRow> = {}): CaseRow => ({
   test, verdict: cls === 'REGRESSION' ? 'FAIL' : 'PASS', class: cls, detail: cls === 'REGRESSION' ? 'registered: expected refused' : '', known: null, kernel: 'build-x',
   buildSeconds: 30, bootSeconds: 4.5, testSeconds: 6, reused: false, warnings: [], ...extra,
@@ -13,7 +16,7 @@ export const NIGHT: NightView = {
   base: [row('ib-reg-refusal/fsdax-ext4', 'PASS'), row('ib-reg-refusal/fsdax-xfs', 'PASS')],
   series: [
     { id: 'aaaa', version: 2, title: 'mm/gup, dax: long-term pins of fs-DAX', messageId: '<20261120100000.1000-0-ada@example.org>', subjects: ['a', 'b', 'c'], source: 'x.mbox',
-      cases: [row('ib-reg-refusal/fsdax-ext4', 'REGRESSION', { warnings: [{ title: 'WARNING in dax_disassociate_entry', kind: 'warning', source: 'dmesg' }] }), row('ib-reg-refusal/fsdax-xfs', 'KNOWN', { verdict: 'FAIL', known: 'lore link' })],
+      cases: [row('ib-reg-refusal/fsdax-ext4', 'REGRESSION', { warnings: [{ title: 'WARNING in dax_disassociate_entry', kind: 'warning', source: 'dmesg' }] }), row('ib-reg-refusal/fsdax-xfs', 'KNOWN', { verdict: 'KNOWN', known: SYNTHETIC })],
       patchcheck: { tests: ['ib-reg-refusal/fsdax-ext4'], patch: 2, title: 'b', verdict: 'FAIL', detail: 'ib-reg-refusal/fsdax-ext4' } },
     { id: 'bbbb', version: 1, title: 'fs/dax: comment', messageId: null, subjects: ['a'], source: 'y.mbox', cases: [row('ib-reg-refusal/fsdax-ext4', 'PASS', { reused: true }), row('ib-reg-refusal/fsdax-xfs', 'PASS', { reused: true })] },
   ],

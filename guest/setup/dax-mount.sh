@@ -1,11 +1,13 @@
 #!/bin/sh
 # dax-mount.sh FS DEVICE MOUNTPOINT: make a fresh ext4 or xfs on DEVICE and mount it with -o dax;
-# fails unless the kernel really mounted it in DAX mode.
+# fails unless the kernel really mounted it in DAX mode. Neither keeps blocks back (ext4: -m 0,
+# no reserved clusters; xfs: no reflink's per-AG reservations, no reserve pool), so a workload
+# that fills it leaves free only what it frees itself.
 set -eu
 fs=$1 dev=$2 mnt=$3
 case $fs in
-ext4) mkfs.ext4 -q -F -b 4096 "$dev" ;;
-xfs) mkfs.xfs -q -f "$dev" ;;
+ext4) mkfs.ext4 -q -F -b 4096 -m 0 "$dev" ;;
+xfs) mkfs.xfs -q -f -m reflink=0 "$dev" ;;
 *) echo "unsupported file system $fs" >&2; exit 2 ;;
 esac
 mkdir -p "$mnt"
@@ -14,4 +16,8 @@ opts=$(awk -v m="$mnt" '$2 == m { print $4 }' /proc/mounts)
 case ",$opts," in
 *,dax,* | *,dax=always,*) ;;
 *) echo "$mnt is mounted without DAX ($opts)" >&2; umount "$mnt"; exit 1 ;;
+esac
+case $fs in
+ext4) echo 0 > "/sys/fs/ext4/${dev##*/}/reserved_clusters" ;;
+xfs) xfs_io -x -c 'resblks 0' "$mnt" > /dev/null ;;
 esac

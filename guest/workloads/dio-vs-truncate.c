@@ -2,6 +2,9 @@
 // an mmap of a DAX file; while it is in flight the file is truncated (or hole-punched) and a new
 // file of a known pattern takes the freed blocks. A fixed kernel makes truncate wait for the I/O,
 // so the new file stays intact; a broken one lets the late DMA overwrite it.
+// So that the new file can only land on the freed blocks, the file system is filled first (all
+// but what the victim holds) and the journal or log is committed (syncfs) between truncate and
+// the new file; FIEMAP before and after says how many blocks it reused ("blocks_reused").
 // With --write the DMA goes the other way: the DAX mapping (0x5a) is the source of an O_DIRECT
 // write to the slow device, and what lands there must be the old file's bytes, never the new
 // file's (0x5b): "written_data_is_old", "leaked_new_bytes".
@@ -13,8 +16,8 @@
 // idle but break-layouts is never woken. "truncate_woke_by_itself" and "kicks" record it.
 //
 // Prints {"mode","dax","io_ms","truncate_ms","truncate_wait_ms","truncate_waited_for_io",
-//         "truncate_woke_by_itself","kicks","new_file_intact","mismatched_bytes"};
-// times are from the start of the read.
+//         "truncate_woke_by_itself","kicks","new_file_intact","mismatched_bytes","victim_blocks",
+//         "blocks_reused","free_bytes_before"}; times are from the start of the read.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "map.h"
 
 #define HEAD_START_MS 150
@@ -126,6 +130,12 @@ int main(int argc, char **argv)
 		return 2;
 	if (msync(m.buf, m.size, MS_SYNC))
 		fail("msync", errno);
+	struct extents victim, reused;
+	char filler[4096];
+
+	extents_of(daxfile, m.size, &victim);
+	snprintf(filler, sizeof(filler), "%s.filler", newfile);
+	uint64_t free_before = fill_free_space(filler, 0);
 	int daxfd = open(daxfile, O_RDWR);
 	io.fd = open(argv[3], (writing ? O_WRONLY : O_RDONLY) | O_DIRECT);
 	if (daxfd < 0 || io.fd < 0)
@@ -146,18 +156,26 @@ int main(int argc, char **argv)
 		fail(mode, errno);
 	double t1 = now_ms();
 	atomic_store(&truncate_done, 1);
+	if (syncfs(daxfd))
+		fail("syncfs", errno);
 	fill_file(newfile, NEW_FILE_FILL, m.size);
 	pthread_join(dog, &kicks);
 	if (io.err)
 		fail(writing ? "O_DIRECT write" : "O_DIRECT read", io.err);
 	munmap(m.buf, m.size);
 	size_t bad = bytes_not(newfile, NEW_FILE_FILL, m.size);
+	uint64_t victim_bytes = overlap_bytes(&victim, &victim);
+
+	extents_of(newfile, m.size, &reused);
 
 	printf("{\"mode\":\"%s\",\"direction\":\"%s\",\"dax\":%s,\"io_ms\":%.0f,\"truncate_ms\":%.0f,"
 	       "\"truncate_wait_ms\":%.0f,\"truncate_waited_for_io\":%s,\"truncate_woke_by_itself\":%s,\"kicks\":%ld,"
-	       "\"new_file_intact\":%s,\"mismatched_bytes\":%zu",
+	       "\"new_file_intact\":%s,\"mismatched_bytes\":%zu,\"victim_blocks\":%llu,\"blocks_reused\":%llu,"
+	       "\"free_bytes_before\":%llu",
 	       mode, writing ? "write" : "read", m.dax, io.end_ms, t1, t1 - t0, t1 + 50 >= io.end_ms ? "true" : "false",
-	       kicks ? "false" : "true", (long)kicks, bad ? "false" : "true", bad);
+	       kicks ? "false" : "true", (long)kicks, bad ? "false" : "true", bad,
+	       (unsigned long long)victim_bytes / 4096, (unsigned long long)overlap_bytes(&victim, &reused) / 4096,
+	       (unsigned long long)free_before);
 	if (writing) {
 		size_t not_old, leaked;
 

@@ -1,9 +1,10 @@
 // Loading configs/: machine profiles and expectations, checked before anything boots.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { YAML } from 'zx';
 import { UsageError } from '../errors.js';
 import { checkExpectations, type ExpectationFile } from '../core/expectations.js';
+import { legacyRecord, parseExpunge, parseKnown, rangeOfExpungeFile, type KnownRecord } from '../core/known.js';
 import { checkProfile, type MachineProfile } from '../core/machine.js';
 import { configsDir } from '../paths.js';
 import type { TestSuite } from '../suites/suite.js';
@@ -31,4 +32,37 @@ export function loadExpectations(suite: TestSuite): ExpectationFile {
   const problems = checkExpectations(file, suite.cases.map((c) => c.name));
   if (problems.length) throw new UsageError(`${path}: ${problems.join('; ')}`);
   return file;
+}
+
+/** Where orchestrate keeps the known kernel bugs every run applies. */
+export const KNOWN_DIR = join(configsDir, 'known');
+
+const warned = new Set<string>();
+
+/** An old expunge file (suite/case  # reason), read as records covering any failure of each case. */
+function legacyFile(path: string, log: (line: string) => void): KnownRecord[] {
+  const kernels = rangeOfExpungeFile(basename(path));
+  if (!kernels) throw new UsageError(`${path}: an expunge file is named by kernel version (6.1.txt, 6.1.192.txt)`);
+  if (!warned.has(path)) {
+    warned.add(path);
+    log(`known: ${path} is an old expunge file: read as "any failure of each listed case on ${kernels}"; `
+      + 'move it to a YAML record saying what deviates (configs/known/README.md)');
+  }
+  return [...parseExpunge(readFileSync(path, 'utf8'))].map(([c, reason]) => legacyRecord(c, reason, kernels, path));
+}
+
+/** Known-bug records of a file or a directory of *.yaml (and old *.txt expunge files). */
+export function loadKnown(path: string = KNOWN_DIR, log: (line: string) => void = () => {}): KnownRecord[] {
+  if (!existsSync(path)) throw new UsageError(`known failures: no such file or directory: ${path}`);
+  const files = statSync(path).isDirectory() ? readdirSync(path).sort().map((f) => join(path, f)) : [path];
+  return files.flatMap((f) => {
+    if (/\.ya?ml$/.test(f)) {
+      try {
+        return parseKnown(loadYaml(f), f);
+      } catch (e) {
+        throw e instanceof UsageError ? e : new UsageError((e as Error).message);
+      }
+    }
+    return f.endsWith('.txt') ? legacyFile(f, log) : [];
+  });
 }

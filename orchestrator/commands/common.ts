@@ -22,6 +22,7 @@ export interface TestRunArgs extends KernelArgs {
   results: string;
   json?: string;
   tap: boolean;
+  known: boolean;
 }
 
 export function kernelOptions<T>(y: Argv<T>) {
@@ -44,14 +45,15 @@ export function testRunOptions<T>(y: Argv<T>) {
   return kernelOptions(y)
     .option('results', { type: 'string', default: 'results', describe: 'results/<run-id>/ goes here' })
     .option('json', { type: 'string', describe: 'also write results.json to this file' })
-    .option('tap', { type: 'boolean', default: false, describe: 'print TAP instead of the table' });
+    .option('tap', { type: 'boolean', default: false, describe: 'print TAP instead of the table' })
+    .option('known', { type: 'boolean', default: true, describe: 'apply the known-bug records (configs/known); --no-known: raw verdicts' });
 }
 
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 
 export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<RunResult> {
   const { result, dir } = await runTests({
-    ...args, tests, resultsDir: args.results, log,
+    ...args, tests, resultsDir: args.results, noKnown: !args.known, log,
   });
   if (args.json) writeJson(resolve(args.json), result);
   process.stdout.write(`${args.tap ? renderTap(result) : renderText(result)}\n`);

@@ -1,8 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { loadExpectations } from '../adapters/config.js';
+import { loadExpectations, loadKnown } from '../adapters/config.js';
+import { coversCase } from '../core/known.js';
 import { SUITES } from '../suites/index.js';
 
 function lines(): string[] {
+  const known = loadKnown();
   return SUITES.flatMap((suite) => {
     const expectations = loadExpectations(suite);
     return [
@@ -12,6 +14,8 @@ function lines(): string[] {
         `  ${suite.name}/${c.name}: ${c.summary}`,
         `    needs: ${c.needs.join(', ')}`,
         ...expectations.cases[c.name].map((r) => `    kernels ${r.kernels}: ${JSON.stringify(r.expect)}${r.why ? ` (${r.why})` : ''}`),
+        ...known.filter((r) => coversCase(r, `${suite.name}/${c.name}`))
+          .map((r) => `    known bug on ${r.kernels}: ${r.id}, deviates ${JSON.stringify(r.deviates)}: ${r.cause}`),
       ]),
     ];
   });

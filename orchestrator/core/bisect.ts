@@ -245,10 +245,11 @@ export function idealSteps(count: number): number {
 /**
  * A test run as bisect evidence. A boot that crashes, or tests that only SKIP, make the commit
  * untestable; ERROR without a crash (guest lost, setup broke) is infrastructure, tried again;
- * FAIL and CRASH are failures, each named "case:VERDICT[:title]" so they can be compared.
+ * FAIL and CRASH are failures, each named "case:VERDICT[:title]" so they can be compared. Verdicts
+ * are raw: a KNOWN case is the failure it stands for (a bisect looks for where a bug starts).
  */
 export function toRun(result: RunResult, seconds: Record<string, number>): Run {
-  const tests = result.tests;
+  const tests = result.tests.map((t) => (t.raw ? { ...t, verdict: t.raw.verdict, reason: t.raw.reason } : t));
   const boot = bootFailure(result);
   if (boot) return boot.crash ? { kind: 'untestable', reason: `does not boot: ${boot.reason}`, seconds } : { kind: 'infra', reason: `boot: ${boot.reason}`, seconds };
   const failures = [

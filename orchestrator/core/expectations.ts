@@ -7,8 +7,6 @@ export interface ExpectationRule {
   /** A dmesg line the expected outcome leaves behind, shown as evidence. */
   evidence?: string;
   why?: string;
-  /** Warning titles this case is known to produce on these kernels. */
-  allowWarnings?: string[];
 }
 
 export interface ExpectationFile {
@@ -32,6 +30,13 @@ export function checkExpectations(file: ExpectationFile, caseNames: string[]): s
     }
   }
   return problems;
+}
+
+/** The expected fields that the observation does not match, with the values observed. */
+export function deviatingFields(expect: Record<string, unknown>, observed: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(expect)
+    .filter((key) => JSON.stringify(observed[key] ?? null) !== JSON.stringify(expect[key]))
+    .map((key) => [key, observed[key] ?? null]));
 }
 
 /** The expected fields that the observation does not match, as "field: expected X, observed Y". */

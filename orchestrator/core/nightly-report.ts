@@ -3,13 +3,20 @@
 import { createHash } from 'node:crypto';
 import { median } from './median.js';
 import { ALARMING, seriesClass, type NightlyClass } from './nightly.js';
+import type { KnownRef } from './verdict.js';
+
+/** A known bug in one line: the cause, then the record and where it is told. */
+export function knownText(k: KnownRef): string {
+  const where = [k.id, k.reference].filter(Boolean).join('; ');
+  return where ? `${k.cause} (${where})` : k.cause;
+}
 
 export interface CaseRow {
   test: string;
   verdict: string;
   class: NightlyClass;
   detail: string;
-  known: string | null;
+  known: KnownRef | null;
   kernel: string | null;
   buildSeconds: number;
   bootSeconds: number;
@@ -56,7 +63,7 @@ export function renderSummary(n: NightView): string {
     const reused = s.cases.length && s.cases.every((c) => c.reused) ? ' (reused)' : '';
     lines.push(`  ${cls.padEnd(13)} ${s.title} (v${s.version}, ${s.subjects.length} patches)${reused}: ${tally(s.cases)}`);
     for (const c of s.cases.filter((x) => ALARMING.includes(x.class) || x.class === 'KNOWN')) {
-      lines.push(`      ${c.class} ${c.test}: ${c.known ? `known: ${c.known}` : c.detail}`);
+      lines.push(`      ${c.class} ${c.test}: ${c.known ? `known: ${knownText(c.known)}` : c.detail}`);
     }
     if (s.patchcheck) lines.push(`      patchcheck: ${culprit(s)}`);
   }
@@ -91,7 +98,7 @@ export function renderMail(n: NightView, s: SeriesView): string {
   const warnings = s.cases.flatMap((c) => c.warnings.map((w) => `  ${c.test}: ${w.title} (${w.source})`));
   if (warnings.length) body.push('', 'Kernel warnings:', ...warnings);
   const known = s.cases.filter((c) => c.known);
-  if (known.length) body.push('', 'Known failures (not blamed on this series):', ...known.map((c) => `  ${c.test}: ${c.known}`));
+  if (known.length) body.push('', 'Known failures (not blamed on this series):', ...known.map((c) => `  ${c.test}: ${knownText(c.known!)}`));
   return `${headers.join('\n')}\n\n${body.join('\n')}\n`;
 }
 
@@ -104,7 +111,7 @@ export function junitXml(n: NightView): string {
     const skipped = cases.filter((c) => c.class === 'KNOWN').length;
     const time = cases.reduce((t, c) => t + c.testSeconds, 0).toFixed(1);
     const body = cases.map((c) => {
-      const inner = c.class === 'KNOWN' ? `<skipped message="${xml(`known: ${c.known}`)}"/>`
+      const inner = c.class === 'KNOWN' ? `<skipped message="${xml(`known: ${knownText(c.known ?? { id: '', cause: c.detail, reference: '' })}`)}"/>`
         : c.class === 'INFRA' ? `<error message="${xml(c.detail)}" type="INFRA"/>`
           : ALARMING.includes(c.class) || c.class === 'STILL-FAILING' ? `<failure message="${xml(c.detail)}" type="${c.class}">${xml(c.warnings.map((w) => w.title).join('\n'))}</failure>` : '';
       return `    <testcase classname="${xml(name)}" name="${xml(c.test)}" time="${c.testSeconds.toFixed(1)}">${inner}</testcase>`;
@@ -118,10 +125,15 @@ export function junitXml(n: NightView): string {
 const kcidbStatus = (c: CaseRow): string => {
   if (c.class === 'INFRA') return 'MISS';
   if (['APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL'].includes(c.class)) return 'MISS';
-  return ({ PASS: 'PASS', FAIL: 'FAIL', CRASH: 'FAIL', SKIP: 'SKIP', ERROR: 'ERROR' } as Record<string, string>)[c.verdict] ?? 'ERROR';
+  return ({ PASS: 'PASS', FAIL: 'FAIL', KNOWN: 'FAIL', CRASH: 'FAIL', SKIP: 'SKIP', ERROR: 'ERROR' } as Record<string, string>)[c.verdict] ?? 'ERROR';
 };
 
-/** KCIDB I/O v5: checkouts (base and base + series), builds, tests, and issues + incidents for warnings. */
+function knownIssue(k: KnownRef): object {
+  const url = /^https?:\/\/\S+$/.test(k.reference) ? { report_url: k.reference } : {};
+  return { report_subject: k.cause, comment: knownText(k), ...url, misc: { known_record: k.id, reference: k.reference } };
+}
+
+/** KCIDB I/O v5: checkouts (base and base + series), builds, tests, and issues + incidents for warnings and known bugs. */
 export function kcidb(n: NightView) {
   const id = (...parts: string[]) => `${ORIGIN}:${parts.join('-').replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
   const patchsetHash = (s: SeriesView) => createHash('sha256').update(s.subjects.map((x) => `${createHash('sha256').update(x).digest('hex')}\n`).join('')).digest('hex');
@@ -152,11 +164,13 @@ export function kcidb(n: NightView) {
         status: kcidbStatus(c), start_time: n.started, duration: c.testSeconds,
         environment: { comment: 'QEMU TCG, emulated NVDIMM, rdma_rxe' }, comment: c.detail || c.class,
       });
-      for (const w of c.warnings) {
-        const issue = id('warning', createHash('sha256').update(w.title).digest('hex').slice(0, 16));
-        issues.set(issue, { id: issue, version: 1, origin: ORIGIN, comment: w.title, culprit: { code: true } });
+      const link = (issue: string, body: object) => {
+        issues.set(issue, { id: issue, version: 1, origin: ORIGIN, culprit: { code: true }, ...body });
         incidents.push({ id: id(n.plan, n.night, key, c.test, issue.slice(-16)), origin: ORIGIN, issue_id: issue, issue_version: 1, test_id: test, present: true });
-      }
+      };
+      for (const w of c.warnings) link(id('warning', createHash('sha256').update(w.title).digest('hex').slice(0, 16)), { comment: w.title });
+      // A known bug: a failed test linked to the issue that carries its cause and reference.
+      if (c.class === 'KNOWN' && c.known) link(id('known', c.known.id || c.test), knownIssue(c.known));
     }
   };
   add('base', n.base);

@@ -1,6 +1,6 @@
 // Nightly patch-series testing as data: the plan, known failures, and how each series' result
 // for a test case compares with the base's.
-import type { Verdict } from './verdict.js';
+import type { KnownRef, Verdict } from './verdict.js';
 
 export type NightlyClass =
   | 'PASS' | 'REGRESSION' | 'FIXED' | 'STILL-FAILING' | 'NEW-WARNING' | 'KNOWN'
@@ -18,7 +18,7 @@ export interface Plan {
   tests: string[];
   config: string[];
   runs: number;
-  /** A directory of expunge files named by kernel version (6.1.txt, 6.1.192.txt). */
+  /** Known-bug records of this plan (a YAML file or a directory of them), beyond configs/known. */
   known?: string;
   /** Patchcheck a multi-patch series that regresses, on the regressing tests, to name the patch. */
   patchcheck: boolean;
@@ -44,7 +44,7 @@ export function parsePlan(raw: unknown, source: string): Plan {
   const runs = p.runs ?? 1;
   if (!Number.isInteger(runs) || runs < 1) fail('runs must be a positive integer');
   const known = p.known;
-  if (known !== undefined && typeof known !== 'string') fail('known must be a directory of expunge files');
+  if (known !== undefined && typeof known !== 'string') fail('known must be a file or directory of known-bug records');
   const patchcheck = p.patchcheck ?? true;
   if (typeof patchcheck !== 'boolean') fail('patchcheck must be true or false');
   for (const key of Object.keys(p)) if (!['name', 'base', 'series', 'tests', 'config', 'runs', 'known', 'patchcheck'].includes(key)) fail(`unknown key "${key}"`);
@@ -56,46 +56,43 @@ export function parsePlan(raw: unknown, source: string): Plan {
   };
 }
 
-/** An expunge file: "test/case  # reason or link" per line; blank lines and comment lines skipped. */
-export function parseExpunge(text: string): Map<string, string> {
-  const known = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\s*([^#\s]+)\s*(?:#\s*(.*))?$/.exec(line);
-    if (m) known.set(m[1], m[2]?.trim() || 'known failure');
-  }
-  return known;
-}
-
-/** The expunge files that apply to VERSION, most general first: 6.txt, 6.1.txt, 6.1.192.txt. */
-export function expungeFilesFor(names: string[], version: string): string[] {
-  const parts = version.split('.');
-  const wanted = parts.map((_, i) => `${parts.slice(0, i + 1).join('.')}.txt`);
-  return wanted.filter((w) => names.includes(w));
-}
-
 export interface CaseOutcome {
   name: string;
   verdict: Verdict;
   reason: string;
   warnings: string[];
+  /** KNOWN: the known-bug record it matched. */
+  known?: KnownRef;
 }
 
 export interface Classified {
   test: string;
   class: NightlyClass;
   detail: string;
-  known?: string;
+  known?: KnownRef;
+}
+
+/** A stored known-bug reference: JSON, or the plain text older nights kept. */
+export function knownFromColumn(text: string | null): KnownRef | null {
+  if (!text) return null;
+  try {
+    const ref = JSON.parse(text) as KnownRef;
+    if (ref && typeof ref.cause === 'string') return ref;
+  } catch {
+    // An older night's plain text: the cause and nothing else.
+  }
+  return { id: '', cause: text, reference: '' };
 }
 
 const BAD: Verdict[] = ['FAIL', 'CRASH'];
 
-/** One test case of a series against the base. */
-export function classifyCase(mine: CaseOutcome, base: CaseOutcome | undefined, known: Map<string, string>): Classified {
+/** One test case of a series against the base; KNOWN is the run's verdict (a known-bug record matched). */
+export function classifyCase(mine: CaseOutcome, base: CaseOutcome | undefined): Classified {
   const at = (c: NightlyClass, detail: string): Classified => ({ test: mine.name, class: c, detail });
   if (mine.verdict === 'ERROR') return at('INFRA', mine.reason);
+  if (mine.verdict === 'KNOWN') return { ...at('KNOWN', mine.reason), known: mine.known ?? { id: mine.name, cause: mine.reason, reference: '' } };
   const bad = BAD.includes(mine.verdict);
-  const baseBad = base ? BAD.includes(base.verdict) : false;
-  if (bad && known.has(mine.name)) return { ...at('KNOWN', mine.reason), known: known.get(mine.name) };
+  const baseBad = base ? BAD.includes(base.verdict) || base.verdict === 'KNOWN' : false;
   if (bad) return baseBad ? at('STILL-FAILING', mine.reason) : at('REGRESSION', `${mine.verdict}: ${mine.reason}${base ? '' : ' (no base result)'}`);
   if (baseBad) return at('FIXED', `base: ${base!.verdict} ${base!.reason}`);
   const fresh = mine.warnings.filter((w) => !base?.warnings.includes(w));
@@ -109,12 +106,12 @@ export type StageFailure = 'APPLY-FAIL' | 'BUILD-FAIL' | 'CONFIG-FAIL' | 'BOOT-F
  * A whole series: a stage failure stands for every case; else each case against the base. The
  * base itself is classified against itself: its failures are ones the series inherit.
  */
-export function classifySeries(tests: string[], stage: { kind: StageFailure; reason: string } | undefined, mine: CaseOutcome[], base: CaseOutcome[], known: Map<string, string>): Classified[] {
+export function classifySeries(tests: string[], stage: { kind: StageFailure; reason: string } | undefined, mine: CaseOutcome[], base: CaseOutcome[]): Classified[] {
   if (stage) {
     const kind: NightlyClass = stage.kind === 'CONFIG-FAIL' ? 'BUILD-FAIL' : stage.kind;
     return tests.map((test) => ({ test, class: kind, detail: stage.reason }));
   }
-  return mine.map((m) => classifyCase(m, base.find((b) => b.name === m.name), known));
+  return mine.map((m) => classifyCase(m, base.find((b) => b.name === m.name)));
 }
 
 /**

@@ -22,7 +22,9 @@ function caseLines(t: TestResult, width: number): string[] {
   const lines = [`${pad(t.name, width)}  ${t.verdict}  (${t.seconds.toFixed(1)} s)`];
   lines.push(`    expected: ${describe(t.expected)}`);
   lines.push(`    observed: ${describe(t.observed)}`);
-  if (t.verdict !== 'PASS') lines.push(`    reason:   ${t.reason}`);
+  if (t.known) lines.push(`    known:    ${t.known.cause}`, `              (${t.known.id}; ${t.known.reference})`, `    raw:      ${t.raw?.verdict} ${t.raw?.reason}`);
+  else if (t.verdict !== 'PASS') lines.push(`    reason:   ${t.reason}`);
+  if (t.note) lines.push(`    note:     ${t.note}`);
   for (const w of t.warnings) lines.push(`    warning:  ${w.title}`);
   for (const e of t.evidence) lines.push(`    evidence: ${e}`);
   return lines;
@@ -48,7 +50,7 @@ export function renderTap(r: RunResult): string {
   const lines = ['TAP version 14', `1..${r.tests.length}`];
   r.tests.forEach((t, i) => {
     const ok = t.verdict === 'PASS' || t.verdict === 'SKIP';
-    const directive = t.verdict === 'SKIP' ? ` # SKIP ${t.reason}` : '';
+    const directive = t.verdict === 'SKIP' ? ` # SKIP ${t.reason}` : t.verdict === 'KNOWN' ? ` # TODO ${t.reason}` : '';
     lines.push(`${ok ? 'ok' : 'not ok'} ${i + 1} - ${t.name}${directive}`);
     if (!ok) lines.push('  ---', `  verdict: ${t.verdict}`, `  reason: ${JSON.stringify(t.reason)}`, '  ...');
   });

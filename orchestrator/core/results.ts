@@ -1,6 +1,6 @@
 // The results of a run: what results.json holds, the summary, and the exit status it implies.
 import type { ArtifactKind } from './stamp.js';
-import { tally, type Verdict } from './verdict.js';
+import { tally, type KnownRef, type Verdict } from './verdict.js';
 
 export interface WarningRef {
   title: string;
@@ -17,6 +17,11 @@ export interface TestResult {
   warnings: WarningRef[];
   evidence: string[];
   seconds: number;
+  /** KNOWN: the known-bug record, and the verdict without it. */
+  known?: KnownRef;
+  raw?: { verdict: Verdict; reason: string };
+  /** PASS on a kernel a known-bug record covers: that it did not show. */
+  note?: string;
   /** Cached artifacts this result's failure points at; checked by hash before a second run. */
   suspects?: ArtifactKind[];
 }

@@ -1,10 +1,11 @@
-// Verdict rules: what one case's outcome, expectation and warnings add up to.
+// Verdict rules: what one case's outcome, expectation, warnings and known-bug records add up to.
 import type { ExpectationRule } from './expectations.js';
-import { mismatches } from './expectations.js';
+import { deviatingFields, mismatches } from './expectations.js';
+import { knownAs, type KnownRecord } from './known.js';
 import type { ArtifactKind } from './stamp.js';
 
-export type Verdict = 'PASS' | 'FAIL' | 'SKIP' | 'ERROR' | 'CRASH';
-export const VERDICTS: Verdict[] = ['PASS', 'FAIL', 'SKIP', 'ERROR', 'CRASH'];
+export type Verdict = 'PASS' | 'FAIL' | 'KNOWN' | 'SKIP' | 'ERROR' | 'CRASH';
+export const VERDICTS: Verdict[] = ['PASS', 'FAIL', 'KNOWN', 'SKIP', 'ERROR', 'CRASH'];
 
 export interface CaseOutcome {
   /** The guest died during the case: the panic or oops title. */
@@ -17,22 +18,63 @@ export interface CaseOutcome {
   suspects?: ArtifactKind[];
 }
 
+/** The known-bug record a KNOWN verdict stands on. */
+export interface KnownRef {
+  id: string;
+  cause: string;
+  reference: string;
+}
+
 export interface Judgement {
   verdict: Verdict;
   reason: string;
+  /** KNOWN: the record; `raw` is the verdict without known records (what bisect judges). */
+  known?: KnownRef;
+  raw?: { verdict: Verdict; reason: string };
+  /** PASS on a kernel a known record covers: the bug did not show. */
+  note?: string;
 }
 
-export function judge(rule: ExpectationRule | undefined, outcome: CaseOutcome, warningTitles: string[]): Judgement {
-  if (outcome.crash) return { verdict: 'CRASH', reason: outcome.crash };
-  if (outcome.error) return { verdict: 'ERROR', reason: outcome.error };
-  if (outcome.skip) return { verdict: 'SKIP', reason: outcome.skip };
-  if (!rule) return { verdict: 'ERROR', reason: 'no expectation for this kernel version' };
-  if (!outcome.observed) return { verdict: 'ERROR', reason: 'the workload reported nothing' };
+function rawJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome, warningTitles: string[]) {
+  if (outcome.crash) return { verdict: 'CRASH' as const, reason: outcome.crash };
+  if (outcome.error) return { verdict: 'ERROR' as const, reason: outcome.error };
+  if (outcome.skip) return { verdict: 'SKIP' as const, reason: outcome.skip };
+  if (!rule) return { verdict: 'ERROR' as const, reason: 'no expectation for this kernel version' };
+  if (!outcome.observed) return { verdict: 'ERROR' as const, reason: 'the workload reported nothing' };
   const wrong = mismatches(rule.expect, outcome.observed);
-  const unexpected = warningTitles.filter((t) => !(rule.allowWarnings ?? []).includes(t));
-  if (wrong.length) return { verdict: 'FAIL', reason: wrong.join('; ') };
-  if (unexpected.length) return { verdict: 'FAIL', reason: `warning: ${unexpected.join('; ')}` };
-  return { verdict: 'PASS', reason: rule.why ?? 'as expected' };
+  const reason = [...wrong, ...(warningTitles.length ? [`warning: ${warningTitles.join('; ')}`] : [])].join('; ');
+  if (reason) {
+    const deviation = { fields: deviatingFields(rule.expect, outcome.observed), warnings: warningTitles };
+    return { verdict: 'FAIL' as const, reason, deviation };
+  }
+  return { verdict: 'PASS' as const, reason: rule.why ?? 'as expected' };
+}
+
+/** KNOWN records: those that cover this case on this kernel (recordsFor); none for raw verdicts. */
+export function judge(rule: ExpectationRule | undefined, outcome: CaseOutcome, warningTitles: string[], known: KnownRecord[] = []): Judgement {
+  const raw = rawJudgement(rule, outcome, warningTitles);
+  if (raw.verdict === 'FAIL') {
+    const record = knownAs(known, raw.deviation);
+    if (!record) return { verdict: 'FAIL', reason: raw.reason };
+    return { verdict: 'KNOWN', reason: record.cause, known: refOf(record), raw: { verdict: 'FAIL', reason: raw.reason } };
+  }
+  if (raw.verdict === 'CRASH') {
+    const record = known.find((r) => r.legacy);
+    if (record) return { verdict: 'KNOWN', reason: record.cause, known: refOf(record), raw: { verdict: 'CRASH', reason: raw.reason } };
+  }
+  if (raw.verdict === 'PASS' && known.length) {
+    return { ...raw, note: known.map((r) => `known bug ${r.id} did not show (${r.cause})`).join('; ') };
+  }
+  return { verdict: raw.verdict, reason: raw.reason };
+}
+
+function refOf(r: KnownRecord): KnownRef {
+  return { id: r.id, cause: r.cause, reference: r.reference };
+}
+
+/** Raw verdicts: what the kernel did against the expectations alone (bisect, --no-known). */
+export function rawVerdict(t: { verdict: Verdict; raw?: { verdict: Verdict } }): Verdict {
+  return t.raw?.verdict ?? t.verdict;
 }
 
 export function tally(verdicts: Verdict[]): Record<Verdict, number> {

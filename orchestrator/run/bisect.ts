@@ -12,6 +12,7 @@ import { availableKernels } from '../adapters/apt.js';
 import { commitInfo, git, repoTop, resolveRev, revList } from '../adapters/git.js';
 import { readJsonOr, writeJson } from '../adapters/store.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
+import { verdictKey } from '../adapters/verdict-key.js';
 import { buildThenTest, isBuilt } from './build.js';
 import { fetchDebianKernel } from './kernels.js';
 import { runTests, type RunOptions } from './pipeline.js';
@@ -73,8 +74,9 @@ async function debianKernels(spec: string): Promise<Range> {
   return { commits: list, kind: 'debian' };
 }
 
-function logKey(range: Range, req: BisectRequest, mode: Mode): string {
-  const inputs = [range.commits, req.tests, mode, req.configs ?? [], req.options.runs, req.options.anyFailure];
+/** What a logged run depends on: a log of other inputs, or of another orchestrate, is not resumed. */
+function logKey(range: Range, req: BisectRequest, mode: Mode, verdicts: string): string {
+  const inputs = [range.commits, req.tests, mode, req.configs ?? [], req.options.runs, req.options.anyFailure, verdicts];
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 12);
 }
 
@@ -114,7 +116,7 @@ export async function bisect(req: BisectRequest): Promise<ReportView> {
   const mode: Mode = req.fix ? 'fix' : 'regression';
   const range = req.tree ? await gitRange(req) : await debianKernels(req.kernels!);
   const options: BisectOptions = { ...DEFAULTS, ...req.options, mode };
-  const key = logKey(range, req, mode);
+  const key = logKey(range, req, mode, await verdictKey({ append: req.append }));
   const path = join(resolve(req.resultsDir), `bisect-${key}.json`);
   // Infrastructure errors are about the setup of that moment: a resumed bisect tries those commits again.
   const runs = loadLog(path, key, req.replay).filter((l) => range.commits.includes(l.commit) && l.run.kind !== 'infra');

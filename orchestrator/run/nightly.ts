@@ -2,15 +2,16 @@
 // applied on its base, built, booted, tested and classified against the base. A series with the
 // same inputs as an earlier one is not run again; one that breaks never stops the others.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
-import { classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTargets, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
+import { classifySeries, parsePlan, patchcheckTargets, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
 import { conclude, renderConclusion } from '../core/patchcheck.js';
 import { bootFailure, type RunResult } from '../core/results.js';
 import { blockingProblems, type Series } from '../core/series.js';
-import { loadYaml } from '../adapters/config.js';
+import { loadKnown, loadYaml } from '../adapters/config.js';
+import { verdictKey } from '../adapters/verdict-key.js';
 import { copyWarnings, insertPatchcheck, insertResult, insertSeries, openNight, setNightBase, type Db, type ResultRow } from '../adapters/db.js';
 import { resolveRev, tryResolveRev } from '../adapters/git.js';
 import { ensureLinuxSource } from '../adapters/linux-source.js';
@@ -65,12 +66,10 @@ function inputsHash(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 }
 
-function knownFailures(plan: Plan, resolvePath: (p: string) => string, version: string): Map<string, string> {
-  if (!plan.known) return new Map();
-  const dir = resolvePath(plan.known);
-  if (!existsSync(dir)) throw new UsageError(`known: ${plan.known}: no such directory`);
-  const files = expungeFilesFor(readdirSync(dir), version);
-  return new Map(files.flatMap((f) => [...parseExpunge(readFileSync(join(dir, f), 'utf8'))]));
+/** What a night's result for the base or a series is stored under: a night with the same inputs reuses it. */
+export function nightInputs(plan: Plan, config: string, verdicts: string, commit: string, seriesId?: string): string {
+  const what = seriesId ? ['series', seriesId] : ['base'];
+  return inputsHash([...what, commit, config, plan.tests, plan.runs, verdicts]);
 }
 
 function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings'> {
@@ -78,7 +77,10 @@ function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings
   if (boot) return { cases: [], stage: { kind: boot.crash ? 'BOOT-FAIL' : 'INFRA', reason: `boot: ${boot.reason}` }, warnings: [] };
   const tests = result.tests;
   return {
-    cases: tests.map((t) => ({ name: t.name, verdict: t.verdict, reason: t.reason, warnings: t.warnings.map((w) => w.title) })),
+    cases: tests.map((t) => ({
+      name: t.name, verdict: t.verdict, reason: t.reason, warnings: t.warnings.map((w) => w.title),
+      known: t.known,
+    })),
     warnings: [
       ...tests.flatMap((t) => t.warnings.map((w) => ({ test: t.name, ...w }))),
       ...result.warnings.map((w) => ({ test: '(run)', ...w })),
@@ -98,8 +100,8 @@ interface StoredCase extends Classified {
 }
 
 /** Each planned test's class against the base, with the verdict it had. */
-function classesOf(plan: Plan, t: Tested, base: CaseOutcome[], known: Map<string, string>): StoredCase[] {
-  return classifySeries(plan.tests, t.stage, t.cases, base, known)
+function classesOf(plan: Plan, t: Tested, base: CaseOutcome[]): StoredCase[] {
+  return classifySeries(plan.tests, t.stage, t.cases, base)
     .map((c) => ({ ...c, verdict: t.cases.find((x) => x.name === c.test)?.verdict ?? 'ERROR' }));
 }
 
@@ -110,7 +112,7 @@ function record(db: Db, nightId: number, seriesId: string | null, inputs: string
     for (const c of classes) {
       insertResult(db, {
         night_id: nightId, series_id: seriesId, inputs, test: c.test, verdict: c.verdict, class: c.class, detail: c.detail,
-        known: c.known ?? null, kernel: t.kernel ?? null, build_seconds: t.seconds.build, boot_seconds: t.seconds.boot,
+        known: c.known ? JSON.stringify(c.known) : null, kernel: t.kernel ?? null, build_seconds: t.seconds.build, boot_seconds: t.seconds.boot,
         test_seconds: t.seconds.test, reused: 0, run_dir: t.runDir ?? null,
       }, t.warnings.filter((x) => x.test === c.test || x.test === '(run)'));
     }
@@ -118,7 +120,7 @@ function record(db: Db, nightId: number, seriesId: string | null, inputs: string
 }
 
 /** Rows of an earlier night with the same inputs, copied into this night as reused. */
-function reuse(db: Db, nightId: number, inputs: string): boolean {
+export function reuse(db: Db, nightId: number, inputs: string): boolean {
   const earlier = db.prepare('SELECT night_id FROM results WHERE inputs = ? ORDER BY id DESC LIMIT 1').get(inputs) as { night_id: number } | undefined;
   if (!earlier) return false;
   if (earlier.night_id === nightId) return true;
@@ -173,13 +175,12 @@ export interface NightSummary {
   arrivals: { arrival: Arrival; reused: boolean; error?: string }[];
 }
 
-export async function runNight(o: NightOptions): Promise<NightSummary> {
-  const { plan, resolvePath } = o.loaded;
-  const knownCache = new Map<string, Map<string, string>>();
-  const knownFor = (version: string) => {
-    if (!knownCache.has(version)) knownCache.set(version, knownFailures(plan, resolvePath, version));
-    return knownCache.get(version)!;
-  };
+export async function runNight(night: NightOptions): Promise<NightSummary> {
+  const { plan, resolvePath } = night.loaded;
+  const known = plan.known ? loadKnown(resolvePath(plan.known), night.log) : [];
+  const o = { ...night, planKnown: known };
+  // Everything else that decides a verdict: a cached result is reused only when it matches too.
+  const key = await verdictKey({ append: o.append, known });
   const tree = plan.base.tree === 'linux-source' ? await ensureLinuxSource(o.log, plan.base.source) : resolvePath(plan.base.tree);
   const baseCommit = await resolveRev(tree, plan.base.ref);
   const config = renderRequest(mergeFragments(loadFragments(plan.config)));
@@ -188,14 +189,12 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
   const bases = new Map<string, { inputs: string; kernel?: string; version?: string }>();
 
   const base = async (commit: string) => {
-    const inputs = inputsHash(['base', commit, config, plan.tests, plan.runs]);
+    const inputs = nightInputs(plan, config, key, commit);
     if (!bases.has(commit)) {
       if (!reuse(db, nightId, inputs)) {
         o.log(`nightly: base ${commit.slice(0, 12)}`);
         const t = await buildAndTest(o, plan, tree, commit);
-        const version = t.kernel ? readRecord(t.kernel)?.version : undefined;
-        const known = knownFor(version ?? '');
-        record(db, nightId, null, inputs, t, classesOf(plan, t, t.cases, known));
+        record(db, nightId, null, inputs, t, classesOf(plan, t, t.cases));
       }
       const kernel = (db.prepare('SELECT kernel FROM results WHERE inputs = ? AND kernel IS NOT NULL LIMIT 1').get(inputs) as { kernel: string } | undefined)?.kernel;
       bases.set(commit, { inputs, kernel, version: kernel ? readRecord(kernel)?.version : undefined });
@@ -215,7 +214,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
     });
     try {
       const commit = (s.baseCommit && await tryResolveRev(tree, s.baseCommit)) || baseCommit;
-      const inputs = inputsHash(['series', s.id, commit, config, plan.tests, plan.runs]);
+      const inputs = nightInputs(plan, config, key, commit, s.id);
       if (reuse(db, nightId, inputs)) {
         await nameThePatch(o, plan, tree, commit, s, inputs, nightId);
         arrivals.push({ arrival, reused: true });
@@ -227,8 +226,7 @@ export async function runNight(o: NightOptions): Promise<NightSummary> {
       const t: Tested = problems.length
         ? { cases: [], warnings: [], stage: { kind: 'APPLY-FAIL', reason: problems.join('; ') }, seconds: { build: 0, boot: 0, test: 0 } }
         : await buildAndTest(o, plan, tree, commit, s);
-      const known = knownFor(b.version ?? '');
-      record(db, nightId, s.id, inputs, t, classesOf(plan, t, baseOutcomes(db, b.inputs), known));
+      record(db, nightId, s.id, inputs, t, classesOf(plan, t, baseOutcomes(db, b.inputs)));
       await nameThePatch(o, plan, tree, commit, s, inputs, nightId);
       arrivals.push({ arrival, reused: false });
     } catch (err) {

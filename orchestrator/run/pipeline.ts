@@ -9,7 +9,8 @@ import { verifyKernel } from '../adapters/kernel-store.js';
 import { parseConsole } from '../core/console.js';
 import { bootFailedResults, finishRun, unrunResults, type RunInfo, type RunResult, type WarningRef } from '../core/results.js';
 import { chooseAccel, type AccelRequest } from '../adapters/accel.js';
-import { loadExpectations, loadProfile } from '../adapters/config.js';
+import { KNOWN_DIR, loadExpectations, loadKnown, loadProfile } from '../adapters/config.js';
+import type { KnownRecord } from '../core/known.js';
 import { ensureHost, REPRO_NEEDS, requireHost } from '../adapters/host.js';
 import { ensureInitramfs, verifyInitramfs } from '../adapters/initramfs.js';
 import { releaseDir, trackDir } from '../adapters/lifecycle.js';
@@ -33,6 +34,10 @@ export interface RunOptions {
   append?: string[];
   bootTimeout?: number;
   stallTimeout?: number;
+  /** Known-bug records beyond configs/known (a nightly plan's). */
+  planKnown?: KnownRecord[];
+  /** Raw verdicts: no known-bug records at all. */
+  noKnown?: boolean;
   log: (line: string) => void;
 }
 
@@ -186,7 +191,8 @@ interface Attempt {
 async function runOnce(opts: RunOptions): Promise<Attempt> {
   const phases = new Phases();
   const selection = selectTests(opts.tests);
-  const runs = selection.map((s) => ({ selection: s, expectations: loadExpectations(s.suite) }));
+  const known = opts.noKnown ? [] : [...loadKnown(KNOWN_DIR, opts.log), ...(opts.planKnown ?? [])];
+  const runs = selection.map((s) => ({ selection: s, expectations: loadExpectations(s.suite), known }));
   const names = caseNames(selection);
   const p = await prepare(opts, phases);
   if (p.accel.accel === 'tcg') opts.log(`accel: ${p.accel.reason}`);

@@ -1,6 +1,6 @@
 // Reading nights back from the database, and writing their reports (atomically) to a directory.
 import { join } from 'node:path';
-import type { NightlyClass } from '../core/nightly.js';
+import { knownFromColumn, type NightlyClass } from '../core/nightly.js';
 import { htmlReport, junitXml, kcidb, renderMail, renderSummary, type CaseRow, type NightView, type SeriesView } from '../core/nightly-report.js';
 import type { Db } from '../adapters/db.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
@@ -23,7 +23,7 @@ interface ResultRow {
 
 function caseRow(db: Db, r: ResultRow): CaseRow {
   return {
-    test: r.test, verdict: r.verdict, class: r.class as NightlyClass, detail: r.detail, known: r.known, kernel: r.kernel,
+    test: r.test, verdict: r.verdict, class: r.class as NightlyClass, detail: r.detail, known: knownFromColumn(r.known), kernel: r.kernel,
     buildSeconds: r.build_seconds ?? 0, bootSeconds: r.boot_seconds ?? 0, testSeconds: r.test_seconds ?? 0, reused: !!r.reused,
     warnings: db.prepare('SELECT title, kind, source FROM warnings WHERE result_id = ?').all(r.id) as CaseRow['warnings'],
   };

@@ -3,6 +3,7 @@
 import { basename } from 'node:path';
 import { matchEvidence, parseConsole, fatal, type Warning } from '../core/console.js';
 import { expectationFor, type ExpectationFile } from '../core/expectations.js';
+import { recordsFor, type KnownRecord } from '../core/known.js';
 import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
 import { judge, type CaseOutcome } from '../core/verdict.js';
 import type { ArtifactKind } from '../core/stamp.js';
@@ -13,6 +14,8 @@ import { GuestLost, type Session } from './session.js';
 export interface SuiteRun {
   selection: Selection;
   expectations: ExpectationFile;
+  /** Known-bug records (configs/known and the plan's); none for raw verdicts. */
+  known?: KnownRecord[];
 }
 
 export function toRef(w: Warning, source: WarningRef['source']): WarningRef {
@@ -101,7 +104,7 @@ async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, f
   const warnings = [...own, ...peerWarnings];
   const crash = warnings.find(fatal);
   if (crash) outcome = { ...outcome, crash: crash.title };
-  const verdict = judge(rule, outcome, warnings.map((w) => w.title));
+  const verdict = judge(rule, outcome, warnings.map((w) => w.title), recordsFor(run.known ?? [], name, version));
   return {
     name, ...verdict,
     ...(outcome.suspects?.length && verdict.verdict === 'ERROR' ? { suspects: outcome.suspects } : {}),

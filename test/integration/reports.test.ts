@@ -45,7 +45,7 @@ function store(path: string, night: typeof NIGHT) {
   for (const [sid, cases] of groups) {
     for (const c of cases) {
       insertResult(db, {
-        night_id: n, series_id: sid, inputs: `in-${sid}`, test: c.test, verdict: c.verdict, class: c.class, detail: c.detail, known: c.known,
+        night_id: n, series_id: sid, inputs: `in-${sid}`, test: c.test, verdict: c.verdict, class: c.class, detail: c.detail, known: c.known && JSON.stringify(c.known),
         kernel: c.kernel, build_seconds: c.buildSeconds, boot_seconds: c.bootSeconds, test_seconds: c.testSeconds, reused: c.reused ? 1 : 0, run_dir: null,
       }, c.warnings);
     }

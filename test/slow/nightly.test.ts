@@ -24,7 +24,7 @@ t.test('first night: a regression, a known failure, a clean series', async (t) =
   t.match(r.stdout, new RegExp(`^dax-rdma-fixture 2026-11-25: ${base}: 5 PASS`, 'm'));
   t.match(r.stdout, /^  REGRESSION\s+mm\/gup, dax: long-term pins of fs-DAX \(v2, 3 patches\): 1 REGRESSION, 1 KNOWN, 3 PASS$/m);
   t.match(r.stdout, /REGRESSION ib-reg-refusal\/fsdax-ext4: FAIL: registered: expected false, observed true/);
-  t.match(r.stdout, /KNOWN ib-reg-refusal\/fsdax-xfs: known: tracked: xfs long-term pin refusal/);
+  t.match(r.stdout, /KNOWN ib-reg-refusal\/fsdax-xfs: known: synthetic \(test fixture\): the fixture series lets FOLL_LONGTERM pin fs-DAX pages \(synthetic-gup-fixture-xfs; /);
   t.match(r.stdout, /^      patchcheck: patch 2\/3 "mm\/gup: let FOLL_LONGTERM pin fs-DAX pages" is the first that breaks it \(FAIL: ib-reg-refusal\/fsdax-ext4\)$/m,
     'the regressing series is patchchecked on the regressing test');
   t.match(r.stderr, /nightly: patchcheck of "mm\/gup, dax: long-term pins of fs-DAX" on ib-reg-refusal\/fsdax-ext4\n/);

@@ -1,8 +1,7 @@
 import t from 'tap';
-import { classifyCase, classifySeries, expungeFilesFor, parseExpunge, parsePlan, patchcheckTargets, seriesClass, type CaseOutcome, type Classified } from '../../orchestrator/core/nightly.js';
+import { classifyCase, classifySeries, parsePlan, patchcheckTargets, seriesClass, type CaseOutcome, type Classified } from '../../orchestrator/core/nightly.js';
 import { htmlReport, junitXml, kcidb, renderMail, renderSummary, svgPlot } from '../../orchestrator/core/nightly-report.js';
 import { githubActions, kubernetes } from '../../orchestrator/core/emit.js';
-import { fixture } from '../fixtures.js';
 import { NIGHT } from '../night.js';
 
 const c = (name: string, verdict: CaseOutcome['verdict'], warnings: string[] = [], reason = ''): CaseOutcome => ({ name, verdict, reason, warnings });
@@ -19,43 +18,35 @@ t.test('plans: one clear problem each', async (t) => {
   t.throws(() => parsePlan({ ...ok, patchcheck: 'yes' }, 'p.yaml'), /patchcheck must be true or false/);
 });
 
-t.test('expunge files', async (t) => {
-  const known = parseExpunge(fixture('nightly', 'known', '6.1.txt'));
-  t.same([...known.keys()], ['ib-reg-refusal/fsdax-xfs']);
-  t.match(known.get('ib-reg-refusal/fsdax-xfs'), /^tracked: xfs long-term pin refusal, https:/);
-  t.same([...parseExpunge('a/b\n  c/d   #  why \n# only a comment\n')], [['a/b', 'known failure'], ['c/d', 'why']]);
-  t.same(expungeFilesFor(['6.1.txt', '6.1.192.txt', '6.12.txt', 'README'], '6.1.192'), ['6.1.txt', '6.1.192.txt']);
-  t.same(expungeFilesFor(['6.12.txt'], '6.1.192'), []);
-});
+const knownCase = (name: string): CaseOutcome => ({ ...c(name, 'KNOWN', [], 'the cause'), known: { id: 'bug-1', cause: 'the cause', reference: 'a commit' } });
 
 t.test('each case against the base', async (t) => {
-  const none = new Map<string, string>();
-  const known = new Map([['x/k', 'lore link']]);
-  t.equal(classifyCase(c('x/a', 'PASS'), c('x/a', 'PASS'), none).class, 'PASS');
-  t.equal(classifyCase(c('x/a', 'FAIL'), c('x/a', 'PASS'), none).class, 'REGRESSION');
-  t.equal(classifyCase(c('x/a', 'CRASH'), c('x/a', 'PASS'), none).class, 'REGRESSION');
-  t.equal(classifyCase(c('x/a', 'PASS'), c('x/a', 'FAIL'), none).class, 'FIXED');
-  t.equal(classifyCase(c('x/a', 'FAIL'), c('x/a', 'FAIL'), none).class, 'STILL-FAILING');
-  t.same(classifyCase(c('x/a', 'PASS', ['WARNING in dax_insert_entry']), c('x/a', 'PASS', []), none), { test: 'x/a', class: 'NEW-WARNING', detail: 'WARNING in dax_insert_entry' });
-  t.equal(classifyCase(c('x/a', 'PASS', ['W']), c('x/a', 'PASS', ['W']), none).class, 'PASS', 'a warning the base has too is not new');
-  t.same(classifyCase(c('x/k', 'FAIL'), c('x/k', 'PASS'), known), { test: 'x/k', class: 'KNOWN', detail: '', known: 'lore link' });
-  t.equal(classifyCase(c('x/a', 'ERROR', [], 'guest lost'), c('x/a', 'PASS'), none).class, 'INFRA');
-  t.equal(classifyCase(c('x/a', 'SKIP'), c('x/a', 'SKIP'), none).class, 'PASS');
+  t.equal(classifyCase(c('x/a', 'PASS'), c('x/a', 'PASS')).class, 'PASS');
+  t.equal(classifyCase(c('x/a', 'FAIL'), c('x/a', 'PASS')).class, 'REGRESSION');
+  t.equal(classifyCase(c('x/a', 'CRASH'), c('x/a', 'PASS')).class, 'REGRESSION');
+  t.equal(classifyCase(c('x/a', 'PASS'), c('x/a', 'FAIL')).class, 'FIXED');
+  t.equal(classifyCase(c('x/a', 'PASS'), knownCase('x/a')).class, 'FIXED', 'the base had the known bug, the series does not');
+  t.equal(classifyCase(c('x/a', 'FAIL'), c('x/a', 'FAIL')).class, 'STILL-FAILING');
+  t.equal(classifyCase(c('x/a', 'FAIL'), knownCase('x/a')).class, 'STILL-FAILING', 'failing otherwise than the known bug, as the base did');
+  t.same(classifyCase(c('x/a', 'PASS', ['WARNING in dax_insert_entry']), c('x/a', 'PASS', [])), { test: 'x/a', class: 'NEW-WARNING', detail: 'WARNING in dax_insert_entry' });
+  t.equal(classifyCase(c('x/a', 'PASS', ['W']), c('x/a', 'PASS', ['W'])).class, 'PASS', 'a warning the base has too is not new');
+  t.same(classifyCase(knownCase('x/k'), c('x/k', 'PASS')), { test: 'x/k', class: 'KNOWN', detail: 'the cause', known: { id: 'bug-1', cause: 'the cause', reference: 'a commit' } });
+  t.equal(classifyCase(c('x/a', 'ERROR', [], 'guest lost'), c('x/a', 'PASS')).class, 'INFRA');
+  t.equal(classifyCase(c('x/a', 'SKIP'), c('x/a', 'SKIP')).class, 'PASS');
 });
 
 t.test('the base\'s own cases: a failure is inherited, not a regression', async (t) => {
-  const known = new Map([['x/k', 'lore link']]);
-  const self = (x: CaseOutcome) => classifySeries([x.name], undefined, [x], [x], known)[0];
+  const self = (x: CaseOutcome) => classifySeries([x.name], undefined, [x], [x])[0];
   t.same(['PASS', 'SKIP', 'FAIL', 'CRASH', 'ERROR'].map((v) => self(c('x/a', v as CaseOutcome['verdict'])).class), ['PASS', 'PASS', 'STILL-FAILING', 'STILL-FAILING', 'INFRA']);
-  t.same(self(c('x/k', 'FAIL')), { test: 'x/k', class: 'KNOWN', detail: '', known: 'lore link' });
-  t.same(classifySeries(['x/a', 'x/b'], { kind: 'BOOT-FAIL', reason: 'panic' }, [], [], known).map((x) => x.class), ['BOOT-FAIL', 'BOOT-FAIL'], 'a base that does not boot');
+  t.same(self(knownCase('x/k')), { test: 'x/k', class: 'KNOWN', detail: 'the cause', known: { id: 'bug-1', cause: 'the cause', reference: 'a commit' } });
+  t.same(classifySeries(['x/a', 'x/b'], { kind: 'BOOT-FAIL', reason: 'panic' }, [], []).map((x) => x.class), ['BOOT-FAIL', 'BOOT-FAIL'], 'a base that does not boot');
 });
 
 t.test('a series: stage failures stand for every case; the headline is the worst class', async (t) => {
   const tests = ['x/a', 'x/b'];
-  t.same(classifySeries(tests, { kind: 'CONFIG-FAIL', reason: 'CONFIG_X dropped' }, [], [], new Map()).map((x) => x.class), ['BUILD-FAIL', 'BUILD-FAIL']);
-  t.same(classifySeries(tests, { kind: 'APPLY-FAIL', reason: 'patch 2/3' }, [], [], new Map()).map((x) => x.class), ['APPLY-FAIL', 'APPLY-FAIL']);
-  const mixed = classifySeries(tests, undefined, [c('x/a', 'FAIL'), c('x/b', 'PASS')], [c('x/a', 'PASS'), c('x/b', 'FAIL')], new Map());
+  t.same(classifySeries(tests, { kind: 'CONFIG-FAIL', reason: 'CONFIG_X dropped' }, [], []).map((x) => x.class), ['BUILD-FAIL', 'BUILD-FAIL']);
+  t.same(classifySeries(tests, { kind: 'APPLY-FAIL', reason: 'patch 2/3' }, [], []).map((x) => x.class), ['APPLY-FAIL', 'APPLY-FAIL']);
+  const mixed = classifySeries(tests, undefined, [c('x/a', 'FAIL'), c('x/b', 'PASS')], [c('x/a', 'PASS'), c('x/b', 'FAIL')]);
   t.same(mixed.map((x) => x.class), ['REGRESSION', 'FIXED']);
   t.equal(seriesClass(mixed), 'REGRESSION');
   t.equal(seriesClass([{ class: 'PASS' }, { class: 'KNOWN' }]), 'KNOWN');
@@ -76,7 +67,7 @@ t.test('the terminal summary and the mail', async (t) => {
   const text = renderSummary(NIGHT);
   t.match(text, /^dax-rdma 2026-11-25: base c2fa53280e04 \(6\.1\.192\): 2 PASS/);
   t.match(text, /REGRESSION\s+mm\/gup, dax: long-term pins of fs-DAX \(v2, 3 patches\): 1 REGRESSION, 1 KNOWN/);
-  t.match(text, /KNOWN ib-reg-refusal\/fsdax-xfs: known: lore link/);
+  t.match(text, /KNOWN ib-reg-refusal\/fsdax-xfs: known: synthetic: a known failure for the report tests \(synthetic-xfs; https:\/\/lore\.kernel\.org\/linux-mm\/\)/);
   t.match(text, /PASS\s+fs\/dax: comment \(v1, 1 patches\) \(reused\)/);
   t.match(text, /2 series, 1 need a look$/);
   const mail = renderMail(NIGHT, NIGHT.series[0]);
@@ -86,7 +77,7 @@ t.test('the terminal summary and the mail', async (t) => {
   t.match(text, /^      patchcheck: patch 2\/3 "b" is the first that breaks it/m);
   t.notMatch(renderMail(NIGHT, NIGHT.series[1]), /prefix/);
   t.match(mail, /Kernel warnings:\n  ib-reg-refusal\/fsdax-ext4: WARNING in dax_disassociate_entry \(dmesg\)/);
-  t.match(mail, /Known failures \(not blamed on this series\):\n  ib-reg-refusal\/fsdax-xfs: lore link/);
+  t.match(mail, /Known failures \(not blamed on this series\):\n  ib-reg-refusal\/fsdax-xfs: synthetic: a known failure/);
 });
 
 t.test('JUnit, KCIDB, HTML, job matrices: shape', async (t) => {
@@ -96,8 +87,14 @@ t.test('JUnit, KCIDB, HTML, job matrices: shape', async (t) => {
   const k = kcidb(NIGHT);
   t.equal(k.checkouts.length, 3);
   t.equal(k.tests.length, 6);
-  t.equal(k.issues.length, 1);
-  t.equal(k.incidents.length, 1);
+  t.equal(k.issues.length, 2, 'the warning, and the known bug');
+  t.equal(k.incidents.length, 2);
+  const knownTest = k.tests.find((x) => (x as { path: string }).path === 'ib-reg-refusal.fsdax-xfs' && /aaaa/.test((x as { id: string }).id)) as { id: string; status: string };
+  t.equal(knownTest.status, 'FAIL', 'KNOWN is a failed test in KCIDB ...');
+  const incident = k.incidents.find((i) => (i as { test_id: string }).test_id === knownTest.id) as { issue_id: string };
+  t.match(k.issues.find((i) => (i as { id: string }).id === incident.issue_id), {
+    report_subject: 'synthetic: a known failure for the report tests', report_url: 'https://lore.kernel.org/linux-mm/',
+  }, '... linked to an issue carrying the cause and the reference');
   t.ok([...k.checkouts, ...k.builds, ...k.tests, ...k.issues, ...k.incidents].every((o) => /^orchestrate:/.test((o as { id: string }).id)), 'ids prefixed by the origin');
   const html = htmlReport([NIGHT, { ...NIGHT, night: '2026-11-24', series: [] }]);
   t.match(html, /<h2>dax-rdma — 2026-11-25<\/h2>/);

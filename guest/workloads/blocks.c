@@ -1,0 +1,81 @@
+#define _GNU_SOURCE
+#include "blocks.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "map.h"
+
+void extents_of(const char *path, size_t size, struct extents *out)
+{
+	struct fiemap *fm = calloc(1, sizeof(*fm) + MAX_EXTENTS * sizeof(struct fiemap_extent));
+	int fd = open(path, O_RDONLY);
+
+	if (!fm || fd < 0)
+		fail("open for FIEMAP", errno);
+	fm->fm_length = size;
+	fm->fm_flags = FIEMAP_FLAG_SYNC;
+	fm->fm_extent_count = MAX_EXTENTS;
+	if (ioctl(fd, FS_IOC_FIEMAP, fm))
+		fail("FIEMAP", errno);
+	out->count = fm->fm_mapped_extents;
+	for (size_t i = 0; i < out->count; i++) {
+		out->at[i].start = fm->fm_extents[i].fe_physical;
+		out->at[i].length = fm->fm_extents[i].fe_length;
+	}
+	close(fd);
+	free(fm);
+}
+
+uint64_t overlap_bytes(const struct extents *a, const struct extents *b)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < a->count; i++)
+		for (size_t j = 0; j < b->count; j++) {
+			uint64_t lo = a->at[i].start > b->at[j].start ? a->at[i].start : b->at[j].start;
+			uint64_t ea = a->at[i].start + a->at[i].length, eb = b->at[j].start + b->at[j].length;
+			uint64_t hi = ea < eb ? ea : eb;
+
+			total += hi > lo ? hi - lo : 0;
+		}
+	return total;
+}
+
+static uint64_t free_bytes(int fd)
+{
+	struct statvfs st;
+
+	if (fstatvfs(fd, &st))
+		fail("fstatvfs", errno);
+	return (uint64_t)st.f_bavail * st.f_frsize;
+}
+
+uint64_t fill_free_space(const char *filler, uint64_t slack)
+{
+	int fd = open(filler, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	off_t at = 0;
+
+	if (fd < 0)
+		fail("open filler", errno);
+	for (off_t chunk = 64 << 20; chunk >= 4096 && free_bytes(fd) > slack;) {
+		if (!fallocate(fd, 0, at, chunk))
+			at += chunk;
+		else if (errno == ENOSPC)
+			chunk /= 2;
+		else
+			fail("fallocate filler", errno);
+	}
+	if (fsync(fd))
+		fail("fsync filler", errno);
+	uint64_t left = free_bytes(fd);
+
+	close(fd);
+	return left;
+}

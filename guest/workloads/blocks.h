@@ -1,0 +1,23 @@
+// Where a file's data lives on the device (FIEMAP), and a file system with no free space but what
+// a truncate gives back: so a file written next must land on the blocks just freed.
+#ifndef ORCHESTRATE_BLOCKS_H
+#define ORCHESTRATE_BLOCKS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define MAX_EXTENTS 64
+
+struct extents {
+	size_t count;
+	struct {
+		uint64_t start, length;	/* physical, in bytes */
+	} at[MAX_EXTENTS];
+};
+
+/* The physical extents of the first SIZE bytes of PATH; fails on error. */
+void extents_of(const char *path, size_t size, struct extents *out);
+/* Bytes that both extent lists cover. */
+uint64_t overlap_bytes(const struct extents *a, const struct extents *b);
+/* Allocates FILLER until the file system under it has less than SLACK bytes free; returns what is free. */
+uint64_t fill_free_space(const char *filler, uint64_t slack);
+#endif

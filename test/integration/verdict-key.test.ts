@@ -1,0 +1,90 @@
+// Cached verdicts are keyed by everything that decides them: change our built code, a workload, a
+// setup script, the image recipe or what it installed, an expectation, a known-bug record, the
+// machine profile, the QEMU version, an --append argument or a plan's records, and the next night
+// finds nothing to reuse and runs again.
+import t from 'tap';
+import { appendFileSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { keyParts, verdictKeyOf, type KeySources } from '../../orchestrator/adapters/verdict-key.js';
+import { insertResult, openDb, openNight } from '../../orchestrator/adapters/db.js';
+import { parsePlan } from '../../orchestrator/core/nightly.js';
+import { nightInputs, reuse } from '../../orchestrator/run/nightly.js';
+import { configsDir, guestDir } from '../../orchestrator/paths.js';
+
+const work = mkdtempSync(join(tmpdir(), 'orchestrate-key-'));
+const codeDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'orchestrator');
+const copy = (from: string, name: string) => {
+  cpSync(from, join(work, name), { recursive: true });
+  return join(work, name);
+};
+const recipe = join(work, 'recipe.json');
+writeFileSync(recipe, JSON.stringify({ suite: 'bookworm', packages: ['rdma-core'], installed: ['rdma-core=44.0-2'] }));
+const src: KeySources = {
+  codeDir: copy(codeDir, 'code'), guestDir: copy(guestDir, 'guest'), configsDir: copy(configsDir, 'configs'), recipe, qemu: '7.2.19',
+};
+const key = (s: KeySources = src, run = {}) => verdictKeyOf(keyParts(s, run));
+const before = key();
+
+const plan = parsePlan({ base: { tree: 'linux-source' }, series: { dir: 's' }, tests: ['dio-vs-truncate'] }, 'p.yaml');
+const db = openDb(join(work, 'nightly.db'));
+const first = openNight(db, plan.name, '2026-11-30');
+const stored = nightInputs(plan, 'CONFIG_FS_DAX=y', before, 'c'.repeat(40));
+insertResult(db, {
+  night_id: first, series_id: null, inputs: stored, test: 'dio-vs-truncate/ext4-truncate', verdict: 'PASS', class: 'PASS', detail: '',
+  known: null, kernel: 'build-x', build_seconds: 1, boot_seconds: 1, test_seconds: 1, reused: 0, run_dir: null,
+});
+const next = openNight(db, plan.name, '2026-12-01');
+
+t.test('the same inputs: the next night reuses the result', async (t) => {
+  t.equal(key(), before, 'the key is stable');
+  t.equal(reuse(db, next, nightInputs(plan, 'CONFIG_FS_DAX=y', key(), 'c'.repeat(40))), true);
+});
+
+const changes: [string, () => string][] = [
+  ['our built code (the console parser)', () => {
+    appendFileSync(join(src.codeDir, 'core', 'console.js'), '\n// a parser change\n');
+    return key();
+  }],
+  ['a guest workload', () => {
+    appendFileSync(join(src.guestDir, 'workloads', 'dio-vs-truncate.c'), '\n/* a change */\n');
+    return key();
+  }],
+  ['a guest setup script', () => {
+    appendFileSync(join(src.guestDir, 'setup', 'dax-mount.sh'), '\n# a change\n');
+    return key();
+  }],
+  ['the image recipe', () => {
+    appendFileSync(join(src.guestDir, 'image', 'packages'), '\nfio\n');
+    return key();
+  }],
+  ['a package version the image installed', () => {
+    writeFileSync(recipe, JSON.stringify({ suite: 'bookworm', packages: ['rdma-core'], installed: ['rdma-core=44.0-3'] }));
+    return key();
+  }],
+  ['an expectation', () => {
+    appendFileSync(join(src.configsDir, 'expectations', 'dio-vs-truncate.yaml'), '\n# a change\n');
+    return key();
+  }],
+  ['a known-bug record', () => {
+    appendFileSync(join(src.configsDir, 'known', 'dax-dio-lost-wakeup.yaml'), '\n# a change\n');
+    return key();
+  }],
+  ['the machine profile', () => {
+    appendFileSync(join(src.configsDir, 'machines', 'default.yaml'), '\n# a change\n');
+    return key();
+  }],
+  ['the QEMU version', () => key({ ...src, qemu: '8.2.0' })],
+  ['an --append argument', () => key(src, { append: ['dax_hmem.region_idle'] })],
+  ['a plan\'s known-bug records', () => key(src, { known: [{ id: 'x' }] })],
+];
+
+for (const [what, change] of changes) {
+  t.test(`changing ${what} makes the next night run again`, async (t) => {
+    const was = key();
+    const now = change();
+    t.not(now, was, 'another key');
+    t.equal(reuse(db, next, nightInputs(plan, 'CONFIG_FS_DAX=y', now, 'c'.repeat(40))), false, 'nothing to reuse');
+  });
+}
