@@ -7,15 +7,17 @@ import { exec } from './exec.js';
 import { readJsonOr, writeJson } from './store.js';
 
 const LISTS = '/var/lib/apt/lists';
+/** Bumped when what counts as a kernel package changes (2: meta packages are not kernels). */
+const FORMAT = 2;
 
 /** The archive's kernels; cached until `apt-get update` touches the package lists. */
 export async function availableKernels(): Promise<DebianKernel[]> {
   const stamp = existsSync(LISTS) ? statSync(LISTS).mtimeMs : 0;
   const file = join(cacheDir(), 'apt-kernels.json');
-  const cached = readJsonOr<{ stamp: number; kernels: DebianKernel[] }>(file);
-  if (cached?.stamp === stamp && cached.kernels?.length) return cached.kernels as DebianKernel[];
+  const cached = readJsonOr<{ format?: number; stamp: number; kernels: DebianKernel[] }>(file);
+  if (cached?.format === FORMAT && cached.stamp === stamp && cached.kernels?.length) return cached.kernels as DebianKernel[];
   const kernels = await queryKernels();
-  writeJson(file, { stamp, kernels });
+  writeJson(file, { format: FORMAT, stamp, kernels });
   return kernels;
 }
 

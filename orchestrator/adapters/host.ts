@@ -19,6 +19,7 @@ export const NEEDS = {
   setpriv: { probe: 'setpriv', pkg: 'util-linux' },
   dpkgDeb: { probe: 'dpkg-deb', pkg: 'dpkg' },
   xz: { probe: 'xz', pkg: 'xz-utils' },
+  zstd: { probe: 'zstd', pkg: 'zstd' },
   gcc: { probe: 'gcc', pkg: 'gcc' },
   libcHeaders: { probe: '/usr/include/stdio.h', pkg: 'libc6-dev' },
   make: { probe: 'make', pkg: 'make' },

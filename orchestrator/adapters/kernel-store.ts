@@ -130,6 +130,9 @@ export function stage(id: string): { dir: string; commit: (record: KernelRecord)
 async function decompress(data: Buffer, compression: string): Promise<Buffer> {
   if (compression === 'gzip') return gunzipSync(data);
   if (compression === 'xz' || compression === 'lzma') return execBuffer(['xz', '-dc', '--single-stream'], data);
+  // Debian's 6.12 bzImage (CONFIG_KERNEL_ZSTD): kbuild appends the uncompressed size (4 bytes),
+  // which zstd would read as a second, broken frame.
+  if (compression === 'zstd') return execBuffer(['zstd', '-dcq'], data.subarray(0, data.length - 4));
   throw new Error(`no decompressor for ${compression}`);
 }
 

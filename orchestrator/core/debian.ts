@@ -10,7 +10,9 @@ export interface DebianKernel {
   version: string;
 }
 
-const IMAGE_PKG = /^linux-image-((\d+\.\d+)(?:\.\d+)?(?:\+deb\d+)?(?:-\d+)?-amd64)(-unsigned)?$/;
+/** A kernel's own package: a patch level (6.12.117+deb12) or an ABI number (6.1.0-57). Meta
+ *  packages (linux-image-6.12-amd64) hold no kernel, only a dependency on one, and are not kernels. */
+const IMAGE_PKG = /^linux-image-((\d+\.\d+)(?:\.\d+(?:\+deb\d+)?(?:-\d+)?|-\d+)-amd64)(-unsigned)?$/;
 
 /** Parses `apt-cache show` stanzas of linux-image packages (others are ignored). */
 export function parseAptShow(text: string): DebianKernel[] {

@@ -60,7 +60,7 @@ export async function fetchDebianKernel(query?: string, log: (line: string) => v
   const id = storeIdOf(deb);
   const stored = useKernel(id, log);
   if (stored) return stored;
-  await ensureHost([NEEDS.dpkgDeb, NEEDS.depmod, NEEDS.xz], log);
+  await ensureHost([NEEDS.dpkgDeb, NEEDS.depmod, NEEDS.xz, NEEDS.zstd], log);
   log(`fetching ${deb.pkg} ${deb.debVersion}`);
   return storeDebianKernel(deb, id);
 }

@@ -50,3 +50,15 @@ t.test('which source revision a query names', async (t) => {
   t.equal(lineOf('6.1.100-1'), '6.1');
   t.equal(lineOf(undefined), '6.1');
 });
+
+// `apt-cache show --no-all-versions` of the 6.12 meta package, three 6.12 kernels and 6.1.0-57, 2026-12-01.
+const with612 = parseAptShow(fixture('apt', 'apt-cache-show-linux-image-6.12.txt'));
+
+t.test('6.12: the meta package is no kernel; "6.12" is the newest 6.12 kernel', async (t) => {
+  t.same(with612.map((k) => k.pkg).sort(), ['linux-image-6.1.0-57-amd64', 'linux-image-6.12.107+deb12-amd64', 'linux-image-6.12.115+deb12-amd64', 'linux-image-6.12.117+deb12-amd64']);
+  t.same(pickDebianKernel(with612, '6.12'), { pkg: 'linux-image-6.12.117+deb12-amd64', release: '6.12.117+deb12-amd64', debVersion: '6.12.117-1~deb12u1', version: '6.12.117' });
+  t.equal(pickDebianKernel(with612, '6.12.107')?.release, '6.12.107+deb12-amd64');
+  t.equal(pickDebianKernel(with612, '6.12.115-2~deb12u1')?.version, '6.12.115');
+  t.equal(pickDebianKernel(with612)?.release, '6.1.0-57-amd64', 'the default stays the newest 6.1');
+  t.same(debianRange(with612, '6.12.107', '6.12.117')?.map((k) => k.version), ['6.12.107', '6.12.115', '6.12.117']);
+});

@@ -1,0 +1,49 @@
+// orchestrate run with several kernels: each kernel fetched or found first (one after another, so
+// the store, the image and the workloads are made once), then booted and tested, --jobs at a time,
+// each run in its own directory under the matrix's; then the table of cases × kernels.
+import { join, relative, resolve } from 'node:path';
+import { buildMatrix, matrixJunit, matrixTap, type Matrix, type MatrixKernel } from '../core/matrix.js';
+import { ensureImage } from '../adapters/rootfs.js';
+import { writeAtomic, writeJson } from '../adapters/store.js';
+import { ensureWorkloads } from '../adapters/workloads.js';
+import { resolveKernel } from './kernels.js';
+import { newRunId, runTests, type RunOptions } from './pipeline.js';
+
+export interface MatrixOptions extends Omit<RunOptions, 'kernel'> {
+  kernels: string[];
+  /** Kernels booted at once (1 on a 2-core machine). */
+  jobs: number;
+}
+
+/** Runs WORK over ITEMS, at most N at a time, results in order. */
+async function pool<T, R>(items: T[], n: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await work(items[i]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, lane));
+  return out;
+}
+
+export async function runMatrix(o: MatrixOptions): Promise<{ matrix: Matrix; dir: string }> {
+  const id = newRunId();
+  const started = new Date().toISOString();
+  const dir = resolve(o.resultsDir, `matrix-${id}`);
+  const kernels = [];
+  for (const spec of o.kernels) kernels.push({ spec, kernel: await resolveKernel({ kernel: spec, modules: o.modules, log: o.log }) });
+  await ensureImage({ log: o.log });
+  await ensureWorkloads(o.log);
+  const runs = await pool(kernels, o.jobs, async ({ spec, kernel }) => {
+    const log = (line: string) => o.log(`${kernel.release}: ${line}`);
+    const target = kernel.source === 'path' ? spec : kernel.id;
+    const { result, dir: runDir } = await runTests({ ...o, kernel: target, resultsDir: dir, log });
+    const k: MatrixKernel = { spec, id: kernel.id, release: kernel.release, version: kernel.version, source: kernel.source, dir: relative(dir, runDir) };
+    return { kernel: k, result };
+  });
+  const matrix = buildMatrix(id, started, runs);
+  writeJson(join(dir, 'matrix.json'), matrix);
+  writeAtomic(join(dir, 'matrix.tap'), `${matrixTap(matrix)}\n`);
+  writeAtomic(join(dir, 'matrix.junit.xml'), matrixJunit(matrix));
+  return { matrix, dir };
+}
