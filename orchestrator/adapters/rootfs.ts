@@ -13,6 +13,8 @@ import { needSpace } from './store.js';
 
 export const SUITE = 'bookworm';
 const EXCLUDES = ['/usr/share/man/*', '/usr/share/doc/*', '/usr/share/locale/*', '/usr/share/info/*'];
+/** Kept although under an excluded path: rdma-core's test suite lives in its doc directory. */
+const INCLUDES = ['/usr/share/doc/rdma-core', '/usr/share/doc/rdma-core/tests', '/usr/share/doc/rdma-core/tests/*'];
 
 export interface Image {
   hash: string;
@@ -30,7 +32,7 @@ function recipe() {
   const overlay = join(guestDir, 'rootfs');
   const packages = packagesOf(readFileSync(packagesFile, 'utf8'));
   const files = listTree(overlay);
-  const hash = fingerprint(guestDir, [packagesFile, ...files], [SUITE, EXCLUDES, 'ext4-v1']);
+  const hash = fingerprint(guestDir, [packagesFile, ...files], [SUITE, EXCLUDES, INCLUDES, 'ext4-v1']);
   return { packages, overlay, files, hash };
 }
 
@@ -81,7 +83,7 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string
   mkdirSync(work, { recursive: true });
   const root = join(work, 'root');
   await exec(['mmdebstrap', '--variant=minbase', '--quiet', `--include=${r.packages.join(',')}`,
-    ...EXCLUDES.map((p) => `--dpkgopt=path-exclude=${p}`), SUITE, root]);
+    ...EXCLUDES.map((p) => `--dpkgopt=path-exclude=${p}`), ...INCLUDES.map((p) => `--dpkgopt=path-include=${p}`), SUITE, root]);
   copyOverlay(r.overlay, r.files, root);
   for (const key of readdirSync(join(root, 'etc', 'ssh')).filter((f) => f.startsWith('ssh_host_'))) {
     rmSync(join(root, 'etc', 'ssh', key));

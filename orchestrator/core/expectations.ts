@@ -1,4 +1,5 @@
 // Expectations per test case and kernel version: data (configs/expectations/*.yaml), not branches.
+import { globToRegExp } from './glob.js';
 import { inRange, validRange } from './kernel-version.js';
 
 export interface ExpectationRule {
@@ -16,6 +17,32 @@ export interface ExpectationFile {
 
 export function expectationFor(file: ExpectationFile, caseName: string, version: string): ExpectationRule | undefined {
   return file.cases[caseName]?.find((rule) => inRange(version, rule.kernels));
+}
+
+/** An external suite's own rule: the case passes. */
+export const SUITES_OWN_RULE: ExpectationRule = { kernels: '*', expect: { result: 'pass' }, why: 'the suite\'s own rule: the case passes' };
+
+
+/**
+ * An external suite's case: the first override (a case name or glob) with a rule for this kernel,
+ * where the suite's own rule contradicts correct kernel behaviour; else the suite's own rule.
+ */
+export function externalRuleFor(file: ExpectationFile, caseName: string, version: string): ExpectationRule {
+  for (const [pattern, rules] of Object.entries(file.cases)) {
+    if (!globToRegExp(pattern).test(caseName)) continue;
+    const rule = rules.find((r) => inRange(version, r.kernels));
+    if (rule) return rule;
+  }
+  return SUITES_OWN_RULE;
+}
+
+/** Problems of an external suite's overrides: bad ranges, rules without expect or why. */
+export function checkOverrides(file: ExpectationFile): string[] {
+  return Object.entries(file.cases ?? {}).flatMap(([name, rules]) => (rules ?? []).flatMap((rule) => [
+    ...(validRange(String(rule.kernels)) ? [] : [`${file.test}/${name}: bad kernels range "${rule.kernels}"`]),
+    ...(rule.expect && typeof rule.expect === 'object' ? [] : [`${file.test}/${name}: rule without expect`]),
+    ...(rule.why ? [] : [`${file.test}/${name}: an override says why (which kernel behaviour the suite's rule contradicts)`]),
+  ]));
 }
 
 /** Problems as lines: cases without rules, rules with bad ranges or nothing to expect. */

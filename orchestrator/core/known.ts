@@ -2,6 +2,7 @@
 // what deviates from the correct behaviour, the cause and a reference. Expectations say what is
 // right; a case that deviates exactly as a record says is KNOWN, and a kernel in the range that
 // behaves correctly passes with a note that the bug did not show.
+import { globToRegExp } from './glob.js';
 import { inRange, validRange } from './kernel-version.js';
 
 export interface KnownRecord {
@@ -55,9 +56,6 @@ export function parseKnown(raw: unknown, source: string): KnownRecord[] {
   });
 }
 
-function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-}
 
 export function coversCase(record: KnownRecord, caseName: string): boolean {
   return record.cases.some((c) => globToRegExp(c).test(caseName));

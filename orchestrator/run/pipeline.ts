@@ -1,10 +1,11 @@
 // The whole pipeline: host tools → kernel → image → workloads → initramfs → accel → boot →
 // tests → results. Each phase is timed; nothing outlives the run.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { asWriteError } from '../errors.js';
 import type { ArtifactKind } from '../core/stamp.js';
+import { isGuestNeed, unmetConfig, unmetInGuest, type Gate } from '../core/needs.js';
 import { verifyKernel } from '../adapters/kernel-store.js';
 import { parseConsole } from '../core/console.js';
 import { bootFailedResults, finishRun, unrunResults, type RunInfo, type RunResult, type WarningRef } from '../core/results.js';
@@ -19,6 +20,7 @@ import { ensureImage, verifyImage } from '../adapters/rootfs.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads, verifyWorkloads } from '../adapters/workloads.js';
 import { caseNames, selectTests } from '../suites/index.js';
+import { peerSetupOf, setupScript } from '../suites/suite.js';
 import { resolveKernel } from './kernels.js';
 import { lostResults, runSuites, toRef, type Guests, type SuiteRun, type SuitesOutcome } from './runner.js';
 import { BootError, GuestLost, Session, type BootOptions } from './session.js';
@@ -101,6 +103,17 @@ async function readyGuest(s: Session, p: Prepared, log: (line: string) => void):
   return undefined;
 }
 
+/** Needs checked against the kernel's config first, then (devices, packages) in the guest. */
+function gateFor(p: Prepared, session: Session): Gate {
+  const config = p.kernel.config && existsSync(p.kernel.config) ? readFileSync(p.kernel.config, 'utf8') : undefined;
+  return async (needs) => {
+    const unmet = unmetConfig(needs, config);
+    const guest = needs.filter(isGuestNeed);
+    if (unmet || !guest.length) return unmet;
+    return unmetInGuest((await session.exec([setupScript('needs.sh'), ...guest], 30)).stdout);
+  };
+}
+
 /** Readies the guests, runs the suites; a lost guest still yields results. */
 async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: string[], phases: Phases, log: (line: string) => void): Promise<SuitesOutcome> {
   try {
@@ -110,7 +123,7 @@ async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: 
     ]));
     const why = unready.find(Boolean);
     if (why) return { results: unrunResults(names, 'ERROR', why), outside: [], suspects: ['kernel', 'initramfs'] };
-    return await phases.time('tests', () => runSuites(guests, runs, p.kernel.version));
+    return await phases.time('tests', () => runSuites(guests, runs, p.kernel.version, gateFor(p, guests.session)));
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
     return { ...lostResults(guests.session, names, err), outside: [] };
@@ -214,7 +227,7 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
   let lostTo: string | undefined;
   let guests: Guests | undefined;
   let consoleText = '';
-  const peerConsole = selection.some((s) => s.suite.peerSetup) ? join(dir, 'peer-console.log') : undefined;
+  const peerConsole = selection.some((s) => peerSetupOf(s.suite)) ? join(dir, 'peer-console.log') : undefined;
   try {
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
     guests = await phases.time('boot', () => bootGuests({

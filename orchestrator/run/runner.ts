@@ -7,9 +7,11 @@ import { recordsFor, type KnownRecord } from '../core/known.js';
 import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
 import { judge, type CaseOutcome } from '../core/verdict.js';
 import type { ArtifactKind } from '../core/stamp.js';
-import { GUEST_ROOT, parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../suites/suite.js';
+import { GUEST_ROOT, isExternal, peerSetupOf, parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../suites/suite.js';
 import { caseNames, type Selection } from '../suites/index.js';
 import { GuestLost, type Session } from './session.js';
+import { runExternal } from './external.js';
+import type { Gate } from '../core/needs.js';
 
 export interface SuiteRun {
   selection: Selection;
@@ -134,7 +136,8 @@ async function setupOn(session: Session, steps: GuestCommand[], where: string): 
 
 /** The suite's setup, and the second guest's at the same time; the facts are the first guest's. */
 async function runSetup({ session, peer }: Guests, run: SuiteRun): Promise<SetupOutcome> {
-  const { setup, peerSetup } = run.selection.suite;
+  const { setup } = run.selection.suite;
+  const peerSetup = peerSetupOf(run.selection.suite);
   if (peerSetup && !peer) return { error: 'setup: the suite needs a second guest, and none was booted', suspects: [] };
   const [main, other] = await Promise.all([
     setupOn(session, setup, 'setup'),
@@ -173,7 +176,25 @@ export function lostResults(session: Session, names: string[], err: GuestLost): 
   };
 }
 
-export async function runSuites(guests: Guests, runs: SuiteRun[], version: string): Promise<SuitesOutcome> {
+/** Every need met: what the unit tests' scripted guests get. */
+const ALL_MET: Gate = async () => undefined;
+
+/** One suite's cases, after its setup: ours case by case, an external suite run by run. */
+async function suiteCases(guests: Guests, run: SuiteRun, facts: SetupFacts, version: string, gate: Gate) {
+  const suite = run.selection.suite;
+  if (isExternal(suite)) {
+    const ctx = { session: guests.session, suite, patterns: run.selection.patterns, expectations: run.expectations, known: run.known ?? [], version, gate };
+    return runExternal(ctx, facts);
+  }
+  const results: TestResult[] = [];
+  for (const tc of run.selection.cases) {
+    const unmet = await gate(tc.needs);
+    results.push(unmet ? unrunResults([`${suite.name}/${tc.name}`], 'SKIP', `needs: ${unmet}`)[0] : await runCase(guests, run, tc, facts, version));
+  }
+  return { results, outside: [] };
+}
+
+export async function runSuites(guests: Guests, runs: SuiteRun[], version: string, gate: Gate = ALL_MET): Promise<SuitesOutcome> {
   const { session } = guests;
   const results: TestResult[] = [];
   const outside: WarningRef[] = [];
@@ -186,6 +207,11 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
   try {
     await drain();
     for (const run of runs) {
+      const unmet = await gate(run.selection.suite.needs);
+      if (unmet) {
+        results.push(...unrunResults(caseNames([run.selection]), 'SKIP', `needs: ${unmet}`));
+        continue;
+      }
       const setup = await runSetup(guests, run);
       await drain();
       if ('error' in setup) {
@@ -193,7 +219,9 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
         suspects.push(...setup.suspects);
         continue;
       }
-      for (const tc of run.selection.cases) results.push(await runCase(guests, run, tc, setup.facts, version));
+      const done = await suiteCases(guests, run, setup.facts, version, gate);
+      results.push(...done.results);
+      outside.push(...done.outside);
     }
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;

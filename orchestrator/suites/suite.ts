@@ -1,5 +1,7 @@
 // What a test is: guest commands (scripts in guest/setup, binaries from guest/workloads) per
-// case, the observation the last command prints as JSON, and a precondition on it.
+// case, the observation the last command prints as JSON, and a precondition on it; or an
+// external suite, a program of the field's read in its own format.
+import type { OutputFormat } from '../core/external.js';
 
 /** Where uploaded guest files live in the guest. */
 export const GUEST_ROOT = '/run/orchestrate/guest';
@@ -57,3 +59,65 @@ export function parseObservation(stdout: string): Record<string, unknown> | unde
   }
   return undefined;
 }
+
+/** A kernel a suite brings programs for: its upstream version, and where its source tree is. */
+export interface BringKernel {
+  version: string;
+  /** The tree the kernel was built from, or orchestrate source's tree of its line (Debian). */
+  tree: () => Promise<string>;
+}
+
+/** One program run of an external suite; its cases are named PREFIX/CASE. */
+export interface ExternalRun {
+  /** The case name when the run reports none of its own (exit status), or is skipped whole. */
+  name: string;
+  prefix?: string;
+  setup?: GuestCommand[];
+  command: GuestCommand;
+  cleanup?: GuestCommand[];
+  /** KTAP: name cases by the last "# [RUN] …" line (their result lines all say the same). */
+  byRun?: boolean;
+  /** Checked before the run; an unmet one makes the run SKIP, naming it. */
+  needs?: string[];
+}
+
+/**
+ * A suite the field keeps (rdma-core's tests, the kernel's selftests): a program whose output is
+ * read in its own format. Each case it reports gets a verdict, a dmesg window and warnings.
+ */
+export interface ExternalSuite {
+  kind: 'external';
+  name: string;
+  summary: string;
+  needs: string[];
+  setup: GuestCommand[];
+  /** Config fragments (configs/kernel/NAME.config) a build gets when this suite is selected. */
+  fragments?: string[];
+  /** Programs made on the host for the kernel under test, uploaded to GUEST_ROOT/ext/SUITE/. */
+  bring?(kernel: BringKernel, log: (line: string) => void): Promise<string[]>;
+  /** Cases known without running; without them the cases are whatever the runs report. */
+  cases?: string[];
+  /** The runs, given the selected case names when not every case is selected. */
+  runs(facts: SetupFacts, selected?: string[]): ExternalRun[];
+  format: OutputFormat;
+  /** A reported case's name as we spell it (rdma-core: without the "tests." package). */
+  caseName?(reported: string): string;
+  /** A run silent this long is killed: its current case timed out. */
+  caseSeconds: number;
+  /** Each run's whole time. */
+  suiteSeconds: number;
+}
+
+export type AnySuite = TestSuite | ExternalSuite;
+
+export function isExternal(suite: AnySuite): suite is ExternalSuite {
+  return (suite as ExternalSuite).kind === 'external';
+}
+
+/** The second guest's setup, for suites that need one. */
+export function peerSetupOf(suite: AnySuite): GuestCommand[] | undefined {
+  return isExternal(suite) ? undefined : suite.peerSetup;
+}
+
+/** Where an external suite's brought files are in the guest. */
+export const extDir = (suite: string) => `${GUEST_ROOT}/ext/${suite}`;

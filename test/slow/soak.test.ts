@@ -9,12 +9,13 @@ import type { RunResult } from '../../orchestrator/core/results.js';
 import { writeJson } from '../../orchestrator/adapters/store.js';
 import { cacheDir } from '../../orchestrator/paths.js';
 import { SUITES } from '../../orchestrator/suites/index.js';
+import { peerSetupOf } from '../../orchestrator/suites/suite.js';
 import { runCli } from '../cli.js';
 import { sourceTree } from '../source-tree.js';
 
 const RUNS = Number(process.env.ORCHESTRATE_SOAK_RUNS ?? 10);
 const results = join(cacheDir(), 'slow-results');
-const single = SUITES.filter((s) => !s.peerSetup).map((s) => s.name);
+const single = SUITES.filter((s) => !peerSetupOf(s)).map((s) => s.name);
 const UNEXPECTED = new Set(['FAIL', 'ERROR', 'CRASH']);
 
 async function selfBuilt(): Promise<string> {

@@ -1,0 +1,165 @@
+// The field's own test programs, read in their own formats: KTAP/TAP (kselftests, KUnit), Python
+// unittest's -v lines (rdma-core), or the exit status alone. Pure: output lines in, one result per
+// case out, each with the output line that reported it (where its dmesg window ends).
+
+export type ExternalResultKind = 'pass' | 'fail' | 'error' | 'skip';
+
+export interface ExternalResult {
+  name: string;
+  result: ExternalResultKind;
+  message: string;
+  /** Index of the output line that reported the result. */
+  line: number;
+}
+
+export type OutputFormat = 'ktap' | 'unittest' | 'status';
+
+/** A case name fit for --test and globs: lower case, runs of other characters as one '-'. */
+export function caseSlug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9_.]+/g, '-').replace(/^-+|-+$/g, '');
+}
+
+const KTAP_RESULT = /^(not )?ok (\d+)\s*(.*?)(?:\s+#\s*(SKIP|XFAIL|XPASS|TODO|error)\b\s*(.*))?$/i;
+const KTAP_RUN = /^#\s*\[RUN\]\s*(.+)$/;
+
+/**
+ * KTAP/TAP at the top level. A case is named by its description, or (`byRun`) by the last
+ * "# [RUN] what" comment before it, for programs whose results all say "Should have worked".
+ */
+export function parseKtap(lines: string[], byRun = false): ExternalResult[] {
+  const out: ExternalResult[] = [];
+  let run: string | undefined;
+  let notes: string[] = [];
+  lines.forEach((raw, i) => {
+    const line = raw.trimEnd();
+    const started = KTAP_RUN.exec(line);
+    if (started) {
+      run = started[1].replace(/\s*\.\.\.\s*$/, '');
+      notes = [];
+      return;
+    }
+    const m = KTAP_RESULT.exec(line);
+    if (!m) {
+      if (line.startsWith('#')) notes.push(line.replace(/^#\s?/, ''));
+      return;
+    }
+    const [, not, num, description, directive, text] = m;
+    const kind = (directive ?? '').toUpperCase();
+    const result: ExternalResultKind = kind === 'SKIP' ? 'skip' : kind === 'ERROR' ? 'error' : kind === 'XFAIL' ? 'pass'
+      : kind === 'XPASS' || not ? 'fail' : 'pass';
+    const name = caseSlug((byRun && run) || description || `test ${num}`);
+    const message = [text, kind === 'XFAIL' ? `expected failure: ${description}` : '', result === 'pass' ? '' : description,
+      ...(result === 'fail' || result === 'error' ? notes.slice(-3) : [])].filter(Boolean).join('; ');
+    out.push({ name, result, message, line: i });
+    notes = [];
+  });
+  return out;
+}
+
+const UT_START = /^(test\w*) \(([\w.]+)\)/;
+const UT_STATUS = /(?:^|\s\.\.\.\s?)(ok|FAIL|ERROR|expected failure|unexpected success|skipped (['"])(.*)\2)$/;
+const UT_BLOCK = /^(ERROR|FAIL): (test\w*) \(([\w.]+)\)/;
+
+function unittestKind(status: string): ExternalResultKind {
+  if (status === 'ok' || status === 'expected failure') return 'pass';
+  if (status.startsWith('skipped')) return 'skip';
+  return status === 'ERROR' ? 'error' : 'fail';
+}
+
+/** The last line of each ERROR/FAIL block's traceback, by test id: what went wrong. */
+function unittestReasons(lines: string[]): Map<string, string> {
+  const reasons = new Map<string, string>();
+  let current: string | undefined;
+  let last = '';
+  const close = () => {
+    if (current) reasons.set(current, last);
+  };
+  for (const line of lines) {
+    const block = UT_BLOCK.exec(line);
+    if (block || /^={20,}$/.test(line) || /^-{20,}$/.test(line) && !current) {
+      if (block) {
+        close();
+        current = block[3].endsWith(block[2]) ? block[3] : `${block[3]}.${block[2]}`;
+        last = '';
+      }
+      continue;
+    }
+    if (/^Ran \d+ tests? in /.test(line)) break;
+    if (current && line.trim() && !/^-{20,}$/.test(line)) last = line.trim();
+  }
+  close();
+  return reasons;
+}
+
+/** Python unittest -v: "test_x (pkg.mod.Class.test_x) ... ok", the status maybe on a later line. */
+export function parseUnittest(lines: string[]): ExternalResult[] {
+  const out: ExternalResult[] = [];
+  const reasons = unittestReasons(lines);
+  let open: string | undefined;
+  lines.forEach((raw, i) => {
+    const line = raw.trimEnd();
+    if (/^={20,}$/.test(line)) open = undefined;
+    const started = UT_START.exec(line);
+    if (started) open = started[2].endsWith(started[1]) ? started[2] : `${started[2]}.${started[1]}`;
+    const status = open ? UT_STATUS.exec(line) : null;
+    if (!open || !status) return;
+    const result = unittestKind(status[1]);
+    const message = result === 'skip' ? status[3] : result === 'pass' ? (status[1] === 'ok' ? '' : status[1]) : reasons.get(open) ?? status[1];
+    out.push({ name: open, result, message, line: i });
+    open = undefined;
+  });
+  return out;
+}
+
+/** A program judged by its exit status alone: 0 pass, 4 (kselftest) or 77 (automake) skip, else fail. */
+export function statusResult(name: string, code: number | null, lines: string[]): ExternalResult {
+  const result: ExternalResultKind = code === 0 ? 'pass' : code === 4 || code === 77 ? 'skip' : 'fail';
+  const tail = lines.filter((l) => l.trim()).slice(-2).join(' | ');
+  return { name, result, message: result === 'pass' ? '' : `exit status ${code}${tail ? `: ${tail}` : ''}`, line: Math.max(0, lines.length - 1) };
+}
+
+export function parseOutput(format: OutputFormat, lines: string[], opts: { byRun?: boolean; name?: string; code?: number | null } = {}): ExternalResult[] {
+  if (format === 'ktap') return parseKtap(lines, opts.byRun);
+  if (format === 'unittest') return parseUnittest(lines);
+  return [statusResult(opts.name ?? 'run', opts.code ?? null, lines)];
+}
+
+const MARK = /^(?:\[\s*([\d.]+)\]\s*)?orchestrate-mark: (\d+) /;
+
+export interface Windows {
+  /** Per result, the kernel lines of its window. */
+  windows: string[];
+  /** Per result, seconds from the previous result's mark to its own (null: no timestamps). */
+  seconds: (number | null)[];
+  /** Kernel lines after the last result: no case's. */
+  after: string;
+}
+
+/**
+ * The kernel log cut into one window per result: the lines the kernel printed after the previous
+ * result's mark and up to this result's (marks number the output lines from 1).
+ */
+export function caseWindows(dmesg: string, resultLines: number[]): Windows {
+  const byMark: string[][] = [[]];
+  const at = new Map<number, number>();
+  for (const line of dmesg.split('\n')) {
+    const m = MARK.exec(line);
+    if (!m) {
+      byMark[byMark.length - 1].push(line);
+      continue;
+    }
+    while (byMark.length <= Number(m[2])) byMark.push([]);
+    if (m[1]) at.set(Number(m[2]), Number(m[1]));
+  }
+  // byMark[k]: kernel lines after output line k (1-based) was marked, before the next mark.
+  const windows: string[] = [];
+  const seconds: (number | null)[] = [];
+  let from = 0;
+  for (const line of resultLines) {
+    windows.push(byMark.slice(from, line + 1).flat().filter(Boolean).join('\n'));
+    const [start, end] = [from === 0 ? at.get(1) : at.get(from), at.get(line + 1)];
+    seconds.push(start !== undefined && end !== undefined ? Math.round((end - start) * 1000) / 1000 : null);
+    from = line + 1;
+  }
+  return { windows, seconds, after: byMark.slice(from).flat().filter(Boolean).join('\n') };
+}

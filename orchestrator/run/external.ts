@@ -1,0 +1,102 @@
+// Running an external suite on a booted guest: each of its runs under `marks` (a pty, so any
+// program line-buffers; each output line marked in the kernel log), its output read in the
+// suite's format, one verdict per reported case with the kernel lines of its own window.
+import { basename } from 'node:path';
+import { fatal, parseConsole } from '../core/console.js';
+import { externalRuleFor, SUITES_OWN_RULE, type ExpectationFile } from '../core/expectations.js';
+import { caseWindows, parseOutput, type ExternalResult } from '../core/external.js';
+import { matchesAny } from '../core/glob.js';
+import { recordsFor, type KnownRecord } from '../core/known.js';
+import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
+import { judge } from '../core/verdict.js';
+import { workload, type ExternalRun, type ExternalSuite, type GuestCommand, type SetupFacts } from '../suites/suite.js';
+import type { Gate } from '../core/needs.js';
+import type { Session } from './session.js';
+
+export interface ExternalContext {
+  session: Session;
+  suite: ExternalSuite;
+  /** Selected case names or globs (without the suite); undefined: all. */
+  patterns?: string[];
+  expectations: ExpectationFile;
+  known: KnownRecord[];
+  version: string;
+  gate: Gate;
+}
+
+const tail = (text: string) => text.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
+
+async function steps(session: Session, commands: GuestCommand[] = []): Promise<string | undefined> {
+  for (const c of commands) {
+    const r = await session.exec(c.argv, c.timeoutSeconds);
+    if (r.code !== 0) return `${basename(c.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`;
+  }
+  return undefined;
+}
+
+function toRef(titles: ReturnType<typeof parseConsole>): WarningRef[] {
+  return titles.map((w) => ({ title: w.title, kind: w.kind, source: 'dmesg' }));
+}
+
+/** One reported case as a result: the suite's own rule (or our override), known records, its window's reports. */
+function judged(ctx: ExternalContext, name: string, x: ExternalResult, window: string, seconds: number): TestResult {
+  const short = name.slice(ctx.suite.name.length + 1);
+  const rule = externalRuleFor(ctx.expectations, short, ctx.version);
+  const reports = parseConsole(window);
+  const crash = reports.find(fatal);
+  const observed = { result: x.result, ...(x.message ? { message: x.message } : {}) };
+  const outcome = crash ? { crash: crash.title, observed } : x.result === 'skip' ? { skip: x.message || 'skipped', observed } : { observed };
+  const judgement = judge(rule, outcome, reports.map((w) => w.title), recordsFor(ctx.known, name, ctx.version));
+  // The suite's own words say what went wrong.
+  const verdict = judgement.verdict === 'FAIL' && x.message ? { ...judgement, reason: `${judgement.reason}: ${x.message}` } : judgement;
+  return {
+    name, ...verdict, expected: rule.expect, observed, warnings: toRef(reports), evidence: [],
+    seconds, ...(rule !== SUITES_OWN_RULE && verdict.verdict === 'PASS' ? { note: `our expectation overrides the suite's rule: ${rule.why}` } : {}),
+  };
+}
+
+interface RunOutcome {
+  results: TestResult[];
+  /** Kernel reports after the run's last case. */
+  outside: WarningRef[];
+}
+
+async function oneRun(ctx: ExternalContext, run: ExternalRun, facts: SetupFacts): Promise<RunOutcome> {
+  const { session, suite } = ctx;
+  const prefix = `${suite.name}/${run.prefix ? `${run.prefix}/` : ''}`;
+  const whole = `${prefix}${run.name}`;
+  const unmet = await ctx.gate(run.needs ?? []);
+  if (unmet) return { results: unrunResults([whole], 'SKIP', `needs: ${unmet}`), outside: [] };
+  const setupFailed = await steps(session, run.setup);
+  if (setupFailed) return { results: unrunResults([whole], 'ERROR', `setup: ${setupFailed}`), outside: [] };
+  const started = performance.now();
+  const out = await session.exec([workload('marks'), String(suite.caseSeconds), '--', ...run.command.argv], run.command.timeoutSeconds ?? suite.suiteSeconds);
+  const seconds = (performance.now() - started) / 1000;
+  const dmesg = await session.dmesgDelta();
+  const lines = out.stdout.split('\n');
+  const reported = parseOutput(suite.format, lines, { byRun: run.byRun, name: run.name, code: out.code })
+    .map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}` }));
+  const { windows, seconds: each, after } = caseWindows(dmesg, reported.map((x) => x.line));
+  const results = reported.map((x, i) => judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length))
+    .filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns));
+  if (out.timedOut || out.code === 124) {
+    results.push(...unrunResults([`${whole}:timeout`], 'ERROR', `no output for ${suite.caseSeconds} s (or over ${suite.suiteSeconds} s in all) after: ${tail(out.stdout)}`));
+  } else if (!reported.length) {
+    results.push(...unrunResults([whole], 'ERROR', `reported no case (exit ${out.code}): ${tail(out.stdout || out.stderr)}`));
+  }
+  const cleanupFailed = await steps(session, run.cleanup);
+  if (cleanupFailed) results.push(...unrunResults([`${whole}:cleanup`], 'ERROR', `cleanup: ${cleanupFailed}`));
+  return { results, outside: toRef(parseConsole(after)) };
+}
+
+/** Every run of the suite, one after another. */
+export async function runExternal(ctx: ExternalContext, facts: SetupFacts): Promise<RunOutcome> {
+  const results: TestResult[] = [];
+  const outside: WarningRef[] = [];
+  for (const run of ctx.suite.runs(facts, ctx.patterns)) {
+    const r = await oneRun(ctx, run, facts);
+    results.push(...r.results);
+    outside.push(...r.outside);
+  }
+  return { results, outside };
+}
