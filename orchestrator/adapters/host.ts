@@ -31,6 +31,7 @@ export const NEEDS = {
   libelf: { probe: '/usr/include/gelf.h', pkg: 'libelf-dev' },
   libssl: { probe: '/usr/include/openssl/opensslv.h', pkg: 'libssl-dev' },
   ccache: { probe: 'ccache', pkg: 'ccache' },
+  liburing: { probe: '/usr/include/liburing.h', pkg: 'liburing-dev' },
 } satisfies Record<string, HostNeed>;
 
 /** Everything `orchestrate repro` needs on a Debian host. */

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { suiteFragments } from '../suites/index.js';
 import { resolve } from 'node:path';
 import { DEFAULTS } from '../core/bisect.js';
 import { bisectJson, renderBisect } from '../core/bisect-report.js';
@@ -44,7 +45,7 @@ export const bisectCommand: CommandModule<object, Args> = {
       .option('json', { type: 'string', describe: 'write the answer as JSON here' }) as never,
   handler: async (args) => {
     const report = await bisect({
-      ...args, tests: args.test, resultsDir: args.results, configs: args.config, log,
+      ...args, tests: args.test, resultsDir: args.results, configs: [...(args.config ?? []), ...suiteFragments(args.test)], log,
       options: { ...DEFAULTS, runs: args.runs, maxRuns: Math.max(args.maxRuns, args.runs), confidence: args.confidence, anyFailure: args.anyFailure },
     });
     if (args.json) writeJson(resolve(args.json), bisectJson(report));

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { suiteFragments } from '../suites/index.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { conclude, renderConclusion, renderSteps } from '../core/patchcheck.js';
@@ -26,7 +27,7 @@ export const patchcheckCommand: CommandModule<object, Args> = {
     if (args.ref && args.base) throw new UsageError('give --base or --ref, not both');
     const series = await loadSeries(args.series, args.tree, log);
     const steps = await patchcheck({
-      ...args, ref: args.base ?? args.ref, series, configs: args.config, tests: args.test, resultsDir: args.results, log,
+      ...args, ref: args.base ?? args.ref, series, configs: [...(args.config ?? []), ...suiteFragments(args.test)], tests: args.test, resultsDir: args.results, log,
     });
     const found = conclude(steps);
     const firstBreaking = found.kind === 'breaks' ? { step: found.step, newlyFailing: found.newlyFailing } : null;

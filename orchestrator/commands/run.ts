@@ -6,6 +6,7 @@ import { matrixTap, renderMatrix } from '../core/matrix.js';
 import { writeJson } from '../adapters/store.js';
 import { isBuilt } from '../run/build.js';
 import { runMatrix } from '../run/matrix.js';
+import { suiteFragments } from '../suites/index.js';
 import { buildFromArgs, buildOptions, describeOutcome, log, runAndReport, testRunOptions, type BuildArgs, type TestRunArgs } from './common.js';
 
 interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
@@ -23,7 +24,7 @@ async function kernelsOf(args: Args): Promise<string[] | undefined> {
     if (args.series || args.ref) throw new UsageError('--ref and --series need --tree');
     return kernels;
   }
-  const outcome = await buildFromArgs({ ...args, tree: args.tree });
+  const outcome = await buildFromArgs({ ...args, tree: args.tree, config: [...(args.config ?? []), ...suiteFragments(args.test)] });
   if (!isBuilt(outcome)) {
     process.stdout.write(`${describeOutcome(outcome)}\n`);
     return undefined;

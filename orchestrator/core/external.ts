@@ -16,10 +16,10 @@ export type OutputFormat = 'ktap' | 'unittest' | 'status';
 
 /** A case name fit for --test and globs: lower case, runs of other characters as one '-'. */
 export function caseSlug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_.]+/g, '-').replace(/^-+|-+$/g, '');
+  return text.toLowerCase().replace(/[^a-z0-9_]+/g, '-').replace(/^-+|-+$/g, '');
 }
 
-const KTAP_RESULT = /^(not )?ok (\d+)\s*(.*?)(?:\s+#\s*(SKIP|XFAIL|XPASS|TODO|error)\b\s*(.*))?$/i;
+const KTAP_RESULT = /^(not )?ok (\d+)\b\s*(.*?)\s*(?:#\s*(SKIP|XFAIL|XPASS|TODO|error)\b\s*(.*))?$/i;
 const KTAP_RUN = /^#\s*\[RUN\]\s*(.+)$/;
 
 /**

@@ -22,6 +22,8 @@ export interface ExternalContext {
   known: KnownRecord[];
   version: string;
   gate: Gate;
+  /** Keeps a run's whole output with the run's results (FILE, TEXT). */
+  save: (file: string, text: string) => void;
 }
 
 const tail = (text: string) => text.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
@@ -61,7 +63,7 @@ interface RunOutcome {
   outside: WarningRef[];
 }
 
-async function oneRun(ctx: ExternalContext, run: ExternalRun, facts: SetupFacts): Promise<RunOutcome> {
+async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcome> {
   const { session, suite } = ctx;
   const prefix = `${suite.name}/${run.prefix ? `${run.prefix}/` : ''}`;
   const whole = `${prefix}${run.name}`;
@@ -73,8 +75,9 @@ async function oneRun(ctx: ExternalContext, run: ExternalRun, facts: SetupFacts)
   const out = await session.exec([workload('marks'), String(suite.caseSeconds), '--', ...run.command.argv], run.command.timeoutSeconds ?? suite.suiteSeconds);
   const seconds = (performance.now() - started) / 1000;
   const dmesg = await session.dmesgDelta();
+  ctx.save(`${[suite.name, run.prefix, run.name].filter(Boolean).join('-').replace(/[^\w.-]+/g, '_')}.out`, out.stdout);
   const lines = out.stdout.split('\n');
-  const reported = parseOutput(suite.format, lines, { byRun: run.byRun, name: run.name, code: out.code })
+  const reported = parseOutput(run.format ?? suite.format, lines, { byRun: run.byRun, name: run.name, code: out.code })
     .map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}` }));
   const { windows, seconds: each, after } = caseWindows(dmesg, reported.map((x) => x.line));
   const results = reported.map((x, i) => judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length))
@@ -89,14 +92,11 @@ async function oneRun(ctx: ExternalContext, run: ExternalRun, facts: SetupFacts)
   return { results, outside: toRef(parseConsole(after)) };
 }
 
-/** Every run of the suite, one after another. */
-export async function runExternal(ctx: ExternalContext, facts: SetupFacts): Promise<RunOutcome> {
-  const results: TestResult[] = [];
-  const outside: WarningRef[] = [];
+/** Every run of the suite, one after another, each run's results into OUT as it ends. */
+export async function runExternal(ctx: ExternalContext, facts: SetupFacts, out: RunOutcome): Promise<void> {
   for (const run of ctx.suite.runs(facts, ctx.patterns)) {
-    const r = await oneRun(ctx, run, facts);
-    results.push(...r.results);
-    outside.push(...r.outside);
+    const r = await oneRun(ctx, run);
+    out.results.push(...r.results);
+    out.outside.push(...r.outside);
   }
-  return { results, outside };
 }

@@ -18,6 +18,7 @@ import { ensureLinuxSource } from '../adapters/linux-source.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
 import { readRecord } from '../adapters/kernel-store.js';
 import { buildThenTest, isBuilt, loadFragments } from './build.js';
+import { suiteFragments } from '../suites/index.js';
 import { intake, type Arrival } from './intake.js';
 import { patchcheck } from './patchcheck.js';
 import type { RunOptions } from './pipeline.js';
@@ -58,7 +59,7 @@ export function loadPlan(path: string): LoadedPlan {
   }
   const resolvePath = (p: string) => (isAbsolute(p) ? p : resolve(dirname(file), p));
   // Fragment names stay names (configs/kernel/NAME.config); paths are relative to the plan.
-  plan.config = plan.config.map((c) => (c.includes('/') ? resolvePath(c) : c));
+  plan.config = [...plan.config.map((c) => (c.includes('/') ? resolvePath(c) : c)), ...suiteFragments(plan.tests)];
   return { plan, resolvePath };
 }
 

@@ -20,7 +20,8 @@ import { ensureImage, verifyImage } from '../adapters/rootfs.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads, verifyWorkloads } from '../adapters/workloads.js';
 import { caseNames, selectTests } from '../suites/index.js';
-import { peerSetupOf, setupScript } from '../suites/suite.js';
+import { extDir, peerSetupOf, setupScript } from '../suites/suite.js';
+import { bringSuites } from './bring.js';
 import { resolveKernel } from './kernels.js';
 import { lostResults, runSuites, toRef, type Guests, type SuiteRun, type SuitesOutcome } from './runner.js';
 import { BootError, GuestLost, Session, type BootOptions } from './session.js';
@@ -92,11 +93,12 @@ export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, ph
   return { profile, kernel, image, workloads, initramfs, accel };
 }
 
-type Prepared = Awaited<ReturnType<typeof prepare>>;
+type Prepared = Awaited<ReturnType<typeof prepare>> & { brought?: Record<string, string[]> };
 
 /** Uploads, waits for the late modules, on one guest. */
-async function readyGuest(s: Session, p: Prepared, log: (line: string) => void): Promise<string | undefined> {
+async function readyGuest(s: Session, p: Prepared, log: (line: string) => void, brought: Record<string, string[]> = {}): Promise<string | undefined> {
   await s.uploadGuestFiles(p.workloads.binaries);
+  for (const [suite, files] of Object.entries(brought)) await s.uploadTo(extDir(suite), files);
   const modules = await s.waitForModules(p.profile.timeouts.modulesSeconds);
   if (!modules.ready) return `modules: ${modules.detail}`;
   if (modules.detail) log(`modules that failed to load: ${modules.detail.replace(/\n/g, '; ')}`);
@@ -115,15 +117,16 @@ function gateFor(p: Prepared, session: Session): Gate {
 }
 
 /** Readies the guests, runs the suites; a lost guest still yields results. */
-async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: string[], phases: Phases, log: (line: string) => void): Promise<SuitesOutcome> {
+async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: string[], phases: Phases, dir: string, log: (line: string) => void): Promise<SuitesOutcome> {
   try {
     const unready = await phases.time('modules', () => Promise.all([
-      readyGuest(guests.session, p, log),
+      readyGuest(guests.session, p, log, p.brought),
       guests.peer && readyGuest(guests.peer, p, (line) => log(`peer: ${line}`)).then((why) => why && `peer ${why}`),
     ]));
     const why = unready.find(Boolean);
     if (why) return { results: unrunResults(names, 'ERROR', why), outside: [], suspects: ['kernel', 'initramfs'] };
-    return await phases.time('tests', () => runSuites(guests, runs, p.kernel.version, gateFor(p, guests.session)));
+    const save = (file: string, text: string) => writeAtomic(join(dir, file), text);
+    return await phases.time('tests', () => runSuites(guests, runs, p.kernel.version, { gate: gateFor(p, guests.session), save }));
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
     return { ...lostResults(guests.session, names, err), outside: [] };
@@ -207,7 +210,8 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
   const known = opts.noKnown ? [] : [...loadKnown(KNOWN_DIR, opts.log), ...(opts.planKnown ?? [])];
   const runs = selection.map((s) => ({ selection: s, expectations: loadExpectations(s.suite), known }));
   const names = caseNames(selection);
-  const p = await prepare(opts, phases);
+  const p: Prepared = await prepare(opts, phases);
+  p.brought = await phases.time('suites', () => bringSuites(selection, p.kernel, opts.log));
   if (p.accel.accel === 'tcg') opts.log(`accel: ${p.accel.reason}`);
   const id = newRunId();
   const dir = resolve(opts.resultsDir, id);
@@ -236,7 +240,7 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
     }, peerConsole));
     info.qemu.argv = guests.session.argv;
     if (guests.peer) info.qemu.peerArgv = guests.peer.argv;
-    ({ results: tests, outside, crash: lostTo, suspects = [] } = await testGuests(guests, p, runs, names, phases, opts.log));
+    ({ results: tests, outside, crash: lostTo, suspects = [] } = await testGuests(guests, p, runs, names, phases, dir, opts.log));
     for (const [s, file] of [[guests.session, 'dmesg.txt'], [guests.peer, 'peer-dmesg.txt']] as const) {
       if (!s) continue;
       await s.dmesgDelta().catch(() => '');

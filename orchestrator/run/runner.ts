@@ -179,22 +179,31 @@ export function lostResults(session: Session, names: string[], err: GuestLost): 
 /** Every need met: what the unit tests' scripted guests get. */
 const ALL_MET: Gate = async () => undefined;
 
-/** One suite's cases, after its setup: ours case by case, an external suite run by run. */
-async function suiteCases(guests: Guests, run: SuiteRun, facts: SetupFacts, version: string, gate: Gate) {
-  const suite = run.selection.suite;
-  if (isExternal(suite)) {
-    const ctx = { session: guests.session, suite, patterns: run.selection.patterns, expectations: run.expectations, known: run.known ?? [], version, gate };
-    return runExternal(ctx, facts);
-  }
-  const results: TestResult[] = [];
-  for (const tc of run.selection.cases) {
-    const unmet = await gate(tc.needs);
-    results.push(unmet ? unrunResults([`${suite.name}/${tc.name}`], 'SKIP', `needs: ${unmet}`)[0] : await runCase(guests, run, tc, facts, version));
-  }
-  return { results, outside: [] };
+export interface SuitesOptions {
+  gate?: Gate;
+  /** Keeps an external run's whole output next to results.json. */
+  save?: (file: string, text: string) => void;
 }
 
-export async function runSuites(guests: Guests, runs: SuiteRun[], version: string, gate: Gate = ALL_MET): Promise<SuitesOutcome> {
+/** One suite's cases, after its setup, into OUT as they finish: ours case by case, an external suite run by run. */
+async function suiteCases(guests: Guests, run: SuiteRun, facts: SetupFacts, version: string, opts: SuitesOptions, out: SuitesOutcome) {
+  const suite = run.selection.suite;
+  const gate = opts.gate ?? ALL_MET;
+  if (isExternal(suite)) {
+    const ctx = {
+      session: guests.session, suite, patterns: run.selection.patterns, expectations: run.expectations, known: run.known ?? [],
+      version, gate, save: opts.save ?? (() => {}),
+    };
+    return runExternal(ctx, facts, out);
+  }
+  for (const tc of run.selection.cases) {
+    const unmet = await gate(tc.needs);
+    out.results.push(unmet ? unrunResults([`${suite.name}/${tc.name}`], 'SKIP', `needs: ${unmet}`)[0] : await runCase(guests, run, tc, facts, version));
+  }
+}
+
+export async function runSuites(guests: Guests, runs: SuiteRun[], version: string, opts: SuitesOptions = {}): Promise<SuitesOutcome> {
+  const gate = opts.gate ?? ALL_MET;
   const { session } = guests;
   const results: TestResult[] = [];
   const outside: WarningRef[] = [];
@@ -219,9 +228,7 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
         suspects.push(...setup.suspects);
         continue;
       }
-      const done = await suiteCases(guests, run, setup.facts, version, gate);
-      results.push(...done.results);
-      outside.push(...done.outside);
+      await suiteCases(guests, run, setup.facts, version, opts, { results, outside });
     }
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;

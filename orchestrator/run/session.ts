@@ -198,6 +198,13 @@ export class Session {
     ]));
   }
 
+  /** FILES (host paths) into the guest directory DIR. */
+  async uploadTo(dir: string, files: string[]): Promise<void> {
+    if (!files.length) return;
+    await this.exec(['mkdir', '-p', dir]);
+    await this.whileAlive(() => Promise.all(files.map((f) => this.conn.upload(f, `${dir}/${f.split('/').pop()}`))));
+  }
+
   /** Waits for stage two's background module loading; the modules that failed, or why it timed out. */
   async waitForModules(seconds: number): Promise<{ ready: boolean; detail: string }> {
     const r = await this.exec([`${GUEST_ROOT}/setup/wait-modules.sh`, String(seconds)], seconds + 5);

@@ -6,12 +6,13 @@ import { ibRegRefusal } from './ib-reg-refusal.js';
 import { longtermPinFsdax } from './longterm-pin-fsdax.js';
 import { odpFsdax } from './odp-fsdax.js';
 import { rdmaLoopback } from './rdma-loopback.js';
+import { kselftestGup } from './kselftest-gup.js';
 import { rdmaCore } from './rdma-core.js';
 import { rdmaTwoGuests } from './rdma-two-guests.js';
 import { isExternal, type AnySuite, type TestCase } from './suite.js';
 
 export const SUITES: AnySuite[] = [
-  ibRegRefusal, rdmaLoopback, rdmaTwoGuests, dioVsTruncate, dioWriteVsTruncate, odpFsdax, longtermPinFsdax, rdmaCore,
+  ibRegRefusal, rdmaLoopback, rdmaTwoGuests, dioVsTruncate, dioWriteVsTruncate, odpFsdax, longtermPinFsdax, rdmaCore, kselftestGup,
 ];
 
 export interface Selection {
@@ -53,4 +54,9 @@ export function caseNames(selections: Selection[]): string[] {
     const names = s.suite.cases?.filter((c) => matchesAny(c, s.patterns)) ?? s.patterns ?? ['*'];
     return names.map((n) => `${s.suite.name}/${n}`);
   });
+}
+
+/** Config fragments the selected suites need in a kernel we build (kselftest-gup: selftests). */
+export function suiteFragments(tests: string[]): string[] {
+  return [...new Set(selectTests(tests).flatMap((s) => (isExternal(s.suite) ? s.suite.fragments ?? [] : [])))];
 }

@@ -77,6 +77,8 @@ export interface ExternalRun {
   cleanup?: GuestCommand[];
   /** KTAP: name cases by the last "# [RUN] …" line (their result lines all say the same). */
   byRun?: boolean;
+  /** This run's output format, when it is not the suite's. */
+  format?: OutputFormat;
   /** Checked before the run; an unmet one makes the run SKIP, naming it. */
   needs?: string[];
 }
