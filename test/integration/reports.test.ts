@@ -7,12 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Ajv2020Module from 'ajv/dist/2020.js';
-import { junitXml, kcidb, type CaseRow } from '../../orchestrator/core/nightly-report.js';
-import { insertPatchcheck, insertResult, insertSeries, MIGRATIONS, mergeInto, migrate, openDb, openNight, setNightBase } from '../../orchestrator/adapters/db.js';
+import { junitXml, kcidb } from '../../orchestrator/core/nightly-report.js';
+import { MIGRATIONS, mergeInto, migrate, openDb } from '../../orchestrator/adapters/db.js';
 import { ensureHost } from '../../orchestrator/adapters/host.js';
 import { writeReports, loadNights } from '../../orchestrator/run/report.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
 import { NIGHT } from '../night.js';
+import { storeNight as store } from '../night-db.js';
+import { BASE_RUN, writeRun } from '../runs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchestrate-reports-'));
 
@@ -31,28 +33,6 @@ t.test('migrations: a new database gets them all, an old one the rest; WAL', asy
   old.close();
 });
 
-/** A night written by the writers the nightly uses. */
-function store(path: string, night: typeof NIGHT) {
-  const db = openDb(path);
-  const n = openNight(db, night.plan, night.night, night.started);
-  setNightBase(db, n, { commit: night.baseCommit, kernel: null, version: night.baseVersion });
-  for (const s of night.series) {
-    insertSeries(db, { id: s.id, version: s.version, title: s.title, message_id: s.messageId, base_commit: null, subjects: JSON.stringify(s.subjects), source: s.source, first_seen: night.started });
-    const p = s.patchcheck;
-    if (p) insertPatchcheck(db, { inputs: `in-${s.id}`, series_id: s.id, tests: JSON.stringify(p.tests), patch: p.patch, title: p.title, verdict: p.verdict, detail: p.detail, steps: '[]', finished: night.started });
-  }
-  const groups: [string | null, CaseRow[]][] = [[null, night.base], ...night.series.map((s): [string, CaseRow[]] => [s.id, s.cases])];
-  for (const [sid, cases] of groups) {
-    for (const c of cases) {
-      insertResult(db, {
-        night_id: n, series_id: sid, inputs: `in-${sid}`, test: c.test, verdict: c.verdict, class: c.class, detail: c.detail, known: c.known && JSON.stringify(c.known),
-        kernel: c.kernel, build_seconds: c.buildSeconds, boot_seconds: c.bootSeconds, test_seconds: c.testSeconds, reused: c.reused ? 1 : 0, run_dir: null,
-      }, c.warnings);
-    }
-  }
-  return db;
-}
-
 t.test('nights round-trip through the database, and job databases merge', async (t) => {
   const a = store(join(dir, 'a.db'), NIGHT);
   const [back] = loadNights(a);
@@ -66,6 +46,23 @@ t.test('nights round-trip through the database, and job databases merge', async 
   const written = writeReports(join(dir, 'reports'), loadNights(a));
   t.ok(written.some((p) => p.endsWith('index.html')) && written.some((p) => p.endsWith('mail/aaaa.txt')));
   a.close();
+});
+
+t.test('the pages link each case to its run directory, wherever it lies; an older night\'s placeholder title is mended', async (t) => {
+  const runs = join(dir, 'elsewhere', 'runs');
+  const base = writeRun(join(runs, 'base run'), BASE_RUN);
+  const night = { ...NIGHT, night: '2026-11-27', base: NIGHT.base.map((c) => ({ ...c, runDir: base })),
+    series: [{ ...NIGHT.series[1], id: 'cccc', title: '*** SUBJECT HERE ***', cases: NIGHT.series[1].cases.map((c) => ({ ...c, runDir: join(runs, 'gone') })) }] };
+  const db = store(join(dir, 'c.db'), night);
+  const nights = loadNights(db);
+  db.close();
+  t.same(nights[0].base.map((c) => c.runDir), [base, base], 'run_dir read back');
+  t.equal(nights[0].series[0].title, 'a', 'the first patch names the series');
+  writeReports(join(dir, 'pages', 'reports'), nights);
+  const html = readFileSync(join(dir, 'pages', 'reports', 'index.html'), 'utf8');
+  t.match(html, /<a href="\.\.\/\.\.\/elsewhere\/runs\/base%20run\/console\.log">console\.log<\/a>/, 'relative to index.html');
+  t.match(html, /<td>errno<\/td><td>95 \(EOPNOTSUPP\)<\/td><td>95 \(EOPNOTSUPP\)<\/td>/, 'values from results.json');
+  t.match(html, /the run directory [^<]*\/gone is gone/);
 });
 
 t.test('KCIDB v5 output validates against the schema (kcidb-io v5.3)', async (t) => {
