@@ -1,8 +1,11 @@
 // Reading nights back from the database, and writing their reports (atomically) to a directory;
 // the HTML pages with what each run's directory holds (results.json, the logs).
 import { existsSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { UsageError } from '../errors.js';
 import type { RunFiles } from '../core/html.js';
+import { matrixHtml } from '../core/matrix-html.js';
+import type { Matrix } from '../core/matrix.js';
 import { knownFromColumn, type NightlyClass } from '../core/nightly.js';
 import { htmlReport, junitXml, kcidb, mailFile, nightDir, renderMail, renderSummary, type CaseRow, type NightView, type SeriesView } from '../core/nightly-report.js';
 import type { RunResult } from '../core/results.js';
@@ -101,4 +104,13 @@ export function readRunFiles(runDir: string, pageDir: string): RunFiles {
 function runsOf(nights: NightView[], pageDir: string): Map<string, RunFiles> {
   const dirs = new Set(nights.flatMap((n) => [...n.base, ...n.series.flatMap((s) => s.cases)]).flatMap((c) => (c.runDir ? [c.runDir] : [])));
   return new Map([...dirs].map((d) => [d, readRunFiles(d, pageDir)]));
+}
+
+/** The matrix MATRIX_DIR holds (matrix.json, a run directory per kernel) as an HTML page at OUT. */
+export function writeMatrixPage(matrixDir: string, out: string): void {
+  const path = join(matrixDir, 'matrix.json');
+  const matrix = readJsonOr<Matrix>(path);
+  if (!existsSync(path)) throw new UsageError(`--matrix ${matrixDir}: no matrix.json there (orchestrate run with several --kernel writes one)`);
+  if (matrix?.format !== 'orchestrate-matrix/1') throw new UsageError(`--matrix ${matrixDir}: matrix.json is not an orchestrate-matrix/1 file`);
+  writeAtomic(out, matrixHtml(matrix, matrix.kernels.map((k) => readRunFiles(join(matrixDir, k.dir), dirname(out)))));
 }

@@ -14,7 +14,8 @@ import { writeReports, loadNights } from '../../orchestrator/run/report.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
 import { NIGHT } from '../night.js';
 import { storeNight as store } from '../night-db.js';
-import { BASE_RUN, writeRun } from '../runs.js';
+import { BASE_RUN, MATRIX_RUNS, matrixOf, writeRun } from '../runs.js';
+import { runCli } from '../cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchestrate-reports-'));
 
@@ -63,6 +64,21 @@ t.test('the pages link each case to its run directory, wherever it lies; an olde
   t.match(html, /<a href="\.\.\/\.\.\/elsewhere\/runs\/base%20run\/console\.log">console\.log<\/a>/, 'relative to index.html');
   t.match(html, /<td>errno<\/td><td>95 \(EOPNOTSUPP\)<\/td><td>95 \(EOPNOTSUPP\)<\/td>/, 'values from results.json');
   t.match(html, /the run directory [^<]*\/gone is gone/);
+});
+
+t.test('report --matrix DIR: the page at DIR/index.html (or --out), one line for a DIR without matrix.json', async (t) => {
+  const m = join(dir, 'matrix-x');
+  const matrix = matrixOf();
+  for (const [k, r] of MATRIX_RUNS.entries()) writeRun(join(m, matrix.kernels[k].dir), r.result);
+  writeFileSync(join(m, 'matrix.json'), JSON.stringify(matrix));
+  const r = await runCli(['report', '--matrix', m]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(readFileSync(join(m, 'index.html'), 'utf8'), /<a href="debian-6\.12\.117-1\/console\.log">console\.log<\/a>/);
+  t.equal((await runCli(['report', '--matrix', m, '--out', join(dir, 'm.html')])).code, 0);
+  t.match(readFileSync(join(dir, 'm.html'), 'utf8'), /<a href="matrix-x\/debian-6\.1\.192-2\/dmesg\.txt">/);
+  const bad = await runCli(['report', '--matrix', dir]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /^error: --matrix \S+: no matrix\.json there \(orchestrate run with several --kernel writes one\)\n$/);
 });
 
 t.test('KCIDB v5 output validates against the schema (kcidb-io v5.3)', async (t) => {

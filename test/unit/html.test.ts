@@ -1,8 +1,9 @@
 import t from 'tap';
 import type { RunFiles } from '../../orchestrator/core/html.js';
+import { matrixHtml } from '../../orchestrator/core/matrix-html.js';
 import { htmlReport } from '../../orchestrator/core/nightly-report.js';
 import { NIGHT } from '../night.js';
-import { BASE_RUN, SERIES_RUN } from '../runs.js';
+import { BASE_RUN, matrixOf, SERIES_RUN } from '../runs.js';
 
 const files = (dir: string, result: RunFiles['result']): RunFiles => ({
   logs: ['console.log', 'dmesg.txt'].map((name) => ({ name, href: `../runs/${dir}/${name}` })), result,
@@ -51,4 +52,23 @@ t.test('nightly page: a series opens its patchcheck and its mail', async (t) => 
   t.match(block(html, /<th><a href="(#[^"]+)">fs\/dax: comment/.exec(html)![1]), /not run \(nothing regressed/);
   t.notMatch(html, /<script/, 'no script: <details> and anchors do it');
   t.equal((html.match(/<svg /g) ?? []).length, 3, 'the plots stay');
+});
+
+t.test('matrix page: cases × kernels, each cell opening its kernel\'s evidence', async (t) => {
+  const m = matrixOf();
+  const html = matrixHtml(m, m.kernels.map((k) => files(k.dir, k.dir.includes('6.12') ? SERIES_RUN : BASE_RUN)));
+  t.match(html, /<th>6\.1\.192 debian<br><small>6\.1\.0-56-amd64<br>6\.1\.192 · debian · debian:6\.1<br><a href="\.\.\/runs\/debian-6\.1\.192-2\/console\.log">/);
+  const cells = [...html.matchAll(/<td style="background:[^"]+" title="[^"]*"><a href="(#[^"]+)">([^<]+)(.*?)<\/a><\/td>/g)];
+  t.same(cells.map((c) => c[2]), ['PASS', 'FAIL ⚠1', 'KNOWN', 'PASS']);
+  t.match(cells[1][3], /<small>registered=true<\/small><br><small>errno=null<\/small>/, 'the values that set it apart');
+  const fail = block(html, cells[1][1]);
+  t.match(fail, /<dt>differs<\/dt><dd>registered=true, errno=null<\/dd>/);
+  t.match(fail, /<tr class="differs"><td>registered<\/td><td>false<\/td><td>true<\/td><\/tr>/);
+  t.match(fail, /<a href="\.\.\/runs\/debian-6\.12\.117-1\/dmesg\.txt">dmesg\.txt<\/a>/);
+  t.match(block(html, cells[2][1]), /record <code>synthetic-xfs<\/code>/);
+  t.match(html, /<h2>kernel reports outside the cases<\/h2>\n<ul><li>6\.12\.117 debian: WARNING in rxe_cleanup<\/li><\/ul>/);
+  t.match(html, /2 cases × 2 kernels: <b>unexpected cells<\/b>/);
+  const unread = matrixHtml(m, [undefined, { logs: [], result: null, missing: 'no readable results.json in x' }]);
+  t.match(block(unread, cells[0][1]), /no run directory recorded/);
+  t.match(block(unread, cells[1][1]), /no readable results\.json in x/);
 });

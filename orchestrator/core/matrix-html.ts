@@ -1,0 +1,51 @@
+// The kernel matrix as a static HTML page: cases × kernels, each cell its verdict and the values
+// that set it apart, opening its evidence. Pure: the matrix and each kernel's run files in.
+import { anchorId, esc, evidenceBlock, htmlPage, linkHtml, type CaseFacts, type RunFiles } from './html.js';
+import { kernelLabel, type Matrix, type MatrixCell, type MatrixKernel } from './matrix.js';
+import type { Verdict } from './verdict.js';
+
+const COLORS: Record<Verdict, string> = {
+  PASS: '#d4f4d4', FAIL: '#ffc4c4', ERROR: '#ffb0e0', CRASH: '#ff9a9a', KNOWN: '#f0f0d0', SKIP: '#eeeeee',
+};
+
+const cellId = (m: Matrix, i: number, k: number) => anchorId('matrix', m.id, m.cases[i], m.kernels[k].dir);
+
+function cellFacts(c: MatrixCell): CaseFacts {
+  return {
+    verdict: c.verdict, why: c.reason, note: c.note, warnings: c.warnings.map((title) => ({ title })),
+    known: c.known ? { id: c.known, cause: c.reason, reference: '' } : undefined,
+    more: [...(c.differs.length ? [['differs', c.differs.join(', ')] as [string, string]] : []), ['seconds', c.seconds.toFixed(1)]],
+  };
+}
+
+function kernelHead(k: MatrixKernel, run: RunFiles | undefined): string {
+  const logs = run?.logs.map((l) => linkHtml(l.href, l.name)).join(' · ');
+  return `<th>${esc(kernelLabel(k))}<br><small>${esc(k.release)}<br>${esc(k.version)} · ${esc(k.source)} · ${esc(k.spec)}`
+    + `${logs ? `<br>${logs}` : ''}</small></th>`;
+}
+
+function cellHtml(m: Matrix, i: number, k: number): string {
+  const c = m.cells[i][k];
+  if (!c) return '<td title="not run on this kernel">–</td>';
+  const warn = c.warnings.length ? ` ⚠${c.warnings.length}` : '';
+  const differs = c.differs.map((d) => `<br><small>${esc(d)}</small>`).join('');
+  return `<td style="background:${COLORS[c.verdict]}" title="${esc(c.reason)}"><a href="#${cellId(m, i, k)}">${c.verdict}${warn}${differs}</a></td>`;
+}
+
+function outsideHtml(m: Matrix): string {
+  const items = m.outside.flatMap((titles, k) => titles.map((t) => `<li>${esc(kernelLabel(m.kernels[k]))}: ${esc(t)}</li>`));
+  return `<h2>kernel reports outside the cases</h2>\n${items.length ? `<ul>${items.join('')}</ul>` : '<p>none</p>'}`;
+}
+
+/** RUNS: each kernel's run files, in the order of m.kernels. */
+export function matrixHtml(m: Matrix, runs: (RunFiles | undefined)[]): string {
+  const header = `<tr><th>case</th>${m.kernels.map((k, i) => kernelHead(k, runs[i])).join('')}</tr>`;
+  const rows = m.cases.map((name, i) => `<tr><th>${esc(name)}</th>${m.kernels.map((_, k) => cellHtml(m, i, k)).join('')}</tr>`);
+  const blocks = m.cases.flatMap((name, i) => m.cells[i].flatMap((c, k) => (c
+    ? [evidenceBlock(cellId(m, i, k), `${name} on ${kernelLabel(m.kernels[k])}`, COLORS[c.verdict], name, cellFacts(c), runs[k])] : [])));
+  const verdict = m.passed ? 'no unexpected cell' : 'unexpected cells';
+  return htmlPage(`orchestrate matrix ${m.id}`, [
+    `<p>started ${esc(m.started)} · ${m.cases.length} cases × ${m.kernels.length} kernels: <b>${verdict}</b></p>`,
+    `<table>${header}\n${rows.join('\n')}</table>`, outsideHtml(m), '<h2>evidence</h2>', ...blocks,
+  ].join('\n'));
+}
