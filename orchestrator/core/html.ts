@@ -51,35 +51,36 @@ function knownHtml(k: KnownRef): string {
 function valuesHtml(t: TestResult): string {
   if (!t.expected && !t.observed) return 'nothing measured: the case did not get to run';
   const keys = [...new Set([...Object.keys(t.expected ?? {}), ...Object.keys(t.observed ?? {})])];
-  const shown = (values: Record<string, unknown> | null, k: string) => (values && k in values ? esc(showValue(k, values[k])) : '–');
+  const cell = (values: Record<string, unknown> | null, k: string) => (values && k in values ? esc(showValue(k, values[k])) : '–');
   const rows = keys.map((k) => {
-    const differs = !!t.expected && k in t.expected && shown(t.expected, k) !== shown(t.observed, k);
-    return `<tr${differs ? ' class="differs"' : ''}><td>${esc(k)}</td><td>${shown(t.expected, k)}</td><td>${shown(t.observed, k)}</td></tr>`;
+    const differs = !!t.expected && k in t.expected && cell(t.expected, k) !== cell(t.observed, k);
+    return `<tr${differs ? ' class="differs"' : ''}><td>${esc(k)}</td><td>${cell(t.expected, k)}</td><td>${cell(t.observed, k)}</td></tr>`;
   });
   return `<table class="values"><tr><th>field</th><th>expected</th><th>observed</th></tr>${rows.join('')}</table>`;
 }
 
-function warningsHtml(warnings: CaseFacts['warnings'], run: RunFiles | undefined): string {
-  const items = warnings.map((w) => {
-    const log = run?.logs.find((l) => l.name === LOG_OF_SOURCE[w.source ?? '']);
-    return `<li>${esc(w.title)}${w.source ? ` (${log ? linkHtml(log.href, w.source) : esc(w.source)})` : ''}</li>`;
-  });
-  return `<ul>${items.join('')}</ul>`;
+type Item = [label: string, html: string];
+
+/** An item only when there is something to show. */
+const itemIf = (label: string, html: string | false | undefined): Item[] => (html ? [[label, html]] : []);
+
+/** A warning's title, and the log it was read from as a link when the run has that log. */
+export function warningHtml(w: { title: string; source?: string }, run: RunFiles | undefined): string {
+  const log = run?.logs.find((l) => l.name === LOG_OF_SOURCE[w.source ?? '']);
+  return `${esc(w.title)}${w.source ? ` (${log ? linkHtml(log.href, w.source) : esc(w.source)})` : ''}`;
 }
 
-/** What the run's results.json and logs add; why they are missing when they are. */
-function runItems(name: string, facts: CaseFacts, run: RunFiles | undefined): [string, string][] {
+/** What the run's results.json adds; why it is missing when it is. */
+function resultItems(name: string, facts: CaseFacts, run: RunFiles | undefined): Item[] {
   if (!run) return [['run', 'no run directory recorded for this result']];
-  const test = run.result?.tests.find((t) => t.name === name);
-  const logs: [string, string] = ['logs', run.logs.map((l) => linkHtml(l.href, l.name)).join(' · ') || 'none found'];
-  if (!run.result) return [['results', esc(run.missing ?? 'results.json unreadable')], logs];
-  if (!test) return [['results', `no result for ${esc(name)} in results.json`], logs];
+  if (!run.result) return [['results', esc(run.missing ?? 'results.json unreadable')]];
+  const test = run.result.tests.find((t) => t.name === name);
+  if (!test) return [['results', `no result for ${esc(name)} in results.json`]];
   return [
-    ...(test.reason && test.reason !== facts.why ? [['reason', esc(test.reason)] as [string, string]] : []),
-    ...(test.raw ? [['raw verdict', esc(`${test.raw.verdict} ${test.raw.reason}`)] as [string, string]] : []),
+    ...itemIf('reason', test.reason !== facts.why && esc(test.reason)),
+    ...itemIf('raw verdict', test.raw && esc(`${test.raw.verdict} ${test.raw.reason}`)),
     ['values', valuesHtml(test)],
-    ...test.evidence.map((e): [string, string] => ['evidence', esc(e)]),
-    logs,
+    ...test.evidence.map((e): Item => ['evidence', esc(e)]),
   ];
 }
 
@@ -91,18 +92,20 @@ export function evidenceBlock(id: string, title: string, color: string, name: st
   const test = run?.result?.tests.find((t) => t.name === name);
   const known = test?.known ?? facts.known;
   const note = test?.note ?? facts.note;
+  const warnings = facts.warnings.map((w) => `<li>${warningHtml(w, run)}</li>`).join('');
   return folded(id, `<b>${esc(facts.verdict)}</b> ${esc(title)}`, color, [
     ['why', esc(facts.why || '–')],
-    ...(known ? [['known', knownHtml(known)] as [string, string]] : []),
-    ...(note ? [['note', esc(note)] as [string, string]] : []),
-    ...facts.more.map(([k, v]): [string, string] => [k, esc(v)]),
-    ...runItems(name, facts, run),
-    ...(facts.warnings.length ? [['warnings', warningsHtml(facts.warnings, run)] as [string, string]] : []),
+    ...itemIf('known', known && knownHtml(known)),
+    ...itemIf('note', note && esc(note)),
+    ...resultItems(name, facts, run),
+    ...itemIf('warnings', warnings && `<ul>${warnings}</ul>`),
+    ...itemIf('logs', run && (run.logs.map((l) => linkHtml(l.href, l.name)).join(' · ') || 'none found')),
+    ...facts.more.map(([k, v]): Item => [k, esc(v)]),
   ]);
 }
 
 /** A <details> whose summary is SUMMARY (HTML) and whose body, the element ID names, lists label and HTML pairs. */
-export function folded(id: string, summary: string, color: string, items: [string, string][]): string {
+export function folded(id: string, summary: string, color: string, items: Item[]): string {
   const body = items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('');
   return `<details class="evidence"><summary style="background:${color}">${summary}</summary><div id="${id}"><dl>${body}</dl></div></details>`;
 }
@@ -111,7 +114,7 @@ export function folded(id: string, summary: string, color: string, items: [strin
 const STYLE = [
   'body{font-family:sans-serif;margin:2em}', 'table{border-collapse:collapse;margin-bottom:1em}',
   'td,th{border:1px solid #bbb;padding:4px 8px;font-size:13px;text-align:left;vertical-align:top}',
-  'td a{color:inherit;text-decoration:none;display:block}', 'td a:hover{text-decoration:underline}',
+  'td a{color:inherit;text-decoration:underline dotted #888;display:block}', 'td a:hover{text-decoration:underline}',
   '.evidence{margin:2px 0;font-size:13px}', '.evidence summary{padding:2px 6px;cursor:pointer}',
   '.evidence>div{scroll-margin-top:3em;padding:4px 12px;border-left:3px solid #999}',
   '.evidence>div:target{border-left-color:#d62728}', 'dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0}',

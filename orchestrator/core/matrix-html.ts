@@ -1,7 +1,8 @@
 // The kernel matrix as a static HTML page: cases × kernels, each cell its verdict and the values
 // that set it apart, opening its evidence. Pure: the matrix and each kernel's run files in.
-import { anchorId, esc, evidenceBlock, htmlPage, linkHtml, type CaseFacts, type RunFiles } from './html.js';
+import { anchorId, esc, evidenceBlock, htmlPage, linkHtml, warningHtml, type CaseFacts, type RunFiles } from './html.js';
 import { kernelLabel, type Matrix, type MatrixCell, type MatrixKernel } from './matrix.js';
+import type { TestResult } from './results.js';
 import type { Verdict } from './verdict.js';
 
 const COLORS: Record<Verdict, string> = {
@@ -10,9 +11,10 @@ const COLORS: Record<Verdict, string> = {
 
 const cellId = (m: Matrix, i: number, k: number) => anchorId('matrix', m.id, m.cases[i], m.kernels[k].dir);
 
-function cellFacts(c: MatrixCell): CaseFacts {
+/** The cell's facts; its warnings with their sources when the run's results.json has them. */
+function cellFacts(c: MatrixCell, test: TestResult | undefined): CaseFacts {
   return {
-    verdict: c.verdict, why: c.reason, note: c.note, warnings: c.warnings.map((title) => ({ title })),
+    verdict: c.verdict, why: c.reason, note: c.note, warnings: test?.warnings ?? c.warnings.map((title) => ({ title })),
     known: c.known ? { id: c.known, cause: c.reason, reference: '' } : undefined,
     more: [...(c.differs.length ? [['differs', c.differs.join(', ')] as [string, string]] : []), ['seconds', c.seconds.toFixed(1)]],
   };
@@ -32,8 +34,11 @@ function cellHtml(m: Matrix, i: number, k: number): string {
   return `<td style="background:${COLORS[c.verdict]}" title="${esc(c.reason)}"><a href="#${cellId(m, i, k)}">${c.verdict}${warn}${differs}</a></td>`;
 }
 
-function outsideHtml(m: Matrix): string {
-  const items = m.outside.flatMap((titles, k) => titles.map((t) => `<li>${esc(kernelLabel(m.kernels[k]))}: ${esc(t)}</li>`));
+function outsideHtml(m: Matrix, runs: (RunFiles | undefined)[]): string {
+  const items = m.outside.flatMap((titles, k) => titles.map((title) => {
+    const source = runs[k]?.result?.warnings.find((w) => w.title === title)?.source;
+    return `<li>${esc(kernelLabel(m.kernels[k]))}: ${warningHtml({ title, source }, runs[k])}</li>`;
+  }));
   return `<h2>kernel reports outside the cases</h2>\n${items.length ? `<ul>${items.join('')}</ul>` : '<p>none</p>'}`;
 }
 
@@ -42,10 +47,11 @@ export function matrixHtml(m: Matrix, runs: (RunFiles | undefined)[]): string {
   const header = `<tr><th>case</th>${m.kernels.map((k, i) => kernelHead(k, runs[i])).join('')}</tr>`;
   const rows = m.cases.map((name, i) => `<tr><th>${esc(name)}</th>${m.kernels.map((_, k) => cellHtml(m, i, k)).join('')}</tr>`);
   const blocks = m.cases.flatMap((name, i) => m.cells[i].flatMap((c, k) => (c
-    ? [evidenceBlock(cellId(m, i, k), `${name} on ${kernelLabel(m.kernels[k])}`, COLORS[c.verdict], name, cellFacts(c), runs[k])] : [])));
+    ? [evidenceBlock(cellId(m, i, k), `${name} on ${kernelLabel(m.kernels[k])}`, COLORS[c.verdict], name,
+      cellFacts(c, runs[k]?.result?.tests.find((t) => t.name === name)), runs[k])] : [])));
   const verdict = m.passed ? 'no unexpected cell' : 'unexpected cells';
   return htmlPage(`orchestrate matrix ${m.id}`, [
     `<p>started ${esc(m.started)} · ${m.cases.length} cases × ${m.kernels.length} kernels: <b>${verdict}</b></p>`,
-    `<table>${header}\n${rows.join('\n')}</table>`, outsideHtml(m), '<h2>evidence</h2>', ...blocks,
+    `<table>${header}\n${rows.join('\n')}</table>`, outsideHtml(m, runs), '<h2>evidence</h2>', ...blocks,
   ].join('\n'));
 }

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import { junitXml, kcidb } from '../../orchestrator/core/nightly-report.js';
 import { MIGRATIONS, mergeInto, migrate, openDb } from '../../orchestrator/adapters/db.js';
-import { ensureHost } from '../../orchestrator/adapters/host.js';
+import { ensureHost, NEEDS } from '../../orchestrator/adapters/host.js';
 import { writeReports, loadNights } from '../../orchestrator/run/report.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
 import { NIGHT } from '../night.js';
@@ -93,7 +93,7 @@ t.test('KCIDB v5 output validates against the schema (kcidb-io v5.3)', async (t)
 });
 
 t.test('JUnit XML validates against the Jenkins xunit schema', async (t) => {
-  await ensureHost([{ probe: 'xmllint', pkg: 'libxml2-utils' }]);
+  await ensureHost([NEEDS.xmllint]);
   const file = join(dir, 'junit.xml');
   const xsd = join(fixturesDir, 'junit', 'junit.xsd');
   writeFileSync(file, junitXml(NIGHT));

@@ -3,7 +3,7 @@ import type { RunFiles } from '../../orchestrator/core/html.js';
 import { matrixHtml } from '../../orchestrator/core/matrix-html.js';
 import { htmlReport } from '../../orchestrator/core/nightly-report.js';
 import { NIGHT } from '../night.js';
-import { BASE_RUN, matrixOf, SERIES_RUN } from '../runs.js';
+import { BASE_RUN, MATRIX_RUNS, matrixOf, SERIES_RUN } from '../runs.js';
 
 const files = (dir: string, result: RunFiles['result']): RunFiles => ({
   logs: ['console.log', 'dmesg.txt'].map((name) => ({ name, href: `../runs/${dir}/${name}` })), result,
@@ -56,7 +56,7 @@ t.test('nightly page: a series opens its patchcheck and its mail', async (t) => 
 
 t.test('matrix page: cases × kernels, each cell opening its kernel\'s evidence', async (t) => {
   const m = matrixOf();
-  const html = matrixHtml(m, m.kernels.map((k) => files(k.dir, k.dir.includes('6.12') ? SERIES_RUN : BASE_RUN)));
+  const html = matrixHtml(m, m.kernels.map((k, i) => files(k.dir, MATRIX_RUNS[i].result)));
   t.match(html, /<th>6\.1\.192 debian<br><small>6\.1\.0-56-amd64<br>6\.1\.192 · debian · debian:6\.1<br><a href="\.\.\/runs\/debian-6\.1\.192-2\/console\.log">/);
   const cells = [...html.matchAll(/<td style="background:[^"]+" title="[^"]*"><a href="(#[^"]+)">([^<]+)(.*?)<\/a><\/td>/g)];
   t.same(cells.map((c) => c[2]), ['PASS', 'FAIL ⚠1', 'KNOWN', 'PASS']);
@@ -66,7 +66,8 @@ t.test('matrix page: cases × kernels, each cell opening its kernel\'s evidence'
   t.match(fail, /<tr class="differs"><td>registered<\/td><td>false<\/td><td>true<\/td><\/tr>/);
   t.match(fail, /<a href="\.\.\/runs\/debian-6\.12\.117-1\/dmesg\.txt">dmesg\.txt<\/a>/);
   t.match(block(html, cells[2][1]), /record <code>synthetic-xfs<\/code>/);
-  t.match(html, /<h2>kernel reports outside the cases<\/h2>\n<ul><li>6\.12\.117 debian: WARNING in rxe_cleanup<\/li><\/ul>/);
+  t.match(fail, /<li>WARNING in dax_disassociate_entry \(<a href="\.\.\/runs\/debian-6\.12\.117-1\/dmesg\.txt">dmesg<\/a>\)<\/li>/, 'its source from results.json');
+  t.match(html, /<h2>kernel reports outside the cases<\/h2>\n<ul><li>6\.12\.117 debian: WARNING in rxe_cleanup \(<a href="\.\.\/runs\/debian-6\.12\.117-1\/console\.log">console<\/a>\)<\/li><\/ul>/);
   t.match(html, /2 cases × 2 kernels: <b>unexpected cells<\/b>/);
   const unread = matrixHtml(m, [undefined, { logs: [], result: null, missing: 'no readable results.json in x' }]);
   t.match(block(unread, cells[0][1]), /no run directory recorded/);
