@@ -35,13 +35,13 @@ function nightlyReports(args: Args): void {
 
 export const reportCommand: CommandModule<object, Args> = {
   command: 'report',
-  describe: 'print the latest night and write the reports (HTML, mails, JUnit, KCIDB) from the history; --matrix: a kernel matrix as HTML',
+  describe: 'print the latest night and write its reports (HTML, mails, JUnit, KCIDB) from the history; or a matrix as HTML',
   builder: (y) => y
     .option('db', { type: 'string', default: 'results/nightly.db', describe: 'the SQLite history' })
-    .option('out', { type: 'string', describe: 'where the reports go (default reports/); with --matrix the page (default DIR/index.html)' })
+    .option('out', { type: 'string', describe: 'where the reports go (default reports/); with --matrix the page (DIR/index.html)' })
     .option('plan', { type: 'string', describe: 'only this plan\'s nights' })
     .option('merge', { type: 'string', array: true, describe: 'first fold these job databases into --db' })
-    .option('matrix', { type: 'string', describe: 'render the matrix in DIR (orchestrate run with several --kernel) as HTML instead' }) as never,
+    .option('matrix', { type: 'string', describe: 'instead, the matrix in DIR (run with several --kernel) as HTML' }) as never,
   handler: (args) => {
     if (!args.matrix) return nightlyReports(args);
     const out = resolve(args.out ?? join(args.matrix, 'index.html'));

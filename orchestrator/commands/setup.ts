@@ -7,7 +7,8 @@ import { log } from './common.js';
 
 export const setupCommand: CommandModule = {
   command: 'setup',
-  describe: 'install host packages for tests, kernel builds and our own test suite (apt, as root), fetch the default kernel, build the guest image and workloads',
+  describe: 'install host packages (apt, as root) for tests, kernel builds and our own test suite, fetch the default kernel, '
+    + 'build the guest image and workloads',
   handler: async () => {
     const installed = await ensureHost([...REPRO_NEEDS, ...KBUILD_NEEDS, ...TEST_NEEDS], log);
     const kernel = await resolveKernel({ log });

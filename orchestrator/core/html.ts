@@ -16,6 +16,8 @@ export interface RunFiles {
 
 /** What a cell says of its case besides the run's files. */
 export interface CaseFacts {
+  /** The case, as results.json names it. */
+  name: string;
   /** The cell's word: a nightly class or a verdict. */
   verdict: string;
   /** Why that word. */
@@ -27,7 +29,8 @@ export interface CaseFacts {
   more: [string, string][];
 }
 
-export const esc = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' })[c]!);
+const ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&quot;' };
+export const esc = (s: string) => s.replace(/[<>&'"]/g, (c) => ENTITIES[c]);
 
 /** An anchor id from the parts of a name: letters, digits, '.', '_' and '-' only. */
 export function anchorId(...parts: string[]): string {
@@ -53,8 +56,9 @@ function valuesHtml(t: TestResult): string {
   const keys = [...new Set([...Object.keys(t.expected ?? {}), ...Object.keys(t.observed ?? {})])];
   const cell = (values: Record<string, unknown> | null, k: string) => (values && k in values ? esc(showValue(k, values[k])) : '–');
   const rows = keys.map((k) => {
-    const differs = !!t.expected && k in t.expected && cell(t.expected, k) !== cell(t.observed, k);
-    return `<tr${differs ? ' class="differs"' : ''}><td>${esc(k)}</td><td>${cell(t.expected, k)}</td><td>${cell(t.observed, k)}</td></tr>`;
+    const [want, got] = [cell(t.expected, k), cell(t.observed, k)];
+    const differs = !!t.expected && k in t.expected && want !== got;
+    return `<tr${differs ? ' class="differs"' : ''}><td>${esc(k)}</td><td>${want}</td><td>${got}</td></tr>`;
   });
   return `<table class="values"><tr><th>field</th><th>expected</th><th>observed</th></tr>${rows.join('')}</table>`;
 }
@@ -71,11 +75,11 @@ export function warningHtml(w: { title: string; source?: string }, run: RunFiles
 }
 
 /** What the run's results.json adds; why it is missing when it is. */
-function resultItems(name: string, facts: CaseFacts, run: RunFiles | undefined): Item[] {
+function resultItems(facts: CaseFacts, run: RunFiles | undefined): Item[] {
   if (!run) return [['run', 'no run directory recorded for this result']];
   if (!run.result) return [['results', esc(run.missing ?? 'results.json unreadable')]];
-  const test = run.result.tests.find((t) => t.name === name);
-  if (!test) return [['results', `no result for ${esc(name)} in results.json`]];
+  const test = run.result.tests.find((t) => t.name === facts.name);
+  if (!test) return [['results', `no result for ${esc(facts.name)} in results.json`]];
   return [
     ...itemIf('reason', test.reason !== facts.why && esc(test.reason)),
     ...itemIf('raw verdict', test.raw && esc(`${test.raw.verdict} ${test.raw.reason}`)),
@@ -88,16 +92,17 @@ function resultItems(name: string, facts: CaseFacts, run: RunFiles | undefined):
  * A case's evidence, folded until a link to ID opens it (browsers open a closed <details> around
  * the element a fragment names).
  */
-export function evidenceBlock(id: string, title: string, color: string, name: string, facts: CaseFacts, run: RunFiles | undefined): string {
-  const test = run?.result?.tests.find((t) => t.name === name);
+export function evidenceBlock(b: { id: string; title: string; color: string; facts: CaseFacts; run?: RunFiles }): string {
+  const { facts, run } = b;
+  const test = run?.result?.tests.find((t) => t.name === facts.name);
   const known = test?.known ?? facts.known;
   const note = test?.note ?? facts.note;
   const warnings = facts.warnings.map((w) => `<li>${warningHtml(w, run)}</li>`).join('');
-  return folded(id, `<b>${esc(facts.verdict)}</b> ${esc(title)}`, color, [
+  return folded(b.id, `<b>${esc(facts.verdict)}</b> ${esc(b.title)}`, b.color, [
     ['why', esc(facts.why || '–')],
     ...itemIf('known', known && knownHtml(known)),
     ...itemIf('note', note && esc(note)),
-    ...resultItems(name, facts, run),
+    ...resultItems(facts, run),
     ...itemIf('warnings', warnings && `<ul>${warnings}</ul>`),
     ...itemIf('logs', run && (run.logs.map((l) => linkHtml(l.href, l.name)).join(' · ') || 'none found')),
     ...facts.more.map(([k, v]): Item => [k, esc(v)]),
@@ -107,7 +112,8 @@ export function evidenceBlock(id: string, title: string, color: string, name: st
 /** A <details> whose summary is SUMMARY (HTML) and whose body, the element ID names, lists label and HTML pairs. */
 export function folded(id: string, summary: string, color: string, items: Item[]): string {
   const body = items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('');
-  return `<details class="evidence"><summary style="background:${color}">${summary}</summary><div id="${id}"><dl>${body}</dl></div></details>`;
+  return `<details class="evidence"><summary style="background:${color}">${summary}</summary>`
+    + `<div id="${id}"><dl>${body}</dl></div></details>`;
 }
 
 
@@ -117,7 +123,8 @@ const STYLE = [
   'td a{color:inherit;text-decoration:underline dotted #888;display:block}', 'td a:hover{text-decoration:underline}',
   '.evidence{margin:2px 0;font-size:13px}', '.evidence summary{padding:2px 6px;cursor:pointer}',
   '.evidence>div{scroll-margin-top:3em;padding:4px 12px;border-left:3px solid #999}',
-  '.evidence>div:target{border-left-color:#d62728}', 'dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0}',
+  '.evidence>div:target{border-left-color:#d62728}',
+  'dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0}',
   'dt{font-weight:bold}', 'dd{margin:0}', 'tr.differs td{color:#b00000;font-weight:bold}', 'small{color:#555}',
 ].join('');
 

@@ -207,12 +207,14 @@ const COLORS: Partial<Record<NightlyClass, string>> = {
 export const nightDir = (n: NightView) => `${n.plan}/${n.night}`;
 export const mailFile = (n: NightView, s: SeriesView) => `${nightDir(n)}/mail/${s.id}.txt`;
 
-const secondsText = (c: CaseRow) => `build ${c.buildSeconds.toFixed(1)}, boot ${c.bootSeconds.toFixed(1)}, test ${c.testSeconds.toFixed(1)}`;
+const colorOf = (cls: NightlyClass) => COLORS[cls] ?? '#fff';
 
 function caseFacts(c: CaseRow): CaseFacts {
+  const seconds = `build ${c.buildSeconds.toFixed(1)}, boot ${c.bootSeconds.toFixed(1)}, test ${c.testSeconds.toFixed(1)}`;
   return {
-    verdict: c.class === c.verdict ? c.class : `${c.class} (${c.verdict})`, why: c.detail, known: c.known ?? undefined, warnings: c.warnings,
-    more: [['kernel', c.kernel ?? '–'], ['seconds', `${secondsText(c)}${c.reused ? ' (reused from an earlier night)' : ''}`]],
+    name: c.test, verdict: c.class === c.verdict ? c.class : `${c.class} (${c.verdict})`, why: c.detail,
+    known: c.known ?? undefined, warnings: c.warnings,
+    more: [['kernel', c.kernel ?? '–'], ['seconds', `${seconds}${c.reused ? ' (reused from an earlier night)' : ''}`]],
   };
 }
 
@@ -225,16 +227,15 @@ interface TableRow {
 }
 
 function tableRows(n: NightView): TableRow[] {
-  return [
-    { key: 'base', head: `base ${n.baseCommit.slice(0, 12)}`, cases: n.base },
-    ...n.series.map((s) => ({ key: s.id, head: `${s.title} v${s.version}`, headId: anchorId(n.plan, n.night, s.id), cases: s.cases })),
-  ];
+  const series = n.series.map((s) => ({ key: s.id, head: `${s.title} v${s.version}`, headId: anchorId(n.plan, n.night, s.id), cases: s.cases }));
+  return [{ key: 'base', head: `base ${n.baseCommit.slice(0, 12)}`, cases: n.base }, ...series];
 }
 
 function seriesBlock(n: NightView, s: SeriesView): string {
-  const patches = `<ol>${s.subjects.map((x) => `<li>${esc(x)}</li>`).join('')}</ol>`;
-  return folded(anchorId(n.plan, n.night, s.id), `<b>${seriesClass(s.cases)}</b> ${esc(s.title)} v${s.version}`, COLORS[seriesClass(s.cases)] ?? '#fff', [
-    ['patches', patches], ['source', esc(s.source)], ['message-id', esc(s.messageId ?? '–')],
+  const cls = seriesClass(s.cases);
+  return folded(anchorId(n.plan, n.night, s.id), `<b>${cls}</b> ${esc(s.title)} v${s.version}`, colorOf(cls), [
+    ['patches', `<ol>${s.subjects.map((x) => `<li>${esc(x)}</li>`).join('')}</ol>`],
+    ['source', esc(s.source)], ['message-id', esc(s.messageId ?? '–')],
     ['patchcheck', s.patchcheck ? esc(culprit(s)) : 'not run (nothing regressed, or a single patch)'],
     ['mail', linkHtml(mailFile(n, s), `${s.id}.txt`)],
   ]);
@@ -244,15 +245,20 @@ function nightTable(n: NightView, runs: Map<string, RunFiles>): string {
   const rows = tableRows(n);
   const tests = [...new Set(rows.flatMap((r) => r.cases).map((c) => c.test))].sort();
   const id = (r: TableRow, c: CaseRow) => anchorId(n.plan, n.night, r.key, c.test);
-  const cell = (r: TableRow, c?: CaseRow) => (c ? `<td style="background:${COLORS[c.class] ?? '#fff'}" title="${esc(c.known ? `known: ${knownText(c.known)}` : c.detail)}">`
-    + `<a href="#${id(r, c)}">${c.class}${c.warnings.length ? ` ⚠${c.warnings.length}` : ''}</a></td>` : '<td>–</td>');
+  const cell = (r: TableRow, c?: CaseRow) => (c
+    ? `<td style="background:${colorOf(c.class)}" title="${esc(c.known ? `known: ${knownText(c.known)}` : c.detail)}">`
+      + `<a href="#${id(r, c)}">${c.class}${c.warnings.length ? ` ⚠${c.warnings.length}` : ''}</a></td>`
+    : '<td>–</td>');
   const head = (r: TableRow) => `<th>${r.headId ? `<a href="#${r.headId}">${esc(r.head)}</a>` : esc(r.head)}</th>`;
   const table = rows.map((r) => `<tr>${head(r)}${tests.map((t) => cell(r, r.cases.find((c) => c.test === t))).join('')}</tr>`);
-  const blocks = [...n.series.map((s) => seriesBlock(n, s)), ...rows.flatMap((r) => r.cases.map((c) => evidenceBlock(id(r, c),
-    `${c.test} — ${r.head}`, COLORS[c.class] ?? '#fff', c.test, caseFacts(c), c.runDir ? runs.get(c.runDir) : undefined)))];
+  const blocks = rows.flatMap((r) => r.cases.map((c) => evidenceBlock({
+    id: id(r, c), title: `${c.test} — ${r.head}`, color: colorOf(c.class), facts: caseFacts(c), run: c.runDir ? runs.get(c.runDir) : undefined,
+  })));
   const files = ['summary.txt', 'junit.xml', 'kcidb.json'].map((f) => linkHtml(`${nightDir(n)}/${f}`, f)).join(' · ');
-  return `<h2>${esc(n.plan)} — ${esc(n.night)}</h2>\n<p><small>base ${esc(n.baseCommit)}${n.baseVersion ? ` (${esc(n.baseVersion)})` : ''} · ${files}</small></p>\n`
-    + `<table><tr><th></th>${tests.map((t) => `<th>${esc(t)}</th>`).join('')}</tr>\n${table.join('\n')}</table>\n${blocks.join('\n')}`;
+  const base = `base ${esc(n.baseCommit)}${n.baseVersion ? ` (${esc(n.baseVersion)})` : ''}`;
+  return [`<h2>${esc(n.plan)} — ${esc(n.night)}</h2>`, `<p><small>${base} · ${files}</small></p>`,
+    `<table><tr><th></th>${tests.map((t) => `<th>${esc(t)}</th>`).join('')}</tr>\n${table.join('\n')}</table>`,
+    ...n.series.map((s) => seriesBlock(n, s)), ...blocks].join('\n');
 }
 
 /** Each run's files, by the run directory a CaseRow names (see RunFiles); a run not in RUNS has none. */
@@ -267,5 +273,6 @@ export function htmlReport(nights: NightView[], runs = new Map<string, RunFiles>
     svgPlot('boot time, s', labels, [{ name: 'boot', values: ordered.map((n) => median(all(n).map((c) => c.bootSeconds))) }]),
     svgPlot('kernel warnings', labels, [{ name: 'warnings', values: ordered.map((n) => [...n.base, ...n.series.flatMap((s) => s.cases)].reduce((t, c) => t + c.warnings.length, 0)) }]),
   ];
-  return htmlPage('orchestrate nightly', `<div>${plots.join('\n')}</div>\n${[...ordered].reverse().map((n) => nightTable(n, runs)).join('\n')}`);
+  const tables = [...ordered].reverse().map((n) => nightTable(n, runs));
+  return htmlPage('orchestrate nightly', `<div>${plots.join('\n')}</div>\n${tables.join('\n')}`);
 }

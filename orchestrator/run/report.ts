@@ -7,7 +7,8 @@ import type { RunFiles } from '../core/html.js';
 import { matrixHtml } from '../core/matrix-html.js';
 import type { Matrix } from '../core/matrix.js';
 import { knownFromColumn, type NightlyClass } from '../core/nightly.js';
-import { htmlReport, junitXml, kcidb, mailFile, nightDir, renderMail, renderSummary, type CaseRow, type NightView, type SeriesView } from '../core/nightly-report.js';
+import { htmlReport, junitXml, kcidb, mailFile, nightDir, renderMail, renderSummary } from '../core/nightly-report.js';
+import type { CaseRow, NightView, SeriesView } from '../core/nightly-report.js';
 import type { RunResult } from '../core/results.js';
 import { seriesTitle } from '../core/series.js';
 import type { Db } from '../adapters/db.js';
@@ -33,7 +34,8 @@ interface ResultRow {
 function caseRow(db: Db, r: ResultRow): CaseRow {
   return {
     test: r.test, verdict: r.verdict, class: r.class as NightlyClass, detail: r.detail, known: knownFromColumn(r.known), kernel: r.kernel,
-    buildSeconds: r.build_seconds ?? 0, bootSeconds: r.boot_seconds ?? 0, testSeconds: r.test_seconds ?? 0, reused: !!r.reused, runDir: r.run_dir,
+    buildSeconds: r.build_seconds ?? 0, bootSeconds: r.boot_seconds ?? 0, testSeconds: r.test_seconds ?? 0, reused: !!r.reused,
+    runDir: r.run_dir,
     warnings: db.prepare('SELECT title, kind, source FROM warnings WHERE result_id = ?').all(r.id) as CaseRow['warnings'],
   };
 }
@@ -95,22 +97,25 @@ function hrefFrom(pageDir: string, path: string): string {
 
 /** What RUN_DIR holds, as a page in PAGE_DIR links to it. */
 export function readRunFiles(runDir: string, pageDir: string): RunFiles {
-  const logs = LOGS.filter((name) => existsSync(join(runDir, name))).map((name) => ({ name, href: hrefFrom(pageDir, join(runDir, name)) }));
+  const logs = LOGS.filter((name) => existsSync(join(runDir, name)))
+    .map((name) => ({ name, href: hrefFrom(pageDir, join(runDir, name)) }));
   if (!existsSync(runDir)) return { logs, result: null, missing: `the run directory ${runDir} is gone` };
   const result = readJsonOr<RunResult>(join(runDir, 'results.json'));
   return result?.tests ? { logs, result } : { logs, result: null, missing: `no readable results.json in ${runDir}` };
 }
 
 function runsOf(nights: NightView[], pageDir: string): Map<string, RunFiles> {
-  const dirs = new Set(nights.flatMap((n) => [...n.base, ...n.series.flatMap((s) => s.cases)]).flatMap((c) => (c.runDir ? [c.runDir] : [])));
+  const cases = nights.flatMap((n) => [...n.base, ...n.series.flatMap((s) => s.cases)]);
+  const dirs = new Set(cases.flatMap((c) => (c.runDir ? [c.runDir] : [])));
   return new Map([...dirs].map((d) => [d, readRunFiles(d, pageDir)]));
 }
 
 /** The matrix MATRIX_DIR holds (matrix.json, a run directory per kernel) as an HTML page at OUT. */
 export function writeMatrixPage(matrixDir: string, out: string): void {
   const path = join(matrixDir, 'matrix.json');
+  const bad = (why: string) => new UsageError(`--matrix ${matrixDir}: ${why}`);
+  if (!existsSync(path)) throw bad('no matrix.json there (orchestrate run with several --kernel writes one)');
   const matrix = readJsonOr<Matrix>(path);
-  if (!existsSync(path)) throw new UsageError(`--matrix ${matrixDir}: no matrix.json there (orchestrate run with several --kernel writes one)`);
-  if (matrix?.format !== 'orchestrate-matrix/1') throw new UsageError(`--matrix ${matrixDir}: matrix.json is not an orchestrate-matrix/1 file`);
+  if (matrix?.format !== 'orchestrate-matrix/1') throw bad('matrix.json is not an orchestrate-matrix/1 file');
   writeAtomic(out, matrixHtml(matrix, matrix.kernels.map((k) => readRunFiles(join(matrixDir, k.dir), dirname(out)))));
 }

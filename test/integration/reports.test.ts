@@ -53,7 +53,8 @@ t.test('the pages link each case to its run directory, wherever it lies; an olde
   const runs = join(dir, 'elsewhere', 'runs');
   const base = writeRun(join(runs, 'base run'), BASE_RUN);
   const night = { ...NIGHT, night: '2026-11-27', base: NIGHT.base.map((c) => ({ ...c, runDir: base })),
-    series: [{ ...NIGHT.series[1], id: 'cccc', title: '*** SUBJECT HERE ***', cases: NIGHT.series[1].cases.map((c) => ({ ...c, runDir: join(runs, 'gone') })) }] };
+    series: [{ ...NIGHT.series[1], id: 'cccc', title: '*** SUBJECT HERE ***',
+      cases: NIGHT.series[1].cases.map((c) => ({ ...c, runDir: join(runs, 'gone') })) }] };
   const db = store(join(dir, 'c.db'), night);
   const nights = loadNights(db);
   db.close();
