@@ -3,7 +3,7 @@
 // (no guest booted), opened over file://; a cell clicked opens its evidence, and its log link loads
 // the log. Screenshots go to the scratch directory. No network: Chromium's own is turned off.
 import t, { type Test } from 'tap';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,15 +68,17 @@ async function openCell(t: Test, page: Page, word: RegExp) {
 }
 
 const skip = await noBrowser();
+const profile = mkdtempSync(join(tmpdir(), 'orchestrate-chromium-'));
 let context: BrowserContext | undefined;
 
 t.before(async () => {
   if (skip) return;
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'orchestrate-chromium-')), {
-    executablePath: NEEDS.chromium.probe, args: FLAGS, viewport: { width: 1280, height: 900 },
-  });
+  context = await chromium.launchPersistentContext(profile, { executablePath: NEEDS.chromium.probe, args: FLAGS, viewport: { width: 1280, height: 900 } });
 });
-t.teardown(() => context?.close());
+t.teardown(async () => {
+  await context?.close();
+  rmSync(profile, { recursive: true, force: true });
+});
 
 t.test('the nightly page: a cell opens its evidence, its console.log link loads the log', { skip }, async (t) => {
   const page = await context!.newPage();
