@@ -32,6 +32,8 @@ export const NEEDS = {
   libssl: { probe: '/usr/include/openssl/opensslv.h', pkg: 'libssl-dev' },
   ccache: { probe: 'ccache', pkg: 'ccache' },
   liburing: { probe: '/usr/include/liburing.h', pkg: 'liburing-dev' },
+  xmllint: { probe: 'xmllint', pkg: 'libxml2-utils' },
+  chromium: { probe: '/usr/bin/chromium', pkg: 'chromium' },
 } satisfies Record<string, HostNeed>;
 
 /** Everything `orchestrate repro` needs on a Debian host. */
@@ -44,6 +46,9 @@ export const REPRO_NEEDS: HostNeed[] = [
 export const KBUILD_NEEDS: HostNeed[] = [
   NEEDS.gcc, NEEDS.make, NEEDS.git, NEEDS.flex, NEEDS.bison, NEEDS.bc, NEEDS.libelf, NEEDS.libssl, NEEDS.ccache,
 ];
+
+/** What orchestrate's own tests check reports with: the JUnit schema, and the HTML pages in a real browser. */
+export const TEST_NEEDS: HostNeed[] = [NEEDS.xmllint, NEEDS.chromium, NEEDS.zstd, NEEDS.liburing];
 
 function onPath(name: string, env = process.env): boolean {
   const dirs = (env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);

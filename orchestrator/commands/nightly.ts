@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { githubActions, kubernetes } from '../core/emit.js';
 import { renderSummary } from '../core/nightly-report.js';
+import { seriesTitle } from '../core/series.js';
 import { openDb } from '../adapters/db.js';
 import { intake } from '../run/intake.js';
 import { loadPlan, runNight } from '../run/nightly.js';
@@ -45,7 +46,7 @@ export const nightlyCommand: CommandModule<object, Args> = {
     const loaded = loadPlan(args.plan);
     const { plan, resolvePath } = loaded;
     if (args.emit) {
-      const jobs = intake(plan, resolvePath, since).map((a) => ({ series: a.series.id, title: a.series.cover?.title ?? a.series.patches[0]?.title ?? '' }));
+      const jobs = intake(plan, resolvePath, since).map((a) => ({ series: a.series.id, title: seriesTitle(a.series) }));
       process.stdout.write(args.emit === 'k8s' ? kubernetes(plan, args.plan, jobs) : githubActions(plan, args.plan, jobs));
       return;
     }

@@ -1,42 +1,51 @@
 import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { renderSummary } from '../core/nightly-report.js';
 import { mergeInto, openDb } from '../adapters/db.js';
-import { loadNights, writeReports } from '../run/report.js';
+import { loadNights, writeMatrixPage, writeReports } from '../run/report.js';
 import { log } from './common.js';
 
 interface Args {
   db: string;
-  out: string;
+  out?: string;
   plan?: string;
   merge?: string[];
+  matrix?: string;
+}
+
+function nightlyReports(args: Args): void {
+  for (const path of args.merge ?? []) if (!existsSync(path)) throw new UsageError(`--merge ${path}: no such file`);
+  if (!args.merge?.length && !existsSync(args.db)) throw new UsageError(`--db ${args.db}: no such file (run orchestrate nightly first)`);
+  const db = openDb(resolve(args.db));
+  try {
+    for (const path of args.merge ?? []) {
+      log(`merged ${mergeInto(db, resolve(path))} results from ${path}`);
+    }
+    const nights = loadNights(db, args.plan);
+    if (!nights.length) throw new UsageError(`no nights in ${args.db}`);
+    const written = writeReports(resolve(args.out ?? 'reports'), nights);
+    process.stdout.write(`${renderSummary(nights[nights.length - 1])}\n`);
+    log(`reports: ${written[0]} and ${written.length - 1} more`);
+  } finally {
+    db.close();
+  }
 }
 
 export const reportCommand: CommandModule<object, Args> = {
   command: 'report',
-  describe: 'print the latest night and write the reports (HTML, mails, JUnit, KCIDB) from the history',
+  describe: 'print the latest night and write its reports (HTML, mails, JUnit, KCIDB) from the history; or a matrix as HTML',
   builder: (y) => y
     .option('db', { type: 'string', default: 'results/nightly.db', describe: 'the SQLite history' })
-    .option('out', { type: 'string', default: 'reports', describe: 'where the reports go' })
+    .option('out', { type: 'string', describe: 'where the reports go (default reports/); with --matrix the page (DIR/index.html)' })
     .option('plan', { type: 'string', describe: 'only this plan\'s nights' })
-    .option('merge', { type: 'string', array: true, describe: 'first fold these job databases into --db' }) as never,
+    .option('merge', { type: 'string', array: true, describe: 'first fold these job databases into --db' })
+    .option('matrix', { type: 'string', describe: 'instead, the matrix in DIR (run with several --kernel) as HTML' }) as never,
   handler: (args) => {
-    for (const path of args.merge ?? []) if (!existsSync(path)) throw new UsageError(`--merge ${path}: no such file`);
-    if (!args.merge?.length && !existsSync(args.db)) throw new UsageError(`--db ${args.db}: no such file (run orchestrate nightly first)`);
-    const db = openDb(resolve(args.db));
-    try {
-      for (const path of args.merge ?? []) {
-        log(`merged ${mergeInto(db, resolve(path))} results from ${path}`);
-      }
-      const nights = loadNights(db, args.plan);
-      if (!nights.length) throw new UsageError(`no nights in ${args.db}`);
-      const written = writeReports(resolve(args.out), nights);
-      process.stdout.write(`${renderSummary(nights[nights.length - 1])}\n`);
-      log(`reports: ${written[0]} and ${written.length - 1} more`);
-    } finally {
-      db.close();
-    }
+    if (!args.matrix) return nightlyReports(args);
+    const out = resolve(args.out ?? join(args.matrix, 'index.html'));
+    writeMatrixPage(resolve(args.matrix), out);
+    log(`matrix: ${out}`);
   },
 };

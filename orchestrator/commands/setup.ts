@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { ensureHost, KBUILD_NEEDS, REPRO_NEEDS } from '../adapters/host.js';
+import { ensureHost, KBUILD_NEEDS, REPRO_NEEDS, TEST_NEEDS } from '../adapters/host.js';
 import { ensureImage } from '../adapters/rootfs.js';
 import { ensureWorkloads } from '../adapters/workloads.js';
 import { resolveKernel } from '../run/kernels.js';
@@ -7,9 +7,10 @@ import { log } from './common.js';
 
 export const setupCommand: CommandModule = {
   command: 'setup',
-  describe: 'install host packages for tests and kernel builds (apt, as root), fetch the default kernel, build the guest image and workloads',
+  describe: 'install host packages (apt, as root) for tests, kernel builds and our own test suite, fetch the default kernel, '
+    + 'build the guest image and workloads',
   handler: async () => {
-    const installed = await ensureHost([...REPRO_NEEDS, ...KBUILD_NEEDS], log);
+    const installed = await ensureHost([...REPRO_NEEDS, ...KBUILD_NEEDS, ...TEST_NEEDS], log);
     const kernel = await resolveKernel({ log });
     const image = await ensureImage({ log });
     const workloads = await ensureWorkloads();

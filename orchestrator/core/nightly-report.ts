@@ -1,9 +1,10 @@
 // Nightly reports, pure: a terminal summary, a mail per series, JUnit XML, KCIDB v5 JSON and a
-// static HTML page with a table per night and plots over nights.
+// static HTML page with a table per night, each cell opening its evidence, and plots over nights.
 import { createHash } from 'node:crypto';
 import { median } from './median.js';
 import { ALARMING, seriesClass, type NightlyClass } from './nightly.js';
 import type { KnownRef } from './verdict.js';
+import { anchorId, esc, evidenceBlock, folded, htmlPage, linkHtml, type CaseFacts, type RunFiles } from './html.js';
 
 /** A known bug in one line: the cause, then the record and where it is told. */
 export function knownText(k: KnownRef): string {
@@ -23,6 +24,8 @@ export interface CaseRow {
   testSeconds: number;
   reused: boolean;
   warnings: { title: string; kind: string; source: string }[];
+  /** The run's results directory, when one was recorded (not for a build or apply that failed). */
+  runDir?: string | null;
 }
 
 export interface SeriesView {
@@ -200,17 +203,66 @@ const COLORS: Partial<Record<NightlyClass, string>> = {
   KNOWN: '#f0f0d0', 'APPLY-FAIL': '#ffb0e0', 'BUILD-FAIL': '#ffb0e0', 'BOOT-FAIL': '#ffb0e0', INFRA: '#dddddd',
 };
 
-function nightTable(n: NightView): string {
-  const tests = [...new Set([...n.base, ...n.series.flatMap((s) => s.cases)].map((c) => c.test))].sort();
-  const cell = (c?: CaseRow) => (c ? `<td style="background:${COLORS[c.class] ?? '#fff'}" title="${xml(c.known ? `known: ${c.known}` : c.detail)}">${c.class}${c.warnings.length ? ` ⚠${c.warnings.length}` : ''}</td>` : '<td>–</td>');
-  const rows = [
-    `<tr><th>base ${xml(n.baseCommit.slice(0, 12))}</th>${tests.map((t) => cell(n.base.find((c) => c.test === t))).join('')}</tr>`,
-    ...n.series.map((s) => `<tr><th title="${xml([...s.subjects, ...(s.patchcheck ? [`patchcheck: ${culprit(s)}`] : [])].join('\n'))}">${xml(s.title)} v${s.version}</th>${tests.map((t) => cell(s.cases.find((c) => c.test === t))).join('')}</tr>`),
-  ];
-  return `<h2>${xml(n.plan)} — ${xml(n.night)}</h2>\n<table><tr><th></th>${tests.map((t) => `<th>${xml(t)}</th>`).join('')}</tr>\n${rows.join('\n')}</table>`;
+/** Where a night's reports go, relative to the reports' directory (index.html's). */
+export const nightDir = (n: NightView) => `${n.plan}/${n.night}`;
+export const mailFile = (n: NightView, s: SeriesView) => `${nightDir(n)}/mail/${s.id}.txt`;
+
+const colorOf = (cls: NightlyClass) => COLORS[cls] ?? '#fff';
+
+function caseFacts(c: CaseRow): CaseFacts {
+  const seconds = `build ${c.buildSeconds.toFixed(1)}, boot ${c.bootSeconds.toFixed(1)}, test ${c.testSeconds.toFixed(1)}`;
+  return {
+    name: c.test, verdict: c.class === c.verdict ? c.class : `${c.class} (${c.verdict})`, why: c.detail,
+    known: c.known ?? undefined, warnings: c.warnings,
+    more: [['kernel', c.kernel ?? '–'], ['seconds', `${seconds}${c.reused ? ' (reused from an earlier night)' : ''}`]],
+  };
 }
 
-export function htmlReport(nights: NightView[]): string {
+interface TableRow {
+  key: string;
+  /** The row's name, and for a series the id of its own block. */
+  head: string;
+  headId?: string;
+  cases: CaseRow[];
+}
+
+function tableRows(n: NightView): TableRow[] {
+  const series = n.series.map((s) => ({ key: s.id, head: `${s.title} v${s.version}`, headId: anchorId(n.plan, n.night, s.id), cases: s.cases }));
+  return [{ key: 'base', head: `base ${n.baseCommit.slice(0, 12)}`, cases: n.base }, ...series];
+}
+
+function seriesBlock(n: NightView, s: SeriesView): string {
+  const cls = seriesClass(s.cases);
+  return folded(anchorId(n.plan, n.night, s.id), `<b>${cls}</b> ${esc(s.title)} v${s.version}`, colorOf(cls), [
+    ['patches', `<ol>${s.subjects.map((x) => `<li>${esc(x)}</li>`).join('')}</ol>`],
+    ['source', esc(s.source)], ['message-id', esc(s.messageId ?? '–')],
+    ['patchcheck', s.patchcheck ? esc(culprit(s)) : 'not run (nothing regressed, or a single patch)'],
+    ['mail', linkHtml(mailFile(n, s), `${s.id}.txt`)],
+  ]);
+}
+
+function nightTable(n: NightView, runs: Map<string, RunFiles>): string {
+  const rows = tableRows(n);
+  const tests = [...new Set(rows.flatMap((r) => r.cases).map((c) => c.test))].sort();
+  const id = (r: TableRow, c: CaseRow) => anchorId(n.plan, n.night, r.key, c.test);
+  const cell = (r: TableRow, c?: CaseRow) => (c
+    ? `<td style="background:${colorOf(c.class)}" title="${esc(c.known ? `known: ${knownText(c.known)}` : c.detail)}">`
+      + `<a href="#${id(r, c)}">${c.class}${c.warnings.length ? ` ⚠${c.warnings.length}` : ''}</a></td>`
+    : '<td>–</td>');
+  const head = (r: TableRow) => `<th>${r.headId ? `<a href="#${r.headId}">${esc(r.head)}</a>` : esc(r.head)}</th>`;
+  const table = rows.map((r) => `<tr>${head(r)}${tests.map((t) => cell(r, r.cases.find((c) => c.test === t))).join('')}</tr>`);
+  const blocks = rows.flatMap((r) => r.cases.map((c) => evidenceBlock({
+    id: id(r, c), title: `${c.test} — ${r.head}`, color: colorOf(c.class), facts: caseFacts(c), run: c.runDir ? runs.get(c.runDir) : undefined,
+  })));
+  const files = ['summary.txt', 'junit.xml', 'kcidb.json'].map((f) => linkHtml(`${nightDir(n)}/${f}`, f)).join(' · ');
+  const base = `base ${esc(n.baseCommit)}${n.baseVersion ? ` (${esc(n.baseVersion)})` : ''}`;
+  return [`<h2>${esc(n.plan)} — ${esc(n.night)}</h2>`, `<p><small>${base} · ${files}</small></p>`,
+    `<table><tr><th></th>${tests.map((t) => `<th>${esc(t)}</th>`).join('')}</tr>\n${table.join('\n')}</table>`,
+    ...n.series.map((s) => seriesBlock(n, s)), ...blocks].join('\n');
+}
+
+/** Each run's files, by the run directory a CaseRow names (see RunFiles); a run not in RUNS has none. */
+export function htmlReport(nights: NightView[], runs = new Map<string, RunFiles>()): string {
   const ordered = [...nights].sort((a, b) => a.night.localeCompare(b.night));
   const labels = ordered.map((n) => n.night.slice(5));
   const all = (n: NightView) => [...n.base, ...n.series.flatMap((s) => s.cases)].filter((c) => !c.reused);
@@ -221,12 +273,6 @@ export function htmlReport(nights: NightView[]): string {
     svgPlot('boot time, s', labels, [{ name: 'boot', values: ordered.map((n) => median(all(n).map((c) => c.bootSeconds))) }]),
     svgPlot('kernel warnings', labels, [{ name: 'warnings', values: ordered.map((n) => [...n.base, ...n.series.flatMap((s) => s.cases)].reduce((t, c) => t + c.warnings.length, 0)) }]),
   ];
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>orchestrate nightly</title>
-<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}td,th{border:1px solid #bbb;padding:4px 8px;font-size:13px;text-align:left}</style></head>
-<body><h1>orchestrate nightly</h1>
-<div>${plots.join('\n')}</div>
-${[...ordered].reverse().map(nightTable).join('\n')}
-</body></html>
-`;
+  const tables = [...ordered].reverse().map((n) => nightTable(n, runs));
+  return htmlPage('orchestrate nightly', `<div>${plots.join('\n')}</div>\n${tables.join('\n')}`);
 }

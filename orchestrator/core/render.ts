@@ -6,11 +6,16 @@ const ERRNO_NAMES: Record<number, string> = {
   1: 'EPERM', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 19: 'ENODEV', 22: 'EINVAL', 95: 'EOPNOTSUPP',
 };
 
+/** One observed or expected value as people read it: an errno with its name, the rest as JSON. */
+export function showValue(key: string, v: unknown): string {
+  return key === 'errno' && typeof v === 'number' ? `${v} (${ERRNO_NAMES[v] ?? '?'})` : JSON.stringify(v ?? null);
+}
+
 export function describe(values: Record<string, unknown> | null): string {
   if (!values) return '-';
   return Object.entries(values)
     .filter(([key]) => key !== 'device' && key !== 'kind')
-    .map(([key, v]) => (key === 'errno' && typeof v === 'number' ? `errno=${v} (${ERRNO_NAMES[v] ?? '?'})` : `${key}=${JSON.stringify(v)}`))
+    .map(([key, v]) => `${key}=${showValue(key, v)}`)
     .join(' ');
 }
 

@@ -181,6 +181,15 @@ export function parseSeries(messages: Message[]): Series {
   return { version: version || 1, total, cover, patches, baseCommit, id: seriesId(patches), problems };
 }
 
+/** The subject git format-patch --cover-letter leaves until its author writes one. */
+const PLACEHOLDER_SUBJECT = '*** SUBJECT HERE ***';
+
+/** What a series is called: its cover letter's subject, or its first patch's when the cover has none of its own. */
+export function seriesTitle(s: { cover?: { title: string }; patches: { title: string }[] }): string {
+  const cover = s.cover?.title.trim();
+  return (cover && cover !== PLACEHOLDER_SUBJECT ? cover : s.patches[0]?.title) ?? '(empty)';
+}
+
 /** The first COUNT patches as a series of their own (patchcheck builds each prefix). */
 export function prefixOf(series: Series, count: number): Series {
   const patches = series.patches.slice(0, count);

@@ -9,7 +9,7 @@ import { buildId, firstErrors, formatProgress, progress } from '../core/build.js
 import { elfBanner } from '../core/vmlinux.js';
 import { identityFromBanner } from '../core/kernel-version.js';
 import { describeDropped, fragmentErrors, mergeFragments, renderRequest, type Fragment } from '../core/kconfig.js';
-import type { Series } from '../core/series.js';
+import { seriesTitle, type Series } from '../core/series.js';
 import { applyPatch, checkoutWorktree, commitInfo, describe, repoTop, resolveRev, tryResolveRev } from '../adapters/git.js';
 import { sourceMarker } from '../adapters/linux-source.js';
 import { artifacts, compilerVersion, configure, make, type BuildDirs } from '../adapters/kbuild.js';
@@ -213,7 +213,7 @@ async function storeBuild(b: Locked, log: string, objects: number, phases: Phase
   const info = await commitInfo(b.repo, b.commit);
   const build: BuildMetadata = {
     tree: b.repo, source: sourceOf(b.repo), commit: b.commit, describe: await describe(b.repo, b.commit), subject: info.subject,
-    series: s && { id: s.id, version: s.version, title: s.cover?.title, messageId: s.cover?.messageId, baseCommit: s.baseCommit, subjects: s.patches.map((p) => p.title) },
+    series: s && { id: s.id, version: s.version, title: seriesTitle(s), messageId: s.cover?.messageId, baseCommit: s.baseCommit, subjects: s.patches.map((p) => p.title) },
     fragments: b.fragments.map((f) => f.name), compiler: b.compiler, ccache: b.ccache ?? true, objects,
     durations: phases.durations,
   };

@@ -9,7 +9,7 @@ import { classifySeries, parsePlan, patchcheckTargets, type CaseOutcome, type Cl
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
 import { conclude, renderConclusion } from '../core/patchcheck.js';
 import { bootFailure, type RunResult } from '../core/results.js';
-import { blockingProblems, type Series } from '../core/series.js';
+import { blockingProblems, seriesTitle, type Series } from '../core/series.js';
 import { loadKnown, loadYaml } from '../adapters/config.js';
 import { verdictKey } from '../adapters/verdict-key.js';
 import { copyWarnings, insertPatchcheck, insertResult, insertSeries, openNight, setNightBase, type Db, type ResultRow } from '../adapters/db.js';
@@ -140,7 +140,7 @@ async function nameThePatch(o: NightOptions, plan: Plan, tree: string, commit: s
   const classes = db.prepare('SELECT test, class, detail FROM results WHERE inputs = ? AND night_id = ?').all(inputs, nightId) as Classified[];
   const tests = patchcheckTargets(plan, s.patches.length, classes);
   if (!tests.length) return;
-  o.log(`nightly: patchcheck of "${s.cover?.title ?? s.patches[0]?.title}" on ${tests.join(', ')}`);
+  o.log(`nightly: patchcheck of "${seriesTitle(s)}" on ${tests.join(', ')}`);
   try {
     const steps = await patchcheck({ ...o, tree, ref: commit, configs: plan.config, series: s, tests, keepGoing: false });
     const found = conclude(steps);
@@ -210,7 +210,7 @@ export async function runNight(night: NightOptions): Promise<NightSummary> {
     throwIfInterrupted();
     const s = arrival.series;
     insertSeries(db, {
-      id: s.id, version: s.version, title: s.cover?.title ?? s.patches[0]?.title ?? '(empty)', message_id: s.cover?.messageId ?? s.patches[0]?.messageId ?? null,
+      id: s.id, version: s.version, title: seriesTitle(s), message_id: s.cover?.messageId ?? s.patches[0]?.messageId ?? null,
       base_commit: s.baseCommit ?? null, subjects: JSON.stringify(s.patches.map((p) => p.title)), source: arrival.source, first_seen: new Date().toISOString(),
     });
     try {
@@ -223,7 +223,7 @@ export async function runNight(night: NightOptions): Promise<NightSummary> {
       }
       const problems = blockingProblems(s);
       const b = await base(commit);
-      o.log(`nightly: series "${s.cover?.title ?? s.patches[0]?.title}" (v${s.version}, ${s.patches.length} patches)`);
+      o.log(`nightly: series "${seriesTitle(s)}" (v${s.version}, ${s.patches.length} patches)`);
       const t: Tested = problems.length
         ? { cases: [], warnings: [], stage: { kind: 'APPLY-FAIL', reason: problems.join('; ') }, seconds: { build: 0, boot: 0, test: 0 } }
         : await buildAndTest(o, plan, tree, commit, s);

@@ -1,9 +1,18 @@
-// Reading nights back from the database, and writing their reports (atomically) to a directory.
-import { join } from 'node:path';
+// Reading nights back from the database, and writing their reports (atomically) to a directory;
+// the HTML pages with what each run's directory holds (results.json, the logs).
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { UsageError } from '../errors.js';
+import type { RunFiles } from '../core/html.js';
+import { matrixHtml } from '../core/matrix-html.js';
+import type { Matrix } from '../core/matrix.js';
 import { knownFromColumn, type NightlyClass } from '../core/nightly.js';
-import { htmlReport, junitXml, kcidb, renderMail, renderSummary, type CaseRow, type NightView, type SeriesView } from '../core/nightly-report.js';
+import { htmlReport, junitXml, kcidb, mailFile, nightDir, renderMail, renderSummary } from '../core/nightly-report.js';
+import type { CaseRow, NightView, SeriesView } from '../core/nightly-report.js';
+import type { RunResult } from '../core/results.js';
+import { seriesTitle } from '../core/series.js';
 import type { Db } from '../adapters/db.js';
-import { writeAtomic, writeJson } from '../adapters/store.js';
+import { readJsonOr, writeAtomic, writeJson } from '../adapters/store.js';
 
 interface ResultRow {
   id: number;
@@ -19,12 +28,14 @@ interface ResultRow {
   boot_seconds: number;
   test_seconds: number;
   reused: number;
+  run_dir: string | null;
 }
 
 function caseRow(db: Db, r: ResultRow): CaseRow {
   return {
     test: r.test, verdict: r.verdict, class: r.class as NightlyClass, detail: r.detail, known: knownFromColumn(r.known), kernel: r.kernel,
     buildSeconds: r.build_seconds ?? 0, bootSeconds: r.boot_seconds ?? 0, testSeconds: r.test_seconds ?? 0, reused: !!r.reused,
+    runDir: r.run_dir,
     warnings: db.prepare('SELECT title, kind, source FROM warnings WHERE result_id = ?').all(r.id) as CaseRow['warnings'],
   };
 }
@@ -45,8 +56,11 @@ export function loadNights(db: Db, plan?: string): NightView[] {
       base: rows.filter((r) => !r.series_id).map((r) => caseRow(db, r)),
       series: seriesIds.map((id) => {
         const s = db.prepare('SELECT * FROM series WHERE id = ?').get(id) as Record<string, any>;
+        const subjects: string[] = JSON.parse(s.subjects);
         return {
-          id, version: s.version, title: s.title, messageId: s.message_id, subjects: JSON.parse(s.subjects), source: s.source,
+          // A night recorded before seriesTitle() may hold git's placeholder cover subject.
+          id, version: s.version, title: seriesTitle({ cover: { title: s.title }, patches: subjects.map((title) => ({ title })) }),
+          messageId: s.message_id, subjects, source: s.source,
           cases: rows.filter((r) => r.series_id === id).map((r) => caseRow(db, r)),
           patchcheck: patchcheckOf(db, rows.filter((r) => r.series_id === id)),
         };
@@ -62,14 +76,46 @@ export function writeReports(dir: string, nights: NightView[]): string[] {
     writeAtomic(path, data);
     written.push(path);
   };
-  put(join(dir, 'index.html'), htmlReport(nights));
+  put(join(dir, 'index.html'), htmlReport(nights, runsOf(nights, dir)));
   for (const n of nights) {
-    const base = join(dir, n.plan, n.night);
+    const base = join(dir, nightDir(n));
     put(join(base, 'summary.txt'), `${renderSummary(n)}\n`);
     put(join(base, 'junit.xml'), junitXml(n));
     writeJson(join(base, 'kcidb.json'), kcidb(n));
     written.push(join(base, 'kcidb.json'));
-    for (const s of n.series) put(join(base, 'mail', `${s.id}.txt`), renderMail(n, s));
+    for (const s of n.series) put(join(dir, mailFile(n, s)), renderMail(n, s));
   }
   return written;
+}
+
+const LOGS = ['console.log', 'dmesg.txt', 'peer-console.log', 'peer-dmesg.txt'];
+
+/** A link from a page in PAGE_DIR to the file at PATH, wherever the two are. */
+function hrefFrom(pageDir: string, path: string): string {
+  return relative(pageDir, path).split(sep).map(encodeURIComponent).join('/');
+}
+
+/** What RUN_DIR holds, as a page in PAGE_DIR links to it. */
+export function readRunFiles(runDir: string, pageDir: string): RunFiles {
+  const logs = LOGS.filter((name) => existsSync(join(runDir, name)))
+    .map((name) => ({ name, href: hrefFrom(pageDir, join(runDir, name)) }));
+  if (!existsSync(runDir)) return { logs, result: null, missing: `the run directory ${runDir} is gone` };
+  const result = readJsonOr<RunResult>(join(runDir, 'results.json'));
+  return result?.tests ? { logs, result } : { logs, result: null, missing: `no readable results.json in ${runDir}` };
+}
+
+function runsOf(nights: NightView[], pageDir: string): Map<string, RunFiles> {
+  const cases = nights.flatMap((n) => [...n.base, ...n.series.flatMap((s) => s.cases)]);
+  const dirs = new Set(cases.flatMap((c) => (c.runDir ? [c.runDir] : [])));
+  return new Map([...dirs].map((d) => [d, readRunFiles(d, pageDir)]));
+}
+
+/** The matrix MATRIX_DIR holds (matrix.json, a run directory per kernel) as an HTML page at OUT. */
+export function writeMatrixPage(matrixDir: string, out: string): void {
+  const path = join(matrixDir, 'matrix.json');
+  const bad = (why: string) => new UsageError(`--matrix ${matrixDir}: ${why}`);
+  if (!existsSync(path)) throw bad('no matrix.json there (orchestrate run with several --kernel writes one)');
+  const matrix = readJsonOr<Matrix>(path);
+  if (matrix?.format !== 'orchestrate-matrix/1') throw bad('matrix.json is not an orchestrate-matrix/1 file');
+  writeAtomic(out, matrixHtml(matrix, matrix.kernels.map((k) => readRunFiles(join(matrixDir, k.dir), dirname(out)))));
 }

@@ -7,12 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Ajv2020Module from 'ajv/dist/2020.js';
-import { junitXml, kcidb, type CaseRow } from '../../orchestrator/core/nightly-report.js';
-import { insertPatchcheck, insertResult, insertSeries, MIGRATIONS, mergeInto, migrate, openDb, openNight, setNightBase } from '../../orchestrator/adapters/db.js';
-import { ensureHost } from '../../orchestrator/adapters/host.js';
+import { junitXml, kcidb } from '../../orchestrator/core/nightly-report.js';
+import { MIGRATIONS, mergeInto, migrate, openDb } from '../../orchestrator/adapters/db.js';
+import { ensureHost, NEEDS } from '../../orchestrator/adapters/host.js';
 import { writeReports, loadNights } from '../../orchestrator/run/report.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
 import { NIGHT } from '../night.js';
+import { storeNight as store } from '../night-db.js';
+import { BASE_RUN, MATRIX_RUNS, matrixOf, writeRun } from '../runs.js';
+import { runCli } from '../cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'orchestrate-reports-'));
 
@@ -31,28 +34,6 @@ t.test('migrations: a new database gets them all, an old one the rest; WAL', asy
   old.close();
 });
 
-/** A night written by the writers the nightly uses. */
-function store(path: string, night: typeof NIGHT) {
-  const db = openDb(path);
-  const n = openNight(db, night.plan, night.night, night.started);
-  setNightBase(db, n, { commit: night.baseCommit, kernel: null, version: night.baseVersion });
-  for (const s of night.series) {
-    insertSeries(db, { id: s.id, version: s.version, title: s.title, message_id: s.messageId, base_commit: null, subjects: JSON.stringify(s.subjects), source: s.source, first_seen: night.started });
-    const p = s.patchcheck;
-    if (p) insertPatchcheck(db, { inputs: `in-${s.id}`, series_id: s.id, tests: JSON.stringify(p.tests), patch: p.patch, title: p.title, verdict: p.verdict, detail: p.detail, steps: '[]', finished: night.started });
-  }
-  const groups: [string | null, CaseRow[]][] = [[null, night.base], ...night.series.map((s): [string, CaseRow[]] => [s.id, s.cases])];
-  for (const [sid, cases] of groups) {
-    for (const c of cases) {
-      insertResult(db, {
-        night_id: n, series_id: sid, inputs: `in-${sid}`, test: c.test, verdict: c.verdict, class: c.class, detail: c.detail, known: c.known && JSON.stringify(c.known),
-        kernel: c.kernel, build_seconds: c.buildSeconds, boot_seconds: c.bootSeconds, test_seconds: c.testSeconds, reused: c.reused ? 1 : 0, run_dir: null,
-      }, c.warnings);
-    }
-  }
-  return db;
-}
-
 t.test('nights round-trip through the database, and job databases merge', async (t) => {
   const a = store(join(dir, 'a.db'), NIGHT);
   const [back] = loadNights(a);
@@ -68,6 +49,39 @@ t.test('nights round-trip through the database, and job databases merge', async 
   a.close();
 });
 
+t.test('the pages link each case to its run directory, wherever it lies; an older night\'s placeholder title is mended', async (t) => {
+  const runs = join(dir, 'elsewhere', 'runs');
+  const base = writeRun(join(runs, 'base run'), BASE_RUN);
+  const night = { ...NIGHT, night: '2026-11-27', base: NIGHT.base.map((c) => ({ ...c, runDir: base })),
+    series: [{ ...NIGHT.series[1], id: 'cccc', title: '*** SUBJECT HERE ***',
+      cases: NIGHT.series[1].cases.map((c) => ({ ...c, runDir: join(runs, 'gone') })) }] };
+  const db = store(join(dir, 'c.db'), night);
+  const nights = loadNights(db);
+  db.close();
+  t.same(nights[0].base.map((c) => c.runDir), [base, base], 'run_dir read back');
+  t.equal(nights[0].series[0].title, 'a', 'the first patch names the series');
+  writeReports(join(dir, 'pages', 'reports'), nights);
+  const html = readFileSync(join(dir, 'pages', 'reports', 'index.html'), 'utf8');
+  t.match(html, /<a href="\.\.\/\.\.\/elsewhere\/runs\/base%20run\/console\.log">console\.log<\/a>/, 'relative to index.html');
+  t.match(html, /<td>errno<\/td><td>95 \(EOPNOTSUPP\)<\/td><td>95 \(EOPNOTSUPP\)<\/td>/, 'values from results.json');
+  t.match(html, /the run directory [^<]*\/gone is gone/);
+});
+
+t.test('report --matrix DIR: the page at DIR/index.html (or --out), one line for a DIR without matrix.json', async (t) => {
+  const m = join(dir, 'matrix-x');
+  const matrix = matrixOf();
+  for (const [k, r] of MATRIX_RUNS.entries()) writeRun(join(m, matrix.kernels[k].dir), r.result);
+  writeFileSync(join(m, 'matrix.json'), JSON.stringify(matrix));
+  const r = await runCli(['report', '--matrix', m]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(readFileSync(join(m, 'index.html'), 'utf8'), /<a href="debian-6\.12\.117-1\/console\.log">console\.log<\/a>/);
+  t.equal((await runCli(['report', '--matrix', m, '--out', join(dir, 'm.html')])).code, 0);
+  t.match(readFileSync(join(dir, 'm.html'), 'utf8'), /<a href="matrix-x\/debian-6\.1\.192-2\/dmesg\.txt">/);
+  const bad = await runCli(['report', '--matrix', dir]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /^error: --matrix \S+: no matrix\.json there \(orchestrate run with several --kernel writes one\)\n$/);
+});
+
 t.test('KCIDB v5 output validates against the schema (kcidb-io v5.3)', async (t) => {
   const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
   const ajv = new (Ajv2020 as any)({ strict: false, validateFormats: false, allErrors: true });
@@ -80,7 +94,7 @@ t.test('KCIDB v5 output validates against the schema (kcidb-io v5.3)', async (t)
 });
 
 t.test('JUnit XML validates against the Jenkins xunit schema', async (t) => {
-  await ensureHost([{ probe: 'xmllint', pkg: 'libxml2-utils' }]);
+  await ensureHost([NEEDS.xmllint]);
   const file = join(dir, 'junit.xml');
   const xsd = join(fixturesDir, 'junit', 'junit.xsd');
   writeFileSync(file, junitXml(NIGHT));

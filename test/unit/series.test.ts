@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeWords, parseSeries, parseSubject, prefixOf, splitMbox } from '../../orchestrator/core/series.js';
+import { decodeWords, parseSeries, parseSubject, prefixOf, seriesTitle, splitMbox } from '../../orchestrator/core/series.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
 import { fixture } from '../fixtures.js';
 
@@ -70,4 +70,16 @@ t.test('a commit message line "From …:" after a blank line is not a new messag
   t.equal(s.patches.length, 1);
   t.same(s.problems, []);
   t.match(s.patches[0].raw, /From review:/);
+});
+
+// placeholder-cover-v2.mbox: made by git 2.39.5 in a scratch repository, two one-line commits to
+// fs/dax.c, `git format-patch --cover-letter -v2 --stdout --base=HEAD~2 HEAD~2`, the cover left unedited.
+t.test('a cover letter git left as its placeholder: the series is called by its first patch', async (t) => {
+  const s = parseSeries(splitMbox(fixture('series', 'placeholder-cover-v2.mbox')));
+  t.equal(s.cover?.title, '*** SUBJECT HERE ***', 'the cover as git wrote it');
+  t.equal(s.version, 2);
+  t.equal(seriesTitle(s), 'fs/dax: say when a mapping is busy');
+  t.equal(seriesTitle(fromDir), 'mm/gup, dax: long-term pins of fs-DAX', 'a written cover names the series');
+  const single = parseSeries(splitMbox(fixture('series', 'build-break.patch')));
+  t.equal(seriesTitle(single), 'fs/dax: pass a page hint to dax_layout_busy_page_range()', 'no cover');
 });
