@@ -25,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     await yargs(argv)
       .scriptName('orchestrate')
       .version(false)
+      .parserConfiguration({ 'populate--': true })
       .command(setupCommand)
       .command(imageCommand)
       .command(kernelCommand)

@@ -7,6 +7,8 @@ import { writeJson } from '../adapters/store.js';
 import { isBuilt } from '../run/build.js';
 import { runMatrix } from '../run/matrix.js';
 import { suiteFragments } from '../suites/index.js';
+import { checkSetup, runInGuest, SETUPS } from '../run/command.js';
+import { existsSync } from 'node:fs';
 import { buildFromArgs, buildOptions, describeOutcome, log, runAndReport, testRunOptions, type BuildArgs, type TestRunArgs } from './common.js';
 
 interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
@@ -15,6 +17,28 @@ interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
   tree?: string;
   jobs: number;
   exitCode: 'verdict' | 'git-bisect';
+  setup: string[];
+  share?: string;
+  allowWarnings: boolean;
+  commandTimeout: number;
+  '--'?: (string | number)[];
+}
+
+/** run -- CMD: CMD in a guest set up as asked, its output streamed, its exit status ours. */
+async function guestCommand(args: Args, argv: string[]): Promise<number> {
+  if (args.test?.length) throw new UsageError('give --test or a command after --, not both');
+  const kernels = await kernelsOf(args);
+  if (!kernels) return 1;
+  if (kernels.length > 1) throw new UsageError('run -- CMD takes one kernel');
+  if (args.share && !existsSync(args.share)) throw new UsageError(`--share ${args.share}: no such directory`);
+  const setup = checkSetup(args.setup.flatMap((s) => s.split(',')).filter(Boolean));
+  const out = await runInGuest({
+    ...args, kernel: kernels[0], argv, setup, share: args.share, allowWarnings: args.allowWarnings,
+    timeoutSeconds: args.commandTimeout, resultsDir: args.results, noKnown: !args.known, log,
+  });
+  for (const title of out.reports) log(`kernel report in the guest: ${title}${args.allowWarnings ? ' (allowed)' : ''}`);
+  log(`results: ${out.dir}`);
+  return out.code;
 }
 
 /** The kernels to test: --tree's build first, then each --kernel. Undefined: a build that failed. */
@@ -24,7 +48,7 @@ async function kernelsOf(args: Args): Promise<string[] | undefined> {
     if (args.series || args.ref) throw new UsageError('--ref and --series need --tree');
     return kernels;
   }
-  const outcome = await buildFromArgs({ ...args, tree: args.tree, config: [...(args.config ?? []), ...suiteFragments(args.test)] });
+  const outcome = await buildFromArgs({ ...args, tree: args.tree, config: [...(args.config ?? []), ...suiteFragments(args.test ?? [])] });
   if (!isBuilt(outcome)) {
     process.stdout.write(`${describeOutcome(outcome)}\n`);
     return undefined;
@@ -44,6 +68,9 @@ async function matrix(args: Args, kernels: string[]): Promise<number> {
 }
 
 async function buildAndRun(args: Args): Promise<number> {
+  const command = (args['--'] ?? []).map(String);
+  if (command.length) return guestCommand(args, command);
+  if (!args.test?.length) throw new UsageError('name a test (--test T) or a command to run in the guest (run -- CMD ARGS…)');
   const kernels = await kernelsOf(args);
   if (!kernels) {
     process.exitCode = 1;
@@ -64,12 +91,17 @@ export const runCommand: CommandModule<object, Args> = {
     buildOptions(testRunOptions(y), false)
       .option('kernel', { type: 'string', array: true, describe: 'debian[:VERSION], a kernel id or a bzImage/vmlinux path; give several for a matrix' })
       .option('jobs', { type: 'number', default: 1, describe: 'with several kernels: how many boot at once' })
-      .option('test', { type: 'string', array: true, demandOption: true, describe: 'test name, e.g. ib-reg-refusal or ib-reg-refusal/fsdax-ext4' })
+      .option('test', { type: 'string', array: true, describe: 'test name, e.g. ib-reg-refusal or ib-reg-refusal/fsdax-ext4, or a glob: rdma-core/test_qp*' })
+      .option('setup', { type: 'string', array: true, default: [], describe: `with -- CMD: what to set up first, of ${SETUPS.join(', ')} (fsdax2: both NVDIMMs fs-DAX, for fstests' TEST_DEV and SCRATCH_DEV)` })
+      .option('share', { type: 'string', describe: 'with -- CMD: a host directory mounted read-write in the guest at the same path (virtio-9p)' })
+      .option('allow-warnings', { type: 'boolean', default: false, describe: 'with -- CMD: kernel reports do not fail the run' })
+      .option('command-timeout', { type: 'number', default: 3600, describe: 'with -- CMD: seconds before CMD is killed' })
       .option('exit-code', { choices: ['verdict', 'git-bisect'] as const, default: 'verdict' as const, describe: 'git-bisect: 0 pass, 1 fail, 125 untestable, 255 infrastructure error (for git bisect run)' }) as never,
   handler: async (args) => {
     if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError('--jobs must be a positive integer');
     if (args.exitCode === 'verdict') {
-      await buildAndRun(args);
+      const code = await buildAndRun(args);
+      if (args['--']?.length) process.exitCode = code;
       return;
     }
     try {

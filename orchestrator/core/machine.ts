@@ -50,7 +50,11 @@ export interface BootSpec {
   sshPort: number;
   extraCmdline?: string[];
   link?: PeerLink;
+  /** A host directory (absolute) the guest mounts over virtio-9p, tag SHARE_TAG. */
+  share?: string;
 }
+
+export const SHARE_TAG = 'share0';
 
 const SIZE = /^(\d+)([KMG])$/;
 const UNIT = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as const;
@@ -113,7 +117,14 @@ export function qemuArgs(spec: BootSpec): string[] {
   }
   return ['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     ...machineArgs(spec), ...bootArgs(spec), ...consoleArgs(), ...diskArgs(spec),
-    ...netArgs(spec), ...nvdimmArgs(spec)];
+    ...netArgs(spec), ...nvdimmArgs(spec), ...shareArgs(spec)];
+}
+
+/** virtio-9p (QEMU 7.2 and both kernel lines have it; virtiofs would need virtiofsd and all of RAM shared). */
+function shareArgs({ share }: BootSpec): string[] {
+  if (!share) return [];
+  return ['-fsdev', `local,id=${SHARE_TAG},path=${optionValue(share)},security_model=passthrough,multidevs=remap`,
+    '-device', `virtio-9p-pci,fsdev=${SHARE_TAG},mount_tag=${SHARE_TAG}`];
 }
 
 /** Problems with a profile, as lines; empty when it is usable. */

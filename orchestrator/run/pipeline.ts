@@ -41,6 +41,8 @@ export interface RunOptions {
   planKnown?: KnownRecord[];
   /** Raw verdicts: no known-bug records at all. */
   noKnown?: boolean;
+  /** Modules to load besides the profile's late ones (9p for a shared directory). */
+  extraModules?: string[];
   log: (line: string) => void;
 }
 
@@ -79,6 +81,7 @@ export function newRunId(now = new Date()): string {
 /** Everything a run needs before QEMU starts; usage errors surface here, before anything slow. */
 export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, phases: Phases) {
   const profile = loadProfile();
+  profile.modules.late.push(...(opts.extraModules ?? []));
   if (opts.bootTimeout) profile.timeouts.bootSeconds = opts.bootTimeout;
   if (opts.stallTimeout) profile.timeouts.stallSeconds = opts.stallTimeout;
   await phases.time('host', async () => {
@@ -134,7 +137,7 @@ async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: 
 }
 
 /** The guest, and a second one wired to it when a suite needs it; both or neither. */
-async function bootGuests(opts: BootOptions, peerConsolePath: string | undefined): Promise<Guests> {
+export async function bootGuests(opts: BootOptions, peerConsolePath: string | undefined): Promise<Guests> {
   if (!peerConsolePath) return { session: await Session.boot(opts) };
   const peerDir = join(opts.workDir, 'peer');
   mkdirSync(peerDir);
@@ -158,7 +161,7 @@ async function bootGuests(opts: BootOptions, peerConsolePath: string | undefined
 }
 
 /** Why the results directory cannot take this run's files; checked before anything boots. */
-function checkWritable(dir: string): void {
+export function checkWritable(dir: string): void {
   const probe = join(dir, `.orchestrate-probe-${process.pid}`);
   try {
     mkdirSync(dir, { recursive: true });

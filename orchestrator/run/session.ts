@@ -10,7 +10,7 @@ import type { AccelChoice } from '../adapters/accel.js';
 import { runArchive, type Initramfs } from '../adapters/initramfs.js';
 import type { Kernel } from '../adapters/kernel-store.js';
 import { QEMU, QemuProcess, freePort } from '../adapters/qemu.js';
-import { connect, generateRunKeys, type Connection, type ExecResult, type RunKeys } from '../adapters/ssh.js';
+import { connect, generateRunKeys, type Connection, type ExecOptions, type ExecResult, type RunKeys } from '../adapters/ssh.js';
 import { listTree } from '../adapters/fingerprint.js';
 import { guestDir } from '../paths.js';
 import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
@@ -57,6 +57,8 @@ export interface BootOptions {
   extraCmdline?: string[];
   /** A second NIC wired to another guest (rdma-two-guests). */
   link?: PeerLink;
+  /** A host directory shared over virtio-9p (orchestrate run --share). */
+  share?: string;
   /** How messages name this guest when it is not the only one ("second guest"). */
   label?: string;
   log?: (line: string) => void;
@@ -117,6 +119,7 @@ export class Session {
       const argv = [QEMU, ...qemuArgs({
         profile: opts.profile, accel: opts.accel.accel, kernel: opts.kernel.boot, initrd,
         rootImage: opts.rootImage, nvdimmFiles, diskFiles, sshPort: port, extraCmdline: opts.extraCmdline, link: opts.link,
+        share: opts.share,
       })];
       const qemu = new QemuProcess(argv, opts.consolePath);
       try {
@@ -166,9 +169,9 @@ export class Session {
   }
 
   /** Runs argv under the guest's `timeout` (TERM, then KILL 2 s later; exit 124 when it fired). */
-  async exec(argv: string[], timeoutSeconds = 60): Promise<ExecResult> {
+  async exec(argv: string[], timeoutSeconds = 60, stream: Pick<ExecOptions, 'onStdout' | 'onStderr'> = {}): Promise<ExecResult> {
     const guarded = ['timeout', '--kill-after=2', String(timeoutSeconds), ...argv];
-    const r = await this.whileAlive(() => this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000 }));
+    const r = await this.whileAlive(() => this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000, ...stream }));
     if (r.code === null && !r.timedOut) await this.lost(`${argv[0]}: the SSH channel closed without an exit status`);
     return { ...r, timedOut: r.timedOut || r.code === 124 };
   }

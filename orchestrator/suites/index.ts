@@ -8,11 +8,12 @@ import { odpFsdax } from './odp-fsdax.js';
 import { rdmaLoopback } from './rdma-loopback.js';
 import { kselftestGup } from './kselftest-gup.js';
 import { rdmaCore } from './rdma-core.js';
+import { rdmaSmoke } from './rdma-smoke.js';
 import { rdmaTwoGuests } from './rdma-two-guests.js';
 import { isExternal, type AnySuite, type TestCase } from './suite.js';
 
 export const SUITES: AnySuite[] = [
-  ibRegRefusal, rdmaLoopback, rdmaTwoGuests, dioVsTruncate, dioWriteVsTruncate, odpFsdax, longtermPinFsdax, rdmaCore, kselftestGup,
+  ibRegRefusal, rdmaLoopback, rdmaTwoGuests, dioVsTruncate, dioWriteVsTruncate, odpFsdax, longtermPinFsdax, rdmaCore, kselftestGup, rdmaSmoke,
 ];
 
 export interface Selection {

@@ -1,0 +1,90 @@
+// orchestrate run -- CMD: a guest set up as the suites set it up (NVDIMM namespaces, rxe), a host
+// directory shared at its own path, CMD run as root with its output streamed, and CMD's exit
+// status as ours; kernel reports in the guest's log fail the run unless allowed.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { parseConsole } from '../core/console.js';
+import { SHARE_TAG } from '../core/machine.js';
+import { parseFacts, setupScript, type GuestCommand } from '../suites/suite.js';
+import { DEVDAX_NAMESPACE, FSDAX_NAMESPACE, RXE } from '../suites/memory.js';
+import { releaseDir, trackDir } from '../adapters/lifecycle.js';
+import { writeAtomic, writeJson } from '../adapters/store.js';
+import { bootGuests, checkWritable, newRunId, Phases, prepare, type RunOptions } from './pipeline.js';
+
+export const SETUPS = ['fsdax', 'fsdax2', 'devdax', 'rxe'] as const;
+export type SetupName = (typeof SETUPS)[number];
+
+const FSDAX2: GuestCommand = { argv: [setupScript('namespace.sh'), 'namespace1.0', 'fsdax', 'fsdax2'], timeoutSeconds: 60 };
+const STEPS: Record<SetupName, GuestCommand> = { fsdax: FSDAX_NAMESPACE, fsdax2: FSDAX2, devdax: DEVDAX_NAMESPACE, rxe: RXE };
+
+export interface CommandOptions extends Omit<RunOptions, 'tests'> {
+  argv: string[];
+  setup: SetupName[];
+  share?: string;
+  allowWarnings: boolean;
+  timeoutSeconds: number;
+}
+
+export function checkSetup(setup: string[]): SetupName[] {
+  const bad = setup.filter((s) => !SETUPS.includes(s as SetupName));
+  if (bad.length) throw new UsageError(`--setup ${bad.join(',')}: want some of ${SETUPS.join(', ')}`);
+  if (setup.includes('fsdax2') && setup.includes('devdax')) throw new UsageError('--setup fsdax2 takes the second NVDIMM, which devdax would want too');
+  return [...new Set(setup)] as SetupName[];
+}
+
+/** The environment CMD gets: the devices the setup made, as ORCHESTRATE_<KEY> (fstests' TEST_DEV…). */
+function environment(facts: Record<string, string>): string[] {
+  const env = Object.entries(facts).map(([k, v]) => `ORCHESTRATE_${k.toUpperCase()}=${v}`);
+  if (facts.fsdax) env.push(`TEST_DEV=${facts.fsdax}`);
+  if (facts.fsdax2) env.push(`SCRATCH_DEV=${facts.fsdax2}`);
+  return env;
+}
+
+export interface CommandOutcome {
+  code: number;
+  dir: string;
+  reports: string[];
+}
+
+export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
+  const phases = new Phases();
+  const share = o.share ? resolve(o.share) : undefined;
+  const dir = resolve(o.resultsDir, newRunId());
+  checkWritable(dir);
+  const p = await prepare({ ...o, extraModules: share ? ['9p', '9pnet_virtio'] : [] }, phases);
+  const workDir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-run-')));
+  mkdirSync(dir, { recursive: true });
+  const guests = await bootGuests({
+    kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path, initramfs: p.initramfs, workDir,
+    consolePath: join(dir, 'console.log'), extraCmdline: o.append, log: o.log, share,
+  }, undefined);
+  const s = guests.session;
+  try {
+    await s.uploadGuestFiles(p.workloads.binaries);
+    const modules = await s.waitForModules(p.profile.timeouts.modulesSeconds);
+    if (!modules.ready) throw new UsageError(`the guest's modules did not load: ${modules.detail}`);
+    const steps = [...o.setup.map((name) => STEPS[name]), ...(share ? [{ argv: [setupScript('share-mount.sh'), SHARE_TAG, share], timeoutSeconds: 30 }] : [])];
+    const facts: Record<string, string> = {};
+    for (const step of steps) {
+      const r = await s.exec(step.argv, step.timeoutSeconds);
+      if (r.code !== 0) throw new UsageError(`setup ${step.argv[0].split('/').pop()} failed (${r.code}): ${(r.stderr || r.stdout).trim()}`);
+      Object.assign(facts, parseFacts(r.stdout));
+    }
+    await s.dmesgDelta();
+    const started = performance.now();
+    const r = await s.exec(['env', ...environment(facts), ...o.argv], o.timeoutSeconds, {
+      onStdout: (chunk) => process.stdout.write(chunk), onStderr: (chunk) => process.stderr.write(chunk),
+    });
+    const reports = parseConsole(await s.dmesgDelta()).map((w) => w.title);
+    writeAtomic(join(dir, 'dmesg.txt'), s.kernelLog);
+    const code = r.timedOut ? 124 : r.code ?? 255;
+    writeJson(join(dir, 'command.json'), { argv: o.argv, setup: o.setup, facts, share, code, seconds: (performance.now() - started) / 1000, reports });
+    return { code: reports.length && !o.allowWarnings && code === 0 ? 1 : code, dir, reports };
+  } finally {
+    await s.close();
+    rmSync(workDir, { recursive: true, force: true });
+    releaseDir(workDir);
+  }
+}

@@ -1,0 +1,34 @@
+// The RDMA smoke tools of rdma-core and perftest between the two guests, over the loopback-only
+// link (rxe1 on each): ibv_rc_pingpong, rping (RDMA CM), ib_write_bw and ib_read_lat. The
+// second guest serves, the first runs the client; pass/fail from the tools' exit status and
+// output, bandwidth and latency kept as figures in the observation.
+import { PEER_MACS } from '../core/machine.js';
+import { setupScript, type GuestCommand, type TestCase, type TestSuite } from './suite.js';
+
+const CLIENT_ADDR = '10.77.0.1';
+const SERVER_ADDR = '10.77.0.2';
+const DEVICE = 'rxe1';
+const NEEDS = ['rdma:rxe', 'guests:2'];
+
+const link = (mac: string, addr: string): GuestCommand => ({ argv: [setupScript('peer-link.sh'), mac, `${addr}/24`, DEVICE], timeoutSeconds: 30 });
+const smoke = (role: 'client' | 'server', tool: string): GuestCommand => ({
+  argv: [setupScript('rdma-smoke.sh'), role, tool, DEVICE, SERVER_ADDR], timeoutSeconds: 120,
+});
+
+function tool(name: string, summary: string): TestCase {
+  return { name, summary, needs: NEEDS, run: () => [smoke('client', name)], peer: () => [smoke('server', name)] };
+}
+
+export const rdmaSmoke: TestSuite = {
+  name: 'rdma-smoke',
+  summary: 'rdma-core and perftest smoke tools between two guests over rxe1: pingpong, rping, RDMA WRITE bandwidth, RDMA READ latency',
+  needs: NEEDS,
+  setup: [link(PEER_MACS[0], CLIENT_ADDR)],
+  peerSetup: [link(PEER_MACS[1], SERVER_ADDR)],
+  cases: [
+    tool('ibv_rc_pingpong', 'ibv_rc_pingpong: 200 × 4 KiB sends each way over an RC QP (rate and time per iteration)'),
+    tool('rping', 'rping: 10 RDMA CM pings, data compared'),
+    tool('ib_write_bw', 'ib_write_bw: 200 × 64 KiB RDMA WRITEs (peak and average bandwidth)'),
+    tool('ib_read_lat', 'ib_read_lat: 200 × 64 B RDMA READs (latency min, typical, average, 99th percentile)'),
+  ],
+};
