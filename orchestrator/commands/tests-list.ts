@@ -11,7 +11,7 @@ function knownLines(known: KnownRecord[], name: string): string[] {
 }
 
 function ruleLines(rules: ExpectationFile['cases'][string]): string[] {
-  return rules.map((r) => `    kernels ${r.kernels}: ${JSON.stringify(r.expect)}${r.why ? ` (${r.why})` : ''}`);
+  return rules.map((r) => `    kernels ${r.kernels}: ${r.skip ? `SKIP (${r.skip})` : `${JSON.stringify(r.expect)}${r.why ? ` (${r.why})` : ''}`}`);
 }
 
 function ours(suite: TestSuite, known: KnownRecord[]): string[] {

@@ -59,7 +59,7 @@ function differing(tests: (TestResult | undefined)[]): string[][] {
 }
 
 function cellOf(t: TestResult, differs: string[]): MatrixCell {
-  const own = t.verdict === 'PASS' || !t.expected || !t.observed ? [] : Object.entries(t.expected)
+  const own = (t.verdict !== 'FAIL' && t.verdict !== 'KNOWN') || !t.expected || !t.observed ? [] : Object.entries(t.expected)
     .filter(([k, v]) => show(t.observed?.[k]) !== show(v)).map(([k]) => `${k}=${show(t.observed?.[k])}`);
   return {
     verdict: t.verdict, reason: t.reason, differs: [...new Set([...own, ...differs])],

@@ -40,6 +40,7 @@ function rawJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome, w
   if (outcome.error) return { verdict: 'ERROR' as const, reason: outcome.error };
   if (outcome.skip) return { verdict: 'SKIP' as const, reason: outcome.skip };
   if (!rule) return { verdict: 'ERROR' as const, reason: 'no expectation for this kernel version' };
+  if (rule.skip) return { verdict: 'SKIP' as const, reason: `our expectation: ${rule.skip}` };
   if (!outcome.observed) return { verdict: 'ERROR' as const, reason: 'the workload reported nothing' };
   const wrong = mismatches(rule.expect, outcome.observed);
   const reason = [...wrong, ...(warningTitles.length ? [`warning: ${warningTitles.join('; ')}`] : [])].join('; ');

@@ -1,5 +1,6 @@
 // RDMA between two real guests over rxe: the link is UDP between two loopback ports, the second
-// guest writes and reads 2 MiB of the first guest's memory, and both sides check the data.
+// guest writes and reads 2 MiB of the first guest's memory, and both sides check the data; in
+// the same boot, the RDMA smoke tools (rdma-smoke) run between them.
 import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,8 +9,10 @@ import { qemuGone, runCli, scratch } from '../cli.js';
 
 const { dir: tmp, env } = scratch('orchestrate-pair-');
 const json = join(tmp, 'r.json');
-const run = await runCli(['run', '--test', 'rdma-two-guests', '--results', tmp, '--json', json], env);
-const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+const run = await runCli(['run', '--test', 'rdma-two-guests', '--test', 'rdma-smoke', '--results', tmp, '--json', json], env);
+const all = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+const result = { ...all, tests: all.tests.filter((t) => t.name.startsWith('rdma-two-guests/')) };
+const smoke = Object.fromEntries(all.tests.filter((t) => t.name.startsWith('rdma-smoke/')).map((r) => [r.name.split('/')[1], r]));
 const observed = Object.fromEntries(result.tests.map((r) => [r.name.split('/')[1], r.observed]));
 const resultDir = /results: (.*)/.exec(run.stdout + run.stderr)![1];
 
@@ -50,4 +53,15 @@ t.test('the guests are wired to each other on loopback only, each with its own c
 
 t.test('no QEMU is left behind', async (t) => {
   t.same(await qemuGone(tmp), []);
+});
+
+t.test('the smoke tools between the guests: each passes, and the figures are kept', async (t) => {
+  t.same(Object.entries(smoke).map(([name, r]) => [name, r.verdict]),
+    [['ibv_rc_pingpong', 'PASS'], ['rping', 'PASS'], ['ib_write_bw', 'PASS'], ['ib_read_lat', 'PASS']]);
+  const o = (name: string) => smoke[name].observed as Record<string, number | string | Record<string, unknown>>;
+  t.match(o('ibv_rc_pingpong'), { role: 'client', exit: 0, mbit_s: Number, usec_per_iter: Number, peer: { role: 'server', result: 'ok' } });
+  t.equal(o('rping').pings, 10, 'ten pings, data compared');
+  t.ok((o('ib_write_bw').bw_avg_mb_s as number) > 0, `RDMA WRITE bandwidth ${o('ib_write_bw').bw_avg_mb_s} MB/s`);
+  t.ok((o('ib_read_lat').lat_typical_us as number) > 0, `RDMA READ latency ${o('ib_read_lat').lat_typical_us} µs`);
+  t.match(run.stdout, /^rdma-smoke\/ib_write_bw\s+PASS[\s\S]*?observed: .*bw_avg_mb_s=[\d.]+/m, 'the figures are in the summary');
 });
