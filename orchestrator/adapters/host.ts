@@ -47,7 +47,7 @@ export const KBUILD_NEEDS: HostNeed[] = [
   NEEDS.gcc, NEEDS.make, NEEDS.git, NEEDS.flex, NEEDS.bison, NEEDS.bc, NEEDS.libelf, NEEDS.libssl, NEEDS.ccache,
 ];
 
-/** What orchestrate's own tests check reports with: the JUnit schema, and the HTML pages in a real browser. */
+/** What orchestrate's own tests need besides: the JUnit schema check, the HTML pages in a real browser, Debian 6.12's zstd kernel, liburing for the selftests. */
 export const TEST_NEEDS: HostNeed[] = [NEEDS.xmllint, NEEDS.chromium, NEEDS.zstd, NEEDS.liburing];
 
 function onPath(name: string, env = process.env): boolean {

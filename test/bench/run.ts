@@ -7,7 +7,10 @@
 //                   the titles that differ; --write-manifest SHA rewrites the corpus manifest
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { checkArtifact, readStamp } from '../../orchestrator/adapters/stamp.js';
+import { kernelStoreDir } from '../../orchestrator/paths.js';
+import { Phases, prepare } from '../../orchestrator/run/pipeline.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
 import { runCli } from '../cli.js';
@@ -39,6 +42,25 @@ async function imageBuilds(runs: number): Promise<{ cold: number[]; warm: number
   return { cold, warm };
 }
 
+/** What the stat checks of every cached artifact's stamp cost a run (they run before each use). */
+async function stampChecks(): Promise<{ seconds: number; files: number }> {
+  const phases = new Phases();
+  const p = await prepare({ accel: 'auto', install: false, log: () => {} }, phases);
+  const stamps: [string, string][] = [
+    [join(dirname(p.image.path), 'stamp.json'), dirname(p.image.path)],
+    [join(kernelStoreDir(), p.kernel.id, 'stamp.json'), join(kernelStoreDir(), p.kernel.id)],
+    [`${p.initramfs.path}.stamp.json`, dirname(p.initramfs.path)],
+    [`${p.workloads.dir}.stamp.json`, p.workloads.dir],
+  ];
+  const files = stamps.reduce((n, [f]) => n + (readStamp(f)?.files.length ?? 0), 0);
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const [s] = await timed(async () => stamps.forEach(([f, root]) => checkArtifact(f, root)));
+    times.push(s);
+  }
+  return { seconds: median(times), files };
+}
+
 async function repros(runs: number) {
   const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-'));
   const rows: { wall: number; result: RunResult }[] = [];
@@ -68,6 +90,7 @@ async function main() {
   if (!runs) return;
   const image = await imageBuilds(flag('image-runs', 3));
   const rows = await repros(runs);
+  const checks = await stampChecks();
   const toInit = median(rows.map((r) => r.result.run.boot.init ?? NaN));
   const toSsh = median(rows.map((r) => r.result.run.durations.boot));
   const repro = median(rows.map((r) => r.wall));
@@ -82,6 +105,7 @@ async function main() {
     `late modules ready          ${fmt(median(rows.map((r) => r.result.run.boot.modulesReady ?? NaN)))}`,
     `tests phase                 ${fmt(median(rows.map((r) => r.result.run.durations.tests)))}`,
     `whole repro, command start to exit ${fmt(repro)}   ratio to target 15 s ${(repro / 15).toFixed(2)}`,
+    `cache stamp checks per run  ${fmt(checks.seconds)}   (stat of ${checks.files} stamped files; ${(100 * checks.seconds / repro).toFixed(2)} % of the repro)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
