@@ -47,7 +47,7 @@ async function findDebianKernel(query?: string): Promise<DebianKernel> {
   if (!available.length) throw new UsageError('apt knows no linux-image packages: run apt-get update');
   const picked = pickDebianKernel(available, query);
   if (!picked) {
-    const versions = available.map((k) => k.version).sort().join(', ');
+    const versions = [...new Set(available.map((k) => k.version))].sort().join(', ');
     throw new UsageError(`no Debian kernel matches "${query}" (available: ${versions})`);
   }
   return picked;

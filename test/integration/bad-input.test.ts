@@ -19,7 +19,7 @@ async function oneLineError(t: Test, args: string[], message: RegExp, env?: Node
 }
 
 t.test('an unknown test or case', async (t) => {
-  await oneLineError(t, ['run', '--test', 'no-such-test'], /^error: unknown test "no-such-test" \(known: ib-reg-refusal, rdma-loopback, rdma-two-guests, dio-vs-truncate, dio-write-vs-truncate, odp-fsdax, longterm-pin-fsdax\)$/);
+  await oneLineError(t, ['run', '--test', 'no-such-test'], /^error: unknown test "no-such-test" \(known: ib-reg-refusal, rdma-loopback, rdma-two-guests, dio-vs-truncate, dio-write-vs-truncate, odp-fsdax, longterm-pin-fsdax, rdma-core, kselftest-gup, rdma-smoke\)$/);
   await oneLineError(t, ['repro', 'ib-reg-refusal/nope'], /^error: unknown case "ib-reg-refusal\/nope" \(cases: fsdax-ext4, /);
 });
 
@@ -42,7 +42,7 @@ t.test('missing host tools, when not allowed to install them', async (t) => {
 
 t.test('usage errors from the parser', async (t) => {
   await oneLineError(t, ['frobnicate'], /^error: Unknown argument: frobnicate$/);
-  await oneLineError(t, ['run'], /^error: Missing required argument: test$/);
+  await oneLineError(t, ['run'], /^error: name a test \(--test T\) or a command to run in the guest \(run -- CMD ARGS…\)$/);
   await oneLineError(t, ['run', '--test', 'ib-reg-refusal', '--accel', 'hvf'], /^error: Invalid values:/);
 });
 
