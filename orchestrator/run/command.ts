@@ -53,7 +53,8 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
   const share = o.share ? resolve(o.share) : undefined;
   const dir = resolve(o.resultsDir, newRunId());
   checkWritable(dir);
-  const p = await prepare({ ...o, extraModules: share ? ['9p', '9pnet_virtio'] : [] }, phases);
+  const modules = [...(share ? ['9p', '9pnet_virtio'] : []), ...(o.setup.includes('rxe') ? ['rdma_ucm'] : [])];
+  const p = await prepare({ ...o, extraModules: modules }, phases);
   const workDir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-run-')));
   mkdirSync(dir, { recursive: true });
   const guests = await bootGuests({

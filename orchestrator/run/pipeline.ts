@@ -213,7 +213,8 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
   const known = opts.noKnown ? [] : [...loadKnown(KNOWN_DIR, opts.log), ...(opts.planKnown ?? [])];
   const runs = selection.map((s) => ({ selection: s, expectations: loadExpectations(s.suite), known }));
   const names = caseNames(selection);
-  const p: Prepared = await prepare(opts, phases);
+  const modules = [...new Set(selection.flatMap((s) => s.suite.modules ?? []))];
+  const p: Prepared = await prepare({ ...opts, extraModules: [...(opts.extraModules ?? []), ...modules] }, phases);
   p.brought = await phases.time('suites', () => bringSuites(selection, p.kernel, opts.log));
   if (p.accel.accel === 'tcg') opts.log(`accel: ${p.accel.reason}`);
   const id = newRunId();

@@ -18,7 +18,7 @@ function raceCase(direction: Direction, fs: 'ext4' | 'xfs', mode: 'truncate' | '
     summary: `${io} on ${fs}, ${mode === 'punch' ? 'punch a hole in' : 'truncate'} the file mid-I/O, reallocate its blocks`,
     needs: ['nvdimm:fsdax', `fs:${fs}`, 'disk:dm-delay'],
     run: (f) => [
-      { argv: [setupScript('dax-mount.sh'), fs, f.fsdax, mnt], timeoutSeconds: 60 },
+      { argv: [setupScript('dax-mount.sh'), fs, f.fsdax, mnt, 'fillable'], timeoutSeconds: 60 },
       { argv: [workload('dio-vs-truncate'), ...(direction === 'write' ? ['--write'] : []), mode, `${mnt}/victim`, f.slowdisk, `${mnt}/new`, SIZE], timeoutSeconds: 60 },
     ],
     cleanup: () => [{ argv: ['umount', mnt], timeoutSeconds: 30 }],

@@ -12,6 +12,7 @@ export const rdmaCore: ExternalSuite = {
   summary: "rdma-core's own test suite (pyverbs, Debian's rdma-core 44) on rxe0: verbs, QPs, MRs, CQs, rdmacm",
   needs: ['rdma:rxe', 'package:python3-pyverbs', 'file:/usr/share/doc/rdma-core/tests/run_tests.py'],
   setup: [RXE, { argv: [setupScript('rdma-core-tests.sh'), 'rxe0'], timeoutSeconds: 60 }],
+  modules: ['rdma_ucm'],
   runs: (facts, selected) => [{
     name: 'run_tests',
     command: {

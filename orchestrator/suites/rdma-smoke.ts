@@ -25,6 +25,7 @@ export const rdmaSmoke: TestSuite = {
   needs: NEEDS,
   setup: [link(PEER_MACS[0], CLIENT_ADDR)],
   peerSetup: [link(PEER_MACS[1], SERVER_ADDR)],
+  modules: ['rdma_ucm'],
   cases: [
     tool('ibv_rc_pingpong', 'ibv_rc_pingpong: 200 × 4 KiB sends each way over an RC QP (rate and time per iteration)'),
     tool('rping', 'rping: 10 RDMA CM pings, data compared'),

@@ -35,6 +35,8 @@ export interface TestSuite {
   setup: GuestCommand[];
   /** A second guest, wired to the first, and its setup: the run boots one when a suite has this. */
   peerSetup?: GuestCommand[];
+  /** Modules to load besides the profile's, when this suite is selected. */
+  modules?: string[];
   cases: TestCase[];
 }
 
@@ -95,6 +97,8 @@ export interface ExternalSuite {
   setup: GuestCommand[];
   /** Config fragments (configs/kernel/NAME.config) a build gets when this suite is selected. */
   fragments?: string[];
+  /** Modules to load besides the profile's, when this suite is selected. */
+  modules?: string[];
   /** Programs made on the host for the kernel under test, uploaded to GUEST_ROOT/ext/SUITE/. */
   bring?(kernel: BringKernel, log: (line: string) => void): Promise<string[]>;
   /** Cases known without running; without them the cases are whatever the runs report. */
