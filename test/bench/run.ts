@@ -1,8 +1,8 @@
 // npm run bench: medians of the pipeline's phases under this machine's accelerator.
 //   --runs N        repro runs (default 5; 0 skips the pipeline figures)
 //   --image-runs N  cold image builds (default 3; 0 skips them, they take ~40 s each)
-//   --build-runs N  kernel builds of linux-source-6.1: full (no ccache), incremental, cache hit
-//                   (default 0: a full build takes ~10 min here)
+//   --build-runs N  kernel builds of linux-source: full (no ccache), incremental, cache hit
+//                   (default 0: a full build takes ~7 min here); --build-line 6.12 for that line
 //   --reports DIR   only the console parser against syzkaller's corpus (see reports.ts); -v lists
 //                   the titles that differ; --write-manifest SHA rewrites the corpus manifest
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -85,7 +85,7 @@ async function main() {
     return;
   }
   const buildRuns = flag('build-runs', 0);
-  if (buildRuns) process.stdout.write(`${(await kernelBuilds(buildRuns)).join('\n')}\n`);
+  if (buildRuns) process.stdout.write(`${(await kernelBuilds(buildRuns, option('build-line'))).join('\n')}\n`);
   const runs = flag('runs', 5);
   if (!runs) return;
   const image = await imageBuilds(flag('image-runs', 3));
