@@ -26,6 +26,10 @@ export async function main(argv: string[]): Promise<number> {
       .scriptName('orchestrate')
       .version(false)
       .parserConfiguration({ 'populate--': true })
+      .middleware((argv) => {
+        const rest = (argv['--'] as unknown[] | undefined) ?? [];
+        if (rest.length && !['run', 'test'].includes(String(argv._[0]))) throw new UsageError(`${argv._[0]}: takes no command after --`);
+      })
       .command(setupCommand)
       .command(imageCommand)
       .command(kernelCommand)

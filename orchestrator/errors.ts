@@ -73,8 +73,9 @@ export class InterruptedError extends OrchestrateError {
 
 /** One line, whatever the message: yargs and tools like to spread theirs over several. */
 export function errorLine(err: unknown): string {
+  // A file error no adapter named: the path, the call and the reason (the call says read or write).
   if (!(err instanceof OrchestrateError) && isWriteErrno(err)) {
-    return errorLine(new WriteError(err.path ?? '?', err.syscall ? `(${err.syscall})` : 'a file', err.code!));
+    return `error: ${err.path ?? 'a file'}${err.syscall ? ` (${err.syscall})` : ''}: ${WRITE_ERRORS[err.code!]}`;
   }
   const message = err instanceof Error ? err.message : String(err);
   return `error: ${message.replace(/\s*\n\s*/g, ' ').trim()}`;

@@ -13,11 +13,16 @@ if [ ! -d "$dst" ]; then
 fi
 port=/sys/class/infiniband/$dev/ports/1
 gid=
-for t in "$port"/gid_attrs/types/*; do
-	n=${t##*/}
-	case $(cat "$port/gids/$n" 2>/dev/null) in
-	0000:0000:0000:0000:0000:ffff:*) [ "$(cat "$t" 2>/dev/null)" = "RoCE v2" ] && { gid=$n; break; } ;;
-	esac
+# The kernel adds the GIDs a moment after the device: wait for the IPv4 one (2 s at most).
+n=0
+while [ -z "$gid" ] && [ $n -lt 40 ]; do
+	for t in "$port"/gid_attrs/types/*; do
+		i=${t##*/}
+		case $(cat "$port/gids/$i" 2>/dev/null) in
+		0000:0000:0000:0000:0000:ffff:*) [ "$(cat "$t" 2>/dev/null)" = "RoCE v2" ] && { gid=$i; break; } ;;
+		esac
+	done
+	[ -n "$gid" ] || { sleep 0.05; n=$((n + 1)); }
 done
 [ -n "$gid" ] || { echo "$dev has no RoCE v2 IPv4 GID (no IPv4 address on its netdev?)" >&2; exit 1; }
 echo "tests=$dst"

@@ -24,6 +24,9 @@ void extents_of(const char *path, size_t size, struct extents *out)
 	fm->fm_extent_count = MAX_EXTENTS;
 	if (ioctl(fd, FS_IOC_FIEMAP, fm))
 		fail("FIEMAP", errno);
+	/* More extents than we keep would undercount the blocks reused: say so rather than guess. */
+	if (fm->fm_mapped_extents == MAX_EXTENTS && !(fm->fm_extents[MAX_EXTENTS - 1].fe_flags & FIEMAP_EXTENT_LAST))
+		fail("FIEMAP: more extents than " "64", E2BIG);
 	out->count = fm->fm_mapped_extents;
 	for (size_t i = 0; i < out->count; i++) {
 		out->at[i].start = fm->fm_extents[i].fe_physical;
@@ -31,6 +34,15 @@ void extents_of(const char *path, size_t size, struct extents *out)
 	}
 	close(fd);
 	free(fm);
+}
+
+uint64_t extent_bytes(const struct extents *e)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < e->count; i++)
+		total += e->at[i].length;
+	return total;
 }
 
 uint64_t overlap_bytes(const struct extents *a, const struct extents *b)

@@ -16,6 +16,8 @@ struct extents {
 
 /* The physical extents of the first SIZE bytes of PATH; fails on error. */
 void extents_of(const char *path, size_t size, struct extents *out);
+/* Bytes the extents cover. */
+uint64_t extent_bytes(const struct extents *e);
 /* Bytes that both extent lists cover. */
 uint64_t overlap_bytes(const struct extents *a, const struct extents *b);
 /* Allocates FILLER until the file system under it has less than SLACK bytes free; returns what is free. */

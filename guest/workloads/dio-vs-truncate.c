@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 		fail(writing ? "O_DIRECT write" : "O_DIRECT read", io.err);
 	munmap(m.buf, m.size);
 	size_t bad = bytes_not(newfile, NEW_FILE_FILL, m.size);
-	uint64_t victim_bytes = overlap_bytes(&victim, &victim);
+	uint64_t victim_bytes = extent_bytes(&victim);
 
 	extents_of(newfile, m.size, &reused);
 

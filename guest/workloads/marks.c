@@ -20,6 +20,13 @@
 
 static int kmsg = -1;
 static unsigned long count;
+static volatile sig_atomic_t stopped;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopped = 1;
+}
 
 static void mark(const char *line, size_t len)
 {
@@ -57,7 +64,7 @@ int main(int argc, char **argv)
 {
 	char buf[8192];
 	size_t len = 0;
-	int fd, status, timed_out = 0;
+	int fd, status = 0, timed_out = 0;
 	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
@@ -77,14 +84,37 @@ int main(int argc, char **argv)
 		fprintf(stderr, "marks: cannot run %s: %s\n", argv[3], strerror(errno));
 		_exit(127);
 	}
+	struct sigaction stop = { .sa_handler = on_stop };
+
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGHUP, &stop, NULL);
+	sigaction(SIGINT, &stop, NULL);
+	int silent_ms = 0, exited = 0;
+
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, limit_ms > 0 ? limit_ms : -1);
+		/* Short polls: a stop signal, the program's exit and the silence limit are all seen in time. */
+		int r = poll(&p, 1, 200);
 
-		if (r == 0) {
-			timed_out = 1;
+		if (stopped) {
+			/* Our own time is up (the host's timeout): take the program's whole session with us. */
 			kill(-pid, SIGKILL);
-			break;
+			waitpid(pid, &status, 0);
+			return 128 + SIGTERM;
+		}
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
+			exited = 1;
+		if (r == 0) {
+			silent_ms += 200;
+			/* Exited, and whatever it left behind holds the terminal open: nothing more will come. */
+			if (exited)
+				break;
+			if (limit_ms > 0 && silent_ms >= limit_ms) {
+				timed_out = 1;
+				kill(-pid, SIGKILL);
+				break;
+			}
+			continue;
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -92,6 +122,7 @@ int main(int argc, char **argv)
 
 		if (n <= 0)
 			break;
+		silent_ms = 0;
 		len += n;
 		lines(buf, &len);
 		if (len == sizeof(buf) - 1) {
@@ -103,7 +134,9 @@ int main(int argc, char **argv)
 		buf[len++] = '\n';
 		lines(buf, &len);
 	}
-	waitpid(pid, &status, 0);
+	if (!exited)
+		waitpid(pid, &status, 0);
+	kill(-pid, SIGKILL);
 	if (timed_out) {
 		printf("orchestrate-timeout: no output for %s s\n", argv[1]);
 		return 124;

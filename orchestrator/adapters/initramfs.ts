@@ -1,6 +1,6 @@
 // The initramfs: busybox, our stage-one init and the kernel's modules, cached per kernel and
 // module set; per-run files (keys) go in a second small archive appended at boot.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cpioArchive, type CpioEntry } from '../core/cpio.js';
 import { laneList, parseModulesDep, planModules, splitPlan, type ModuleDeps, type ModulePlan } from '../core/modules.js';
@@ -9,6 +9,7 @@ import { cacheDir, guestDir } from '../paths.js';
 import { fingerprint } from './fingerprint.js';
 import { NEEDS } from './host.js';
 import { checkArtifact, deepCheck, writeStamp } from './stamp.js';
+import { writeAtomic } from './store.js';
 import type { Kernel } from './kernel-store.js';
 
 export interface Initramfs {
@@ -67,10 +68,7 @@ export function ensureInitramfs(kernel: Kernel, profile: MachineProfile, log: (l
   const bad = existsSync(path) ? checkArtifact(stampOf(path), dir) : 'missing';
   if (bad) {
     if (bad !== 'missing') log(`initramfs of ${kernel.release}: ${bad}; making it again`);
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, cpioArchive(entries(kernel, deps, early, late)));
-    renameSync(tmp, path);
+    writeAtomic(path, cpioArchive(entries(kernel, deps, early, late)));
     writeStamp(stampOf(path), dir, [basename(path)]);
   }
   return { path };

@@ -10,7 +10,7 @@ import { execBuffer } from './exec.js';
 import { pidAlive, readJsonOr, writeJson } from './store.js';
 import { trackDir, releaseDir, removeTree } from './lifecycle.js';
 import { listTree } from './fingerprint.js';
-import { checkArtifact, deepCheck, writeStamp } from './stamp.js';
+import { checkArtifact, deepCheck, readStamp, writeStamp } from './stamp.js';
 
 export interface KernelRecord extends KernelIdentity {
   id: string;
@@ -27,6 +27,8 @@ export interface BuildMetadata {
   /** The Debian package revision the tree was imported from (orchestrate source). */
   source?: { pkg: string; revision: string };
   commit: string;
+  /** The commit the worktree stood at after the series was applied (the source built). */
+  head?: string;
   describe: string;
   subject: string;
   series?: { id: string; version: number; title?: string; messageId?: string; baseCommit?: string; subjects: string[] };
@@ -163,6 +165,8 @@ export function kernelFromPath(path: string, modulesDir?: string): Kernel {
 }
 
 const STAMP = 'stamp.json';
+/** What a store id looks like: debian-6.1.192-3, build-<commit12>-<hash12>. */
+const STORE_ID = /^[\w+~-][\w.+~-]*$/;
 
 export type Taken = { kernel: Kernel } | { removed: KernelRecord; why: string };
 
@@ -171,10 +175,18 @@ export type Taken = { kernel: Kernel } | { removed: KernelRecord; why: string };
  * marked used now (what `kernels gc --older-than` reads). One that is not as it was stored is
  * removed, so the caller fetches or builds it again.
  */
-export function takeKernel(id: string): Taken | undefined {
+export function takeKernel(id: string, log: (line: string) => void = () => {}): Taken | undefined {
+  // Only a store id names a store entry: never a path that leads out of the store.
+  if (!STORE_ID.test(id)) return undefined;
   const record = readRecord(id);
   if (!record) return undefined;
   const dir = join(storeDir(), id);
+  if (record.source === 'build' && !readStamp(join(dir, STAMP))) {
+    // Built before kernels were stamped: it cannot be made again from the store alone, so it is
+    // trusted once and stamped as it is.
+    log(`kernel ${id} in the store has no stamp (stored by an older orchestrate): stamping it as it is`);
+    writeStamp(join(dir, STAMP), dir, listTree(dir).map((f) => relative(dir, f)).filter((f) => f !== 'kernel.json'));
+  }
   const why = checkArtifact(join(dir, STAMP), dir);
   if (why) {
     removeTree(dir);
@@ -186,7 +198,7 @@ export function takeKernel(id: string): Taken | undefined {
 
 /** takeKernel, saying so when the stored kernel was bad and is gone. */
 export function useKernel(id: string, log: (line: string) => void = () => {}): Kernel | undefined {
-  const taken = takeKernel(id);
+  const taken = takeKernel(id, log);
   if (taken && 'removed' in taken) log(removedLine(taken.removed, taken.why));
   return taken && 'kernel' in taken ? taken.kernel : undefined;
 }

@@ -13,7 +13,9 @@ import { ensureHost, isRoot, NEEDS } from './host.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
 import { needSpace, readJsonOr } from './store.js';
 
+/** Nothing of the machine's git config (signing, hooks, object format) may change the commit. */
 const FIXED = {
+  GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
   GIT_AUTHOR_NAME: 'orchestrate', GIT_AUTHOR_EMAIL: 'orchestrate@localhost', GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
   GIT_COMMITTER_NAME: 'orchestrate', GIT_COMMITTER_EMAIL: 'orchestrate@localhost', GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z',
 };
@@ -73,6 +75,9 @@ async function tarball(r: SourceRevision, work: string): Promise<string> {
  */
 export async function ensureLinuxSource(log: (line: string) => void = () => {}, query?: string): Promise<string> {
   await ensureHost([NEEDS.xz, NEEDS.git, NEEDS.dpkgDeb], log);
+  // A pinned revision imported before is used as it is, even when the archive has moved on.
+  const pinned = query?.includes('-') ? join(cacheDir(), 'trees', `linux-source-${lineOf(query)}-${query}`) : undefined;
+  if (pinned && existsSync(join(pinned, '.git', MARKER))) return pinned;
   const r = await pick(query);
   const tree = treePath(r);
   if (existsSync(join(tree, '.git', MARKER))) return tree;

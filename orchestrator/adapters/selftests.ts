@@ -2,7 +2,7 @@
 // guest needs no libraries for them) and cached by what they were built from.
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { cacheDir } from '../paths.js';
 import { exec } from './exec.js';
 import { ensureHost, NEEDS } from './host.js';
@@ -24,6 +24,9 @@ async function treeKey(tree: string): Promise<string> {
  * built paths. The uapi headers come from the tree itself (`make headers`: vm_util.c wants newer
  * ones than the host's), liburing from liburing-dev when the tree's check_config.sh finds it.
  */
+/** Builds in flight in this process, by output directory. */
+const building = new Map<string, Promise<void>>();
+
 export async function buildMmSelftests(tree: string, programs: string[], log: (line: string) => void): Promise<string[]> {
   const dir = mmSelftests(tree);
   if (!dir) return [];
@@ -32,8 +35,16 @@ export async function buildMmSelftests(tree: string, programs: string[], log: (l
   const key = createHash('sha256').update(JSON.stringify([await treeKey(tree), have, 'static-v1'])).digest('hex').slice(0, 16);
   const out = join(cacheDir(), 'selftests', key);
   if (!existsSync(out)) {
+    building.set(out, building.get(out) ?? build(tree, dir, have, out, log).finally(() => building.delete(out)));
+    await building.get(out);
+  }
+  return have.map((p) => join(out, p));
+}
+
+async function build(tree: string, dir: string, have: string[], out: string, log: (line: string) => void): Promise<void> {
+  {
     log(`building ${have.join(', ')} from ${tree}`);
-    const tmp = trackDir(`${out}.${process.pid}.tmp`);
+    const tmp = trackDir(`${out}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
     removeTree(tmp);
     mkdirSync(tmp, { recursive: true });
     // `make headers` leaves them in O/usr/include (headers_install would also want rsync).
@@ -48,8 +59,12 @@ export async function buildMmSelftests(tree: string, programs: string[], log: (l
         `${p}.c`, ...helpers, '-lrt', '-lpthread', '-lm', ...(uring ? ['-luring'] : []), '-o', join(tmp, p)], { cwd: dir });
     }
     removeTree(join(tmp, 'o'));
-    renameSync(tmp, out);
+    try {
+      renameSync(tmp, out);
+    } catch (err) {
+      if (!existsSync(out)) throw err;
+      removeTree(tmp);
+    }
     releaseDir(tmp);
   }
-  return have.map((p) => join(out, p));
 }

@@ -53,8 +53,11 @@ export interface ExecResult {
 
 export interface ExecOptions {
   timeoutMs?: number;
-  onStdout?: (chunk: string) => void;
-  onStderr?: (chunk: string) => void;
+  /** Output as it arrives, raw (a streamed command's output goes straight through). */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  /** Keep stdout and stderr in the result (default); a long streamed command does not. */
+  collect?: boolean;
 }
 
 export class SshError extends Error {}
@@ -115,8 +118,9 @@ export class Connection {
     return new Promise((resolve, reject) => {
       this.client.exec(shellJoin(argv), (err, stream: ClientChannel) => {
         if (err) return reject(new SshError(`exec ${argv[0]}: ${err.message}`));
-        let stdout = '';
-        let stderr = '';
+        const out: Buffer[] = [];
+        const err2: Buffer[] = [];
+        const collect = opts.collect ?? true;
         let timedOut = false;
         const timer = opts.timeoutMs
           ? setTimeout(() => {
@@ -126,15 +130,17 @@ export class Connection {
             }, opts.timeoutMs)
           : undefined;
         stream.on('data', (b: Buffer) => {
-          stdout += b.toString();
-          opts.onStdout?.(b.toString());
+          if (collect) out.push(b);
+          opts.onStdout?.(b);
         });
         stream.stderr.on('data', (b: Buffer) => {
-          stderr += b.toString();
-          opts.onStderr?.(b.toString());
+          if (collect) err2.push(b);
+          opts.onStderr?.(b);
         });
         stream.on('close', (code: number | null, signal: string | null) => {
           clearTimeout(timer);
+          // Decoded whole: a multibyte character split between two chunks stays one character.
+          const [stdout, stderr] = [Buffer.concat(out).toString('utf8'), Buffer.concat(err2).toString('utf8')];
           resolve({ code: code ?? null, signal: signal ?? null, stdout, stderr, timedOut, seconds: (performance.now() - started) / 1000 });
         });
       });

@@ -57,15 +57,22 @@ export function quickCheck(stampFile: string, root: string): Change | undefined 
   return changes.find((c) => c.sure) ?? changes[0];
 }
 
-/** The hash check: undefined when the content is as made (the stamp's stats are then renewed). */
+/**
+ * The hash check: undefined when the content is as made. The stamp's stats are then renewed, but
+ * only when the file did not change while it was being hashed.
+ */
 export function deepCheck(stampFile: string, root: string): string | undefined {
   const stamp = readStamp(stampFile);
   if (!stamp) return 'it has no stamp';
+  const before = stamp.files.map((f) => statOf(join(root, f.path)));
   for (const f of stamp.files) {
     const why = hashChange(f, sha256File(join(root, f.path)));
     if (why) return why;
   }
-  writeJson(stampFile, { ...stamp, files: stamp.files.map((f) => ({ ...f, ...statOf(join(root, f.path))! })) });
+  const after = stamp.files.map((f) => statOf(join(root, f.path)));
+  if (JSON.stringify(before) === JSON.stringify(after)) {
+    writeJson(stampFile, { ...stamp, files: stamp.files.map((f, i) => ({ ...f, ...after[i]! })) });
+  }
   return undefined;
 }
 

@@ -25,6 +25,8 @@ export interface VerdictKeyParts {
   qemu: string;
   append: string[];
   known: string;
+  /** How the guest runs: the accelerator asked for, and the boot and stall timeouts. */
+  machine: string;
 }
 
 export function verdictKeyOf(parts: VerdictKeyParts): string {
@@ -44,7 +46,16 @@ export interface KeySources {
   qemu: string;
 }
 
-export function keyParts(src: KeySources, run: { append?: string[]; known?: KnownRecord[] } = {}): VerdictKeyParts {
+/** What a run adds to the key: its extra kernel arguments, its plan's records, how the guest runs. */
+export interface KeyRun {
+  append?: string[];
+  known?: KnownRecord[];
+  accel?: string;
+  bootTimeout?: number;
+  stallTimeout?: number;
+}
+
+export function keyParts(src: KeySources, run: KeyRun = {}): VerdictKeyParts {
   return {
     code: fingerprint(src.codeDir, listTree(src.codeDir).filter((f) => /\.(js|ts)$/.test(f))),
     guest: fingerprint(src.guestDir, listTree(src.guestDir).filter((f) => !f.includes('/build/'))),
@@ -54,6 +65,7 @@ export function keyParts(src: KeySources, run: { append?: string[]; known?: Know
     qemu: src.qemu,
     append: run.append ?? [],
     known: digest(JSON.stringify(run.known ?? [])),
+    machine: JSON.stringify([run.accel ?? 'auto', run.bootTimeout ?? null, run.stallTimeout ?? null]),
   };
 }
 
@@ -65,7 +77,7 @@ async function ourSources(): Promise<KeySources> {
 }
 
 /** The key of this orchestrate, guest and machine, with the run's extra arguments and records. */
-export async function verdictKey(run: { append?: string[]; known?: KnownRecord[] } = {}): Promise<string> {
+export async function verdictKey(run: KeyRun = {}): Promise<string> {
   sources ??= ourSources();
   return verdictKeyOf(keyParts(await sources, run));
 }

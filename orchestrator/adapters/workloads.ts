@@ -1,5 +1,6 @@
 // Guest workloads (guest/workloads/*.c) built on the host, whose Debian 12 userspace is the
 // guest's, and cached by a hash of their sources.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cacheDir, guestDir } from '../paths.js';
@@ -33,18 +34,33 @@ export async function ensureWorkloads(log: (line: string) => void = () => {}): P
     removeTree(dir);
   }
   if (bad) {
-    const tmp = trackDir(`${dir}.${process.pid}.tmp`);
-    rmSync(tmp, { recursive: true, force: true });
-    await exec(['make', '-s', '-C', SOURCES, `OUT=${tmp}`]);
-    try {
-      renameSync(tmp, dir);
-    } catch (err) {
-      if (!existsSync(dir)) throw err;
-      rmSync(tmp, { recursive: true, force: true });
-    }
-    releaseDir(tmp);
-    writeStamp(`${dir}.stamp.json`, dir, readdirSync(dir));
+    building.set(dir, building.get(dir) ?? build(dir).finally(() => building.delete(dir)));
+    await building.get(dir);
     built = true;
   }
   return { dir, binaries: readdirSync(dir).map((f) => join(dir, f)), built };
+}
+
+/** Builds in flight in this process, by directory: concurrent runs share one build. */
+const building = new Map<string, Promise<void>>();
+
+/**
+ * make into a directory of our own, stamped there (a directory's rename keeps its files' stats),
+ * the stamp put in place before the directory: no process ever sees the workloads unstamped.
+ */
+async function build(dir: string): Promise<void> {
+  const tmp = trackDir(`${dir}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await exec(['make', '-s', '-C', SOURCES, `OUT=${tmp}`]);
+    writeStamp(`${tmp}.stamp.json`, tmp, readdirSync(tmp));
+    renameSync(`${tmp}.stamp.json`, `${dir}.stamp.json`);
+    renameSync(tmp, dir);
+  } catch (err) {
+    // Another process put the same workloads in place first: theirs will do.
+    if (!existsSync(dir)) throw err;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(`${tmp}.stamp.json`, { force: true });
+    releaseDir(tmp);
+  }
 }

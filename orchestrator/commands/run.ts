@@ -8,7 +8,7 @@ import { isBuilt } from '../run/build.js';
 import { runMatrix } from '../run/matrix.js';
 import { suiteFragments } from '../suites/index.js';
 import { checkSetup, runInGuest, SETUPS } from '../run/command.js';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { buildFromArgs, buildOptions, describeOutcome, log, runAndReport, testRunOptions, type BuildArgs, type TestRunArgs } from './common.js';
 
 interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
@@ -27,11 +27,11 @@ interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
 /** run -- CMD: CMD in a guest set up as asked, its output streamed, its exit status ours. */
 async function guestCommand(args: Args, argv: string[]): Promise<number> {
   if (args.test?.length) throw new UsageError('give --test or a command after --, not both');
+  if ((args.kernel?.length ?? 0) + (args.tree ? 1 : 0) > 1) throw new UsageError('run -- CMD takes one kernel');
+  if (args.share && !(existsSync(args.share) && statSync(args.share).isDirectory())) throw new UsageError(`--share ${args.share}: no such directory`);
+  const setup = checkSetup(args.setup.flatMap((s) => s.split(',')).filter(Boolean));
   const kernels = await kernelsOf(args);
   if (!kernels) return 1;
-  if (kernels.length > 1) throw new UsageError('run -- CMD takes one kernel');
-  if (args.share && !existsSync(args.share)) throw new UsageError(`--share ${args.share}: no such directory`);
-  const setup = checkSetup(args.setup.flatMap((s) => s.split(',')).filter(Boolean));
   const out = await runInGuest({
     ...args, kernel: kernels[0], argv, setup, share: args.share, allowWarnings: args.allowWarnings,
     timeoutSeconds: args.commandTimeout, resultsDir: args.results, noKnown: !args.known, log,

@@ -34,9 +34,6 @@ export function isImagePackage(name: string): boolean {
   return IMAGE_PKG.test(name);
 }
 
-function versionKey(v: string): number[] {
-  return v.split(/[.+~-]/).map((x) => Number.parseInt(x, 10) || 0);
-}
 
 function newer(a: DebianKernel, b: DebianKernel): number {
   return compareVersions(b.debVersion, a.debVersion);
@@ -109,13 +106,52 @@ export function parseMadison(text: string): SourceRevision[] {
   return [...seen.values()].sort((a, b) => compareVersions(b.revision, a.revision));
 }
 
-/** Debian versions compared by their numeric parts (enough for one package's revisions). */
-export function compareVersions(a: string, b: string): number {
-  const [ka, kb] = [versionKey(a), versionKey(b)];
-  for (let i = 0; i < Math.max(ka.length, kb.length); i++) {
-    if ((ka[i] ?? 0) !== (kb[i] ?? 0)) return (ka[i] ?? 0) - (kb[i] ?? 0);
+const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
+
+/** dpkg's order of a character outside digits: '~' before the end, the end before letters, letters before the rest. */
+function charOrder(c: string | undefined): number {
+  if (c === undefined || isDigit(c)) return 0;
+  if (c === '~') return -1;
+  return /[A-Za-z]/.test(c) ? c.charCodeAt(0) : c.charCodeAt(0) + 256;
+}
+
+/** One part (upstream or revision) as dpkg compares it: runs of non-digits, then numbers. */
+function compareFragment(a: string, b: string): number {
+  let [i, j] = [0, 0];
+  while (i < a.length || j < b.length) {
+    while ((i < a.length && !isDigit(a[i])) || (j < b.length && !isDigit(b[j]))) {
+      const d = charOrder(a[i]) - charOrder(b[j]);
+      if (d) return d;
+      i++;
+      j++;
+    }
+    while (a[i] === '0') i++;
+    while (b[j] === '0') j++;
+    let first = 0;
+    while (isDigit(a[i]) && isDigit(b[j])) {
+      first ||= a.charCodeAt(i) - b.charCodeAt(j);
+      i++;
+      j++;
+    }
+    if (isDigit(a[i])) return 1;
+    if (isDigit(b[j])) return -1;
+    if (first) return first;
   }
   return 0;
+}
+
+function splitVersion(v: string): [number, string, string] {
+  const colon = v.indexOf(':');
+  const epoch = colon > 0 ? Number(v.slice(0, colon)) : 0;
+  const rest = colon > 0 ? v.slice(colon + 1) : v;
+  const dash = rest.lastIndexOf('-');
+  return dash < 0 ? [epoch, rest, ''] : [epoch, rest.slice(0, dash), rest.slice(dash + 1)];
+}
+
+/** Debian versions as dpkg --compare-versions orders them (6.12.117-1~deb12u1 < 6.12.117-1). */
+export function compareVersions(a: string, b: string): number {
+  const [[ea, ua, ra], [eb, ub, rb]] = [splitVersion(a), splitVersion(b)];
+  return ea - eb || compareFragment(ua, ub) || compareFragment(ra, rb);
 }
 
 /**

@@ -30,7 +30,7 @@ export const SUITES_OWN_RULE: ExpectationRule = { kernels: '*', expect: { result
  * where the suite's own rule contradicts correct kernel behaviour; else the suite's own rule.
  */
 export function externalRuleFor(file: ExpectationFile, caseName: string, version: string): ExpectationRule {
-  for (const [pattern, rules] of Object.entries(file.cases)) {
+  for (const [pattern, rules] of Object.entries(file.cases ?? {})) {
     if (!globToRegExp(pattern).test(caseName)) continue;
     const rule = rules.find((r) => inRange(version, r.kernels));
     if (rule) return rule;
@@ -38,13 +38,17 @@ export function externalRuleFor(file: ExpectationFile, caseName: string, version
   return SUITES_OWN_RULE;
 }
 
-/** Problems of an external suite's overrides: bad ranges, rules without expect or why. */
+/** Problems of an external suite's overrides: their shape, bad ranges, rules without expect (or skip) or why. */
 export function checkOverrides(file: ExpectationFile): string[] {
-  return Object.entries(file.cases ?? {}).flatMap(([name, rules]) => (rules ?? []).flatMap((rule) => [
-    ...(validRange(String(rule.kernels)) ? [] : [`${file.test}/${name}: bad kernels range "${rule.kernels}"`]),
-    ...(rule.expect && typeof rule.expect === 'object' ? [] : [`${file.test}/${name}: rule without expect`]),
-    ...(rule.why || rule.skip ? [] : [`${file.test}/${name}: an override says why (which kernel behaviour the suite's rule contradicts)`]),
-  ]));
+  if (!file || typeof file.cases !== 'object' || file.cases === null) return [`${file?.test ?? '?'}: want cases: { CASE-OR-GLOB: [rules] }`];
+  return Object.entries(file.cases).flatMap(([name, rules]) => (Array.isArray(rules) ? rules : [null]).flatMap((rule) => {
+    if (!rule || typeof rule !== 'object') return [`${file.test}/${name}: want a list of rules`];
+    return [
+      ...(validRange(String(rule.kernels)) ? [] : [`${file.test}/${name}: bad kernels range "${rule.kernels}"`]),
+      ...(rule.skip || (rule.expect && typeof rule.expect === 'object') ? [] : [`${file.test}/${name}: rule without expect (or skip)`]),
+      ...(rule.why || rule.skip ? [] : [`${file.test}/${name}: an override says why (which kernel behaviour the suite's rule contradicts)`]),
+    ];
+  }));
 }
 
 /** Problems as lines: cases without rules, rules with bad ranges or nothing to expect. */

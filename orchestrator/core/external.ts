@@ -56,7 +56,7 @@ export function parseKtap(lines: string[], byRun = false): ExternalResult[] {
   return out;
 }
 
-const UT_START = /^(test\w*) \(([\w.]+)\)/;
+const UT_START = /^(test\w*|setUpClass|tearDownClass|setUpModule|tearDownModule) \(([\w.]+)\)/;
 const UT_STATUS = /(?:^|\s\.\.\.\s?)(ok|FAIL|ERROR|expected failure|unexpected success|skipped (['"])(.*)\2)$/;
 const UT_BLOCK = /^(ERROR|FAIL): (test\w*) \(([\w.]+)\)/;
 
@@ -116,6 +116,49 @@ export function statusResult(name: string, code: number | null, lines: string[])
   const result: ExternalResultKind = code === 0 ? 'pass' : code === 4 || code === 77 ? 'skip' : 'fail';
   const tail = lines.filter((l) => l.trim()).slice(-2).join(' | ');
   return { name, result, message: result === 'pass' ? '' : `exit status ${code}${tail ? `: ${tail}` : ''}`, line: Math.max(0, lines.length - 1) };
+}
+
+/**
+ * Why a run's results are not the whole story: a program a signal killed, a plan (KTAP "1..N",
+ * unittest "Ran N tests") it fell short of, a "Bail out!". Undefined when it ran to its end.
+ */
+export function stoppedEarly(format: OutputFormat, lines: string[], reported: number, code: number | null): string | undefined {
+  if (code !== null && code > 128 && code !== 124) return `killed by signal ${code - 128} after ${reported} results`;
+  if (format === 'ktap') {
+    const plan = lines.map((l) => /^1\.\.(\d+)/.exec(l.trim())?.[1]).find(Boolean);
+    const bail = lines.find((l) => /^Bail out!/.test(l.trim()));
+    if (bail) return `${bail.trim()} after ${reported} results`;
+    if (plan && reported < Number(plan)) return `reported ${reported} of the ${plan} cases it planned (exit ${code})`;
+  }
+  if (format === 'unittest') {
+    const ran = lines.map((l) => /^Ran (\d+) tests? in /.exec(l)?.[1]).find(Boolean);
+    if (!ran) return `stopped before unittest's summary (exit ${code}), after ${reported} results`;
+    if (reported < Number(ran)) return `ran ${ran} tests, reported ${reported} (exit ${code})`;
+  }
+  return undefined;
+}
+
+/** The case a run was in when it stopped: a unittest started without a status, or the last KTAP [RUN]. */
+export function openCase(format: OutputFormat, lines: string[]): string | undefined {
+  let open: string | undefined;
+  for (const raw of lines) {
+    const line = raw.trimEnd();
+    if (format === 'unittest') {
+      const started = UT_START.exec(line);
+      if (started) open = started[2].endsWith(started[1]) ? started[2] : `${started[2]}.${started[1]}`;
+      if (open && UT_STATUS.test(line)) open = undefined;
+    } else if (format === 'ktap') {
+      const run = KTAP_RUN.exec(line);
+      if (run) open = caseSlug(run[1].replace(/\s*\.\.\.\s*$/, ''));
+      else if (KTAP_RESULT.test(line)) open = undefined;
+    }
+  }
+  return open;
+}
+
+/** How many output lines the kernel log holds a mark for (marks number them from 1). */
+export function marksKept(dmesg: string): number {
+  return dmesg.split('\n').filter((l) => MARK.test(l)).length;
 }
 
 export function parseOutput(format: OutputFormat, lines: string[], opts: { byRun?: boolean; name?: string; code?: number | null } = {}): ExternalResult[] {

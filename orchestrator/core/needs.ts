@@ -38,5 +38,16 @@ export function unmetInGuest(stdout: string): string | undefined {
   return unmet.length ? unmet.join('; ') : undefined;
 }
 
-/** Answers whether needs are met: undefined, or why not. */
+/** Answers whether needs are met: undefined, or why not; throws GateError when it cannot tell. */
 export type Gate = (needs: string[]) => Promise<string | undefined>;
+
+/** The needs could not be checked (the guest's check itself failed): an ERROR, not a SKIP. */
+export class GateError extends Error {}
+
+/** Needs no gate checks but something else does: the second guest, the device's ODP caps (the workload). */
+const CHECKED_ELSEWHERE = ['guests:2', 'rdma:odp'];
+
+/** A need some gate knows how to check: anything else is a typo in a suite. */
+export function knownNeed(need: string): boolean {
+  return /^(config|device|file|package|tool):./.test(need) || need in CONFIG_OF || CHECKED_ELSEWHERE.includes(need);
+}

@@ -90,9 +90,11 @@ const BAD: Verdict[] = ['FAIL', 'CRASH'];
 export function classifyCase(mine: CaseOutcome, base: CaseOutcome | undefined): Classified {
   const at = (c: NightlyClass, detail: string): Classified => ({ test: mine.name, class: c, detail });
   if (mine.verdict === 'ERROR') return at('INFRA', mine.reason);
+  const baseBad = base ? BAD.includes(base.verdict) || base.verdict === 'KNOWN' : false;
+  // A known bug the base does not show (fixed there, or not reached) is this series bringing it back.
+  if (mine.verdict === 'KNOWN' && base && !baseBad) return at('REGRESSION', `KNOWN ${mine.known?.id ?? ''}: ${mine.reason} (the base passes)`);
   if (mine.verdict === 'KNOWN') return { ...at('KNOWN', mine.reason), known: mine.known ?? { id: mine.name, cause: mine.reason, reference: '' } };
   const bad = BAD.includes(mine.verdict);
-  const baseBad = base ? BAD.includes(base.verdict) || base.verdict === 'KNOWN' : false;
   if (bad) return baseBad ? at('STILL-FAILING', mine.reason) : at('REGRESSION', `${mine.verdict}: ${mine.reason}${base ? '' : ' (no base result)'}`);
   if (baseBad) return at('FIXED', `base: ${base!.verdict} ${base!.reason}`);
   const fresh = mine.warnings.filter((w) => !base?.warnings.includes(w));
@@ -111,7 +113,9 @@ export function classifySeries(tests: string[], stage: { kind: StageFailure; rea
     const kind: NightlyClass = stage.kind === 'CONFIG-FAIL' ? 'BUILD-FAIL' : stage.kind;
     return tests.map((test) => ({ test, class: kind, detail: stage.reason }));
   }
-  return mine.map((m) => classifyCase(m, base.find((b) => b.name === m.name)));
+  const missing = base.filter((b) => b.verdict !== 'ERROR' && !mine.some((m) => m.name === b.name))
+    .map((b): Classified => ({ test: b.name, class: 'REGRESSION', detail: 'the base reported this case; the series did not' }));
+  return [...mine.map((m) => classifyCase(m, base.find((b) => b.name === m.name))), ...missing];
 }
 
 /**

@@ -45,7 +45,7 @@ function rawJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome, w
   const wrong = mismatches(rule.expect, outcome.observed);
   const reason = [...wrong, ...(warningTitles.length ? [`warning: ${warningTitles.join('; ')}`] : [])].join('; ');
   if (reason) {
-    const deviation = { fields: deviatingFields(rule.expect, outcome.observed), warnings: warningTitles };
+    const deviation = { fields: deviatingFields(rule.expect, outcome.observed), warnings: warningTitles, observed: outcome.observed };
     return { verdict: 'FAIL' as const, reason, deviation };
   }
   return { verdict: 'PASS' as const, reason: rule.why ?? 'as expected' };

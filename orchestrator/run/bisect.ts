@@ -116,7 +116,7 @@ export async function bisect(req: BisectRequest): Promise<ReportView> {
   const mode: Mode = req.fix ? 'fix' : 'regression';
   const range = req.tree ? await gitRange(req) : await debianKernels(req.kernels!);
   const options: BisectOptions = { ...DEFAULTS, ...req.options, mode };
-  const key = logKey(range, req, mode, await verdictKey({ append: req.append }));
+  const key = logKey(range, req, mode, await verdictKey({ append: req.append, accel: req.accel, bootTimeout: req.bootTimeout, stallTimeout: req.stallTimeout }));
   const path = join(resolve(req.resultsDir), `bisect-${key}.json`);
   // Infrastructure errors are about the setup of that moment: a resumed bisect tries those commits again.
   const runs = loadLog(path, key, req.replay).filter((l) => range.commits.includes(l.commit) && l.run.kind !== 'infra');

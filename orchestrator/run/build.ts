@@ -212,7 +212,7 @@ async function storeBuild(b: Locked, log: string, objects: number, phases: Phase
   if (s?.cover) writeFileSync(join(dir, 'cover.txt'), `Subject: ${s.cover.subject}\n\n${s.cover.body}`);
   const info = await commitInfo(b.repo, b.commit);
   const build: BuildMetadata = {
-    tree: b.repo, source: sourceOf(b.repo), commit: b.commit, describe: await describe(b.repo, b.commit), subject: info.subject,
+    tree: b.repo, source: sourceOf(b.repo), commit: b.commit, head: await resolveRev(b.dirs.src, 'HEAD'), describe: await describe(b.repo, b.commit), subject: info.subject,
     series: s && { id: s.id, version: s.version, title: seriesTitle(s), messageId: s.cover?.messageId, baseCommit: s.baseCommit, subjects: s.patches.map((p) => p.title) },
     fragments: b.fragments.map((f) => f.name), compiler: b.compiler, ccache: b.ccache ?? true, objects,
     durations: phases.durations,

@@ -4,14 +4,15 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
-import { parseConsole } from '../core/console.js';
+import { OrchestrateError, UsageError } from '../errors.js';
+import { fatal, parseConsole } from '../core/console.js';
 import { SHARE_TAG } from '../core/machine.js';
 import { parseFacts, setupScript, type GuestCommand } from '../suites/suite.js';
 import { DEVDAX_NAMESPACE, FSDAX_NAMESPACE, RXE } from '../suites/memory.js';
 import { releaseDir, trackDir } from '../adapters/lifecycle.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { bootGuests, checkWritable, newRunId, Phases, prepare, type RunOptions } from './pipeline.js';
+import { GuestLost, type Session } from './session.js';
 
 export const SETUPS = ['fsdax', 'fsdax2', 'devdax', 'rxe'] as const;
 export type SetupName = (typeof SETUPS)[number];
@@ -62,30 +63,45 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
     consolePath: join(dir, 'console.log'), extraCmdline: o.append, log: o.log, share,
   }, undefined);
   const s = guests.session;
+  const record = (fields: Record<string, unknown>) => writeJson(join(dir, 'command.json'), { argv: o.argv, setup: o.setup, share, ...fields });
   try {
-    await s.uploadGuestFiles(p.workloads.binaries);
-    const modules = await s.waitForModules(p.profile.timeouts.modulesSeconds);
-    if (!modules.ready) throw new UsageError(`the guest's modules did not load: ${modules.detail}`);
-    const steps = [...o.setup.map((name) => STEPS[name]), ...(share ? [{ argv: [setupScript('share-mount.sh'), SHARE_TAG, share], timeoutSeconds: 30 }] : [])];
-    const facts: Record<string, string> = {};
-    for (const step of steps) {
-      const r = await s.exec(step.argv, step.timeoutSeconds);
-      if (r.code !== 0) throw new UsageError(`setup ${step.argv[0].split('/').pop()} failed (${r.code}): ${(r.stderr || r.stdout).trim()}`);
-      Object.assign(facts, parseFacts(r.stdout));
-    }
+    const facts = await ready(s, p, o.setup, share);
     await s.dmesgDelta();
     const started = performance.now();
     const r = await s.exec(['env', ...environment(facts), ...o.argv], o.timeoutSeconds, {
-      onStdout: (chunk) => process.stdout.write(chunk), onStderr: (chunk) => process.stderr.write(chunk),
+      onStdout: (chunk) => process.stdout.write(chunk), onStderr: (chunk) => process.stderr.write(chunk), collect: false,
     });
     const reports = parseConsole(await s.dmesgDelta()).map((w) => w.title);
     writeAtomic(join(dir, 'dmesg.txt'), s.kernelLog);
-    const code = r.timedOut ? 124 : r.code ?? 255;
-    writeJson(join(dir, 'command.json'), { argv: o.argv, setup: o.setup, facts, share, code, seconds: (performance.now() - started) / 1000, reports });
+    const code = r.code ?? 255;
+    record({ facts, code, timedOut: r.timedOut, seconds: (performance.now() - started) / 1000, reports });
     return { code: reports.length && !o.allowWarnings && code === 0 ? 1 : code, dir, reports };
+  } catch (err) {
+    if (!(err instanceof GuestLost)) throw err;
+    // The guest died under the command (or the console log could not be written): say which.
+    if (s.qemu.logError) throw s.qemu.logError;
+    const crash = parseConsole(s.qemu.consoleText()).find(fatal)?.title;
+    record({ lost: err.message, crash });
+    throw new OrchestrateError(`the guest was lost while the command ran: ${crash ?? err.message} (console: ${join(dir, 'console.log')})`, 1);
   } finally {
     await s.close();
     rmSync(workDir, { recursive: true, force: true });
     releaseDir(workDir);
+    if (s.qemu.logError) throw s.qemu.logError;
   }
+}
+
+/** Uploads, modules, the asked-for setup and the share mounted; the facts the setup printed. */
+async function ready(s: Session, p: Awaited<ReturnType<typeof prepare>>, setup: SetupName[], share?: string): Promise<Record<string, string>> {
+  await s.uploadGuestFiles(p.workloads.binaries);
+  const modules = await s.waitForModules(p.profile.timeouts.modulesSeconds);
+  if (!modules.ready) throw new OrchestrateError(`the guest's modules did not load: ${modules.detail}`, 1);
+  const steps = [...setup.map((name) => STEPS[name]), ...(share ? [{ argv: [setupScript('share-mount.sh'), SHARE_TAG, share], timeoutSeconds: 30 }] : [])];
+  const facts: Record<string, string> = {};
+  for (const step of steps) {
+    const r = await s.exec(step.argv, step.timeoutSeconds);
+    if (r.code !== 0) throw new OrchestrateError(`setup ${step.argv[0].split('/').pop()} failed (${r.code}): ${(r.stderr || r.stdout).trim()}`, 1);
+    Object.assign(facts, parseFacts(r.stdout));
+  }
+  return facts;
 }

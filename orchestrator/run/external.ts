@@ -4,7 +4,8 @@
 import { basename } from 'node:path';
 import { fatal, parseConsole } from '../core/console.js';
 import { externalRuleFor, SUITES_OWN_RULE, type ExpectationFile } from '../core/expectations.js';
-import { caseWindows, parseOutput, type ExternalResult } from '../core/external.js';
+import { caseWindows, marksKept, openCase, parseOutput, stoppedEarly, type ExternalResult } from '../core/external.js';
+import type { ExecResult } from '../adapters/ssh.js';
 import { matchesAny } from '../core/glob.js';
 import { recordsFor, type KnownRecord } from '../core/known.js';
 import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
@@ -12,6 +13,7 @@ import { judge } from '../core/verdict.js';
 import { workload, type ExternalRun, type ExternalSuite, type GuestCommand, type SetupFacts } from '../suites/suite.js';
 import type { Gate } from '../core/needs.js';
 import type { Session } from './session.js';
+import { gated } from './gate.js';
 
 export interface ExternalContext {
   session: Session;
@@ -24,6 +26,8 @@ export interface ExternalContext {
   gate: Gate;
   /** Keeps a run's whole output with the run's results (FILE, TEXT). */
   save: (file: string, text: string) => void;
+  /** Told the name of each run as it starts (a lost guest's CRASH is named by it). */
+  running: (name: string) => void;
 }
 
 const tail = (text: string) => text.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
@@ -52,9 +56,15 @@ function judged(ctx: ExternalContext, name: string, x: ExternalResult, window: s
   // The suite's own words say what went wrong.
   const verdict = judgement.verdict === 'FAIL' && x.message ? { ...judgement, reason: `${judgement.reason}: ${x.message}` } : judgement;
   return {
-    name, ...verdict, expected: rule.expect, observed, warnings: toRef(reports), evidence: [],
-    seconds, ...(rule !== SUITES_OWN_RULE && verdict.verdict === 'PASS' ? { note: `our expectation overrides the suite's rule: ${rule.why}` } : {}),
+    name, ...verdict, expected: rule.expect ?? null, observed, warnings: toRef(reports), evidence: [],
+    seconds, ...noteOf(verdict.note, rule !== SUITES_OWN_RULE && verdict.verdict === 'PASS' ? `our expectation overrides the suite's rule: ${rule.why}` : undefined),
   };
+}
+
+/** Both notes, when a known bug did not show and our override decided. */
+function noteOf(...notes: (string | undefined)[]): { note?: string } {
+  const all = notes.filter(Boolean);
+  return all.length ? { note: all.join('; ') } : {};
 }
 
 interface RunOutcome {
@@ -63,14 +73,52 @@ interface RunOutcome {
   outside: WarningRef[];
 }
 
+/** Could a case of RUN match one of the patterns? Its prefix and a pattern's literal head must agree. */
+function selectedRun(run: ExternalRun, patterns: string[] | undefined): boolean {
+  if (!patterns) return true;
+  const prefix = run.prefix ? `${run.prefix}/` : '';
+  return patterns.some((p) => {
+    const head = p.split('*')[0];
+    return prefix.startsWith(head) || head.startsWith(prefix) || matchesAny(`${prefix}${run.name}`, [p]);
+  });
+}
+
+/** What went wrong besides the cases: a timeout, an early stop, lost marks, no case at all. */
+function runErrors(ctx: ExternalContext, run: ExternalRun, out: ExecResult, lines: string[], reported: ExternalResult[], dmesg: string) {
+  const { suite } = ctx;
+  const prefix = `${suite.name}/${run.prefix ? `${run.prefix}/` : ''}`;
+  const whole = `${prefix}${run.name}`;
+  const format = run.format ?? suite.format;
+  const limit = run.command.timeoutSeconds ?? suite.suiteSeconds;
+  if (out.timedOut || out.code === 124) {
+    const open = openCase(format, lines);
+    const name = open ? `${prefix}${suite.caseName?.(open) ?? open}` : `${whole}:timeout`;
+    return unrunResults([name], 'ERROR', `timed out: no output for ${suite.caseSeconds} s, or over ${limit} s in all, after: ${tail(out.stdout)}`);
+  }
+  if (!reported.length) return unrunResults([whole], 'ERROR', `reported no case (exit ${out.code}): ${tail(out.stdout || out.stderr)}`);
+  const early = format === 'status' ? undefined : stoppedEarly(format, lines, reported.length, out.code);
+  if (early) return unrunResults([`${whole}:stopped`], 'ERROR', `the program stopped early: ${early}`);
+  const marks = marksKept(dmesg);
+  const written = lines.length - (lines.at(-1) === '' ? 1 : 0);
+  if (marks < written) return unrunResults([`${whole}:marks`], 'ERROR', `the kernel log kept ${marks} of ${written} marks: the cases' dmesg windows cannot be told apart`);
+  return [];
+}
+
 async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcome> {
   const { session, suite } = ctx;
   const prefix = `${suite.name}/${run.prefix ? `${run.prefix}/` : ''}`;
   const whole = `${prefix}${run.name}`;
-  const unmet = await ctx.gate(run.needs ?? []);
-  if (unmet) return { results: unrunResults([whole], 'SKIP', `needs: ${unmet}`), outside: [] };
+  const unmet = await gated(ctx.gate, run.needs ?? [], [whole]);
+  if (unmet) return { results: unmet, outside: [] };
+  ctx.running(whole);
   const setupFailed = await steps(session, run.setup);
-  if (setupFailed) return { results: unrunResults([whole], 'ERROR', `setup: ${setupFailed}`), outside: [] };
+  const cleanup = async () => {
+    const failed = await steps(session, run.cleanup);
+    return failed ? unrunResults([`${whole}:cleanup`], 'ERROR', `cleanup: ${failed}`) : [];
+  };
+  if (setupFailed) return { results: [...unrunResults([whole], 'ERROR', `setup: ${setupFailed}`), ...await cleanup()], outside: [] };
+  // What the kernel said during setup belongs to no case.
+  const before = toRef(parseConsole(await session.dmesgDelta()));
   const started = performance.now();
   const out = await session.exec([workload('marks'), String(suite.caseSeconds), '--', ...run.command.argv], run.command.timeoutSeconds ?? suite.suiteSeconds);
   const seconds = (performance.now() - started) / 1000;
@@ -80,23 +128,25 @@ async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcom
   const reported = parseOutput(run.format ?? suite.format, lines, { byRun: run.byRun, name: run.name, code: out.code })
     .map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}` }));
   const { windows, seconds: each, after } = caseWindows(dmesg, reported.map((x) => x.line));
-  const results = reported.map((x, i) => judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length))
-    .filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns));
-  if (out.timedOut || out.code === 124) {
-    results.push(...unrunResults([`${whole}:timeout`], 'ERROR', `no output for ${suite.caseSeconds} s (or over ${suite.suiteSeconds} s in all) after: ${tail(out.stdout)}`));
-  } else if (!reported.length) {
-    results.push(...unrunResults([whole], 'ERROR', `reported no case (exit ${out.code}): ${tail(out.stdout || out.stderr)}`));
-  }
-  const cleanupFailed = await steps(session, run.cleanup);
-  if (cleanupFailed) results.push(...unrunResults([`${whole}:cleanup`], 'ERROR', `cleanup: ${cleanupFailed}`));
-  return { results, outside: toRef(parseConsole(after)) };
+  const results = [
+    ...reported.map((x, i) => judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length)),
+    ...runErrors(ctx, run, out, lines, reported, dmesg),
+  ].filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns) || /:(timeout|stopped|marks)$/.test(r.name));
+  results.push(...await cleanup());
+  const afterCleanup = toRef(parseConsole(await session.dmesgDelta()));
+  return { results, outside: [...before, ...toRef(parseConsole(after)), ...afterCleanup] };
 }
 
-/** Every run of the suite, one after another, each run's results into OUT as it ends. */
+/** Every selected run of the suite, one after another, each run's results into OUT as it ends. */
 export async function runExternal(ctx: ExternalContext, facts: SetupFacts, out: RunOutcome): Promise<void> {
-  for (const run of ctx.suite.runs(facts, ctx.patterns)) {
+  const from = out.results.length;
+  for (const run of ctx.suite.runs(facts, ctx.patterns).filter((r) => selectedRun(r, ctx.patterns))) {
     const r = await oneRun(ctx, run);
     out.results.push(...r.results);
     out.outside.push(...r.outside);
   }
+  // A pattern that matched nothing is said, not passed over.
+  const names = out.results.slice(from).map((r) => r.name.slice(ctx.suite.name.length + 1));
+  const unmatched = (ctx.patterns ?? []).filter((p) => !names.some((n) => matchesAny(n, [p])));
+  out.results.push(...unrunResults(unmatched.map((p) => `${ctx.suite.name}/${p}`), 'ERROR', 'no case of the suite matches this'));
 }

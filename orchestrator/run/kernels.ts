@@ -26,7 +26,7 @@ export async function resolveKernel(opts: KernelOptions): Promise<Kernel> {
   if (spec === 'debian' || spec.startsWith('debian:')) {
     return fetchDebianKernel(spec === 'debian' ? undefined : spec.slice('debian:'.length), opts.log);
   }
-  const taken = takeKernel(spec);
+  const taken = takeKernel(spec, opts.log);
   if (taken && 'kernel' in taken) return taken.kernel;
   if (taken) {
     opts.log?.(removedLine(taken.removed, taken.why));

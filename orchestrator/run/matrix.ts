@@ -2,6 +2,9 @@
 // the store, the image and the workloads are made once), then booted and tested, --jobs at a time,
 // each run in its own directory under the matrix's; then the table of cases × kernels.
 import { join, relative, resolve } from 'node:path';
+import { errorLine, OrchestrateError, UsageError } from '../errors.js';
+import type { RunResult } from '../core/results.js';
+import type { Kernel } from '../adapters/kernel-store.js';
 import { buildMatrix, matrixJunit, matrixTap, type Matrix, type MatrixKernel } from '../core/matrix.js';
 import { ensureImage } from '../adapters/rootfs.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
@@ -15,12 +18,18 @@ export interface MatrixOptions extends Omit<RunOptions, 'kernel'> {
   jobs: number;
 }
 
-/** Runs WORK over ITEMS, at most N at a time, results in order. */
-async function pool<T, R>(items: T[], n: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+/** Runs WORK over ITEMS, at most N at a time, every item settled, in order. */
+async function pool<T, R>(items: T[], n: number, work: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const out: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await work(items[i]);
+    for (let i = next++; i < items.length; i = next++) {
+      try {
+        out[i] = { status: 'fulfilled', value: await work(items[i]) };
+      } catch (reason) {
+        out[i] = { status: 'rejected', reason };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, lane));
   return out;
@@ -30,8 +39,15 @@ export async function runMatrix(o: MatrixOptions): Promise<{ matrix: Matrix; dir
   const id = newRunId();
   const started = new Date().toISOString();
   const dir = resolve(o.resultsDir, `matrix-${id}`);
-  const kernels = [];
-  for (const spec of o.kernels) kernels.push({ spec, kernel: await resolveKernel({ kernel: spec, modules: o.modules, log: o.log }) });
+  if (o.modules && o.kernels.filter((k) => !/^(debian|build-)/.test(k)).length > 1) {
+    throw new UsageError('--modules belongs to one --kernel PATH: give a matrix one path kernel at most');
+  }
+  const kernels: { spec: string; kernel: Kernel }[] = [];
+  for (const spec of o.kernels) {
+    const kernel = await resolveKernel({ kernel: spec, modules: o.modules, log: o.log });
+    // The same kernel asked for twice (debian and debian:6.1) is one column.
+    if (!kernels.some((k) => k.kernel.id === kernel.id)) kernels.push({ spec, kernel });
+  }
   await ensureImage({ log: o.log });
   await ensureWorkloads(o.log);
   const runs = await pool(kernels, o.jobs, async ({ spec, kernel }) => {
@@ -41,7 +57,9 @@ export async function runMatrix(o: MatrixOptions): Promise<{ matrix: Matrix; dir
     const k: MatrixKernel = { spec, id: kernel.id, release: kernel.release, version: kernel.version, source: kernel.source, dir: relative(dir, runDir) };
     return { kernel: k, result };
   });
-  const matrix = buildMatrix(id, started, runs);
+  const failed = runs.flatMap((r, i) => (r.status === 'rejected' ? [`${kernels[i].spec}: ${errorLine(r.reason).replace(/^error: /, '')}`] : []));
+  if (failed.length) throw new OrchestrateError(`the matrix stopped: ${failed.join('; ')}`, 1);
+  const matrix = buildMatrix(id, started, runs.map((r) => (r as PromiseFulfilledResult<{ kernel: MatrixKernel; result: RunResult }>).value));
   writeJson(join(dir, 'matrix.json'), matrix);
   writeAtomic(join(dir, 'matrix.tap'), `${matrixTap(matrix)}\n`);
   writeAtomic(join(dir, 'matrix.junit.xml'), matrixJunit(matrix));

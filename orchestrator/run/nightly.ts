@@ -181,7 +181,7 @@ export async function runNight(night: NightOptions): Promise<NightSummary> {
   const known = plan.known ? loadKnown(resolvePath(plan.known), night.log) : [];
   const o = { ...night, planKnown: known };
   // Everything else that decides a verdict: a cached result is reused only when it matches too.
-  const key = await verdictKey({ append: o.append, known });
+  const key = await verdictKey({ append: o.append, known, accel: o.accel, bootTimeout: o.bootTimeout, stallTimeout: o.stallTimeout });
   const tree = plan.base.tree === 'linux-source' ? await ensureLinuxSource(o.log, plan.base.source) : resolvePath(plan.base.tree);
   const baseCommit = await resolveRev(tree, plan.base.ref);
   const config = renderRequest(mergeFragments(loadFragments(plan.config)));

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { asWriteError } from '../errors.js';
 import type { ArtifactKind } from '../core/stamp.js';
-import { isGuestNeed, unmetConfig, unmetInGuest, type Gate } from '../core/needs.js';
-import { verifyKernel } from '../adapters/kernel-store.js';
+import { GateError, isGuestNeed, unmetConfig, unmetInGuest, type Gate } from '../core/needs.js';
+import { readRecord, verifyKernel } from '../adapters/kernel-store.js';
 import { parseConsole } from '../core/console.js';
 import { bootFailedResults, finishRun, unrunResults, type RunInfo, type RunResult, type WarningRef } from '../core/results.js';
 import { chooseAccel, type AccelRequest } from '../adapters/accel.js';
@@ -115,7 +115,9 @@ function gateFor(p: Prepared, session: Session): Gate {
     const unmet = unmetConfig(needs, config);
     const guest = needs.filter(isGuestNeed);
     if (unmet || !guest.length) return unmet;
-    return unmetInGuest((await session.exec([setupScript('needs.sh'), ...guest], 30)).stdout);
+    const r = await session.exec([setupScript('needs.sh'), ...guest], 30);
+    if (r.code !== 0) throw new GateError(`checking ${guest.join(', ')} in the guest: needs.sh exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+    return unmetInGuest(r.stdout);
   };
 }
 
@@ -178,14 +180,23 @@ export async function runTests(opts: RunOptions): Promise<RunOutput> {
   checkWritable(resolve(opts.resultsDir));
   const first = await runOnce(opts);
   if (!first.suspects.length) return first.output;
-  const repaired = repairArtifacts(first.prepared, first.suspects);
-  if (!repaired.length) return first.output;
-  for (const line of repaired) opts.log(`${line}; making it again and running once more`);
-  return (await runOnce(opts)).output;
+  const repair = repairArtifacts(first.prepared, first.suspects);
+  for (const line of repair.lines) opts.log(repair.again ? `${line}; making it again and running once more` : line);
+  if (!repair.again) return first.output;
+  return (await runOnce({ ...opts, kernel: repair.kernel ?? opts.kernel })).output;
+}
+
+interface Repair {
+  lines: string[];
+  /** Run once more: every bad artifact can be made again by the next prepare. */
+  again: boolean;
+  /** The kernel to run again with, when the bad one was a Debian kernel (fetched again). */
+  kernel?: string;
 }
 
 /** Each suspect checked by hash; the bad ones are removed (the next prepare makes them again). */
-function repairArtifacts(p: Prepared, suspects: ArtifactKind[]): string[] {
+function repairArtifacts(p: Prepared, suspects: ArtifactKind[]): Repair {
+  const record = p.kernel.source === 'path' ? undefined : readRecord(p.kernel.id);
   const verify: Record<ArtifactKind, () => string | undefined> = {
     image: () => verifyImage(p.image), initramfs: () => verifyInitramfs(p.initramfs),
     workloads: () => verifyWorkloads(p.workloads), kernel: () => verifyKernel(p.kernel),
@@ -194,10 +205,16 @@ function repairArtifacts(p: Prepared, suspects: ArtifactKind[]): string[] {
     image: `guest image ${p.image.hash}`, initramfs: `initramfs of ${p.kernel.release}`,
     workloads: `workloads ${basename(p.workloads.dir)}`, kernel: `kernel ${p.kernel.id}`,
   };
-  return [...new Set(suspects)].flatMap((kind) => {
+  const bad = [...new Set(suspects)].flatMap((kind) => {
     const why = verify[kind]();
-    return why ? [`${names[kind]}: ${why}`] : [];
+    return why ? [{ kind, line: `${names[kind]}: ${why}` }] : [];
   });
+  const kernelBad = bad.some((b) => b.kind === 'kernel');
+  // A built kernel is made again by the next build of its inputs, not by a run.
+  if (kernelBad && !record?.debian) {
+    return { lines: bad.map((b) => (b.kind === 'kernel' ? `${b.line}; removed it: the next build of its inputs makes it again` : b.line)), again: false };
+  }
+  return { lines: bad.map((b) => b.line), again: bad.length > 0, kernel: kernelBad ? `debian:${record!.debian!.debVersion}` : undefined };
 }
 
 interface Attempt {

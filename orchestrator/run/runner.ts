@@ -12,6 +12,7 @@ import { caseNames, type Selection } from '../suites/index.js';
 import { GuestLost, type Session } from './session.js';
 import { runExternal } from './external.js';
 import type { Gate } from '../core/needs.js';
+import { gated } from './gate.js';
 
 export interface SuiteRun {
   selection: Selection;
@@ -179,6 +180,7 @@ export function lostResults(session: Session, names: string[], err: GuestLost): 
 /** Every need met: what the unit tests' scripted guests get. */
 const ALL_MET: Gate = async () => undefined;
 
+
 export interface SuitesOptions {
   gate?: Gate;
   /** Keeps an external run's whole output next to results.json. */
@@ -186,19 +188,20 @@ export interface SuitesOptions {
 }
 
 /** One suite's cases, after its setup, into OUT as they finish: ours case by case, an external suite run by run. */
-async function suiteCases(guests: Guests, run: SuiteRun, facts: SetupFacts, version: string, opts: SuitesOptions, out: SuitesOutcome) {
+async function suiteCases(guests: Guests, run: SuiteRun, facts: SetupFacts, version: string, opts: SuitesOptions, out: SuitesOutcome,
+  running: (name: string) => void) {
   const suite = run.selection.suite;
   const gate = opts.gate ?? ALL_MET;
   if (isExternal(suite)) {
     const ctx = {
       session: guests.session, suite, patterns: run.selection.patterns, expectations: run.expectations, known: run.known ?? [],
-      version, gate, save: opts.save ?? (() => {}),
+      version, gate, save: opts.save ?? (() => {}), running,
     };
     return runExternal(ctx, facts, out);
   }
   for (const tc of run.selection.cases) {
-    const unmet = await gate(tc.needs);
-    out.results.push(unmet ? unrunResults([`${suite.name}/${tc.name}`], 'SKIP', `needs: ${unmet}`)[0] : await runCase(guests, run, tc, facts, version));
+    const unmet = await gated(gate, tc.needs, [`${suite.name}/${tc.name}`]);
+    out.results.push(...(unmet ?? [await runCase(guests, run, tc, facts, version)]));
   }
 }
 
@@ -208,17 +211,28 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
   const results: TestResult[] = [];
   const outside: WarningRef[] = [];
   const suspects: ArtifactKind[] = [];
-  const pending = (from: number) => caseNames(runs.map((r) => r.selection)).slice(from);
+  // Where the suites are: the run in progress, where its results began, an external run's name.
+  let at = 0;
+  let startedAt = 0;
+  let running: string | undefined;
+  const pending = () => {
+    const current = runs[at]?.selection;
+    if (!current) return [];
+    const here = isExternal(current.suite) ? [running ?? `${current.suite.name}/*`] : caseNames([current]).slice(results.length - startedAt);
+    return [...here, ...caseNames(runs.slice(at + 1).map((r) => r.selection))];
+  };
   const drain = async () => {
     outside.push(...parseConsole(await session.dmesgDelta()).map((w) => toRef(w, 'dmesg')));
     if (guests.peer) outside.push(...parseConsole(await guests.peer.dmesgDelta()).map((w) => toRef(w, 'peer-dmesg')));
   };
   try {
     await drain();
-    for (const run of runs) {
-      const unmet = await gate(run.selection.suite.needs);
+    for (; at < runs.length; at++) {
+      const run = runs[at];
+      [startedAt, running] = [results.length, undefined];
+      const unmet = await gated(gate, run.selection.suite.needs, caseNames([run.selection]));
       if (unmet) {
-        results.push(...unrunResults(caseNames([run.selection]), 'SKIP', `needs: ${unmet}`));
+        results.push(...unmet);
         continue;
       }
       const setup = await runSetup(guests, run);
@@ -228,11 +242,11 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
         suspects.push(...setup.suspects);
         continue;
       }
-      await suiteCases(guests, run, setup.facts, version, opts, { results, outside });
+      await suiteCases(guests, run, setup.facts, version, opts, { results, outside }, (name) => (running = name));
     }
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
-    const lost = lostResults(session, pending(results.length), err);
+    const lost = lostResults(session, pending(), err);
     return { results: [...results, ...lost.results], outside, crash: lost.crash, suspects };
   }
   return { results, outside, suspects };

@@ -1,6 +1,7 @@
 // A booted guest reachable over SSH: QEMU with the machine profile, the run's keys baked into
 // the initramfs, the guest files uploaded, the late modules loaded.
 import { readFileSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
 import { qemuArgs, parseSize, type MachineProfile, type PeerLink } from '../core/machine.js';
 import { parseConsole, fatal } from '../core/console.js';
@@ -38,6 +39,12 @@ export class BootError extends Error {
   get consoleTail(): string[] {
     return this.consoleText.split('\n').map(printable).filter(Boolean).slice(-15);
   }
+}
+
+/** 128 + the signal's number ("SEGV" → 139), as a shell reports a command a signal killed. */
+function signalCode(name: string): number | undefined {
+  const n = (osConstants.signals as Record<string, number>)[`SIG${name.replace(/^SIG/, '')}`];
+  return n === undefined ? undefined : 128 + n;
 }
 
 /** A console line fit for a one-line message: no terminal escapes or control characters. */
@@ -168,12 +175,19 @@ export class Session {
     return Object.fromEntries(Object.entries(MILESTONES).map(([name, re]) => [name, this.qemu.firstAt(re) ?? null]));
   }
 
-  /** Runs argv under the guest's `timeout` (TERM, then KILL 2 s later; exit 124 when it fired). */
-  async exec(argv: string[], timeoutSeconds = 60, stream: Pick<ExecOptions, 'onStdout' | 'onStderr'> = {}): Promise<ExecResult> {
+  /**
+   * Runs argv under the guest's `timeout` (TERM, then KILL 2 s later; exit 124 when it fired). A
+   * command killed by a signal exits 128 + its number, as a shell would say.
+   */
+  async exec(argv: string[], timeoutSeconds = 60, stream: Pick<ExecOptions, 'onStdout' | 'onStderr' | 'collect'> = {}): Promise<ExecResult> {
     const guarded = ['timeout', '--kill-after=2', String(timeoutSeconds), ...argv];
     const r = await this.whileAlive(() => this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000, ...stream }));
-    if (r.code === null && !r.timedOut) await this.lost(`${argv[0]}: the SSH channel closed without an exit status`);
-    return { ...r, timedOut: r.timedOut || r.code === 124 };
+    const bySignal = r.code === null && r.signal ? signalCode(r.signal) : undefined;
+    if (r.code === null && bySignal === undefined && !r.timedOut) await this.lost(`${argv[0]}: the SSH channel closed without an exit status`);
+    const code = r.code ?? bySignal ?? null;
+    // timeout exits 124; when TERM was ignored its KILL reaches its own process group, timeout included.
+    const killedAfter = code === 137 && r.seconds >= timeoutSeconds;
+    return { ...r, code, timedOut: r.timedOut || code === 124 || killedAfter };
   }
 
   /** An SSH failure after boot means the guest is gone (or going): wait briefly for QEMU to exit. */

@@ -2,7 +2,7 @@
 // truncated or has a byte flipped is found out (by stat, then hash) and made again, and the run
 // passes; one whose stamp was forged to match is found out when the boot or a workload fails.
 import t, { type Test } from 'tap';
-import { cpSync, closeSync, mkdtempSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { cpSync, closeSync, existsSync, mkdtempSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
@@ -24,7 +24,9 @@ process.env.ORCHESTRATE_KERNELS = join(base, 'kernels');
 // Copies: new inodes and ctimes, so the first look at each goes to its hash and renews its stamp.
 cpSync(dirname(realImage.path), join(cacheDir(), 'images', realImage.hash), { recursive: true, preserveTimestamps: true });
 cpSync(join(realStore, realKernel.id), join(kernelStoreDir(), realKernel.id), { recursive: true, preserveTimestamps: true });
-for (const f of ['accel-probe.json', 'apt-kernels.json']) cpSync(join(realCache, f), join(cacheDir(), f));
+for (const f of ['accel-probe.json', 'apt-kernels.json']) {
+  if (existsSync(join(realCache, f))) cpSync(join(realCache, f), join(cacheDir(), f));
+}
 
 const prepared = () => prepare({ accel: 'auto', install: false, log: () => {} }, new Phases());
 const results = join(base, 'results');
@@ -114,4 +116,15 @@ t.test('an initramfs bad under a matching stamp: the failed boot sends it to its
   passes(t, r);
   t.match(r.stderr, new RegExp(`initramfs of ${p.kernel.release}: ${basename(p.initramfs.path)} does not hash as it did when made; making it again and running once more`));
   t.equal(readdirSync(results).length, before + 2, 'the failed first run kept its results too');
+});
+
+t.test('a stored kernel bad under a matching stamp, asked for by its store id: the failed boot sends it to its hash, it is fetched again', async (t) => {
+  const p = await prepared();
+  truncateHalf(p.kernel.boot);
+  const dir = join(kernelStoreDir(), p.kernel.id);
+  forgeStamp(join(dir, 'stamp.json'), dir);
+  const r = await runCli(['run', '--kernel', p.kernel.id, '--test', 'ib-reg-refusal/anon', '--results', results]);
+  passes(t, r);
+  t.match(r.stderr, new RegExp(`kernel ${p.kernel.id}: vmlinux does not hash as it did when made; making it again and running once more`));
+  t.match(r.stderr, /fetching linux-image-/);
 });

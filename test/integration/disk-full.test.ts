@@ -75,9 +75,9 @@ t.test('a cache or kernel store without room for an image or a kernel', { skip: 
   const image = await runCli(['image', '--rebuild'], { ...env, ORCHESTRATE_CACHE: join(mnt, 'cache') });
   t.equal(image.code, 2);
   t.match(lastLine(image.stderr), new RegExp(`^error: cannot write the guest image \\(${mnt}/cache/images\\): no space left on device \\(\\d+ MiB free, about 1024 MiB needed\\)$`));
-  const kernel = await runCli(['kernel', 'fetch', 'debian:6.1.0-56'], { ...env, ORCHESTRATE_KERNELS: join(mnt, 'kernels') });
+  const kernel = await runCli(['kernel', 'fetch', 'debian:6.1'], { ...env, ORCHESTRATE_KERNELS: join(mnt, 'kernels') });
   t.equal(kernel.code, 2, kernel.stderr);
-  t.match(lastLine(kernel.stderr), new RegExp(`^error: cannot write the kernel linux-image-6\\.1\\.0-56-amd64 [^ ]+ \\(${mnt}/kernels\\): no space left on device \\(`));
+  t.match(lastLine(kernel.stderr), new RegExp(`^error: cannot write the kernel linux-image-6\\.1\\.0-\\d+-amd64 [^ ]+ \\(${mnt}/kernels\\): no space left on device \\(`));
 });
 
 t.test('a read-only results directory', { skip: !mountable && 'needs root to mount a tmpfs' }, async (t) => {

@@ -23,7 +23,7 @@ t.teardown(async () => {
 
 t.test('exec: exit codes, stdout and stderr, streamed', async (t) => {
   const chunks: string[] = [];
-  const r = await session.conn.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], { onStdout: (c) => chunks.push(c) });
+  const r = await session.conn.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], { onStdout: (c) => chunks.push(c.toString()) });
   t.equal(r.code, 3);
   t.equal(r.stdout, 'out\n');
   t.equal(r.stderr, 'err\n');
@@ -69,4 +69,12 @@ t.test('the scratch disk under dm-delay is slow, as the truncate races need', as
   const read = await session.exec(['dd', 'if=/dev/mapper/slow', 'of=/dev/null', 'bs=4k', 'count=1', 'iflag=direct']);
   t.equal(read.code, 0, read.stderr);
   t.ok(read.seconds >= 0.4, `an O_DIRECT read waited the delay (${read.seconds.toFixed(2)} s)`);
+});
+
+t.test('exec: a command a signal killed exits 128 + its number; a guest command that outlives its time, 124', async (t) => {
+  const segv = await session.exec(['sh', '-c', 'kill -SEGV $$']);
+  t.equal(segv.code, 139);
+  const stubborn = await session.exec(['sh', '-c', 'trap "" TERM; sleep 30'], 1);
+  t.equal(stubborn.timedOut, true, `exit ${stubborn.code}, signal ${stubborn.signal}`);
+  t.ok(stubborn.code === 124 || stubborn.code === 137, `exit ${stubborn.code}`);
 });

@@ -78,6 +78,8 @@ const changes: [string, () => string][] = [
   ['the QEMU version', () => key({ ...src, qemu: '8.2.0' })],
   ['an --append argument', () => key(src, { append: ['dax_hmem.region_idle'] })],
   ['a plan\'s known-bug records', () => key(src, { known: [{ id: 'x' }] })],
+  ['the accelerator asked for', () => key(src, { accel: 'kvm' })],
+  ['the boot timeout', () => key(src, { bootTimeout: 300 })],
 ];
 
 for (const [what, change] of changes) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { debianRange, lineOf, parseAptShow, parseMadison, pickDebianKernel, pickSourceRevision, storeIdOf } from '../../orchestrator/core/debian.js';
+import { compareVersions, debianRange, lineOf, parseAptShow, parseMadison, pickDebianKernel, pickSourceRevision, storeIdOf } from '../../orchestrator/core/debian.js';
 import { fixture } from '../fixtures.js';
 
 const kernels = parseAptShow(fixture('apt', 'apt-cache-show-linux-image.txt'));
@@ -61,4 +61,14 @@ t.test('6.12: the meta package is no kernel; "6.12" is the newest 6.12 kernel', 
   t.equal(pickDebianKernel(with612, '6.12.115-2~deb12u1')?.version, '6.12.115');
   t.equal(pickDebianKernel(with612)?.release, '6.1.0-57-amd64', 'the default stays the newest 6.1');
   t.same(debianRange(with612, '6.12.107', '6.12.117')?.map((k) => k.version), ['6.12.107', '6.12.115', '6.12.117']);
+});
+
+t.test('Debian versions in dpkg order', async (t) => {
+  const cmp = (a: string, b: string) => Math.sign(compareVersions(a, b));
+  t.equal(cmp('6.12.117-1~deb12u1', '6.12.117-1'), -1, '~ sorts before the end');
+  t.equal(cmp('6.12.117-1~deb12u2', '6.12.117-1~deb12u1'), 1, 'deb12u2 after deb12u1');
+  t.equal(cmp('6.1.192-10', '6.1.192-9'), 1, 'numbers as numbers');
+  t.equal(cmp('6.1.192-3', '6.1.192-3'), 0);
+  t.equal(cmp('1:1.0', '9.9'), 1, 'the epoch first');
+  t.equal(cmp('6.1.192a-1', '6.1.192-1'), 1, 'a letter after the end');
 });

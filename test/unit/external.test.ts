@@ -2,7 +2,7 @@
 // (test/fixtures/external/rdma-core-44-rxe-debian-6.1.192.out: Debian 6.1.192 in our guest,
 // 2026-12-01, as `marks` saved it), and KTAP as kselftest.h prints it.
 import t from 'tap';
-import { caseSlug, caseWindows, parseKtap, parseUnittest, statusResult } from '../../orchestrator/core/external.js';
+import { caseSlug, caseWindows, openCase, parseKtap, parseUnittest, statusResult, stoppedEarly } from '../../orchestrator/core/external.js';
 import { fixture } from '../fixtures.js';
 
 const rdmaCore = fixture('external', 'rdma-core-44-rxe-debian-6.1.192.out').split('\n');
@@ -59,4 +59,17 @@ t.test('the kernel log cut at the marks: each case its own lines, and its time',
   t.same(w.windows, ['[    1.100000] WARNING: CPU: 0 PID: 1 at mm/gup.c:10 f+0x1/0x2', '[    1.400000] pmem0: detected capacity change']);
   t.same(w.seconds, [0.2, 0.5]);
   t.equal(w.after, '[    1.800000] after the last case');
+});
+
+t.test('a run that stopped early is said, with the case it was in', async (t) => {
+  const ktap = ['TAP version 13', '1..3', '# [RUN] first', 'ok 1 Should have worked', '# [RUN] second'];
+  t.equal(stoppedEarly('ktap', ktap, 1, 0), 'reported 1 of the 3 cases it planned (exit 0)');
+  t.equal(stoppedEarly('ktap', ktap, 1, 139), 'killed by signal 11 after 1 results');
+  t.equal(stoppedEarly('ktap', ['1..2', 'ok 1 a', 'Bail out! no memory'], 1, 1), 'Bail out! no memory after 1 results');
+  t.equal(stoppedEarly('ktap', ['1..1', 'ok 1 a'], 1, 0), undefined);
+  t.equal(openCase('ktap', ktap), 'second');
+  t.equal(stoppedEarly('unittest', rdmaCore, 273, 0), undefined, 'rdma-core ran to its end');
+  t.equal(stoppedEarly('unittest', rdmaCore.slice(0, 20), 9, null), "stopped before unittest's summary (exit null), after 9 results");
+  t.equal(openCase('unittest', ['test_a (tests.m.C.test_a) ... ok', 'test_b (tests.m.C.test_b)', 'Doc line']), 'tests.m.C.test_b');
+  t.same(parseUnittest(['setUpClass (tests.test_x.XTest) ... ERROR']).map((r) => [r.name, r.result]), [['tests.test_x.XTest.setUpClass', 'error']]);
 });

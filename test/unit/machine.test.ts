@@ -26,7 +26,7 @@ t.test('the default profile builds the command line the measured facts call for'
   t.ok(argv.includes('-no-reboot'), 'a panic (panic=-1) ends QEMU');
   t.same(after(argv, '-drive'), ['file=/i/rootfs.ext4,if=virtio,format=raw,snapshot=on,cache=unsafe',
     'file=/r/scratch.img,if=virtio,format=raw,cache=unsafe'], 'root with a throwaway overlay, then the scratch disk (vdb)');
-  t.match(after(argv, '-append')[0], /^console=ttyS0 printk.devkmsg=on panic=-1 /);
+  t.match(after(argv, '-append')[0], /^console=ttyS0 printk.devkmsg=on log_buf_len=4M panic=-1 /);
 });
 
 t.test('user networking: restricted, forwarded on loopback only', async (t) => {

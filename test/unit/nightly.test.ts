@@ -30,7 +30,10 @@ t.test('each case against the base', async (t) => {
   t.equal(classifyCase(c('x/a', 'FAIL'), knownCase('x/a')).class, 'STILL-FAILING', 'failing otherwise than the known bug, as the base did');
   t.same(classifyCase(c('x/a', 'PASS', ['WARNING in dax_insert_entry']), c('x/a', 'PASS', [])), { test: 'x/a', class: 'NEW-WARNING', detail: 'WARNING in dax_insert_entry' });
   t.equal(classifyCase(c('x/a', 'PASS', ['W']), c('x/a', 'PASS', ['W'])).class, 'PASS', 'a warning the base has too is not new');
-  t.same(classifyCase(knownCase('x/k'), c('x/k', 'PASS')), { test: 'x/k', class: 'KNOWN', detail: 'the cause', known: { id: 'bug-1', cause: 'the cause', reference: 'a commit' } });
+  t.same(classifyCase(knownCase('x/k'), knownCase('x/k')), { test: 'x/k', class: 'KNOWN', detail: 'the cause', known: { id: 'bug-1', cause: 'the cause', reference: 'a commit' } });
+  t.equal(classifyCase(knownCase('x/k'), undefined).class, 'KNOWN', 'no base result to compare with');
+  t.same(classifyCase(knownCase('x/k'), c('x/k', 'PASS')), { test: 'x/k', class: 'REGRESSION', detail: 'KNOWN bug-1: the cause (the base passes)' },
+    'a known bug the base does not show is the series bringing it back');
   t.equal(classifyCase(c('x/a', 'ERROR', [], 'guest lost'), c('x/a', 'PASS')).class, 'INFRA');
   t.equal(classifyCase(c('x/a', 'SKIP'), c('x/a', 'SKIP')).class, 'PASS');
 });
@@ -40,6 +43,8 @@ t.test('the base\'s own cases: a failure is inherited, not a regression', async 
   t.same(['PASS', 'SKIP', 'FAIL', 'CRASH', 'ERROR'].map((v) => self(c('x/a', v as CaseOutcome['verdict'])).class), ['PASS', 'PASS', 'STILL-FAILING', 'STILL-FAILING', 'INFRA']);
   t.same(self(knownCase('x/k')), { test: 'x/k', class: 'KNOWN', detail: 'the cause', known: { id: 'bug-1', cause: 'the cause', reference: 'a commit' } });
   t.same(classifySeries(['x/a', 'x/b'], { kind: 'BOOT-FAIL', reason: 'panic' }, [], []).map((x) => x.class), ['BOOT-FAIL', 'BOOT-FAIL'], 'a base that does not boot');
+  t.same(classifySeries(['x'], undefined, [c('x/a', 'PASS')], [c('x/a', 'PASS'), c('x/b', 'PASS')]).map((x) => [x.test, x.class]),
+    [['x/a', 'PASS'], ['x/b', 'REGRESSION']], 'a case the base reported and the series did not');
 });
 
 t.test('a series: stage failures stand for every case; the headline is the worst class', async (t) => {

@@ -161,3 +161,13 @@ t.test('a setup script that cannot run points at the image', async (t) => {
   t.equal(out.results[0].verdict, 'ERROR');
   t.same(out.suspects, ['image']);
 });
+
+t.test('every need of every suite, case and run is one a gate knows', async (t) => {
+  const { SUITES } = await import('../../orchestrator/suites/index.js');
+  const { isExternal } = await import('../../orchestrator/suites/suite.js');
+  const { knownNeed } = await import('../../orchestrator/core/needs.js');
+  const needs = SUITES.flatMap((s) => [...s.needs, ...(isExternal(s)
+    ? s.runs({ fsdax: '/dev/pmem0', tests: '/t', gid: '1' }).flatMap((r) => r.needs ?? [])
+    : s.cases.flatMap((c) => c.needs))]);
+  t.same(needs.filter((n) => !knownNeed(n)), []);
+});
