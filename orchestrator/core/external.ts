@@ -120,14 +120,16 @@ export function statusResult(name: string, code: number | null, lines: string[])
 
 /**
  * Why a run's results are not the whole story: a program a signal killed, a plan (KTAP "1..N",
- * unittest "Ran N tests") it fell short of, a "Bail out!". Undefined when it ran to its end.
+ * unittest "Ran N tests") it fell short of, a "Bail out!" before the plan was met. kselftest's
+ * ksft_exit_fail_msg() bails out after the last result too ("6 out of 30 tests failed"): nothing
+ * is missing then, the failures are the cases'. Undefined when it ran to its end.
  */
 export function stoppedEarly(format: OutputFormat, lines: string[], reported: number, code: number | null): string | undefined {
   if (code !== null && code > 128 && code !== 124) return `killed by signal ${code - 128} after ${reported} results`;
   if (format === 'ktap') {
     const plan = lines.map((l) => /^1\.\.(\d+)/.exec(l.trim())?.[1]).find(Boolean);
     const bail = lines.find((l) => /^Bail out!/.test(l.trim()));
-    if (bail) return `${bail.trim()} after ${reported} results`;
+    if (bail && (!plan || reported < Number(plan))) return `${bail.trim()} after ${reported} results`;
     if (plan && reported < Number(plan)) return `reported ${reported} of the ${plan} cases it planned (exit ${code})`;
   }
   if (format === 'unittest') {

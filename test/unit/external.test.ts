@@ -1,6 +1,7 @@
 // External suites' output formats, on real output: rdma-core 44's run_tests.py -v on rxe0
 // (test/fixtures/external/rdma-core-44-rxe-debian-6.1.192.out: Debian 6.1.192 in our guest,
-// 2026-12-01, as `marks` saved it), and KTAP as kselftest.h prints it.
+// 2026-12-01, as `marks` saved it), and KTAP as kselftest.h prints it (gup_longterm-6.12.117-fsdax-ext4.out:
+// 6.12.117's gup_longterm on fs-DAX ext4, self-built tree with the selftests fragment, 2026-12-02).
 import t from 'tap';
 import { caseSlug, caseWindows, openCase, parseKtap, parseUnittest, statusResult, stoppedEarly } from '../../orchestrator/core/external.js';
 import { fixture } from '../fixtures.js';
@@ -67,6 +68,11 @@ t.test('a run that stopped early is said, with the case it was in', async (t) =>
   t.equal(stoppedEarly('ktap', ktap, 1, 139), 'killed by signal 11 after 1 results');
   t.equal(stoppedEarly('ktap', ['1..2', 'ok 1 a', 'Bail out! no memory'], 1, 1), 'Bail out! no memory after 1 results');
   t.equal(stoppedEarly('ktap', ['1..1', 'ok 1 a'], 1, 0), undefined);
+  const longterm = fixture('external', 'gup_longterm-6.12.117-fsdax-ext4.out').split('\n');
+  t.equal(parseKtap(longterm).length, 30);
+  t.equal(stoppedEarly('ktap', longterm, 30, 1), undefined, 'a bail-out after the last planned result stops nothing');
+  t.equal(stoppedEarly('ktap', longterm.slice(0, 10).concat('Bail out! 1 out of 30 tests failed'), 3, 1),
+    'Bail out! 1 out of 30 tests failed after 3 results');
   t.equal(openCase('ktap', ktap), 'second');
   t.equal(stoppedEarly('unittest', rdmaCore, 273, 0), undefined, 'rdma-core ran to its end');
   t.equal(stoppedEarly('unittest', rdmaCore.slice(0, 20), 9, null), "stopped before unittest's summary (exit null), after 9 results");
