@@ -86,8 +86,7 @@ function selectedRun(run: ExternalRun, patterns: string[] | undefined): boolean 
 /** What went wrong besides the cases: a timeout, an early stop, lost marks, no case at all. */
 function runErrors(ctx: ExternalContext, run: ExternalRun, out: ExecResult, lines: string[], reported: ExternalResult[], dmesg: string) {
   const { suite } = ctx;
-  const prefix = `${suite.name}/${run.prefix ? `${run.prefix}/` : ''}`;
-  const whole = `${prefix}${run.name}`;
+  const { prefix, whole } = runNames(suite, run);
   const format = run.format ?? suite.format;
   const limit = run.command.timeoutSeconds ?? suite.suiteSeconds;
   if (out.timedOut || out.code === 124) {
@@ -104,10 +103,15 @@ function runErrors(ctx: ExternalContext, run: ExternalRun, out: ExecResult, line
   return [];
 }
 
+/** A run's case-name prefix (suite/prefix/) and the name of the run as a whole. */
+function runNames(suite: ExternalSuite, run: ExternalRun): { prefix: string; whole: string } {
+  const prefix = `${suite.name}/${run.prefix ? `${run.prefix}/` : ''}`;
+  return { prefix, whole: `${prefix}${run.name}` };
+}
+
 async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcome> {
   const { session, suite } = ctx;
-  const prefix = `${suite.name}/${run.prefix ? `${run.prefix}/` : ''}`;
-  const whole = `${prefix}${run.name}`;
+  const { prefix, whole } = runNames(suite, run);
   const unmet = await gated(ctx.gate, run.needs ?? [], [whole]);
   if (unmet) return { results: unmet, outside: [] };
   ctx.running(whole);
@@ -128,10 +132,12 @@ async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcom
   const reported = parseOutput(run.format ?? suite.format, lines, { byRun: run.byRun, name: run.name, code: out.code })
     .map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}` }));
   const { windows, seconds: each, after } = caseWindows(dmesg, reported.map((x) => x.line));
+  // The run's own errors are kept whatever was selected: they say why selected cases are missing.
   const results = [
-    ...reported.map((x, i) => judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length)),
+    ...reported.map((x, i) => judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length))
+      .filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns)),
     ...runErrors(ctx, run, out, lines, reported, dmesg),
-  ].filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns) || /:(timeout|stopped|marks)$/.test(r.name));
+  ];
   results.push(...await cleanup());
   const afterCleanup = toRef(parseConsole(await session.dmesgDelta()));
   return { results, outside: [...before, ...toRef(parseConsole(after)), ...afterCleanup] };

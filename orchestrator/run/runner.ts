@@ -180,7 +180,6 @@ export function lostResults(session: Session, names: string[], err: GuestLost): 
 /** Every need met: what the unit tests' scripted guests get. */
 const ALL_MET: Gate = async () => undefined;
 
-
 export interface SuitesOptions {
   gate?: Gate;
   /** Keeps an external run's whole output next to results.json. */
