@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { cacheDir } from '../paths.js';
+import { sharedWork } from '../core/shared-work.js';
 import { exec } from './exec.js';
 import { ensureHost, NEEDS } from './host.js';
 import { git } from './git.js';
@@ -19,14 +20,14 @@ async function treeKey(tree: string): Promise<string> {
   return head.code === 0 ? head.stdout.trim() : readFileSync(join(tree, 'Makefile'), 'utf8');
 }
 
+/** Builds in flight in this process, by output directory. */
+const building = new Map<string, Promise<void>>();
+
 /**
  * Builds PROGRAMS (gup_test, gup_longterm, …) of the tree's mm selftests that it has; returns the
  * built paths. The uapi headers come from the tree itself (`make headers`: vm_util.c wants newer
  * ones than the host's), liburing from liburing-dev when the tree's check_config.sh finds it.
  */
-/** Builds in flight in this process, by output directory. */
-const building = new Map<string, Promise<void>>();
-
 export async function buildMmSelftests(tree: string, programs: string[], log: (line: string) => void): Promise<string[]> {
   const dir = mmSelftests(tree);
   if (!dir) return [];
@@ -35,36 +36,33 @@ export async function buildMmSelftests(tree: string, programs: string[], log: (l
   const key = createHash('sha256').update(JSON.stringify([await treeKey(tree), have, 'static-v1'])).digest('hex').slice(0, 16);
   const out = join(cacheDir(), 'selftests', key);
   if (!existsSync(out)) {
-    building.set(out, building.get(out) ?? build(tree, dir, have, out, log).finally(() => building.delete(out)));
-    await building.get(out);
+    await sharedWork(building, out, () => build(tree, dir, have, out, log));
   }
   return have.map((p) => join(out, p));
 }
 
 async function build(tree: string, dir: string, have: string[], out: string, log: (line: string) => void): Promise<void> {
-  {
-    log(`building ${have.join(', ')} from ${tree}`);
-    const tmp = trackDir(`${out}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-    removeTree(tmp);
-    mkdirSync(tmp, { recursive: true });
-    // `make headers` leaves them in O/usr/include (headers_install would also want rsync).
-    await exec(['make', '-s', '-C', tree, `O=${join(tmp, 'o')}`, 'headers']);
-    const headers = join(tmp, 'o', 'usr', 'include');
-    const helpers = ['vm_util.c', 'thp_settings.c'].filter((f) => existsSync(join(dir, f)));
-    const uring = existsSync(join(dir, 'check_config.sh'))
-      && (await exec(['sh', './check_config.sh', 'gcc'], { cwd: dir, check: false })).code === 0
-      && readFileSync(join(dir, 'local_config.h'), 'utf8').includes('LOCAL_CONFIG_HAVE_LIBURING');
-    for (const p of have) {
-      await exec(['gcc', '-static', '-Wall', '-O2', '-I', '../../../..', '-isystem', headers,
-        `${p}.c`, ...helpers, '-lrt', '-lpthread', '-lm', ...(uring ? ['-luring'] : []), '-o', join(tmp, p)], { cwd: dir });
-    }
-    removeTree(join(tmp, 'o'));
-    try {
-      renameSync(tmp, out);
-    } catch (err) {
-      if (!existsSync(out)) throw err;
-      removeTree(tmp);
-    }
-    releaseDir(tmp);
+  log(`building ${have.join(', ')} from ${tree}`);
+  const tmp = trackDir(`${out}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  removeTree(tmp);
+  mkdirSync(tmp, { recursive: true });
+  // `make headers` leaves them in O/usr/include (headers_install would also want rsync).
+  await exec(['make', '-s', '-C', tree, `O=${join(tmp, 'o')}`, 'headers']);
+  const headers = join(tmp, 'o', 'usr', 'include');
+  const helpers = ['vm_util.c', 'thp_settings.c'].filter((f) => existsSync(join(dir, f)));
+  const uring = existsSync(join(dir, 'check_config.sh'))
+    && (await exec(['sh', './check_config.sh', 'gcc'], { cwd: dir, check: false })).code === 0
+    && readFileSync(join(dir, 'local_config.h'), 'utf8').includes('LOCAL_CONFIG_HAVE_LIBURING');
+  for (const p of have) {
+    await exec(['gcc', '-static', '-Wall', '-O2', '-I', '../../../..', '-isystem', headers,
+      `${p}.c`, ...helpers, '-lrt', '-lpthread', '-lm', ...(uring ? ['-luring'] : []), '-o', join(tmp, p)], { cwd: dir });
   }
+  removeTree(join(tmp, 'o'));
+  try {
+    renameSync(tmp, out);
+  } catch (err) {
+    if (!existsSync(out)) throw err;
+    removeTree(tmp);
+  }
+  releaseDir(tmp);
 }

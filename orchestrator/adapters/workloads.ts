@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cacheDir, guestDir } from '../paths.js';
+import { sharedWork } from '../core/shared-work.js';
 import { exec } from './exec.js';
 import { fingerprint, listTree } from './fingerprint.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
@@ -34,8 +35,7 @@ export async function ensureWorkloads(log: (line: string) => void = () => {}): P
     removeTree(dir);
   }
   if (bad) {
-    building.set(dir, building.get(dir) ?? build(dir).finally(() => building.delete(dir)));
-    await building.get(dir);
+    await sharedWork(building, dir, () => build(dir));
     built = true;
   }
   return { dir, binaries: readdirSync(dir).map((f) => join(dir, f)), built };

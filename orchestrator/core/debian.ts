@@ -34,7 +34,6 @@ export function isImagePackage(name: string): boolean {
   return IMAGE_PKG.test(name);
 }
 
-
 function newer(a: DebianKernel, b: DebianKernel): number {
   return compareVersions(b.debVersion, a.debVersion);
 }
