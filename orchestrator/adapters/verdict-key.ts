@@ -1,14 +1,17 @@
 // What decides a verdict besides the kernel, the tests and their runs: our built code (the
-// console parser, the verdict rules), the guest side (workloads, setup scripts, the image recipe
-// and the package versions it installed), the expectations and known-bug records, the machine
-// profile, QEMU and extra kernel arguments. Cached verdicts (nightly results and patchchecks,
-// bisect logs) are keyed by it: change any of these and the next night or bisect runs again.
+// console parser, the verdict rules) and the npm packages it runs with (package-lock.json), the
+// guest side (workloads, setup scripts, the image recipe and the package versions it installed),
+// the host toolchain that builds the guest's binaries, the expectations, known-bug records and
+// kernel config fragments, the machine profile, QEMU and extra kernel arguments. Cached verdicts
+// (nightly results and patchchecks, bisect logs) are keyed by it: change any of these and the
+// next night or bisect runs again.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KnownRecord } from '../core/known.js';
-import { configsDir, guestDir } from '../paths.js';
+import { configsDir, guestDir, repoRoot } from '../paths.js';
+import { exec } from './exec.js';
 import { fingerprint, listTree } from './fingerprint.js';
 import { qemuVersion } from './qemu.js';
 import { ensureImage } from './rootfs.js';
@@ -27,6 +30,12 @@ export interface VerdictKeyParts {
   known: string;
   /** How the guest runs: the accelerator asked for, and the boot and stall timeouts. */
   machine: string;
+  /** configs/kernel/: the fragments our builds merge (a bisect or night also keys its rendered config). */
+  fragments: string;
+  /** package-lock.json: the exact npm packages our code runs with (the YAML parser among them). */
+  lock: string;
+  /** The compilers and -dev packages that build the guest's workloads and selftests. */
+  toolchain: string;
 }
 
 export function verdictKeyOf(parts: VerdictKeyParts): string {
@@ -44,6 +53,10 @@ export interface KeySources {
   /** The image's recipe.json (its installed package versions). */
   recipe: string;
   qemu: string;
+  /** The path of package-lock.json. */
+  packageLock: string;
+  /** What toolchainVersions() read. */
+  toolchain: string;
 }
 
 /** What a run adds to the key: its extra kernel arguments, its plan's records, how the guest runs. */
@@ -66,14 +79,39 @@ export function keyParts(src: KeySources, run: KeyRun = {}): VerdictKeyParts {
     append: run.append ?? [],
     known: digest(JSON.stringify(run.known ?? [])),
     machine: JSON.stringify([run.accel ?? 'auto', run.bootTimeout ?? null, run.stallTimeout ?? null]),
+    fragments: tree(join(src.configsDir, 'kernel')),
+    lock: existsSync(src.packageLock) ? digest(readFileSync(src.packageLock)) : 'none',
+    toolchain: src.toolchain,
   };
+}
+
+/**
+ * Workloads are built with make's `cc` and link libibverbs; selftests with `gcc -static`, glibc
+ * and liburing; both include the uapi headers of linux-libc-dev.
+ */
+const DEV_PACKAGES = ['libc6-dev', 'linux-libc-dev', 'libibverbs-dev', 'liburing-dev'];
+
+async function stdoutOf(argv: string[]): Promise<string> {
+  const r = await exec(argv, { check: false }).catch(() => undefined);
+  return r?.stdout.trim() || `${argv[0]}: none`;
+}
+
+/** The host toolchain, one line a tool or package: `gcc (Debian 12.2.0-14) 12.2.0`, `liburing-dev=2.3-3`. */
+export async function toolchainVersions(): Promise<string> {
+  const firstLine = async (cc: string) => (await stdoutOf([cc, '--version'])).split('\n')[0];
+  const compilers = await Promise.all(['gcc', 'cc'].map(firstLine));
+  const packages = await stdoutOf(['dpkg-query', '-W', '-f', '${Package}=${Version}\n', ...DEV_PACKAGES]);
+  return [...compilers, ...packages.split('\n').sort()].join('\n');
 }
 
 let sources: Promise<KeySources> | undefined;
 
 async function ourSources(): Promise<KeySources> {
   const image = await ensureImage();
-  return { codeDir: CODE_DIR, guestDir, configsDir, recipe: join(dirname(image.path), 'recipe.json'), qemu: await qemuVersion() };
+  return {
+    codeDir: CODE_DIR, guestDir, configsDir, recipe: join(dirname(image.path), 'recipe.json'),
+    qemu: await qemuVersion(), packageLock: join(repoRoot, 'package-lock.json'), toolchain: await toolchainVersions(),
+  };
 }
 
 /** The key of this orchestrate, guest and machine, with the run's extra arguments and records. */

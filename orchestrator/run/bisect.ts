@@ -13,7 +13,8 @@ import { commitInfo, git, repoTop, resolveRev, revList } from '../adapters/git.j
 import { readJsonOr, writeJson } from '../adapters/store.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
 import { verdictKey } from '../adapters/verdict-key.js';
-import { buildThenTest, isBuilt } from './build.js';
+import { mergeFragments, renderRequest } from '../core/kconfig.js';
+import { buildThenTest, isBuilt, loadFragments } from './build.js';
 import { fetchDebianKernel } from './kernels.js';
 import { runTests, type RunOptions } from './pipeline.js';
 
@@ -74,9 +75,20 @@ async function debianKernels(spec: string): Promise<Range> {
   return { commits: list, kind: 'debian' };
 }
 
+/**
+ * The config a step's build would use, by content: our default fragments, then --config and the
+ * selected suites' fragments, merged and rendered as the build id hashes it. Packaged kernels: none.
+ */
+export function bisectConfig(kind: 'git' | 'debian', configs?: string[], load = loadFragments): string | null {
+  return kind === 'git' ? renderRequest(mergeFragments(load(configs))) : null;
+}
+
 /** What a logged run depends on: a log of other inputs, or of another orchestrate, is not resumed. */
-function logKey(range: Range, req: BisectRequest, mode: Mode, verdicts: string): string {
-  const inputs = [range.commits, req.tests, mode, req.configs ?? [], req.options.runs, req.options.anyFailure, verdicts];
+export function logKey(
+  range: { commits: string[] }, req: Pick<BisectRequest, 'tests' | 'options'>, mode: Mode,
+  verdicts: string, config: string | null,
+): string {
+  const inputs = [range.commits, req.tests, mode, config, req.options.runs, req.options.anyFailure, verdicts];
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 12);
 }
 
@@ -116,7 +128,9 @@ export async function bisect(req: BisectRequest): Promise<ReportView> {
   const mode: Mode = req.fix ? 'fix' : 'regression';
   const range = req.tree ? await gitRange(req) : await debianKernels(req.kernels!);
   const options: BisectOptions = { ...DEFAULTS, ...req.options, mode };
-  const key = logKey(range, req, mode, await verdictKey({ append: req.append, accel: req.accel, bootTimeout: req.bootTimeout, stallTimeout: req.stallTimeout }));
+  const { append, accel, bootTimeout, stallTimeout } = req;
+  const verdicts = await verdictKey({ append, accel, bootTimeout, stallTimeout });
+  const key = logKey(range, req, mode, verdicts, bisectConfig(range.kind, req.configs));
   const path = join(resolve(req.resultsDir), `bisect-${key}.json`);
   // Infrastructure errors are about the setup of that moment: a resumed bisect tries those commits again.
   const runs = loadLog(path, key, req.replay).filter((l) => range.commits.includes(l.commit) && l.run.kind !== 'infra');
