@@ -13,6 +13,7 @@ import { GuestLost, type Session } from './session.js';
 import { runExternal } from './external.js';
 import type { Gate } from '../core/needs.js';
 import { gated } from './gate.js';
+import { DmesgError } from '../errors.js';
 
 export interface SuiteRun {
   selection: Selection;
@@ -67,13 +68,26 @@ async function runSteps(session: Session, steps: GuestCommand[]): Promise<CaseOu
   return { error: 'the workload printed no JSON observation', suspects: isWorkload(last) ? ['workloads'] : [] };
 }
 
-/** The case's commands, and its peer's at the same time; the peer's observation is kept under `peer`. */
+/**
+ * A two-guest case's outcome from both sides: the peer's observation is kept under `peer` whatever
+ * happened (its figures), and the peer's failure, named by its role, is the case's error.
+ */
+export function bothSides(
+  own: CaseOutcome, other: CaseOutcome, tc: Pick<TestCase, 'peerRole' | 'peerFailure'>,
+): CaseOutcome {
+  const failed = other.error ?? (other.observed && tc.peerFailure?.(other.observed, own.observed));
+  const observed = other.observed ? { ...own.observed, peer: other.observed } : own.observed;
+  const error = [own.error, failed && `${tc.peerRole ?? 'peer'}: ${failed}`].filter(Boolean).join('; ');
+  const suspects = [...new Set([...own.suspects ?? [], ...other.suspects ?? []])];
+  return { ...own, observed, ...(error ? { error } : {}), ...(suspects.length ? { suspects } : {}) };
+}
+
+/** The case's commands, and its peer's at the same time. */
 async function runSides(session: Session, peer: Session | undefined, tc: TestCase, facts: SetupFacts): Promise<CaseOutcome> {
   if (!tc.peer) return runSteps(session, tc.run(facts));
   if (!peer) return { error: 'needs a second guest, and none was booted' };
-  const [main, other] = await Promise.all([runSteps(session, tc.run(facts)), runSteps(peer, tc.peer(facts))]);
-  if (other.error) return { ...main, error: [main.error, `peer: ${other.error}`].filter(Boolean).join('; ') };
-  return main.observed ? { ...main, observed: { ...main.observed, peer: other.observed } } : main;
+  const [own, other] = await Promise.all([runSteps(session, tc.run(facts)), runSteps(peer, tc.peer(facts))]);
+  return bothSides(own, other, tc);
 }
 
 async function runCleanup(session: Session, steps: GuestCommand[]): Promise<string | undefined> {
@@ -82,6 +96,22 @@ async function runCleanup(session: Session, steps: GuestCommand[]): Promise<stri
     if (r.code !== 0) return `cleanup: ${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`;
   }
   return undefined;
+}
+
+interface KernelLines {
+  log: string;
+  error?: string;
+  suspects?: ArtifactKind[];
+}
+
+/** A guest's kernel lines since the last read; a failed dmesg is said (prefixed with WHERE), not read as none. */
+async function kernelLines(session: Session, where = ''): Promise<KernelLines> {
+  try {
+    return { log: await session.dmesgDelta() };
+  } catch (err) {
+    if (!(err instanceof DmesgError)) throw err;
+    return { log: '', error: `${where}${err.message}`, suspects: execSuspects('dmesg', err.status) };
+  }
 }
 
 /** The guest the tests run on, and the second guest of two-guest suites. */
@@ -95,15 +125,18 @@ async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, f
   const name = `${run.selection.suite.name}/${tc.name}`;
   const rule = expectationFor(run.expectations, tc.name, version);
   let outcome = await runSides(session, peer, tc, facts);
-  if (outcome.observed && tc.precondition) {
+  if (outcome.observed && !outcome.error && tc.precondition) {
     const unmet = tc.precondition(outcome.observed);
     if (unmet) outcome = { ...outcome, error: `precondition: ${unmet}` };
   }
   const cleanupFailed = await runCleanup(session, tc.cleanup?.(facts) ?? []);
   if (cleanupFailed && !outcome.error) outcome = { ...outcome, error: cleanupFailed };
-  const log = await session.dmesgDelta();
+  const mine = await kernelLines(session);
+  const theirs = peer ? await kernelLines(peer, `${peer.label ?? 'peer'}: `) : { log: '' };
+  for (const unread of [mine, theirs]) if (unread.error) outcome = withError(outcome, unread.error, unread.suspects);
+  const log = mine.log;
   const own = parseConsole(log);
-  const peerWarnings = peer ? parseConsole(await peer.dmesgDelta()) : [];
+  const peerWarnings = parseConsole(theirs.log);
   const warnings = [...own, ...peerWarnings];
   const crash = warnings.find(fatal);
   if (crash) outcome = { ...outcome, crash: crash.title };
@@ -117,6 +150,12 @@ async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, f
     evidence: rule?.evidence ? matchEvidence(log, new RegExp(escapeRegExp(rule.evidence))) : [],
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+function withError(outcome: CaseOutcome, error: string, suspects: ArtifactKind[] = []): CaseOutcome {
+  const all = [...outcome.suspects ?? [], ...suspects];
+  const errors = [outcome.error, error].filter(Boolean).join('; ');
+  return { ...outcome, error: errors, ...(all.length ? { suspects: all } : {}) };
 }
 
 function escapeRegExp(text: string): string {
@@ -214,18 +253,25 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
   let at = 0;
   let startedAt = 0;
   let running: string | undefined;
-  const pending = () => {
+  const here = () => {
     const current = runs[at]?.selection;
     if (!current) return [];
-    const here = isExternal(current.suite) ? [running ?? `${current.suite.name}/*`] : caseNames([current]).slice(results.length - startedAt);
-    return [...here, ...caseNames(runs.slice(at + 1).map((r) => r.selection))];
+    if (isExternal(current.suite)) return [running ?? `${current.suite.name}/*`];
+    return caseNames([current]).slice(results.length - startedAt);
   };
-  const drain = async () => {
-    outside.push(...parseConsole(await session.dmesgDelta()).map((w) => toRef(w, 'dmesg')));
-    if (guests.peer) outside.push(...parseConsole(await guests.peer.dmesgDelta()).map((w) => toRef(w, 'peer-dmesg')));
+  const pending = () => [...here(), ...caseNames(runs.slice(at + 1).map((r) => r.selection))];
+  /** The kernel lines outside any case; why they could not be read, when a dmesg failed. */
+  const drain = async (): Promise<string | undefined> => {
+    const mine = await kernelLines(session);
+    const theirs = guests.peer ? await kernelLines(guests.peer, `${guests.peer.label ?? 'peer'}: `) : { log: '' };
+    outside.push(...parseConsole(mine.log).map((w) => toRef(w, 'dmesg')));
+    outside.push(...parseConsole(theirs.log).map((w) => toRef(w, 'peer-dmesg')));
+    suspects.push(...mine.suspects ?? [], ...theirs.suspects ?? []);
+    return [mine.error, theirs.error].filter(Boolean).join('; ') || undefined;
   };
   try {
-    await drain();
+    // A failed read before the cases leaves their first window unknown: what it held may be lost or land there.
+    let unread = await drain();
     for (; at < runs.length; at++) {
       const run = runs[at];
       [startedAt, running] = [results.length, undefined];
@@ -235,13 +281,24 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
         continue;
       }
       const setup = await runSetup(guests, run);
-      await drain();
+      const before = [unread, await drain()].filter(Boolean).join('; ');
+      unread = undefined;
       if ('error' in setup) {
         results.push(...unrunResults(caseNames([run.selection]), 'ERROR', setup.error));
         suspects.push(...setup.suspects);
         continue;
       }
-      await suiteCases(guests, run, setup.facts, version, opts, { results, outside }, (name) => (running = name));
+      if (before) {
+        const why = `the kernel log before the cases: ${before}`;
+        results.push(...unrunResults(caseNames([run.selection]), 'ERROR', why));
+        continue;
+      }
+      try {
+        await suiteCases(guests, run, setup.facts, version, opts, { results, outside }, (name) => (running = name));
+      } catch (err) {
+        if (!(err instanceof DmesgError)) throw err;
+        results.push(...unrunResults(here(), 'ERROR', err.message));
+      }
     }
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;

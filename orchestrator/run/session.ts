@@ -16,12 +16,19 @@ import { listTree } from '../adapters/fingerprint.js';
 import { guestDir } from '../paths.js';
 import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
 import { GUEST_ROOT } from '../suites/suite.js';
+import { DmesgError } from '../errors.js';
 
 /** The guest stopped answering after boot; the caller turns it into CRASH or ERROR from its console. */
 export class GuestLost extends Error {
   constructor(message: string, readonly guest?: Session) {
     super(message);
   }
+}
+
+/** What dmesg printed, when it succeeded: a failed one read nothing we can trust, not an empty log. */
+export function dmesgLines(r: Pick<ExecResult, 'code' | 'timedOut' | 'stdout' | 'stderr'>): string {
+  if (r.code !== 0 || r.timedOut) throw new DmesgError(r.code, r.timedOut, r.stderr);
+  return r.stdout;
 }
 
 export class BootError extends Error {
@@ -228,11 +235,14 @@ export class Session {
     return { ready: r.code === 0, detail: (r.code === 0 ? r.stdout : r.stderr).trim() };
   }
 
-  /** Kernel log lines since the last call (read and cleared, so a wrapped ring buffer loses nothing). */
+  /**
+   * Kernel log lines since the last call (read and cleared, so a wrapped ring buffer loses nothing);
+   * a DmesgError when dmesg failed.
+   */
   async dmesgDelta(): Promise<string> {
-    const fresh = (await this.exec(['dmesg', '--read-clear'], 30)).stdout;
-    this.kernelLog += fresh;
-    return fresh;
+    const r = await this.exec(['dmesg', '--read-clear'], 30);
+    this.kernelLog += r.stdout;
+    return dmesgLines(r);
   }
 
   /** Everything dmesgDelta has read so far. */

@@ -23,6 +23,10 @@ export interface TestCase {
   run(facts: SetupFacts): GuestCommand[];
   /** Commands run on the second guest at the same time as `run` (suites with a peer). */
   peer?(facts: SetupFacts): GuestCommand[];
+  /** The second guest's part as reasons name it ("server"); "peer" when unset. */
+  peerRole?: string;
+  /** Why the second guest's observation shows its part failed; undefined when it did its part. */
+  peerFailure?(peer: Record<string, unknown>, own: Record<string, unknown> | undefined): string | undefined;
   cleanup?(facts: SetupFacts): GuestCommand[];
   /** Why the observation does not show what the case claims to test; undefined when it does. */
   precondition?(observed: Record<string, unknown>): string | undefined;

@@ -87,4 +87,10 @@ t.test('a read-only results directory', { skip: !mountable && 'needs root to mou
   t.equal(lastLine(r.stderr), `error: cannot write the results (${results}): read-only file system`);
   t.notMatch(r.stderr, /booting/, 'checked before anything boots');
   t.same(await qemuGone(marker), []);
+  // Node's recursive mkdir says ENOENT for a directory it cannot make there (nodejs/node#47098).
+  const fresh = join(mnt, 'new', 'results');
+  const made = await runCli(['run', '--test', 'ib-reg-refusal/anon', '--results', fresh], env);
+  t.equal(made.code, 2, made.stderr);
+  t.equal(lastLine(made.stderr), `error: cannot write the results (${fresh}): read-only file system`);
+  t.notMatch(made.stderr, /^\s+at /m, 'no stack trace');
 });

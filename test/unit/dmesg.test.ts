@@ -1,0 +1,90 @@
+// A dmesg that fails is not an empty kernel log: dmesgLines() turns its exec result into a
+// DmesgError, and the runner makes the window it covered ERROR.
+import t from 'tap';
+import { runSuites, type SuiteRun } from '../../orchestrator/run/runner.js';
+import { dmesgLines, Session } from '../../orchestrator/run/session.js';
+import type { ExecResult } from '../../orchestrator/adapters/ssh.js';
+import { loadExpectations } from '../../orchestrator/adapters/config.js';
+import { selectTests } from '../../orchestrator/suites/index.js';
+import { DmesgError, exitCodeOf } from '../../orchestrator/errors.js';
+
+type Exec = Pick<ExecResult, 'code' | 'timedOut' | 'stdout' | 'stderr'>;
+const ok = (stdout = ''): Exec => ({ code: 0, timedOut: false, stdout, stderr: '' });
+const EPERM = 'dmesg: read kernel buffer failed: Operation not permitted';
+const DENIED: Exec = { code: 1, timedOut: false, stdout: '', stderr: `${EPERM}\n` };
+const NOT_FOUND = 'timeout: failed to run command ‘dmesg’: No such file or directory';
+
+t.test('dmesgLines: the lines of a dmesg that succeeded; a typed error for one that failed', async (t) => {
+  t.equal(dmesgLines(ok('[    9.1] rxe1: added eth1\n')), '[    9.1] rxe1: added eth1\n');
+  t.equal(dmesgLines(ok()), '', 'a quiet kernel');
+  t.throws(() => dmesgLines(DENIED), new DmesgError(1, false, DENIED.stderr));
+  t.throws(() => dmesgLines(DENIED), { message: `dmesg exited 1: ${EPERM}` });
+  t.throws(() => dmesgLines({ code: 124, timedOut: true, stdout: '[ 1.0] partial\n', stderr: '' }), { message: 'dmesg timed out' },
+    'its error output only, never kernel lines');
+  t.throws(() => dmesgLines({ code: 127, timedOut: false, stdout: '', stderr: NOT_FOUND }),
+    { message: `dmesg exited 127: ${NOT_FOUND}`, status: 127 });
+  t.equal(exitCodeOf(new DmesgError(1, false, '')), 1);
+});
+
+/**
+ * A scripted guest with Session's own dmesgDelta: `dmesg --read-clear` answers from READS in order
+ * (a quiet, successful one once they run out), other commands by the first matching rule.
+ */
+function fakeSession(rules: [RegExp, Partial<ExecResult>][], reads: Exec[], label?: string): Session {
+  const fake = {
+    label,
+    kernelLog: '',
+    async exec(argv: string[]): Promise<ExecResult> {
+      const answer = argv[0] === 'dmesg' ? reads.shift() ?? ok() : rules.find(([re]) => re.test(argv.join(' ')))?.[1] ?? {};
+      return { code: 0, signal: null, stdout: '', stderr: '', seconds: 0, timedOut: false, ...answer };
+    },
+    dmesgDelta: Session.prototype.dmesgDelta,
+    qemu: { consoleText: () => '' },
+  };
+  return fake as unknown as Session;
+}
+
+const runs = (name: string): SuiteRun[] => selectTests([name])
+  .map((s) => ({ selection: s, expectations: loadExpectations(s.suite) }));
+async function anon(reads: Exec[]) {
+  return (await runSuites({ session: fakeSession(ANON, reads) }, runs('ib-reg-refusal/anon'), '6.1.192')).results;
+}
+const ANON: [RegExp, Partial<ExecResult>][] = [
+  [/ib-reg anon/, { stdout: '{"device":"rxe0","kind":"anon","dax":null,"registered":true,"errno":null}\n' }],
+];
+
+t.test('the control: the case passes when every dmesg reads', async (t) => {
+  const [r] = (await runSuites({ session: fakeSession(ANON, []) }, runs('ib-reg-refusal/anon'), '6.1.192')).results;
+  t.equal(r.verdict, 'PASS', r.reason);
+});
+
+t.test('the case\'s own window unread: ERROR, not a PASS without kernel lines', async (t) => {
+  const [r] = await anon([ok(), ok(), DENIED]);
+  t.same([r.verdict, r.reason], ['ERROR', `dmesg exited 1: ${EPERM}`]);
+  t.match(r.observed, { registered: true }, 'the observation is kept');
+});
+
+t.test('dmesg missing from the image: ERROR pointing at the image', async (t) => {
+  const [r] = await anon([ok(), ok(), { code: 127, timedOut: false, stdout: '', stderr: NOT_FOUND }]);
+  t.same([r.verdict, r.suspects], ['ERROR', ['image']]);
+});
+
+t.test('the read before the cases failing: the suite\'s cases ERROR (setup\'s lines could land in a case)', async (t) => {
+  for (const reads of [[DENIED], [ok(), DENIED]]) {
+    const { results } = await runSuites({ session: fakeSession(ANON, reads) }, runs('ib-reg-refusal'), '6.1.192');
+    t.equal(results.length, 5);
+    t.same([...new Set(results.map((r) => `${r.verdict} ${r.reason}`))],
+      [`ERROR the kernel log before the cases: dmesg exited 1: ${EPERM}`]);
+  }
+});
+
+t.test('the second guest\'s window unread: ERROR naming it', async (t) => {
+  const served = { stdout: '{"kind":"anon","dax":null,"registered":true,"errno":null,"write":"ok","read":"ok","bytes":2097152}\n' };
+  const client = { stdout: '{"role":"client","remote_registered":true,"write":"completed","read":"ok","bytes":2097152}\n' };
+  const link: [RegExp, Partial<ExecResult>] = [/peer-link\.sh/, { stdout: 'link=eth1\nrdma=rxe1\n' }];
+  const own = fakeSession([link, [/rdma-pair server/, served]], []);
+  const timedOut = { ...DENIED, code: 124, timedOut: true, stderr: '' };
+  const peer = fakeSession([link, [/rdma-pair client/, client]], [ok(), ok(), timedOut], 'second guest');
+  const [r] = (await runSuites({ session: own, peer }, runs('rdma-two-guests/anon'), '6.1.192')).results;
+  t.same([r.verdict, r.reason], ['ERROR', 'second guest: dmesg timed out']);
+});
