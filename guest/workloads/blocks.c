@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -90,4 +92,49 @@ uint64_t fill_free_space(const char *filler, uint64_t slack)
 
 	close(fd);
 	return left;
+}
+
+/*
+ * A buffered write reserves, besides its data, the worst case of block-map blocks it could need
+ * (xfs_bmap_worst_indlen()): with nothing free but what truncate freed, it fails with ENOSPC. Give
+ * back the filler's last bytes for that: a piece far shorter than the file written next.
+ */
+#define ROOM_FOR_MAPS (64 << 10)
+
+void truncate_onto_freed(const char *path, const char *newfile, size_t size, struct reuse *out)
+{
+	struct extents victim, reused;
+	char filler[4096];
+	struct stat st;
+	int fd;
+
+	extents_of(path, size, &victim);
+	snprintf(filler, sizeof(filler), "%s.filler", newfile);
+	fill_free_space(filler, 0);
+	if (stat(filler, &st) || truncate(filler, st.st_size > ROOM_FOR_MAPS ? st.st_size - ROOM_FOR_MAPS : 0))
+		fail("give back room for block maps", errno);
+	fd = open(path, O_RDWR);
+	/* Freed blocks stay busy until the log commits (xfs_extent_busy_insert(), ext4_mb_free_metadata()). */
+	if (fd < 0 || ftruncate(fd, 0) || syncfs(fd))
+		fail("truncate the registered file", errno);
+	close(fd);
+	fill_file(newfile, NEW_FILE_FILL, size);
+	extents_of(newfile, size, &reused);
+	out->victim_blocks = extent_bytes(&victim) / 4096;
+	out->blocks_reused = overlap_bytes(&victim, &reused) / 4096;
+}
+
+size_t device_bytes_not(const char *path, unsigned char byte, size_t size)
+{
+	unsigned char *block = NULL;
+	int fd = open(path, O_RDONLY | O_DIRECT);
+	size_t bad = 0;
+
+	if (fd < 0 || syncfs(fd) || posix_memalign((void **)&block, 4096, size) || pread(fd, block, size, 0) != (ssize_t)size)
+		fail("read the new file back from the device", errno);
+	for (size_t i = 0; i < size; i++)
+		bad += block[i] != byte;
+	close(fd);
+	free(block);
+	return bad;
 }

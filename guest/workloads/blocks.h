@@ -22,4 +22,17 @@ uint64_t extent_bytes(const struct extents *e);
 uint64_t overlap_bytes(const struct extents *a, const struct extents *b);
 /* Allocates FILLER until the file system under it has less than SLACK bytes free; returns what is free. */
 uint64_t fill_free_space(const char *filler, uint64_t slack);
+
+/* The blocks a truncated file held, and how many of them the file written next got. */
+struct reuse {
+	uint64_t victim_blocks, blocks_reused;
+};
+/*
+ * Fills the file system (NEWFILE.filler), truncates PATH to 0, commits that (syncfs) and writes
+ * SIZE bytes of NEW_FILE_FILL to NEWFILE: besides 64 KiB given back for block maps, the blocks
+ * PATH freed are the only free ones.
+ */
+void truncate_onto_freed(const char *path, const char *newfile, size_t size, struct reuse *out);
+/* After syncfs, how many of the first SIZE bytes of PATH on the device (O_DIRECT) are not BYTE. */
+size_t device_bytes_not(const char *path, unsigned char byte, size_t size);
 #endif

@@ -15,9 +15,11 @@
 // (SA_RESTART: the syscall restarts and re-checks). Debian 6.1.192 needs that: the pages are
 // idle but break-layouts is never woken. "truncate_woke_by_itself" and "kicks" record it.
 //
-// Prints {"mode","dax","io_ms","truncate_ms","truncate_wait_ms","truncate_waited_for_io",
-//         "truncate_woke_by_itself","kicks","new_file_intact","mismatched_bytes","victim_blocks",
-//         "blocks_reused","free_bytes_before"}; times are from the start of the read.
+// Prints {"mode","dax","io_ms","truncate_start_ms","truncate_ms","truncate_wait_ms",
+//         "truncate_waited_for_io","truncate_woke_by_itself","kicks","new_file_intact","mismatched_bytes",
+//         "victim_blocks","blocks_reused","free_bytes_before"}; times are from the start of the I/O, so
+// truncate_start_ms < io_ms says truncate began while the I/O was in flight (the race happened);
+// "truncate_waited_for_io": it began before the I/O ended and returned after it (50 ms slack).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -168,11 +170,13 @@ int main(int argc, char **argv)
 
 	extents_of(newfile, m.size, &reused);
 
-	printf("{\"mode\":\"%s\",\"direction\":\"%s\",\"dax\":%s,\"io_ms\":%.0f,\"truncate_ms\":%.0f,"
-	       "\"truncate_wait_ms\":%.0f,\"truncate_waited_for_io\":%s,\"truncate_woke_by_itself\":%s,\"kicks\":%ld,"
+	printf("{\"mode\":\"%s\",\"direction\":\"%s\",\"dax\":%s,\"io_ms\":%.0f,\"truncate_start_ms\":%.0f,"
+	       "\"truncate_ms\":%.0f,\"truncate_wait_ms\":%.0f,\"truncate_waited_for_io\":%s,"
+	       "\"truncate_woke_by_itself\":%s,\"kicks\":%ld,"
 	       "\"new_file_intact\":%s,\"mismatched_bytes\":%zu,\"victim_blocks\":%llu,\"blocks_reused\":%llu,"
 	       "\"free_bytes_before\":%llu",
-	       mode, writing ? "write" : "read", m.dax, io.end_ms, t1, t1 - t0, t1 + 50 >= io.end_ms ? "true" : "false",
+	       mode, writing ? "write" : "read", m.dax, io.end_ms, t0, t1, t1 - t0,
+	       t0 < io.end_ms && t1 + 50 >= io.end_ms ? "true" : "false",
 	       kicks ? "false" : "true", (long)kicks, bad ? "false" : "true", bad,
 	       (unsigned long long)victim_bytes / 4096, (unsigned long long)overlap_bytes(&victim, &reused) / 4096,
 	       (unsigned long long)free_before);

@@ -97,16 +97,6 @@ void fill_file(const char *path, unsigned char byte, size_t size)
 	free(block);
 }
 
-void truncate_and_reallocate(const char *path, const char *newfile, size_t size)
-{
-	int fd = open(path, O_RDWR);
-
-	if (fd < 0 || ftruncate(fd, 0) || fsync(fd))
-		fail("truncate the registered file", errno);
-	close(fd);
-	fill_file(newfile, NEW_FILE_FILL, size);
-}
-
 size_t bytes_not(const char *path, unsigned char byte, size_t size)
 {
 	unsigned char *block = malloc(size);

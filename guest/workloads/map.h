@@ -19,8 +19,6 @@ struct mapping {
 int map_from_args(int argc, char **argv, struct mapping *m);
 /* Writes SIZE bytes of BYTE to PATH (created or truncated) and fsyncs it; fails on error. */
 void fill_file(const char *path, unsigned char byte, size_t size);
-/* Truncates the registered file PATH to 0 and gives its space to NEWFILE (NEW_FILE_FILL). */
-void truncate_and_reallocate(const char *path, const char *newfile, size_t size);
 /* How many of the first SIZE bytes of PATH are not BYTE. */
 size_t bytes_not(const char *path, unsigned char byte, size_t size);
 /* Prints {"error":...,"errno":N} and exits 1. */

@@ -5,9 +5,11 @@
 //
 // Prints {"kind","dax","registered","errno","write","read","bytes"}; "write"/"read" are "ok" or
 // what went wrong. Exit status: 0 when the transfers were attempted, 1 on setup errors.
-// --truncate (files): then truncate PATH to 0, give its space to NEWFILE (0x5b), and keep RDMA
-// writing into the still-registered MR; adds "write_after_truncate", "new_file_intact",
-// "mismatched_bytes": late writes must never reach the reallocated blocks.
+// --truncate (files): then fill PATH's file system, truncate PATH to 0, give its space to NEWFILE
+// (0x5b), and keep RDMA writing into the still-registered MR; then deregister it (which dirties
+// its pages) and read NEWFILE back through the page cache and, after syncfs, from the device.
+// Adds "write_after_truncate", "new_file_intact", "mismatched_bytes", "mismatched_on_device",
+// "victim_blocks", "blocks_reused" (FIEMAP: late writes must never reach the reallocated blocks).
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "blocks.h"
 #include "map.h"
 #include "rc.h"
 
@@ -53,17 +57,27 @@ static const char *outcome(const char *failed, const void *a, const void *b)
 	return memcmp(a, b, XFER) ? "data mismatch" : "ok";
 }
 
-/* Truncates PATH, fills NEWFILE with the new pattern, RDMA-writes the MR again; returns how many new-file bytes changed. */
-static size_t truncate_and_write(struct rig *r, const char *path, const char *newfile, size_t size,
-				 struct ibv_mr *lmr, struct ibv_mr *mr, const char **late)
+/* Truncates PATH onto NEWFILE, RDMA-writes the MR again, lets it go; puts what NEWFILE holds in OUT (JSON). */
+static void truncate_and_write(struct rig *r, const char *path, const char *newfile, struct mapping *m,
+			       struct ibv_mr *lmr, struct ibv_mr *mr, char *out, size_t len)
 {
-	truncate_and_reallocate(path, newfile, size);
-	*late = NULL;
-	for (int i = 0; i < LATE_WRITES && !*late; i++) {
+	const char *late = NULL;
+	struct reuse reuse;
+
+	truncate_onto_freed(path, newfile, m->size, &reuse);
+	for (int i = 0; i < LATE_WRITES && !late; i++) {
 		fill(lmr->addr, (unsigned char)(13 + i));
-		*late = transfer(r, IBV_WR_RDMA_WRITE, lmr, mr);
+		late = transfer(r, IBV_WR_RDMA_WRITE, lmr, mr);
 	}
-	return bytes_not(newfile, NEW_FILE_FILL, size);
+	if (ibv_dereg_mr(mr) || munmap(m->buf, m->size))
+		fail("release the truncated file's MR", errno);
+	size_t cached = bytes_not(newfile, NEW_FILE_FILL, m->size);
+	size_t stored = device_bytes_not(newfile, NEW_FILE_FILL, m->size);
+
+	snprintf(out, len, ",\"write_after_truncate\":\"%s\",\"new_file_intact\":%s,\"mismatched_bytes\":%zu,"
+		 "\"mismatched_on_device\":%zu,\"victim_blocks\":%llu,\"blocks_reused\":%llu",
+		 late ? late : "ok", cached || stored ? "false" : "true", cached, stored,
+		 (unsigned long long)reuse.victim_blocks, (unsigned long long)reuse.blocks_reused);
 }
 
 int main(int argc, char **argv)
@@ -101,15 +115,11 @@ int main(int argc, char **argv)
 	memset(local, 0, XFER);
 	const char *read = outcome(transfer(&r, IBV_WR_RDMA_READ, lmr, mr), local, m.buf);
 
-	printf("{\"kind\":\"%s\",\"dax\":%s,\"registered\":true,\"errno\":null,\"write\":\"%s\",\"read\":\"%s\",\"bytes\":%d",
-	       m.kind, m.dax, write, read, XFER);
-	if (newfile) {
-		const char *late;
-		size_t bad = truncate_and_write(&r, argv[2], newfile, m.size, lmr, mr, &late);
+	char after[512] = "";
 
-		printf(",\"write_after_truncate\":\"%s\",\"new_file_intact\":%s,\"mismatched_bytes\":%zu",
-		       late ? late : "ok", bad ? "false" : "true", bad);
-	}
-	printf("}\n");
+	if (newfile)
+		truncate_and_write(&r, argv[2], newfile, &m, lmr, mr, after, sizeof(after));
+	printf("{\"kind\":\"%s\",\"dax\":%s,\"registered\":true,\"errno\":null,\"write\":\"%s\",\"read\":\"%s\","
+	       "\"bytes\":%d%s}\n", m.kind, m.dax, write, read, XFER, after);
 	return 0;
 }

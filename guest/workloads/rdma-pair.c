@@ -7,9 +7,11 @@
 //
 // The server prints {"kind","dax","registered","errno","write","read","bytes"} like rdma-loop;
 // the client prints {"role":"client","remote_registered",...}. Exit 0 when the exchange ran.
-// --truncate (files): then the server truncates PATH, gives its space to NEWFILE (0x5b), and the
-// client RDMA-writes the still-registered region 8 more times; the server adds
-// "write_after_truncate", "new_file_intact", "mismatched_bytes".
+// --truncate (files): then the server fills PATH's file system, truncates PATH, gives its space to
+// NEWFILE (0x5b), and the client RDMA-writes the still-registered region 8 more times; the server
+// deregisters it and reads NEWFILE back (page cache, and the device after syncfs) and adds
+// "write_after_truncate", "new_file_intact", "mismatched_bytes", "mismatched_on_device",
+// "victim_blocks", "blocks_reused" (FIEMAP), like rdma-loop.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -18,10 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "map.h"
 #include "rc.h"
 
@@ -41,7 +45,7 @@ struct hello {
 };
 
 /* The observation, printed whole at the end so an error midway leaves one clean JSON line. */
-static char observation[512];
+static char observation[1024];
 
 static void note_json(const char *fmt, ...)
 {
@@ -163,16 +167,23 @@ static const char *matches(const unsigned char *p, size_t size, unsigned char se
 	return same ? "ok" : "data mismatch";
 }
 
-/* Truncates PATH and gives its space to NEWFILE while the client keeps writing; adds to the JSON. */
-static void truncate_under_writes(int fd, const char *path, const char *newfile, size_t size)
+/* Truncates PATH onto NEWFILE while the client keeps writing, then lets the MR go; adds to the JSON. */
+static void truncate_under_writes(int fd, const char *path, const char *newfile, struct mapping *m, struct ibv_mr *mr)
 {
-	truncate_and_reallocate(path, newfile, size);
+	struct reuse reuse;
+
+	truncate_onto_freed(path, newfile, m->size, &reuse);
 	tell(fd, 'T', "truncated");
 	struct note late = heard(fd, "L");
-	size_t bad = bytes_not(newfile, NEW_FILE_FILL, size);
+	if (ibv_dereg_mr(mr) || munmap(m->buf, m->size))
+		fail("release the truncated file's MR", errno);
+	size_t cached = bytes_not(newfile, NEW_FILE_FILL, m->size);
+	size_t stored = device_bytes_not(newfile, NEW_FILE_FILL, m->size);
 
-	note_json(",\"write_after_truncate\":\"%s\",\"new_file_intact\":%s,\"mismatched_bytes\":%zu",
-		  late.text, bad ? "false" : "true", bad);
+	note_json(",\"write_after_truncate\":\"%s\",\"new_file_intact\":%s,\"mismatched_bytes\":%zu,"
+		  "\"mismatched_on_device\":%zu,\"victim_blocks\":%llu,\"blocks_reused\":%llu",
+		  late.text, cached || stored ? "false" : "true", cached, stored,
+		  (unsigned long long)reuse.victim_blocks, (unsigned long long)reuse.blocks_reused);
 }
 
 static int server(struct rc *r, int port, struct mapping *m, const char *path, const char *newfile)
@@ -204,7 +215,7 @@ static int server(struct rc *r, int port, struct mapping *m, const char *path, c
 	note_json("{\"kind\":\"%s\",\"dax\":%s,\"registered\":true,\"errno\":null,\"write\":\"%s\",\"read\":\"%s\",\"bytes\":%zu",
 		  m->kind, m->dax, write, read.text, m->size);
 	if (newfile)
-		truncate_under_writes(fd, path, newfile, m->size);
+		truncate_under_writes(fd, path, newfile, m, mr);
 	else
 		tell(fd, 'E', "done");
 	printf("%s}\n", observation);

@@ -2,11 +2,12 @@
 // (or, for dio-write-vs-truncate, from the mmap to the disk), truncate or punch the file
 // meanwhile and reallocate its blocks to a new file. The fix makes truncate wait for the I/O
 // (break layouts); without it the late DMA corrupts the new file, or writes its data out.
-import { daxNot, FSDAX_NAMESPACE } from './memory.js';
+import { blocksNotReused, daxNot, FSDAX_NAMESPACE } from './memory.js';
 import { setupScript, workload, type TestCase, type TestSuite } from './suite.js';
 
 const SIZE = String(1024 * 1024);
-const DELAY_MS = '1000';
+/** dm-delay's delay on every read and write of the slow disk: how long the raced I/O must take. */
+export const DELAY_MS = 1000;
 
 type Direction = 'read' | 'write';
 
@@ -22,16 +23,35 @@ function raceCase(direction: Direction, fs: 'ext4' | 'xfs', mode: 'truncate' | '
       { argv: [workload('dio-vs-truncate'), ...(direction === 'write' ? ['--write'] : []), mode, `${mnt}/victim`, f.slowdisk, `${mnt}/new`, SIZE], timeoutSeconds: 60 },
     ],
     cleanup: () => [{ argv: ['umount', mnt], timeoutSeconds: 30 }],
-    precondition: (observed) => daxNot(false, 'the victim file is not in DAX mode (statx STATX_ATTR_DAX clear)')(observed)
-      ?? blocksReused(observed),
+    precondition: racePrecondition(DELAY_MS),
   };
 }
 
-/** Only a new file on the truncated file's blocks can show what late DMA does to them. */
-function blocksReused(observed: Record<string, unknown>): string | undefined {
-  if (typeof observed.blocks_reused === 'number' && observed.blocks_reused > 0) return undefined;
-  return `the new file did not get the truncated file's blocks (blocks_reused ${observed.blocks_reused} of ${observed.victim_blocks}): `
-    + 'it cannot show corruption';
+type Observed = Record<string, unknown>;
+
+/** Why the observation is not the race the case claims to test: not DAX, no race, blocks not reused. */
+export function racePrecondition(delayMs: number): (observed: Observed) => string | undefined {
+  const notDax = daxNot(false, 'the victim file is not in DAX mode (statx STATX_ATTR_DAX clear)');
+  return (observed) => notDax(observed) ?? raceMissed(observed, delayMs) ?? blocksNotReused(observed);
+}
+
+/**
+ * The I/O must have been held up by the delay device (at least 80 % of its delay) and still be in
+ * flight well after truncate began (at least half the delay): then truncate met a pinned page.
+ * Without that every later check passes having tested nothing.
+ */
+export function raceMissed(observed: Observed, delayMs: number): string | undefined {
+  const { io_ms: io, truncate_start_ms: start } = observed;
+  if (typeof io !== 'number' || typeof start !== 'number') {
+    return `the race did not happen: no I/O or truncate times observed (io_ms ${io}, truncate_start_ms ${start})`;
+  }
+  const why: string[] = [];
+  if (io < 0.8 * delayMs) why.push(`the I/O took ${io} ms of the ${delayMs} ms delay (want ≥ ${0.8 * delayMs} ms)`);
+  if (io - start < delayMs / 2) {
+    const ended = io > start ? `${io - start} ms after it` : 'before it';
+    why.push(`truncate started at ${start} ms and the I/O ended ${ended} (want ≥ ${delayMs / 2} ms after)`);
+  }
+  return why.length ? `the race did not happen: ${why.join('; ')}` : undefined;
 }
 
 function raceSuite(direction: Direction, name: string, summary: string): TestSuite {
@@ -39,7 +59,7 @@ function raceSuite(direction: Direction, name: string, summary: string): TestSui
     name,
     summary,
     needs: ['nvdimm:fsdax', 'disk:dm-delay'],
-    setup: [FSDAX_NAMESPACE, { argv: [setupScript('slow-disk.sh'), '/dev/vdb', DELAY_MS, 'slow'], timeoutSeconds: 30 }],
+    setup: [FSDAX_NAMESPACE, { argv: [setupScript('slow-disk.sh'), '/dev/vdb', String(DELAY_MS), 'slow'], timeoutSeconds: 30 }],
     cases: (['ext4', 'xfs'] as const).flatMap((fs) => (['truncate', 'punch'] as const).map((mode) => raceCase(direction, fs, mode))),
   };
 }

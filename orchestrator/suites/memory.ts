@@ -1,6 +1,6 @@
 // Pieces the pinning suites share: preparing NVDIMM namespaces and rxe, and cases that map a
 // file on an fs-DAX mount, the device-DAX node, or anonymous memory.
-import { setupScript, workload, type GuestCommand, type TestCase } from './suite.js';
+import { setupScript, workload, type GuestCommand, type SetupFacts, type TestCase } from './suite.js';
 
 export const MAP_SIZE = String(2 * 1024 * 1024);
 
@@ -60,4 +60,41 @@ export function devdaxCase(program: string, summary: string, needs: string[] = [
     run: (f) => [{ argv: [workload(program), ...flags, 'dev', f.devdax, MAP_SIZE], timeoutSeconds: 60 }],
     precondition: daxNot(false, 'the device is not a device-DAX character device'),
   };
+}
+
+/**
+ * Only blocks the new file got can show what late DMA does to them: every block truncate freed
+ * must be the new file's, or a corruption could land where nothing looks.
+ */
+export function blocksNotReused(observed: Record<string, unknown>): string | undefined {
+  const { victim_blocks: victim, blocks_reused: reused } = observed;
+  if (typeof victim === 'number' && victim > 0 && reused === victim) return undefined;
+  const missing = typeof victim === 'number' && typeof reused === 'number' ? victim - reused : '?';
+  return `the new file did not get every block truncate freed: ${missing} of ${victim} not reused `
+    + `(blocks_reused ${reused}); late DMA into those would go unseen`;
+}
+
+/** Where pagecache-truncate's files live: a non-DAX xfs on the fs-DAX namespace, filled by the workload. */
+export const PAGECACHE_MNT = '/mnt/pagecache-xfs';
+export const PAGECACHE_NEEDS = ['nvdimm:fsdax', 'fs:xfs'];
+
+/**
+ * A fresh xfs mounted without DAX (its files use the page cache) that keeps no blocks back (no
+ * reflink's per-AG reservations, no reserve pool): filled, only what the truncate frees is free.
+ */
+export function pagecacheMount(f: SetupFacts): GuestCommand[] {
+  return [
+    { argv: ['mkfs.xfs', '-q', '-f', '-m', 'reflink=0', f.fsdax], timeoutSeconds: 60 },
+    { argv: ['mkdir', '-p', PAGECACHE_MNT], timeoutSeconds: 10 },
+    { argv: ['mount', '-t', 'xfs', f.fsdax, PAGECACHE_MNT], timeoutSeconds: 60 },
+    { argv: ['xfs_io', '-x', '-c', 'resblks 0', PAGECACHE_MNT], timeoutSeconds: 30 },
+  ];
+}
+
+export const PAGECACHE_UNMOUNT: GuestCommand = { argv: ['umount', PAGECACHE_MNT], timeoutSeconds: 30 };
+
+/** Not DAX; and once registered, the new file must sit on every block truncate freed, or late writes could miss it. */
+export function truncatedPagecache(observed: Record<string, unknown>): string | undefined {
+  return daxNot(true, 'the page-cache file unexpectedly is DAX')(observed)
+    ?? (observed.registered === true ? blocksNotReused(observed) : undefined);
 }

@@ -2,7 +2,10 @@
 // from the memory under test, and the data is checked. fs-DAX cannot be registered (see
 // ib-reg-refusal), so its case expects the refusal and moves no data. pagecache-truncate keeps
 // writing into a registered page-cache file after it was truncated and its space given to another.
-import { anonCase, daxNot, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, MAP_SIZE, pagecacheCase, RXE } from './memory.js';
+import {
+  anonCase, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, MAP_SIZE, PAGECACHE_MNT, PAGECACHE_NEEDS, PAGECACHE_UNMOUNT,
+  pagecacheCase, pagecacheMount, RXE, truncatedPagecache,
+} from './memory.js';
 import { workload, type TestCase, type TestSuite } from './suite.js';
 
 const RDMA = ['rdma:rxe'];
@@ -10,13 +13,15 @@ const SUMMARY = 'RDMA WRITE then READ of 64 KiB through a looped-back RC QP';
 
 const pagecacheTruncate: TestCase = {
   name: 'pagecache-truncate',
-  summary: `${SUMMARY} on a page-cache file; then truncate it, write a new file, and RDMA WRITE into the MR 8 more times`,
-  needs: RDMA,
-  run: () => [{
-    argv: [workload('rdma-loop'), '--truncate', '/var/tmp/rdma-loop-new', 'file', '/var/tmp/rdma-loop-truncated', MAP_SIZE],
+  summary: `${SUMMARY} on a page-cache file; then truncate it, write a new file on its blocks, `
+    + 'and RDMA WRITE into the MR 8 more times',
+  needs: [...PAGECACHE_NEEDS, ...RDMA],
+  run: (f) => [...pagecacheMount(f), {
+    argv: [workload('rdma-loop'), '--truncate', `${PAGECACHE_MNT}/new`, 'file', `${PAGECACHE_MNT}/truncated`, MAP_SIZE],
     timeoutSeconds: 60,
   }],
-  precondition: daxNot(true, 'the page-cache file unexpectedly is DAX'),
+  cleanup: () => [PAGECACHE_UNMOUNT],
+  precondition: truncatedPagecache,
 };
 
 export const rdmaLoopback: TestSuite = {

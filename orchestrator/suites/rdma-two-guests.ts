@@ -2,7 +2,10 @@
 // loopback ports on the host). The first guest registers the memory under test and serves it;
 // the second RDMA WRITEs all of it, the first checks it, refills it, and the second READs it back.
 import { PEER_MACS } from '../core/machine.js';
-import { anonCase, daxNot, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, MAP_SIZE, pagecacheCase } from './memory.js';
+import {
+  anonCase, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, MAP_SIZE, PAGECACHE_MNT, PAGECACHE_NEEDS, PAGECACHE_UNMOUNT,
+  pagecacheCase, pagecacheMount, truncatedPagecache,
+} from './memory.js';
 import { setupScript, workload, type GuestCommand, type TestCase, type TestSuite } from './suite.js';
 
 const SERVER_ADDR = '10.77.0.1';
@@ -22,13 +25,16 @@ const CLIENT: GuestCommand = { argv: [workload('rdma-pair'), 'client', '--device
 
 const pagecacheTruncate: TestCase = {
   name: 'pagecache-truncate',
-  summary: `${SUMMARY} on a page-cache file; then the first guest truncates it and writes a new file while the second RDMA-writes the region 8 more times`,
-  needs: NEEDS,
-  run: () => [{
-    argv: [workload('rdma-pair'), ...serve('--truncate', '/var/tmp/rdma-pair-new'), 'file', '/var/tmp/rdma-pair-truncated', MAP_SIZE],
+  summary: `${SUMMARY} on a page-cache file; then the first guest truncates it and writes a new file on its blocks `
+    + 'while the second RDMA-writes the region 8 more times',
+  needs: [...PAGECACHE_NEEDS, ...NEEDS],
+  run: (f) => [...pagecacheMount(f), {
+    argv: [workload('rdma-pair'), ...serve('--truncate', `${PAGECACHE_MNT}/new`),
+      'file', `${PAGECACHE_MNT}/truncated`, MAP_SIZE],
     timeoutSeconds: 90,
   }],
-  precondition: daxNot(true, 'the page-cache file unexpectedly is DAX'),
+  cleanup: () => [PAGECACHE_UNMOUNT],
+  precondition: truncatedPagecache,
 };
 
 /** The client lives as long as the server: it waits on it, and its late writes come last. */

@@ -31,9 +31,9 @@ t.test('2 MiB crossed the link both ways into anonymous, page-cache and device-D
   }
 });
 
-t.test('remote writes into a truncated page-cache file\'s MR complete and never reach the new file', async (t) => {
+t.test('remote writes into a truncated page-cache file\'s MR complete and never reach the new file on its 512 blocks', async (t) => {
   t.same(observed['pagecache-truncate'], { kind: 'file', dax: false, registered: true, errno: null, write: 'ok', read: 'ok', bytes: 2097152,
-    write_after_truncate: 'ok', new_file_intact: true, mismatched_bytes: 0,
+    write_after_truncate: 'ok', new_file_intact: true, mismatched_bytes: 0, mismatched_on_device: 0, victim_blocks: 512, blocks_reused: 512,
     peer: { role: 'client', remote_registered: true, write: 'completed', read: 'ok', bytes: 2097152, write_after_truncate: 'ok' } });
 });
 
