@@ -30,7 +30,8 @@ export const patchcheckCommand: CommandModule<object, Args> = {
       ...args, ref: args.base ?? args.ref, series, configs: [...(args.config ?? []), ...suiteFragments(args.test)], tests: args.test, resultsDir: args.results, log,
     });
     const found = conclude(steps);
-    const firstBreaking = found.kind === 'breaks' ? { step: found.step, newlyFailing: found.newlyFailing } : null;
+    const firstBreaking = found.kind === 'breaks' ? { step: found.step, newlyFailing: found.newlyFailing }
+      : found.kind === 'stops-running' ? { step: found.step, newlyFailing: [], untested: found.untested } : null;
     if (args.json) writeJson(resolve(args.json), { series: { id: series.id, version: series.version, total: series.total }, steps, conclusion: found.kind, firstBreaking });
     process.stdout.write(`${renderSteps(steps, series.total)}\n${renderConclusion(found, series.total, args.test)}\n`);
     process.exitCode = found.kind === 'none' ? 0 : 1;

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { resolve } from 'node:path';
 import { errorLine, UsageError } from '../errors.js';
 import { gitBisectCode, toRun } from '../core/bisect.js';
-import { matrixTap, renderMatrix } from '../core/matrix.js';
+import { matrixTap, matrixUntested, renderMatrix } from '../core/matrix.js';
 import { writeJson } from '../adapters/store.js';
 import { isBuilt } from '../run/build.js';
 import { runMatrix } from '../run/matrix.js';
@@ -64,7 +64,7 @@ async function matrix(args: Args, kernels: string[]): Promise<number> {
   if (args.json) writeJson(resolve(args.json), m);
   process.stdout.write(`${args.tap ? matrixTap(m) : renderMatrix(m)}\n`);
   log(`results: ${dir} (matrix.json, matrix.tap, matrix.junit.xml; orchestrate report --matrix ${dir} for HTML)`);
-  return m.passed ? 0 : 1;
+  return m.passed || (args.allowNothingTested && matrixUntested(m)) ? 0 : 1;
 }
 
 async function buildAndRun(args: Args): Promise<number> {

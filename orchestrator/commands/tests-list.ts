@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { loadExpectations, loadKnown } from '../adapters/config.js';
-import type { ExpectationFile } from '../core/expectations.js';
+import type { ExpectationFile, ExpectationRule } from '../core/expectations.js';
 import { coversCase, type KnownRecord } from '../core/known.js';
 import { SUITES } from '../suites/index.js';
 import { isExternal, type ExternalSuite, type TestSuite } from '../suites/suite.js';
@@ -11,7 +11,9 @@ function knownLines(known: KnownRecord[], name: string): string[] {
 }
 
 function ruleLines(rules: ExpectationFile['cases'][string]): string[] {
-  return rules.map((r) => `    kernels ${r.kernels}: ${r.skip ? `SKIP (${r.skip})` : `${JSON.stringify(r.expect)}${r.why ? ` (${r.why})` : ''}`}`);
+  const said = (r: ExpectationRule) => (r.skip ? `SKIP${r.when ? ` when ${JSON.stringify(r.when)}` : ''} (${r.skip})`
+    : `${JSON.stringify(r.expect)}${r.why ? ` (${r.why})` : ''}`);
+  return rules.map((r) => `    kernels ${r.kernels}: ${said(r)}`);
 }
 
 function ours(suite: TestSuite, known: KnownRecord[]): string[] {

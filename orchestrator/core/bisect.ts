@@ -1,7 +1,8 @@
 // The bisect engine, pure: the log of runs in, the next commit to test (or the answer) out.
 // Runs are kept raw (what failed, and how); whether a failure "counts" is decided here, against
 // the signature of the failing end, so a log replays to the same decisions.
-import { bootFailure, type RunResult } from './results.js';
+import { bootFailure, nothingTested, type RunResult } from './results.js';
+import { skippedIn, stoppedRunning } from './untested.js';
 
 
 /** A full commit hash as 12 characters; anything else (a Debian version, a ref) as it is. */
@@ -13,7 +14,7 @@ export type Mode = 'regression' | 'fix';
 
 /** What one build + boot + test of a commit gave. */
 export type Run =
-  | { kind: 'tested'; failures: string[]; detail: string; seconds?: Record<string, number> }
+  | { kind: 'tested'; failures: string[]; detail: string; seconds?: Record<string, number>; skipped?: string[] }
   | { kind: 'untestable'; reason: string; seconds?: Record<string, number> }
   | { kind: 'infra'; reason: string; seconds?: Record<string, number> };
 
@@ -124,7 +125,19 @@ function runsNeeded(rate: number, o: BisectOptions, count: number): number {
   return Math.min(o.maxRuns, Math.max(o.runs, Math.ceil(Math.log(miss) / Math.log(1 - rate))));
 }
 
-function classify(runs: Run[], reference: string[], needed: number, o: BisectOptions, atFailingEnd = false): Classified {
+/** The case a failure signature ("case:VERDICT[:title]") names. */
+const caseOf = (signature: string) => signature.split(':')[0];
+
+/** A run that cannot say whether the failing end's cases fail: they SKIPped here (core/untested). */
+function stopped(run: Run, reference: string[]): Run {
+  if (run.kind !== 'tested' || run.failures.length) return run;
+  const untested = stoppedRunning(run.skipped ?? [], reference.map(caseOf));
+  if (!untested.length) return run;
+  return { kind: 'untestable', reason: `stopped running: ${untested.join(', ')} SKIP`, seconds: run.seconds };
+}
+
+function classify(all: Run[], reference: string[], needed: number, o: BisectOptions, atFailingEnd = false): Classified {
+  const runs = all.map((r) => stopped(r, reference));
   const fails = runs.filter((r) => matches(r, reference, o.anyFailure)).length;
   const passes = runs.filter((r) => r.kind === 'tested' && !r.failures.length).length;
   const unrelated = runs.filter((r) => r.kind === 'tested' && r.failures.length && !matches(r, reference, o.anyFailure));
@@ -244,9 +257,10 @@ export function idealSteps(count: number): number {
 
 /**
  * A test run as bisect evidence. A boot that crashes, or tests that only SKIP, make the commit
- * untestable; ERROR without a crash (guest lost, setup broke) is infrastructure, tried again;
- * FAIL and CRASH are failures, each named "case:VERDICT[:title]" so they can be compared. Verdicts
- * are raw: a KNOWN case is the failure it stands for (a bisect looks for where a bug starts).
+ * untestable, and so does a SKIP of a case the failing end fails (classify); ERROR without a
+ * crash (guest lost, setup broke) is infrastructure, tried again; FAIL and CRASH are failures,
+ * each named "case:VERDICT[:title]" so they can be compared. Verdicts are raw: a KNOWN case is
+ * the failure it stands for (a bisect looks for where a bug starts).
  */
 export function toRun(result: RunResult, seconds: Record<string, number>): Run {
   const tests = result.tests.map((t) => (t.raw ? { ...t, verdict: t.raw.verdict, reason: t.raw.reason } : t));
@@ -262,8 +276,11 @@ export function toRun(result: RunResult, seconds: Record<string, number>): Run {
   if (failures.length) return { kind: 'tested', failures, detail: failures.join('; '), seconds };
   const error = tests.find((t) => t.verdict === 'ERROR');
   if (error) return { kind: 'infra', reason: `${error.name}: ${error.reason}`, seconds };
-  if (tests.length && tests.every((t) => t.verdict === 'SKIP')) return { kind: 'untestable', reason: `skipped: ${tests[0].reason}`, seconds };
-  return { kind: 'tested', failures: [], detail: 'pass', seconds };
+  if (nothingTested(tests)) {
+    return { kind: 'untestable', reason: `nothing was tested: ${tests[0]?.reason ?? 'no case'}`, seconds };
+  }
+  const skipped = skippedIn(tests);
+  return { kind: 'tested', failures: [], detail: 'pass', seconds, ...(skipped.length ? { skipped } : {}) };
 }
 
 /** `git bisect run` codes: 0 good, 1 bad, 125 skip; 255 stops git's bisect (our infrastructure broke). */

@@ -1,7 +1,7 @@
 // A kernel matrix: the same cases on several kernels, one table of cases × kernels. Each cell is
 // the verdict and the observed values that differ from the case's other kernels (or from the
 // expectation, for a cell that fails). Pure: run results in, the table and its renderings out.
-import type { RunResult, TestResult } from './results.js';
+import { nothingTested, type RunResult, type TestResult } from './results.js';
 import type { Verdict } from './verdict.js';
 
 export interface MatrixKernel {
@@ -37,7 +37,7 @@ export interface Matrix {
   cells: (MatrixCell | null)[][];
   /** Kernel reports outside the cases, per kernel. */
   outside: string[][];
-  /** No cell is unexpected: each PASS, KNOWN or SKIP, and no kernel report outside the cases. */
+  /** Something was tested and no cell is unexpected: each PASS, KNOWN or SKIP, no kernel report outside the cases. */
   passed: boolean;
 }
 
@@ -77,9 +77,15 @@ export function buildMatrix(id: string, started: string, runs: { kernel: MatrixK
   });
   const outside = runs.map((r) => r.result.warnings.map((w) => w.title));
   // A case one kernel has and another has not (an external suite's cases can differ) is no failure.
-  const passed = runs.length > 0 && cells.every((row) => row.every((c) => !c || !UNEXPECTED.includes(c.verdict)))
-    && outside.every((w) => !w.length);
+  const passed = !nothingTested(cells.flat().filter((c): c is MatrixCell => !!c))
+    && cells.every((row) => row.every((c) => !c || !UNEXPECTED.includes(c.verdict))) && outside.every((w) => !w.length);
   return { format: 'orchestrate-matrix/1', id, started, kernels: runs.map((r) => r.kernel), cases, cells, outside, passed };
+}
+
+/** Every cell SKIPped and nothing else went wrong: what --allow-nothing-tested accepts. */
+export function matrixUntested(m: Matrix): boolean {
+  const cells = m.cells.flat().filter((c): c is MatrixCell => !!c);
+  return cells.length > 0 && nothingTested(cells) && m.outside.every((w) => !w.length);
 }
 
 /** A kernel's column title: the upstream version and where it came from. */
@@ -107,7 +113,7 @@ export function renderMatrix(m: Matrix): string {
     return UNEXPECTED.includes(c.verdict) || c.verdict === 'KNOWN' ? [`  ${name} on ${on}: ${c.verdict} ${c.reason}`] : [];
   }));
   const outside = m.outside.flatMap((w, k) => w.map((title) => `  ${kernelLabel(m.kernels[k])}: kernel report outside the cases: ${title}`));
-  const verdict = m.passed ? 'no unexpected cell' : 'unexpected cells';
+  const verdict = matrixUntested(m) ? 'nothing was tested' : m.passed ? 'no unexpected cell' : 'unexpected cells';
   return [line(header), ...rows.map(line), ...(notes.length || outside.length ? ['', ...notes, ...outside] : []),
     `${m.cases.length} cases × ${m.kernels.length} kernels: ${verdict}`].join('\n');
 }

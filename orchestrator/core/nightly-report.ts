@@ -111,10 +111,11 @@ export function junitXml(n: NightView): string {
   const suite = (name: string, cases: CaseRow[]) => {
     const failures = cases.filter((c) => ALARMING.includes(c.class) || c.class === 'STILL-FAILING').length;
     const errors = cases.filter((c) => c.class === 'INFRA').length;
-    const skipped = cases.filter((c) => c.class === 'KNOWN').length;
+    const skipped = cases.filter((c) => c.class === 'KNOWN' || c.class === 'SKIP').length;
     const time = cases.reduce((t, c) => t + c.testSeconds, 0).toFixed(1);
     const body = cases.map((c) => {
       const inner = c.class === 'KNOWN' ? `<skipped message="${xml(`known: ${knownText(c.known ?? { id: '', cause: c.detail, reference: '' })}`)}"/>`
+        : c.class === 'SKIP' ? `<skipped message="${xml(c.detail)}"/>`
         : c.class === 'INFRA' ? `<error message="${xml(c.detail)}" type="INFRA"/>`
           : ALARMING.includes(c.class) || c.class === 'STILL-FAILING' ? `<failure message="${xml(c.detail)}" type="${c.class}">${xml(c.warnings.map((w) => w.title).join('\n'))}</failure>` : '';
       return `    <testcase classname="${xml(name)}" name="${xml(c.test)}" time="${c.testSeconds.toFixed(1)}">${inner}</testcase>`;
@@ -200,7 +201,8 @@ export function svgPlot(title: string, labels: string[], lines: { name: string; 
 
 const COLORS: Partial<Record<NightlyClass, string>> = {
   PASS: '#d4f4d4', FIXED: '#c4e4ff', REGRESSION: '#ffc4c4', 'NEW-WARNING': '#ffe0b0', 'STILL-FAILING': '#eeeeee',
-  KNOWN: '#f0f0d0', 'APPLY-FAIL': '#ffb0e0', 'BUILD-FAIL': '#ffb0e0', 'BOOT-FAIL': '#ffb0e0', INFRA: '#dddddd',
+  KNOWN: '#f0f0d0', UNTESTED: '#ffe8a0', SKIP: '#f4f4f4',
+  'APPLY-FAIL': '#ffb0e0', 'BUILD-FAIL': '#ffb0e0', 'BOOT-FAIL': '#ffb0e0', INFRA: '#dddddd',
 };
 
 /** Where a night's reports go, relative to the reports' directory (index.html's). */

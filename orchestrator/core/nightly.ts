@@ -1,13 +1,16 @@
 // Nightly patch-series testing as data: the plan, known failures, and how each series' result
 // for a test case compares with the base's.
+import { ranIn, skippedIn, stoppedRunning } from './untested.js';
 import type { KnownRef, Verdict } from './verdict.js';
 
 export type NightlyClass =
-  | 'PASS' | 'REGRESSION' | 'FIXED' | 'STILL-FAILING' | 'NEW-WARNING' | 'KNOWN'
+  | 'PASS' | 'REGRESSION' | 'FIXED' | 'STILL-FAILING' | 'NEW-WARNING' | 'KNOWN' | 'UNTESTED' | 'SKIP'
   | 'APPLY-FAIL' | 'BUILD-FAIL' | 'BOOT-FAIL' | 'INFRA';
 
 /** Classes that need a maintainer's eyes in the morning. */
-export const ALARMING: NightlyClass[] = ['REGRESSION', 'NEW-WARNING', 'APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL'];
+export const ALARMING: NightlyClass[] = [
+  'REGRESSION', 'NEW-WARNING', 'UNTESTED', 'APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL',
+];
 
 export interface Plan {
   name: string;
@@ -86,13 +89,24 @@ export function knownFromColumn(text: string | null): KnownRef | null {
 
 const BAD: Verdict[] = ['FAIL', 'CRASH'];
 
-/** One test case of a series against the base; KNOWN is the run's verdict (a known-bug record matched). */
+/**
+ * One test case of a series against the base; KNOWN is the run's verdict (a known-bug record
+ * matched). A case that SKIPs says nothing: UNTESTED when it ran on the base (core/untested), SKIP
+ * when it did not run there either.
+ */
 export function classifyCase(mine: CaseOutcome, base: CaseOutcome | undefined): Classified {
   const at = (c: NightlyClass, detail: string): Classified => ({ test: mine.name, class: c, detail });
   if (mine.verdict === 'ERROR') return at('INFRA', mine.reason);
+  if (mine.verdict === 'SKIP') {
+    const stopped = stoppedRunning(skippedIn([mine]), ranIn(base ? [base] : [])).length > 0;
+    if (stopped) return at('UNTESTED', `${mine.reason} (the base: ${base!.verdict})`);
+    return at('SKIP', `${mine.reason}${base ? ' (skipped on the base too)' : ''}`);
+  }
   const baseBad = base ? BAD.includes(base.verdict) || base.verdict === 'KNOWN' : false;
   // A known bug the base does not show (fixed there, or not reached) is this series bringing it back.
-  if (mine.verdict === 'KNOWN' && base && !baseBad) return at('REGRESSION', `KNOWN ${mine.known?.id ?? ''}: ${mine.reason} (the base passes)`);
+  if (mine.verdict === 'KNOWN' && base && !baseBad) {
+    return at('REGRESSION', `KNOWN ${mine.known?.id ?? ''}: ${mine.reason} (${baseSays(base)})`);
+  }
   if (mine.verdict === 'KNOWN') return { ...at('KNOWN', mine.reason), known: mine.known ?? { id: mine.name, cause: mine.reason, reference: '' } };
   const bad = BAD.includes(mine.verdict);
   if (bad) return baseBad ? at('STILL-FAILING', mine.reason) : at('REGRESSION', `${mine.verdict}: ${mine.reason}${base ? '' : ' (no base result)'}`);
@@ -100,6 +114,10 @@ export function classifyCase(mine: CaseOutcome, base: CaseOutcome | undefined): 
   const fresh = mine.warnings.filter((w) => !base?.warnings.includes(w));
   if (fresh.length) return at('NEW-WARNING', fresh.join('; '));
   return at('PASS', '');
+}
+
+function baseSays(base: CaseOutcome): string {
+  return base.verdict === 'PASS' ? 'the base passes' : `the base: ${base.verdict} ${base.reason}`;
 }
 
 export type StageFailure = 'APPLY-FAIL' | 'BUILD-FAIL' | 'CONFIG-FAIL' | 'BOOT-FAIL' | 'INFRA';
@@ -119,17 +137,20 @@ export function classifySeries(tests: string[], stage: { kind: StageFailure; rea
 }
 
 /**
- * Tests worth a patchcheck of a multi-patch series: those it regresses, or all when it stops the
- * build or boot. Not NEW-WARNING: patchcheck steps judge verdicts, so they could not see it.
+ * Tests worth a patchcheck of a multi-patch series: those it regresses or stops running, or all
+ * when it stops the build or boot. Not NEW-WARNING: patchcheck steps judge verdicts, so they could not see it.
  */
 export function patchcheckTargets(plan: Plan, patches: number, classes: Classified[]): string[] {
   if (!plan.patchcheck || patches < 2) return [];
   if (classes.some((c) => c.class === 'BUILD-FAIL' || c.class === 'BOOT-FAIL')) return plan.tests;
-  return [...new Set(classes.filter((c) => c.class === 'REGRESSION').map((c) => c.test))];
+  return [...new Set(classes.filter((c) => c.class === 'REGRESSION' || c.class === 'UNTESTED').map((c) => c.test))];
 }
 
-/** The series' headline: the most alarming class among its cases. */
+/** The series' headline: the most alarming class among its cases; SKIP only when nothing was tested. */
 export function seriesClass(cases: { class: NightlyClass }[]): NightlyClass {
-  const order: NightlyClass[] = ['APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL', 'REGRESSION', 'NEW-WARNING', 'INFRA', 'STILL-FAILING', 'KNOWN', 'FIXED', 'PASS'];
+  const order: NightlyClass[] = [
+    'APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL', 'REGRESSION', 'NEW-WARNING', 'UNTESTED', 'INFRA', 'STILL-FAILING',
+    'KNOWN', 'FIXED', 'PASS', 'SKIP',
+  ];
   return order.find((c) => cases.some((x) => x.class === c)) ?? 'PASS';
 }

@@ -1,5 +1,5 @@
 // Rendering results for people (a table per case) and for TAP consumers.
-import type { RunResult, TestResult } from './results.js';
+import { nothingTested, type RunResult, type TestResult } from './results.js';
 import { VERDICTS } from './verdict.js';
 
 const ERRNO_NAMES: Record<number, string> = {
@@ -39,7 +39,9 @@ export function summaryLine(r: RunResult): string {
   const counts = VERDICTS.filter((v) => r.summary[v]).map((v) => `${r.summary[v]} ${v}`);
   const total = r.run.durations.total;
   const warn = r.warnings.length ? `, ${r.warnings.length} unexpected warning(s)` : '';
-  return `${counts.join(', ') || 'no tests'}${warn}${total !== undefined ? ` in ${total.toFixed(1)} s` : ''}`;
+  const untested = r.tests.length && nothingTested(r.tests) ? ': nothing was tested' : '';
+  const time = total !== undefined ? ` in ${total.toFixed(1)} s` : '';
+  return `${counts.join(', ') || 'no tests'}${warn}${time}${untested}`;
 }
 
 export function renderText(r: RunResult): string {
@@ -59,5 +61,6 @@ export function renderTap(r: RunResult): string {
     lines.push(`${ok ? 'ok' : 'not ok'} ${i + 1} - ${t.name}${directive}`);
     if (!ok) lines.push('  ---', `  verdict: ${t.verdict}`, `  reason: ${JSON.stringify(t.reason)}`, '  ...');
   });
+  if (r.tests.length && nothingTested(r.tests)) lines.push('# nothing was tested: every case SKIPped');
   return lines.join('\n');
 }

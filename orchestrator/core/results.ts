@@ -63,10 +63,22 @@ export interface RunResult {
 
 const BAD: Verdict[] = ['FAIL', 'ERROR', 'CRASH'];
 
+/** A run passes when something was tested (not every case SKIPped) and nothing went wrong. */
 export function finishRun(run: RunInfo, tests: TestResult[], warnings: WarningRef[]): RunResult {
   const summary = tally(tests.map((t) => t.verdict));
-  const passed = tests.length > 0 && !tests.some((t) => BAD.includes(t.verdict)) && warnings.length === 0;
+  const passed = !nothingTested(tests) && !tests.some((t) => BAD.includes(t.verdict)) && warnings.length === 0;
   return { format: 'orchestrate-results/1', run, tests, warnings, summary, passed };
+}
+
+/** No case ran: none at all, or every one SKIPped. */
+export function nothingTested(tests: { verdict: Verdict }[]): boolean {
+  return tests.every((t) => t.verdict === 'SKIP');
+}
+
+/** The run failed only because nothing was tested (what --allow-nothing-tested accepts). */
+export function onlyUntested(result: RunResult): boolean {
+  const clean = result.warnings.length === 0 && !result.run.bootFailure;
+  return clean && result.tests.length > 0 && nothingTested(result.tests);
 }
 
 /** One result per case for a run that never got to test (boot failed, guest crashed). */

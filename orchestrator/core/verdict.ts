@@ -1,7 +1,7 @@
 // Verdict rules: what one case's outcome, expectation, warnings and known-bug records add up to.
 import type { ExpectationRule } from './expectations.js';
-import { deviatingFields, mismatches } from './expectations.js';
-import { knownAs, type KnownRecord } from './known.js';
+import { deviatingFields, mismatches, ruleSkips } from './expectations.js';
+import { knownAs, type Deviation, type KnownRecord } from './known.js';
 import type { ArtifactKind } from './stamp.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'KNOWN' | 'SKIP' | 'ERROR' | 'CRASH';
@@ -35,47 +35,71 @@ export interface Judgement {
   note?: string;
 }
 
-function rawJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome, warningTitles: string[]) {
-  if (outcome.crash) return { verdict: 'CRASH' as const, reason: outcome.crash };
-  if (outcome.error) return { verdict: 'ERROR' as const, reason: outcome.error };
-  if (outcome.skip) return { verdict: 'SKIP' as const, reason: outcome.skip };
-  if (!rule) return { verdict: 'ERROR' as const, reason: 'no expectation for this kernel version' };
-  if (rule.skip) return { verdict: 'SKIP' as const, reason: `our expectation: ${rule.skip}` };
-  if (!outcome.observed) return { verdict: 'ERROR' as const, reason: 'the workload reported nothing' };
-  const wrong = mismatches(rule.expect, outcome.observed);
-  const reason = [...wrong, ...(warningTitles.length ? [`warning: ${warningTitles.join('; ')}`] : [])].join('; ');
-  if (reason) {
-    const deviation = { fields: deviatingFields(rule.expect, outcome.observed), warnings: warningTitles, observed: outcome.observed };
-    return { verdict: 'FAIL' as const, reason, deviation };
+type Raw = { verdict: Verdict; reason: string; deviation?: Deviation };
+
+/** What the case itself says, kernel reports aside. */
+function caseJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome): Raw {
+  if (outcome.error) return { verdict: 'ERROR', reason: outcome.error };
+  if (outcome.skip) return { verdict: 'SKIP', reason: outcome.skip };
+  if (!rule) return { verdict: 'ERROR', reason: 'no expectation for this kernel version' };
+  const skip = ruleSkips(rule, outcome.observed);
+  if (skip) return { verdict: 'SKIP', reason: `our expectation: ${skip}` };
+  if (!outcome.observed) return { verdict: 'ERROR', reason: 'the workload reported nothing' };
+  if (!rule.expect || !Object.keys(rule.expect).length) {
+    return { verdict: 'ERROR', reason: 'the expectation expects nothing' };
   }
-  return { verdict: 'PASS' as const, reason: rule.why ?? 'as expected' };
+  const wrong = mismatches(rule.expect, outcome.observed);
+  if (wrong.length) {
+    return { verdict: 'FAIL', reason: wrong.join('; '), deviation: deviationOf(rule, outcome.observed, []) };
+  }
+  return { verdict: 'PASS', reason: rule.why ?? 'as expected' };
+}
+
+type Observed = Record<string, unknown> | undefined;
+
+function deviationOf(rule: ExpectationRule | undefined, observed: Observed, warnings: string[]): Deviation {
+  const fields = rule?.expect && observed ? deviatingFields(rule.expect, observed) : {};
+  return { fields, warnings, observed: observed ?? {} };
+}
+
+/**
+ * A kernel report in the case's window fails the case whatever the case itself says: a SKIP, an
+ * ERROR or a PASS with a WARNING is a FAIL whose reason names both.
+ */
+function rawJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome, warningTitles: string[]): Raw {
+  if (outcome.crash) return { verdict: 'CRASH', reason: outcome.crash };
+  const own = caseJudgement(rule, outcome);
+  if (!warningTitles.length) return own;
+  const warning = `warning: ${warningTitles.join('; ')}`;
+  const reason = own.verdict === 'PASS' ? warning
+    : own.verdict === 'FAIL' ? `${own.reason}; ${warning}` : `${warning} (the case: ${own.verdict} ${own.reason})`;
+  const deviation = own.deviation
+    ? { ...own.deviation, warnings: warningTitles } : deviationOf(undefined, outcome.observed, warningTitles);
+  return { verdict: 'FAIL', reason, deviation };
 }
 
 /** KNOWN records: those that cover this case on this kernel (recordsFor); none for raw verdicts. */
 export function judge(rule: ExpectationRule | undefined, outcome: CaseOutcome, warningTitles: string[], known: KnownRecord[] = []): Judgement {
   const raw = rawJudgement(rule, outcome, warningTitles);
-  if (raw.verdict === 'FAIL') {
-    const record = knownAs(known, raw.deviation);
-    if (!record) return { verdict: 'FAIL', reason: raw.reason };
-    return { verdict: 'KNOWN', reason: record.cause, known: refOf(record), raw: { verdict: 'FAIL', reason: raw.reason } };
-  }
-  if (raw.verdict === 'CRASH') {
-    const record = known.find((r) => r.legacy);
-    if (record) return { verdict: 'KNOWN', reason: record.cause, known: refOf(record), raw: { verdict: 'CRASH', reason: raw.reason } };
+  const record = raw.verdict === 'FAIL' ? knownAs(known, raw.deviation!)
+    : raw.verdict === 'CRASH' ? crashRecord(known, raw.reason) : undefined;
+  if (record) {
+    return { verdict: 'KNOWN', reason: record.cause, known: refOf(record), raw: { verdict: raw.verdict, reason: raw.reason } };
   }
   if (raw.verdict === 'PASS' && known.length) {
-    return { ...raw, note: known.map((r) => `known bug ${r.id} did not show (${r.cause})`).join('; ') };
+    const note = known.map((r) => `known bug ${r.id} did not show (${r.cause})`).join('; ');
+    return { verdict: 'PASS', reason: raw.reason, note };
   }
   return { verdict: raw.verdict, reason: raw.reason };
 }
 
-function refOf(r: KnownRecord): KnownRef {
-  return { id: r.id, cause: r.cause, reference: r.reference };
+/** A crash is a known deviation only where a record names its title (an old expunge line never does). */
+function crashRecord(known: KnownRecord[], title: string): KnownRecord | undefined {
+  return known.find((r) => !r.legacy && r.warnings.includes(title) && !Object.keys(r.deviates).length);
 }
 
-/** Raw verdicts: what the kernel did against the expectations alone (bisect, --no-known). */
-export function rawVerdict(t: { verdict: Verdict; raw?: { verdict: Verdict } }): Verdict {
-  return t.raw?.verdict ?? t.verdict;
+function refOf(r: KnownRecord): KnownRef {
+  return { id: r.id, cause: r.cause, reference: r.reference };
 }
 
 export function tally(verdicts: Verdict[]): Record<Verdict, number> {

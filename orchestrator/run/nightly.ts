@@ -148,10 +148,12 @@ async function nameThePatch(o: NightOptions, plan: Plan, tree: string, commit: s
       o.log(`nightly: patchcheck of ${s.id}: ${renderConclusion(found, s.patches.length, tests)}; not recorded`);
       return;
     }
-    const broke = found.kind === 'breaks' ? found : undefined;
+    const broke = found.kind === 'breaks' || found.kind === 'stops-running' ? found : undefined;
+    const detail = found.kind === 'breaks' ? found.newlyFailing.join(', ') || found.step.reason
+      : found.kind === 'stops-running' ? `${found.untested.join(', ')} stop running (SKIP)` : null;
     insertPatchcheck(db, {
       inputs, series_id: s.id, tests: JSON.stringify(tests), patch: broke?.step.index ?? null, title: broke?.step.title ?? null,
-      verdict: broke?.step.verdict ?? null, detail: broke ? broke.newlyFailing.join(', ') || broke.step.reason : null,
+      verdict: found.kind === 'stops-running' ? 'UNTESTED' : broke?.step.verdict ?? null, detail,
       steps: JSON.stringify(steps), finished: new Date().toISOString(),
     });
   } catch (err) {

@@ -13,7 +13,7 @@ const run = await runCli(['run', '--test', 'odp-fsdax', '--test', 'longterm-pin-
 const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
 const byName = Object.fromEntries(result.tests.map((r) => [r.name, r]));
 
-t.test('the run passes: SKIP counts as no failure', async (t) => {
+t.test('the run passes: a SKIP beside cases that ran is no failure', async (t) => {
   t.equal(run.code, 0, run.stdout + run.stderr);
   t.same(result.tests.map((r) => r.name), ['odp-fsdax/fsdax-ext4', 'odp-fsdax/fsdax-xfs',
     'longterm-pin-fsdax/fsdax-ext4', 'longterm-pin-fsdax/fsdax-xfs', 'longterm-pin-fsdax/anon']);
@@ -33,4 +33,14 @@ t.test('io_uring fixed buffers: fs-DAX refused with EOPNOTSUPP, anonymous memory
   }
   t.same([byName['longterm-pin-fsdax/anon'].verdict, byName['longterm-pin-fsdax/anon'].observed],
     ['PASS', { kind: 'anon', dax: null, registered: true, errno: null }]);
+});
+
+t.test('a run in which every case SKIPs tested nothing: exit 1, unless --allow-nothing-tested', async (t) => {
+  const skipped = await runCli(['run', '--test', 'odp-fsdax', '--results', out]);
+  t.equal(skipped.code, 1, skipped.stdout + skipped.stderr);
+  t.match(skipped.stdout, /^2 SKIP in [\d.]+ s: nothing was tested$/m);
+  t.match(skipped.stderr, /^nothing was tested: every case SKIPped$/m);
+  const allowed = await runCli(['run', '--test', 'odp-fsdax', '--allow-nothing-tested', '--results', out]);
+  t.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+  t.match(allowed.stderr, /^nothing was tested \(allowed\)$/m);
 });

@@ -139,6 +139,18 @@ t.test('resume: a partial log continues without re-running what it holds', async
   t.same(replayed, full.result, 'a complete log replays to the same answer');
 });
 
+t.test('a step where the failing case SKIPs is untestable, not good: one rule with the nightly and patchcheck', async (t) => {
+  const stops: Run = { kind: 'tested', failures: [], detail: 'pass', skipped: ['ib-reg-refusal/fsdax-ext4'] };
+  const otherSkips: Run = { kind: 'tested', failures: [], detail: 'pass', skipped: ['ib-reg-refusal/anon'] };
+  // Commits 40..49 make the failing case skip; the regression is at 45, hidden among them.
+  const { result } = drive(commits(100), (_c, i) => (i >= 40 && i < 50 ? stops : i >= 45 ? fail : pass));
+  t.equal(result.status, 'range', 'the skipping commits are not called good');
+  t.same(result.candidates, commits(100).slice(40, 51), 'from the first skipping commit to the first failing one');
+  t.match(result.steps.find((x) => x.commit === 'c045'), { verdict: 'skip', reason: 'stopped running: ib-reg-refusal/fsdax-ext4 SKIP' });
+  const other = drive(commits(100), (_c, i) => (i >= 37 ? fail : otherSkips));
+  t.equal(other.result.culprit, 'c037', 'a case the failing end does not fail may skip: the step is still good');
+});
+
 t.test('a test run as bisect evidence', async (t) => {
   const info = { id: 'r' } as RunInfo;
   const r = (verdict: TestResult['verdict'], reason = '', warnings: TestResult['warnings'] = []): TestResult => ({ name: 'ib-reg-refusal/fsdax-ext4', verdict, reason, expected: null, observed: null, warnings, evidence: [], seconds: 1 });
@@ -152,7 +164,10 @@ t.test('a test run as bisect evidence', async (t) => {
   t.match(crash, { kind: 'untestable', reason: 'does not boot: guest crashed: Kernel panic - not syncing: VFS' });
   t.match(toRun(bootFailed({ reason: 'no SSH within 120 s' }), s), { kind: 'infra' });
   t.match(toRun(finishRun(info, [r('ERROR', 'guest lost: ssh closed')], []), s), { kind: 'infra', reason: /guest lost/ });
-  t.match(toRun(finishRun(info, [r('SKIP', 'rxe0 reports no ODP support')], []), s), { kind: 'untestable', reason: 'skipped: rxe0 reports no ODP support' });
+  t.match(toRun(finishRun(info, [r('SKIP', 'rxe0 reports no ODP support')], []), s), { kind: 'untestable', reason: 'nothing was tested: rxe0 reports no ODP support' });
+  t.match(toRun(finishRun(info, [], []), s), { kind: 'untestable', reason: 'nothing was tested: no case' });
+  const other = { ...r('PASS'), name: 'ib-reg-refusal/anon' };
+  t.same(toRun(finishRun(info, [other, r('SKIP', 'no rxe')], []), s), { kind: 'tested', failures: [], detail: 'pass', seconds: s, skipped: ['ib-reg-refusal/fsdax-ext4'] });
   const outside = toRun(finishRun(info, [r('PASS')], [{ title: 'BUG: sleeping function called from invalid context in rxe_post_send', kind: 'BUG', source: 'console' }]), s);
   t.same(outside.kind === 'tested' && outside.failures, ['(run):BUG:BUG: sleeping function called from invalid context in rxe_post_send']);
   t.same([pass, fail, { kind: 'untestable', reason: 'x' } as Run, { kind: 'infra', reason: 'x' } as Run].map(gitBisectCode), [0, 1, 125, 255]);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { classifyCase, classifySeries, parsePlan, patchcheckTargets, seriesClass, type CaseOutcome, type Classified } from '../../orchestrator/core/nightly.js';
+import { ALARMING, classifyCase, classifySeries, parsePlan, patchcheckTargets, seriesClass, type CaseOutcome, type Classified } from '../../orchestrator/core/nightly.js';
 import { htmlReport, junitXml, kcidb, renderMail, renderSummary, svgPlot } from '../../orchestrator/core/nightly-report.js';
 import { githubActions, kubernetes } from '../../orchestrator/core/emit.js';
 import { NIGHT } from '../night.js';
@@ -35,12 +35,29 @@ t.test('each case against the base', async (t) => {
   t.same(classifyCase(knownCase('x/k'), c('x/k', 'PASS')), { test: 'x/k', class: 'REGRESSION', detail: 'KNOWN bug-1: the cause (the base passes)' },
     'a known bug the base does not show is the series bringing it back');
   t.equal(classifyCase(c('x/a', 'ERROR', [], 'guest lost'), c('x/a', 'PASS')).class, 'INFRA');
-  t.equal(classifyCase(c('x/a', 'SKIP'), c('x/a', 'SKIP')).class, 'PASS');
+  t.same(classifyCase(c('x/a', 'SKIP', [], 'no ODP'), c('x/a', 'SKIP', [], 'no ODP')), { test: 'x/a', class: 'SKIP', detail: 'no ODP (skipped on the base too)' });
+});
+
+t.test('a case that ran on the base and SKIPs with the series is UNTESTED: never FIXED or PASS', async (t) => {
+  const skips = c('x/a', 'SKIP', [], 'rdma_rxe did not load');
+  t.same(classifyCase(skips, c('x/a', 'FAIL', [], 'registered')), { test: 'x/a', class: 'UNTESTED', detail: 'rdma_rxe did not load (the base: FAIL)' });
+  t.equal(classifyCase(skips, knownCase('x/a')).class, 'UNTESTED', 'not FIXED: the known bug can no longer show');
+  t.equal(classifyCase(skips, c('x/a', 'PASS')).class, 'UNTESTED', 'not PASS');
+  t.equal(classifyCase(skips, c('x/a', 'CRASH')).class, 'UNTESTED');
+  t.equal(classifyCase(skips, undefined).class, 'SKIP', 'no base result: nothing stopped running');
+  t.same(classifyCase(knownCase('x/k'), c('x/k', 'SKIP', [], 'no ODP')).detail, 'KNOWN bug-1: the cause (the base: SKIP no ODP)',
+    'the detail says what the base did, not that it passed');
+  const night = classifySeries(['x'], undefined, [skips, c('x/b', 'PASS')], [c('x/a', 'FAIL'), c('x/b', 'PASS')]);
+  t.same(night.map((x) => x.class), ['UNTESTED', 'PASS']);
+  t.equal(seriesClass(night), 'UNTESTED', 'the headline names it');
+  t.ok(ALARMING.includes('UNTESTED'), 'a maintainer looks at it');
+  t.equal(seriesClass(classifySeries(['x'], undefined, [c('x/a', 'SKIP')], [c('x/a', 'SKIP')])), 'SKIP', 'a series that tested nothing is not PASS');
+  t.equal(seriesClass([{ class: 'PASS' }, { class: 'SKIP' }]), 'PASS');
 });
 
 t.test('the base\'s own cases: a failure is inherited, not a regression', async (t) => {
   const self = (x: CaseOutcome) => classifySeries([x.name], undefined, [x], [x])[0];
-  t.same(['PASS', 'SKIP', 'FAIL', 'CRASH', 'ERROR'].map((v) => self(c('x/a', v as CaseOutcome['verdict'])).class), ['PASS', 'PASS', 'STILL-FAILING', 'STILL-FAILING', 'INFRA']);
+  t.same(['PASS', 'SKIP', 'FAIL', 'CRASH', 'ERROR'].map((v) => self(c('x/a', v as CaseOutcome['verdict'])).class), ['PASS', 'SKIP', 'STILL-FAILING', 'STILL-FAILING', 'INFRA']);
   t.same(self(knownCase('x/k')), { test: 'x/k', class: 'KNOWN', detail: 'the cause', known: { id: 'bug-1', cause: 'the cause', reference: 'a commit' } });
   t.same(classifySeries(['x/a', 'x/b'], { kind: 'BOOT-FAIL', reason: 'panic' }, [], []).map((x) => x.class), ['BOOT-FAIL', 'BOOT-FAIL'], 'a base that does not boot');
   t.same(classifySeries(['x'], undefined, [c('x/a', 'PASS')], [c('x/a', 'PASS'), c('x/b', 'PASS')]).map((x) => [x.test, x.class]),
@@ -65,6 +82,7 @@ t.test('patchcheck: regressing tests of a multi-patch series, all tests when it 
   t.same(patchcheckTargets(plan, 3, [k('a', 'BUILD-FAIL'), k('b', 'BUILD-FAIL')]), ['a', 'b']);
   t.same(patchcheckTargets(plan, 3, [k('a/x', 'KNOWN'), k('b/z', 'STILL-FAILING'), k('b/w', 'FIXED')]), [], 'nothing new broke');
   t.same(patchcheckTargets(plan, 1, [k('a/x', 'REGRESSION')]), [], 'one patch: the series is the patch');
+  t.same(patchcheckTargets(plan, 3, [k('a/x', 'UNTESTED'), k('a/y', 'SKIP')]), ['a/x'], 'the patch that makes a test stop running is named too');
   t.same(patchcheckTargets({ ...plan, patchcheck: false }, 3, [k('a/x', 'REGRESSION')]), [], 'turned off');
 });
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { finishRun, unrunResults, type RunInfo, type TestResult } from '../../orchestrator/core/results.js';
-import { describe, renderTap, renderText } from '../../orchestrator/core/render.js';
+import { finishRun, onlyUntested, unrunResults, type RunInfo, type TestResult } from '../../orchestrator/core/results.js';
+import { describe, renderTap, renderText, summaryLine } from '../../orchestrator/core/render.js';
 import { shellJoin, shellQuote } from '../../orchestrator/core/shell.js';
 
 const info: RunInfo = {
@@ -20,6 +20,18 @@ t.test('a run passes only when every verdict is PASS or SKIP and no warning is u
   t.equal(finishRun(info, [pass], [{ title: 'WARNING in x', kind: 'warning', source: 'console' }]).passed, false);
   t.equal(finishRun(info, [], []).passed, false, 'no tests is not a pass');
   t.same(unrunResults(['a/b'], 'ERROR', 'boot: no SSH')[0].verdict, 'ERROR');
+});
+
+t.test('a run in which every case SKIPped tested nothing: it does not pass', async (t) => {
+  const skip: TestResult = { ...pass, verdict: 'SKIP', reason: 'rxe0 reports no ODP support' };
+  const r = finishRun(info, [skip, { ...skip, name: 'odp-fsdax/fsdax-xfs' }], []);
+  t.equal(r.passed, false);
+  t.equal(onlyUntested(r), true, 'what --allow-nothing-tested accepts');
+  t.match(summaryLine(r), /^2 SKIP in 12\.5 s: nothing was tested$/);
+  t.match(renderTap(r), /\n# nothing was tested: every case SKIPped$/);
+  t.equal(onlyUntested(finishRun(info, [skip], [{ title: 'WARNING in x', kind: 'warning', source: 'console' }])), false, 'not a warning');
+  t.equal(onlyUntested(finishRun(info, [skip, { ...pass, verdict: 'ERROR' }], [])), false, 'not an error');
+  t.equal(onlyUntested(finishRun(info, [], [])), false, 'not a run with no case');
 });
 
 t.test('text and TAP rendering', async (t) => {
