@@ -124,17 +124,30 @@ void truncate_onto_freed(const char *path, const char *newfile, size_t size, str
 	out->blocks_reused = overlap_bytes(&victim, &reused) / 4096;
 }
 
+unsigned char *read_direct(const char *path, size_t size, int sync, const char *what)
+{
+	void *block = NULL;
+	int fd = open(path, O_RDONLY | O_DIRECT);
+
+	if (fd < 0 || (sync && syncfs(fd)))
+		fail(what, errno);
+	int err = posix_memalign(&block, 4096, size);	/* its error is returned, errno untouched */
+	if (err)
+		fail(what, err);
+	ssize_t got = pread(fd, block, size, 0);
+	if (got != (ssize_t)size)
+		fail(what, got < 0 ? errno : EIO);	/* a short read sets no errno */
+	close(fd);
+	return block;
+}
+
 size_t device_bytes_not(const char *path, unsigned char byte, size_t size)
 {
-	unsigned char *block = NULL;
-	int fd = open(path, O_RDONLY | O_DIRECT);
+	unsigned char *block = read_direct(path, size, 1, "read the new file back from the device");
 	size_t bad = 0;
 
-	if (fd < 0 || syncfs(fd) || posix_memalign((void **)&block, 4096, size) || pread(fd, block, size, 0) != (ssize_t)size)
-		fail("read the new file back from the device", errno);
 	for (size_t i = 0; i < size; i++)
 		bad += block[i] != byte;
-	close(fd);
 	free(block);
 	return bad;
 }

@@ -33,6 +33,8 @@ struct reuse {
  * PATH freed are the only free ones.
  */
 void truncate_onto_freed(const char *path, const char *newfile, size_t size, struct reuse *out);
+/* SIZE bytes of PATH read with O_DIRECT (after syncfs when SYNC), in a buffer to free; fails as WHAT. */
+unsigned char *read_direct(const char *path, size_t size, int sync, const char *what);
 /* After syncfs, how many of the first SIZE bytes of PATH on the device (O_DIRECT) are not BYTE. */
 size_t device_bytes_not(const char *path, unsigned char byte, size_t size);
 #endif

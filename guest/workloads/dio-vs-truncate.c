@@ -96,17 +96,13 @@ static void *watchdog(void *arg)
 /* What the O_DIRECT write left on the device: bytes that are not the old file's, and the new file's among them. */
 static void written(const char *dev, size_t size, size_t *not_old, size_t *leaked)
 {
-	unsigned char *block = NULL;
-	int fd = open(dev, O_RDONLY | O_DIRECT);
+	unsigned char *block = read_direct(dev, size, 0, "read the device back");
 
-	if (fd < 0 || posix_memalign((void **)&block, 4096, size) || pread(fd, block, size, 0) != (ssize_t)size)
-		fail("read the device back", errno);
 	*not_old = *leaked = 0;
 	for (size_t i = 0; i < size; i++) {
 		*not_old += block[i] != MAP_FILL;
 		*leaked += block[i] == NEW_FILE_FILL;
 	}
-	close(fd);
 	free(block);
 }
 

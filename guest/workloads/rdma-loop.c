@@ -69,8 +69,9 @@ static void truncate_and_write(struct rig *r, const char *path, const char *newf
 		fill(lmr->addr, (unsigned char)(13 + i));
 		late = transfer(r, IBV_WR_RDMA_WRITE, lmr, mr);
 	}
-	if (ibv_dereg_mr(mr) || munmap(m->buf, m->size))
-		fail("release the truncated file's MR", errno);
+	int err = ibv_dereg_mr(mr);	/* returns the errno value */
+	if (err || munmap(m->buf, m->size))
+		fail("release the truncated file's MR", err ? err : errno);
 	size_t cached = bytes_not(newfile, NEW_FILE_FILL, m->size);
 	size_t stored = device_bytes_not(newfile, NEW_FILE_FILL, m->size);
 

@@ -175,8 +175,9 @@ static void truncate_under_writes(int fd, const char *path, const char *newfile,
 	truncate_onto_freed(path, newfile, m->size, &reuse);
 	tell(fd, 'T', "truncated");
 	struct note late = heard(fd, "L");
-	if (ibv_dereg_mr(mr) || munmap(m->buf, m->size))
-		fail("release the truncated file's MR", errno);
+	int err = ibv_dereg_mr(mr);	/* returns the errno value */
+	if (err || munmap(m->buf, m->size))
+		fail("release the truncated file's MR", err ? err : errno);
 	size_t cached = bytes_not(newfile, NEW_FILE_FILL, m->size);
 	size_t stored = device_bytes_not(newfile, NEW_FILE_FILL, m->size);
 

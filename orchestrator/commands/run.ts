@@ -37,6 +37,7 @@ async function guestCommand(args: Args, argv: string[]): Promise<number> {
     timeoutSeconds: args.commandTimeout, resultsDir: args.results, noKnown: !args.known, log,
   });
   for (const title of out.reports) log(`kernel report in the guest: ${title}${args.allowWarnings ? ' (allowed)' : ''}`);
+  if (out.dmesgError) log(`the guest's kernel log could not be read after the command: ${out.dmesgError}`);
   log(`results: ${out.dir}`);
   return out.code;
 }

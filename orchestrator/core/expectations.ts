@@ -37,7 +37,7 @@ export function externalRuleFor(file: ExpectationFile, caseName: string, version
   for (const [pattern, rules] of Object.entries(file.cases ?? {})) {
     if (!globToRegExp(pattern).test(caseName)) continue;
     const rule = rules.find((r) => inRange(version, r.kernels));
-    if (rule) return rule.expect ? rule : { ...rule, expect: SUITES_OWN_RULE.expect };
+    if (rule) return rule.expect ? rule : { ...rule, expect: SUITES_OWN_RULE.expect, why: SUITES_OWN_RULE.why };
   }
   return SUITES_OWN_RULE;
 }

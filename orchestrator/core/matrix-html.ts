@@ -2,7 +2,7 @@
 // that set it apart, opening its evidence. Pure: the matrix and each kernel's run files in.
 import { anchorId, esc, evidenceBlock, htmlPage, linkHtml, warningHtml } from './html.js';
 import type { CaseFacts, RunFiles } from './html.js';
-import { kernelLabel, type Matrix, type MatrixCell, type MatrixKernel } from './matrix.js';
+import { kernelLabel, matrixVerdict, type Matrix, type MatrixCell, type MatrixKernel } from './matrix.js';
 import type { TestResult } from './results.js';
 import type { Verdict } from './verdict.js';
 
@@ -53,9 +53,8 @@ export function matrixHtml(m: Matrix, runs: (RunFiles | undefined)[]): string {
     id: cellId(m, i, k), title: `${name} on ${kernelLabel(m.kernels[k])}`, color: COLORS[c.verdict], run: runs[k],
     facts: cellFacts(name, c, runs[k]?.result?.tests.find((t) => t.name === name)),
   })] : [])));
-  const verdict = m.passed ? 'no unexpected cell' : 'unexpected cells';
   return htmlPage(`orchestrate matrix ${m.id}`, [
-    `<p>started ${esc(m.started)} · ${m.cases.length} cases × ${m.kernels.length} kernels: <b>${verdict}</b></p>`,
+    `<p>started ${esc(m.started)} · ${m.cases.length} cases × ${m.kernels.length} kernels: <b>${esc(matrixVerdict(m))}</b></p>`,
     `<table>${header}\n${rows.join('\n')}</table>`, outsideHtml(m, runs), '<h2>evidence</h2>', ...blocks,
   ].join('\n'));
 }

@@ -37,7 +37,7 @@ export interface Matrix {
   cells: (MatrixCell | null)[][];
   /** Kernel reports outside the cases, per kernel. */
   outside: string[][];
-  /** Something was tested and no cell is unexpected: each PASS, KNOWN or SKIP, no kernel report outside the cases. */
+  /** Something was tested on every kernel and no cell is unexpected (each PASS, KNOWN or SKIP), no report outside the cases. */
   passed: boolean;
 }
 
@@ -76,16 +76,34 @@ export function buildMatrix(id: string, started: string, runs: { kernel: MatrixK
     return tests.map((t, k) => (t ? cellOf(t, differs[k]) : null));
   });
   const outside = runs.map((r) => r.result.warnings.map((w) => w.title));
-  // A case one kernel has and another has not (an external suite's cases can differ) is no failure.
-  const passed = !nothingTested(cells.flat().filter((c): c is MatrixCell => !!c))
-    && cells.every((row) => row.every((c) => !c || !UNEXPECTED.includes(c.verdict))) && outside.every((w) => !w.length);
-  return { format: 'orchestrate-matrix/1', id, started, kernels: runs.map((r) => r.kernel), cases, cells, outside, passed };
+  const m = { format: 'orchestrate-matrix/1' as const, id, started, kernels: runs.map((r) => r.kernel), cases, cells, outside };
+  return { ...m, passed: expectedOnly(m) && !untestedKernels(m).length };
 }
 
-/** Every cell SKIPped and nothing else went wrong: what --allow-nothing-tested accepts. */
+/** No cell unexpected and no report outside the cases; a case one kernel has and another not is no failure. */
+function expectedOnly(m: Omit<Matrix, 'passed'>): boolean {
+  return m.cells.every((row) => row.every((c) => !c || !UNEXPECTED.includes(c.verdict))) && m.outside.every((w) => !w.length);
+}
+
+const column = (m: Pick<Matrix, 'cells'>, k: number) => m.cells.map((row) => row[k]).filter((c): c is MatrixCell => !!c);
+
+/** The kernels (their indexes) on which nothing was tested: every case there SKIPped, or none reported. */
+export function untestedKernels(m: Pick<Matrix, 'cells' | 'kernels'>): number[] {
+  return m.kernels.map((_, k) => k).filter((k) => nothingTested(column(m, k)));
+}
+
+/** It failed only because some kernel tested nothing: what --allow-nothing-tested accepts. */
 export function matrixUntested(m: Matrix): boolean {
-  const cells = m.cells.flat().filter((c): c is MatrixCell => !!c);
-  return cells.length > 0 && nothingTested(cells) && m.outside.every((w) => !w.length);
+  return expectedOnly(m) && untestedKernels(m).length > 0 && m.cells.flat().some((c) => !!c);
+}
+
+/** The matrix's headline. */
+export function matrixVerdict(m: Matrix): string {
+  if (!expectedOnly(m)) return 'unexpected cells';
+  const untested = untestedKernels(m);
+  if (!untested.length) return 'no unexpected cell';
+  return untested.length === m.kernels.length ? 'nothing was tested'
+    : `nothing was tested on ${untested.map((k) => kernelLabel(m.kernels[k])).join(', ')}`;
 }
 
 /** A kernel's column title: the upstream version and where it came from. */
@@ -113,9 +131,8 @@ export function renderMatrix(m: Matrix): string {
     return UNEXPECTED.includes(c.verdict) || c.verdict === 'KNOWN' ? [`  ${name} on ${on}: ${c.verdict} ${c.reason}`] : [];
   }));
   const outside = m.outside.flatMap((w, k) => w.map((title) => `  ${kernelLabel(m.kernels[k])}: kernel report outside the cases: ${title}`));
-  const verdict = matrixUntested(m) ? 'nothing was tested' : m.passed ? 'no unexpected cell' : 'unexpected cells';
   return [line(header), ...rows.map(line), ...(notes.length || outside.length ? ['', ...notes, ...outside] : []),
-    `${m.cases.length} cases × ${m.kernels.length} kernels: ${verdict}`].join('\n');
+    `${m.cases.length} cases × ${m.kernels.length} kernels: ${matrixVerdict(m)}`].join('\n');
 }
 
 /** TAP 14: one subtest per kernel, a point per case (KNOWN a TODO, SKIP a SKIP). */
@@ -123,14 +140,15 @@ export function matrixTap(m: Matrix): string {
   const lines = ['TAP version 14', `1..${m.kernels.length}`];
   m.kernels.forEach((k, i) => {
     const cases = m.cases.map((name, c) => [name, m.cells[c][i]] as const).filter(([, cell]) => cell);
-    const ok = cases.every(([, cell]) => !UNEXPECTED.includes(cell!.verdict)) && !m.outside[i].length;
+    const untested = nothingTested(cases.map(([, cell]) => cell!));
+    const ok = cases.every(([, cell]) => !UNEXPECTED.includes(cell!.verdict)) && !m.outside[i].length && !untested;
     lines.push(`# Subtest: ${kernelLabel(k)}`, `    1..${cases.length}`);
     cases.forEach(([name, cell], n) => {
       const c = cell!;
       const directive = c.verdict === 'SKIP' ? ` # SKIP ${c.reason}` : c.verdict === 'KNOWN' ? ` # TODO ${c.reason}` : '';
       lines.push(`    ${c.verdict === 'PASS' || c.verdict === 'SKIP' ? 'ok' : 'not ok'} ${n + 1} - ${name}${directive}`);
     });
-    lines.push(`${ok ? 'ok' : 'not ok'} ${i + 1} - ${kernelLabel(k)}`);
+    lines.push(`${ok ? 'ok' : 'not ok'} ${i + 1} - ${kernelLabel(k)}${untested ? ': nothing was tested' : ''}`);
   });
   return lines.join('\n');
 }

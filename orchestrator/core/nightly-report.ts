@@ -78,7 +78,9 @@ export function renderSummary(n: NightView): string {
 function culprit(s: SeriesView): string {
   const p = s.patchcheck!;
   if (p.patch === null) return `no single patch breaks ${p.tests.join(', ')}: each prefix of the series behaves like the base`;
-  return `patch ${p.patch}/${s.subjects.length} "${p.title}" is the first that breaks it (${p.verdict}: ${p.detail})`;
+  const patch = `patch ${p.patch}/${s.subjects.length} "${p.title}"`;
+  if (p.verdict === 'UNTESTED') return `${patch} is the first after which a test stops running: ${p.detail}`;
+  return `${patch} is the first that breaks it (${p.verdict}: ${p.detail})`;
 }
 
 /** A plain-text reply to the series' cover letter, ready for `git send-email`/`sendmail -t`. */

@@ -1,7 +1,7 @@
 // Nightly patch-series testing as data: the plan, known failures, and how each series' result
 // for a test case compares with the base's.
 import { ranIn, skippedIn, stoppedRunning } from './untested.js';
-import type { KnownRef, Verdict } from './verdict.js';
+import { VERDICTS, type KnownRef, type Verdict } from './verdict.js';
 
 export type NightlyClass =
   | 'PASS' | 'REGRESSION' | 'FIXED' | 'STILL-FAILING' | 'NEW-WARNING' | 'KNOWN' | 'UNTESTED' | 'SKIP'
@@ -131,9 +131,25 @@ export function classifySeries(tests: string[], stage: { kind: StageFailure; rea
     const kind: NightlyClass = stage.kind === 'CONFIG-FAIL' ? 'BUILD-FAIL' : stage.kind;
     return tests.map((test) => ({ test, class: kind, detail: stage.reason }));
   }
+  // A case the base skipped tested nothing there: its absence is no regression, only said.
   const missing = base.filter((b) => b.verdict !== 'ERROR' && !mine.some((m) => m.name === b.name))
-    .map((b): Classified => ({ test: b.name, class: 'REGRESSION', detail: 'the base reported this case; the series did not' }));
+    .map((b): Classified => (b.verdict === 'SKIP'
+      ? { test: b.name, class: 'SKIP', detail: `the series did not report this case; the base skipped it: ${b.reason}` }
+      : { test: b.name, class: 'REGRESSION', detail: 'the base reported this case; the series did not' }));
   return [...mine.map((m) => classifyCase(m, base.find((b) => b.name === m.name))), ...missing];
+}
+
+/**
+ * The verdict a class is stored with: its case's; where no case stands behind it (a build or boot
+ * that failed, a case the series lost) the class itself, so that nobody reads it as a case that ran.
+ */
+export function storedVerdict(c: Classified, cases: CaseOutcome[]): string {
+  return cases.find((x) => x.name === c.test)?.verdict ?? c.class;
+}
+
+/** The stored base rows that are cases' outcomes (a build or boot failure's rows ran nothing). */
+export function baseCases<T extends { verdict: string }>(rows: T[]): T[] {
+  return rows.filter((r) => (VERDICTS as string[]).includes(r.verdict));
 }
 
 /**

@@ -35,7 +35,8 @@ export interface Judgement {
   note?: string;
 }
 
-type Raw = { verdict: Verdict; reason: string; deviation?: Deviation };
+/** `own`: what the case said before a kernel report turned it into a FAIL. */
+type Raw = { verdict: Verdict; reason: string; deviation?: Deviation; own?: Verdict };
 
 /** What the case itself says, kernel reports aside. */
 function caseJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome): Raw {
@@ -43,6 +44,9 @@ function caseJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome):
   if (outcome.skip) return { verdict: 'SKIP', reason: outcome.skip };
   if (!rule) return { verdict: 'ERROR', reason: 'no expectation for this kernel version' };
   const skip = ruleSkips(rule, outcome.observed);
+  if (skip && !rule.when && outcome.observed) {
+    return { verdict: 'ERROR', reason: `our expectation says the case cannot run on this kernel (${skip}), yet it ran` };
+  }
   if (skip) return { verdict: 'SKIP', reason: `our expectation: ${skip}` };
   if (!outcome.observed) return { verdict: 'ERROR', reason: 'the workload reported nothing' };
   if (!rule.expect || !Object.keys(rule.expect).length) {
@@ -75,14 +79,16 @@ function rawJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome, w
     : own.verdict === 'FAIL' ? `${own.reason}; ${warning}` : `${warning} (the case: ${own.verdict} ${own.reason})`;
   const deviation = own.deviation
     ? { ...own.deviation, warnings: warningTitles } : deviationOf(undefined, outcome.observed, warningTitles);
-  return { verdict: 'FAIL', reason, deviation };
+  return { verdict: 'FAIL', reason, deviation, own: own.verdict };
 }
 
 /** KNOWN records: those that cover this case on this kernel (recordsFor); none for raw verdicts. */
 export function judge(rule: ExpectationRule | undefined, outcome: CaseOutcome, warningTitles: string[], known: KnownRecord[] = []): Judgement {
   const raw = rawJudgement(rule, outcome, warningTitles);
-  const record = raw.verdict === 'FAIL' ? knownAs(known, raw.deviation!)
-    : raw.verdict === 'CRASH' ? crashRecord(known, raw.reason) : undefined;
+  const record = recordOf(raw, known, warningTitles);
+  if (record && raw.own === 'ERROR') {
+    return { verdict: 'ERROR', reason: `${raw.reason}; the warning is known bug ${record.id} (${record.cause})` };
+  }
   if (record) {
     return { verdict: 'KNOWN', reason: record.cause, known: refOf(record), raw: { verdict: raw.verdict, reason: raw.reason } };
   }
@@ -93,9 +99,22 @@ export function judge(rule: ExpectationRule | undefined, outcome: CaseOutcome, w
   return { verdict: raw.verdict, reason: raw.reason };
 }
 
-/** A crash is a known deviation only where a record names its title (an old expunge line never does). */
-function crashRecord(known: KnownRecord[], title: string): KnownRecord | undefined {
-  return known.find((r) => !r.legacy && r.warnings.includes(title) && !Object.keys(r.deviates).length);
+/**
+ * The record a FAIL or CRASH is. A case that skipped or could not observe says nothing about how it
+ * deviates, so only a record naming every warning title covers it, never an old expunge line; and an
+ * ERROR stays an ERROR, the record only named.
+ */
+function recordOf(raw: Raw, known: KnownRecord[], warningTitles: string[]): KnownRecord | undefined {
+  if (raw.verdict === 'CRASH') return crashRecord(known, raw.reason, warningTitles);
+  if (raw.verdict !== 'FAIL') return undefined;
+  const named = raw.own === 'SKIP' || raw.own === 'ERROR' ? known.filter((r) => !r.legacy) : known;
+  return knownAs(named, raw.deviation!);
+}
+
+/** A crash is a known deviation only where a record names its title and every other warning in the window. */
+function crashRecord(known: KnownRecord[], title: string, warningTitles: string[]): KnownRecord | undefined {
+  return known.find((r) => !r.legacy && !Object.keys(r.deviates).length
+    && [title, ...warningTitles].every((w) => r.warnings.includes(w)));
 }
 
 function refOf(r: KnownRecord): KnownRef {

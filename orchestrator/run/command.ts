@@ -12,7 +12,7 @@ import { DEVDAX_NAMESPACE, FSDAX_NAMESPACE, RXE } from '../suites/memory.js';
 import { releaseDir, trackDir } from '../adapters/lifecycle.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { bootGuests, checkWritable, newRunId, Phases, prepare, type RunOptions } from './pipeline.js';
-import { GuestLost, type Session } from './session.js';
+import { GuestLost, kernelLines, type Session } from './session.js';
 
 export const SETUPS = ['fsdax', 'fsdax2', 'devdax', 'rxe'] as const;
 export type SetupName = (typeof SETUPS)[number];
@@ -47,6 +47,17 @@ export interface CommandOutcome {
   code: number;
   dir: string;
   reports: string[];
+  /** The kernel log after the command could not be read: why. */
+  dmesgError?: string;
+}
+
+/**
+ * Our exit status: the command's, except that a command that succeeded fails (1) on a kernel
+ * report (unless allowed) and on a kernel log nobody could read.
+ */
+export function commandExit(code: number, reports: string[], allowWarnings: boolean, dmesgError?: string): number {
+  if (code !== 0) return code;
+  return dmesgError || (reports.length && !allowWarnings) ? 1 : 0;
 }
 
 export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
@@ -71,11 +82,13 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
     const r = await s.exec(['env', ...environment(facts), ...o.argv], o.timeoutSeconds, {
       onStdout: (chunk) => process.stdout.write(chunk), onStderr: (chunk) => process.stderr.write(chunk), collect: false,
     });
-    const reports = parseConsole(await s.dmesgDelta()).map((w) => w.title);
+    const lines = await kernelLines(s);
+    const reports = parseConsole(lines.log).map((w) => w.title);
     writeAtomic(join(dir, 'dmesg.txt'), s.kernelLog);
     const code = r.code ?? 255;
-    record({ facts, code, timedOut: r.timedOut, seconds: (performance.now() - started) / 1000, reports });
-    return { code: reports.length && !o.allowWarnings && code === 0 ? 1 : code, dir, reports };
+    const dmesgError = lines.error;
+    record({ facts, code, timedOut: r.timedOut, seconds: (performance.now() - started) / 1000, reports, dmesgError });
+    return { code: commandExit(code, reports, o.allowWarnings, dmesgError), dir, reports, dmesgError };
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
     // The guest died under the command (or the console log could not be written): say which.

@@ -12,7 +12,7 @@ import { unrunResults, type TestResult, type WarningRef } from '../core/results.
 import { judge } from '../core/verdict.js';
 import { workload, type ExternalRun, type ExternalSuite, type GuestCommand, type SetupFacts } from '../suites/suite.js';
 import type { Gate } from '../core/needs.js';
-import type { Session } from './session.js';
+import { kernelLines, type Session } from './session.js';
 import { gated } from './gate.js';
 
 export interface ExternalContext {
@@ -53,11 +53,13 @@ function judged(ctx: ExternalContext, name: string, x: ExternalResult, window: s
   const observed = { result: x.result, ...(x.message ? { message: x.message } : {}) };
   const outcome = crash ? { crash: crash.title, observed } : x.result === 'skip' ? { skip: x.message || 'skipped', observed } : { observed };
   const judgement = judge(rule, outcome, reports.map((w) => w.title), recordsFor(ctx.known, name, ctx.version));
-  // The suite's own words say what went wrong.
-  const verdict = judgement.verdict === 'FAIL' && x.message ? { ...judgement, reason: `${judgement.reason}: ${x.message}` } : judgement;
+  // The suite's own words say what went wrong (once: a skip's message is in the reason already).
+  const said = judgement.verdict === 'FAIL' && x.message && !judgement.reason.includes(x.message);
+  const verdict = said ? { ...judgement, reason: `${judgement.reason}: ${x.message}` } : judgement;
+  const overridden = rule.why !== SUITES_OWN_RULE.why && verdict.verdict === 'PASS';
   return {
     name, ...verdict, expected: rule.expect ?? null, observed, warnings: toRef(reports), evidence: [],
-    seconds, ...noteOf(verdict.note, rule !== SUITES_OWN_RULE && verdict.verdict === 'PASS' ? `our expectation overrides the suite's rule: ${rule.why}` : undefined),
+    seconds, ...noteOf(verdict.note, overridden ? `our expectation overrides the suite's rule: ${rule.why}` : undefined),
   };
 }
 
@@ -122,25 +124,37 @@ async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcom
   };
   if (setupFailed) return { results: [...unrunResults([whole], 'ERROR', `setup: ${setupFailed}`), ...await cleanup()], outside: [] };
   // What the kernel said during setup belongs to no case.
-  const before = toRef(parseConsole(await session.dmesgDelta()));
+  const before = await kernelLines(session);
+  if (before.error) {
+    return { results: [...unrunResults([whole], 'ERROR', `the kernel log before the run: ${before.error}`), ...await cleanup()], outside: [] };
+  }
   const started = performance.now();
   const out = await session.exec([workload('marks'), String(suite.caseSeconds), '--', ...run.command.argv], run.command.timeoutSeconds ?? suite.suiteSeconds);
   const seconds = (performance.now() - started) / 1000;
-  const dmesg = await session.dmesgDelta();
+  const dmesg = await kernelLines(session);
   ctx.save(`${[suite.name, run.prefix, run.name].filter(Boolean).join('-').replace(/[^\w.-]+/g, '_')}.out`, out.stdout);
   const lines = out.stdout.split('\n');
   const reported = parseOutput(run.format ?? suite.format, lines, { byRun: run.byRun, name: run.name, code: out.code })
     .map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}` }));
-  const { windows, seconds: each, after } = caseWindows(dmesg, reported.map((x) => x.line));
+  const { windows, seconds: each, after } = caseWindows(dmesg.log, reported.map((x) => x.line));
+  const resultOf = (x: ExternalResult, i: number) => dmesg.error ? unread(x, dmesg.error)
+    : judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length);
   // The run's own errors are kept whatever was selected: they say why selected cases are missing.
   const results = [
-    ...reported.map((x, i) => judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length))
-      .filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns)),
-    ...runErrors(ctx, run, out, lines, reported, dmesg),
+    ...reported.map(resultOf).filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns)),
+    ...(!dmesg.error ? runErrors(ctx, run, out, lines, reported, dmesg.log)
+      : reported.length ? [] : unrunResults([whole], 'ERROR', `the kernel log could not be read after the run: ${dmesg.error}`)),
   ];
   results.push(...await cleanup());
-  const afterCleanup = toRef(parseConsole(await session.dmesgDelta()));
-  return { results, outside: [...before, ...toRef(parseConsole(after)), ...afterCleanup] };
+  const afterCleanup = await kernelLines(session);
+  if (afterCleanup.error) results.push(...unrunResults([`${whole}:cleanup`], 'ERROR', `the kernel log after cleanup: ${afterCleanup.error}`));
+  return { results, outside: [...toRef(parseConsole(before.log)), ...toRef(parseConsole(after)), ...toRef(parseConsole(afterCleanup.log))] };
+}
+
+/** A case whose kernel lines could not be read: whatever the suite said, nobody saw what the kernel did. */
+function unread(x: ExternalResult, error: string): TestResult {
+  const said = `${x.result}${x.message ? `: ${x.message}` : ''}`;
+  return unrunResults([x.name], 'ERROR', `the kernel log could not be read after the run (${error}); the suite said ${said}`)[0];
 }
 
 /** Every selected run of the suite, one after another, each run's results into OUT as it ends. */

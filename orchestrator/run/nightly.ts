@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
-import { classifySeries, parsePlan, patchcheckTargets, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
+import { baseCases, classifySeries, parsePlan, storedVerdict, patchcheckTargets, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
 import { conclude, renderConclusion } from '../core/patchcheck.js';
 import { bootFailure, type RunResult } from '../core/results.js';
@@ -103,7 +103,7 @@ interface StoredCase extends Classified {
 /** Each planned test's class against the base, with the verdict it had. */
 function classesOf(plan: Plan, t: Tested, base: CaseOutcome[]): StoredCase[] {
   return classifySeries(plan.tests, t.stage, t.cases, base)
-    .map((c) => ({ ...c, verdict: t.cases.find((x) => x.name === c.test)?.verdict ?? 'ERROR' }));
+    .map((c) => ({ ...c, verdict: storedVerdict(c, t.cases) }));
 }
 
 function record(db: Db, nightId: number, seriesId: string | null, inputs: string, t: Tested, classes: StoredCase[]): void {
@@ -165,7 +165,7 @@ async function nameThePatch(o: NightOptions, plan: Plan, tree: string, commit: s
 function baseOutcomes(db: Db, inputs: string): CaseOutcome[] {
   const rows = db.prepare('SELECT id, test, verdict, detail FROM results WHERE inputs = ? AND series_id IS NULL ORDER BY id DESC').all(inputs) as { id: number; test: string; verdict: string; detail: string }[];
   const seen = new Set<string>();
-  return rows.filter((r) => !seen.has(r.test) && seen.add(r.test)).map((r) => ({
+  return baseCases(rows.filter((r) => !seen.has(r.test) && seen.add(r.test))).map((r) => ({
     name: r.test, verdict: r.verdict as CaseOutcome['verdict'], reason: r.detail,
     warnings: (db.prepare('SELECT title FROM warnings WHERE result_id = ?').all(r.id) as { title: string }[]).map((w) => w.title),
   }));
@@ -238,7 +238,7 @@ export async function runNight(night: NightOptions): Promise<NightSummary> {
       o.log(`nightly: series from ${arrival.source}: ${message}`);
       // Not cached under the series' inputs: tomorrow's night tries it again.
       const none: Tested = { cases: [], warnings: [], seconds: { build: 0, boot: 0, test: 0 } };
-      const rows = plan.tests.map((test) => ({ test, class: 'INFRA' as const, detail: message, verdict: 'ERROR' }));
+      const rows = plan.tests.map((test) => ({ test, class: 'INFRA' as const, detail: message, verdict: 'INFRA' }));
       record(db, nightId, s.id, `infra-${Date.now()}`, none, rows);
       arrivals.push({ arrival, reused: false, error: message });
     }

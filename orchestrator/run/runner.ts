@@ -7,9 +7,9 @@ import { recordsFor, type KnownRecord } from '../core/known.js';
 import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
 import { judge, type CaseOutcome } from '../core/verdict.js';
 import type { ArtifactKind } from '../core/stamp.js';
-import { GUEST_ROOT, isExternal, peerSetupOf, parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../suites/suite.js';
+import { isExternal, peerSetupOf, parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../suites/suite.js';
 import { caseNames, type Selection } from '../suites/index.js';
-import { GuestLost, type Session } from './session.js';
+import { execSuspects, GuestLost, isWorkload, kernelLines, type Session } from './session.js';
 import { runExternal } from './external.js';
 import type { Gate } from '../core/needs.js';
 import { gated } from './gate.js';
@@ -33,19 +33,6 @@ function tail(text: string): string {
 function runCommand(session: Session, cmd: GuestCommand) {
   return session.exec(cmd.argv, cmd.timeoutSeconds);
 }
-
-/**
- * What a failed guest command points at. Our workloads report their own failures as JSON, so one
- * that fails without it points at its binary; 126/127 (not executable, not found, a library
- * missing) or death by a signal point at the image's programs as well.
- */
-export function execSuspects(program: string, code: number | null): ArtifactKind[] {
-  const couldNotRun = code === 126 || code === 127 || (code !== null && code > 128);
-  if (isWorkload(program)) return couldNotRun ? ['workloads', 'image'] : ['workloads'];
-  return couldNotRun ? ['image'] : [];
-}
-
-const isWorkload = (program: string) => program.startsWith(`${GUEST_ROOT}/bin/`);
 
 function failedStep(step: GuestCommand, r: { code: number | null; stderr: string; stdout: string }): CaseOutcome {
   return { error: `${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`, suspects: execSuspects(step.argv[0], r.code) };
@@ -96,22 +83,6 @@ async function runCleanup(session: Session, steps: GuestCommand[]): Promise<stri
     if (r.code !== 0) return `cleanup: ${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`;
   }
   return undefined;
-}
-
-interface KernelLines {
-  log: string;
-  error?: string;
-  suspects?: ArtifactKind[];
-}
-
-/** A guest's kernel lines since the last read; a failed dmesg is said (prefixed with WHERE), not read as none. */
-async function kernelLines(session: Session, where = ''): Promise<KernelLines> {
-  try {
-    return { log: await session.dmesgDelta() };
-  } catch (err) {
-    if (!(err instanceof DmesgError)) throw err;
-    return { log: '', error: `${where}${err.message}`, suspects: execSuspects('dmesg', err.status) };
-  }
 }
 
 /** The guest the tests run on, and the second guest of two-guest suites. */

@@ -263,3 +263,33 @@ export class Session {
     await this.qemu.kill();
   }
 }
+
+/**
+ * What a failed guest command points at. Our workloads report their own failures as JSON, so one
+ * that fails without it points at its binary; 126/127 (not executable, not found, a library
+ * missing) or death by a signal point at the image's programs as well.
+ */
+export function execSuspects(program: string, code: number | null): ArtifactKind[] {
+  const couldNotRun = code === 126 || code === 127 || (code !== null && code > 128);
+  if (isWorkload(program)) return couldNotRun ? ['workloads', 'image'] : ['workloads'];
+  return couldNotRun ? ['image'] : [];
+}
+
+export const isWorkload = (program: string) => program.startsWith(`${GUEST_ROOT}/bin/`);
+
+export interface KernelLines {
+  log: string;
+  error?: string;
+  suspects?: ArtifactKind[];
+}
+
+/** A guest's kernel lines since the last read; a failed dmesg is said (prefixed with WHERE), not read as none. */
+export async function kernelLines(session: Session, where = ''): Promise<KernelLines> {
+  try {
+    return { log: await session.dmesgDelta() };
+  } catch (err) {
+    if (!(err instanceof DmesgError)) throw err;
+    return { log: '', error: `${where}${err.message}`, suspects: execSuspects('dmesg', err.status) };
+  }
+}
+

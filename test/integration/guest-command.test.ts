@@ -11,7 +11,10 @@ const share = mkdtempSync(join(tmpdir(), 'orchestrate-share-'));
 const results = join(share, 'results');
 const { dir: marker, env } = scratch('orchestrate-cmd-');
 const script = join(share, 'script.sh');
-writeFileSync(script, '#!/bin/sh\necho "guest $(uname -r) TEST_DEV=$TEST_DEV"\necho written by the guest > "$(dirname "$0")/from-guest.txt"\nexit "${1:-0}"\n');
+// With a second argument, it leaves dmesg unrunnable (the root image is a throwaway snapshot).
+writeFileSync(script, ['#!/bin/sh', 'echo "guest $(uname -r) TEST_DEV=$TEST_DEV"',
+  'echo written by the guest > "$(dirname "$0")/from-guest.txt"', '[ -n "$2" ] && chmod 0 "$(command -v dmesg)"',
+  'exit "${1:-0}"', ''].join('\n'));
 chmodSync(script, 0o755);
 
 t.test('a script on the shared directory: its file reaches the host, its exit status is ours (0 and 3)', async (t) => {
@@ -19,8 +22,9 @@ t.test('a script on the shared directory: its file reaches the host, its exit st
   t.equal(ok.code, 0, ok.stderr.slice(-1500));
   t.match(ok.stdout, /^guest 6\.1\.\S+ TEST_DEV=\/dev\/pmem0$/m, 'its output streamed; the fs-DAX namespace as TEST_DEV');
   t.equal(readFileSync(join(share, 'from-guest.txt'), 'utf8'), 'written by the guest\n');
-  const three = await runCli(['run', '--share', share, '--results', results, '--', script, '3'], env);
-  t.equal(three.code, 3);
+  const three = await runCli(['run', '--share', share, '--results', results, '--', script, '3', 'no-dmesg'], env);
+  t.equal(three.code, 3, 'kept when the kernel log cannot be read after it');
+  t.match(three.stderr, /^the guest's kernel log could not be read after the command: dmesg exited 126: .*Permission denied/m);
   t.same(await qemuGone(marker), []);
 });
 

@@ -1,15 +1,12 @@
 // A dmesg that fails is not an empty kernel log: dmesgLines() turns its exec result into a
 // DmesgError, and the runner makes the window it covered ERROR.
 import t from 'tap';
-import { runSuites, type SuiteRun } from '../../orchestrator/run/runner.js';
-import { dmesgLines, Session } from '../../orchestrator/run/session.js';
+import { runSuites } from '../../orchestrator/run/runner.js';
+import { dmesgLines } from '../../orchestrator/run/session.js';
 import type { ExecResult } from '../../orchestrator/adapters/ssh.js';
-import { loadExpectations } from '../../orchestrator/adapters/config.js';
-import { selectTests } from '../../orchestrator/suites/index.js';
+import { fakeRun, fakeSession, ok, runs, type Exec } from '../fake-session.js';
 import { DmesgError, exitCodeOf } from '../../orchestrator/errors.js';
 
-type Exec = Pick<ExecResult, 'code' | 'timedOut' | 'stdout' | 'stderr'>;
-const ok = (stdout = ''): Exec => ({ code: 0, timedOut: false, stdout, stderr: '' });
 const EPERM = 'dmesg: read kernel buffer failed: Operation not permitted';
 const DENIED: Exec = { code: 1, timedOut: false, stdout: '', stderr: `${EPERM}\n` };
 const NOT_FOUND = 'timeout: failed to run command ‘dmesg’: No such file or directory';
@@ -26,29 +23,7 @@ t.test('dmesgLines: the lines of a dmesg that succeeded; a typed error for one t
   t.equal(exitCodeOf(new DmesgError(1, false, '')), 1);
 });
 
-/**
- * A scripted guest with Session's own dmesgDelta: `dmesg --read-clear` answers from READS in order
- * (a quiet, successful one once they run out), other commands by the first matching rule.
- */
-function fakeSession(rules: [RegExp, Partial<ExecResult>][], reads: Exec[], label?: string): Session {
-  const fake = {
-    label,
-    kernelLog: '',
-    async exec(argv: string[]): Promise<ExecResult> {
-      const answer = argv[0] === 'dmesg' ? reads.shift() ?? ok() : rules.find(([re]) => re.test(argv.join(' ')))?.[1] ?? {};
-      return { code: 0, signal: null, stdout: '', stderr: '', seconds: 0, timedOut: false, ...answer };
-    },
-    dmesgDelta: Session.prototype.dmesgDelta,
-    qemu: { consoleText: () => '' },
-  };
-  return fake as unknown as Session;
-}
-
-const runs = (name: string): SuiteRun[] => selectTests([name])
-  .map((s) => ({ selection: s, expectations: loadExpectations(s.suite) }));
-async function anon(reads: Exec[]) {
-  return (await runSuites({ session: fakeSession(ANON, reads) }, runs('ib-reg-refusal/anon'), '6.1.192')).results;
-}
+const anon = (reads: Exec[]) => fakeRun('ib-reg-refusal/anon', ANON, reads);
 const ANON: [RegExp, Partial<ExecResult>][] = [
   [/ib-reg anon/, { stdout: '{"device":"rxe0","kind":"anon","dax":null,"registered":true,"errno":null}\n' }],
 ];

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ALARMING, classifyCase, classifySeries, parsePlan, patchcheckTargets, seriesClass, type CaseOutcome, type Classified } from '../../orchestrator/core/nightly.js';
+import { ALARMING, baseCases, classifyCase, classifySeries, parsePlan, patchcheckTargets, seriesClass, storedVerdict, type CaseOutcome, type Classified } from '../../orchestrator/core/nightly.js';
 import { htmlReport, junitXml, kcidb, renderMail, renderSummary, svgPlot } from '../../orchestrator/core/nightly-report.js';
 import { githubActions, kubernetes } from '../../orchestrator/core/emit.js';
 import { NIGHT } from '../night.js';
@@ -62,6 +62,21 @@ t.test('the base\'s own cases: a failure is inherited, not a regression', async 
   t.same(classifySeries(['x/a', 'x/b'], { kind: 'BOOT-FAIL', reason: 'panic' }, [], []).map((x) => x.class), ['BOOT-FAIL', 'BOOT-FAIL'], 'a base that does not boot');
   t.same(classifySeries(['x'], undefined, [c('x/a', 'PASS')], [c('x/a', 'PASS'), c('x/b', 'PASS')]).map((x) => [x.test, x.class]),
     [['x/a', 'PASS'], ['x/b', 'REGRESSION']], 'a case the base reported and the series did not');
+  t.same(classifySeries(['x'], undefined, [c('x/a', 'PASS')], [c('x/a', 'PASS'), c('x/b', 'SKIP', [], 'no ODP')]).map((x) => [x.test, x.class, x.detail]),
+    [['x/a', 'PASS', ''], ['x/b', 'SKIP', 'the series did not report this case; the base skipped it: no ODP']],
+    'one the base skipped tested nothing there: no regression');
+});
+
+t.test('a base that did not build or boot ran nothing: its rows never make a series\' SKIP UNTESTED', async (t) => {
+  const booted = classifySeries(['x/a'], { kind: 'BOOT-FAIL', reason: 'boot: panic' }, [], []);
+  const stored = booted.map((x) => ({ ...x, verdict: storedVerdict(x, []) }));
+  t.same(stored.map((x) => x.verdict), ['BOOT-FAIL'], 'stored with its class, not as a case\'s ERROR');
+  t.same(baseCases(stored), []);
+  const ran = [c('x/a', 'ERROR', [], 'precondition: not DAX')];
+  const rows = classifySeries(['x/a'], undefined, ran, ran).map((x) => ({ ...x, verdict: storedVerdict(x, ran) }));
+  t.same(baseCases(rows).map((x) => x.verdict), ['ERROR'], "the control: a case's own ERROR is kept");
+  const base = baseCases(stored).map((r) => c(r.test, r.verdict as CaseOutcome['verdict']));
+  t.equal(classifySeries(['x/a'], undefined, [c('x/a', 'SKIP', [], 'no ODP')], base)[0].class, 'SKIP');
 });
 
 t.test('a series: stage failures stand for every case; the headline is the worst class', async (t) => {
@@ -98,6 +113,9 @@ t.test('the terminal summary and the mail', async (t) => {
   t.match(mail, /Result: REGRESSION/);
   t.match(mail, /Each prefix of the series, built and tested on ib-reg-refusal\/fsdax-ext4:\n  patch 2\/3 "b" is the first that breaks it \(FAIL: ib-reg-refusal\/fsdax-ext4\)/);
   t.match(text, /^      patchcheck: patch 2\/3 "b" is the first that breaks it/m);
+  const stops = { ...NIGHT.series[0], patchcheck: { ...NIGHT.series[0].patchcheck!, verdict: 'UNTESTED', detail: 'odp-fsdax/fsdax-ext4 stop running (SKIP)' } };
+  t.match(renderSummary({ ...NIGHT, series: [stops] }),
+    /^ {6}patchcheck: patch 2\/3 "b" is the first after which a test stops running: odp-fsdax\/fsdax-ext4 stop running \(SKIP\)$/m);
   t.notMatch(renderMail(NIGHT, NIGHT.series[1]), /prefix/);
   t.match(mail, /Kernel warnings:\n  ib-reg-refusal\/fsdax-ext4: WARNING in dax_disassociate_entry \(dmesg\)/);
   t.match(mail, /Known failures \(not blamed on this series\):\n  ib-reg-refusal\/fsdax-xfs: synthetic: a known failure/);

@@ -35,6 +35,11 @@ t.test('every rule of every suite is read or measured: no rule for kernels nobod
   t.match(expectationFor(odp, 'fsdax-ext4', '6.1.192'), { skip: /no on-demand paging on 6\.1/ });
   t.match(expectationFor(odp, 'fsdax-xfs', '6.12.117'), { skip: /no on-demand paging on 6\.12/ });
   t.equal(judge(expectationFor(odp, 'fsdax-ext4', '6.15'), { observed: { registered: true, errno: null, dax: true } }, []).verdict, 'ERROR');
+  const noOdp = expectationFor(odp, 'fsdax-ext4', '6.1.192');
+  t.same(judge(noOdp, { skip: 'rxe0 reports no ODP support' }, []), { verdict: 'SKIP', reason: 'rxe0 reports no ODP support' });
+  t.match(judge(noOdp, { observed: { registered: true, errno: null, dax: true } }, []),
+    { verdict: 'ERROR', reason: /^our expectation says the case cannot run on this kernel \(rdma_rxe has no on-demand.*yet it ran$/ },
+    'a rule that says the case cannot run, meeting a case that ran, is not a SKIP');
 });
 
 t.test('mismatches name the field', async (t) => {
@@ -65,7 +70,7 @@ t.test('a kernel report in the case window fails the case whatever it says itsel
   const W = 'WARNING in dax_disassociate_entry';
   t.same(judge(rule, { skip: 'rxe0 reports no ODP support' }, [W]),
     { verdict: 'FAIL', reason: `warning: ${W} (the case: SKIP rxe0 reports no ODP support)` }, 'a SKIPped case');
-  t.same(judge({ kernels: '*', skip: 'the premise does not hold here' }, { observed: { result: 'fail' } }, [W]),
+  t.same(judge({ kernels: '*', skip: 'the premise does not hold here', when: { result: 'fail' } }, { observed: { result: 'fail' } }, [W]),
     { verdict: 'FAIL', reason: `warning: ${W} (the case: SKIP our expectation: the premise does not hold here)` }, 'our expectation: skip');
   t.same(judge(rule, { error: 'precondition: not DAX' }, [W]), { verdict: 'FAIL', reason: `warning: ${W} (the case: ERROR precondition: not DAX)` });
   t.same(judge(rule, { observed: { registered: true, errno: null } }, [W]).reason,
@@ -84,6 +89,24 @@ t.test('a crash is KNOWN only where a record names its title; an old expunge lin
   t.match(judge(rule, { observed: { registered: true, errno: null } }, [], [legacy]), { verdict: 'KNOWN' }, 'it still covers a FAIL');
   const named: KnownRecord = { id: 'oops', cases: ['ib-reg-refusal/*'], kernels: '*', deviates: {}, warnings: [crash.crash], cause: 'c', reference: 'r', source: 'f' };
   t.match(judge(rule, crash, [], [named]), { verdict: 'KNOWN', known: { id: 'oops' }, raw: { verdict: 'CRASH' } });
+  t.same(judge(rule, crash, ['WARNING in rxe_cq_post'], [named]), { verdict: 'CRASH', reason: crash.crash },
+    'another warning in the window, not named by the record: still a CRASH');
+  const both = { ...named, warnings: [crash.crash, 'WARNING in rxe_cq_post'] };
+  t.match(judge(rule, crash, ['WARNING in rxe_cq_post'], [both]), { verdict: 'KNOWN', known: { id: 'oops' } });
+});
+
+t.test('a SKIP or ERROR with a warning: only a record naming the warning covers it, and an ERROR stays one', async (t) => {
+  const rule = expectationFor(file, 'fsdax-ext4', '6.1.192')!;
+  const W = 'WARNING in dax_disassociate_entry';
+  const legacy = legacyRecord('ib-reg-refusal/fsdax-ext4', 'flaky here', '>=6.1 <6.2', '6.1.txt');
+  t.equal(judge(rule, { skip: 'no ODP' }, [W], [legacy]).verdict, 'FAIL', 'an old expunge line says nothing of a warning');
+  t.equal(judge(rule, { error: 'precondition: not DAX' }, [W], [legacy]).verdict, 'FAIL');
+  t.match(judge(rule, { observed: { registered: true, errno: null } }, [W], [legacy]), { verdict: 'KNOWN' },
+    'it still covers a case that ran and failed');
+  const named: KnownRecord = { id: 'w', cases: ['x/*'], kernels: '*', deviates: {}, warnings: [W], cause: 'c', reference: 'r', source: 'f' };
+  t.same(judge(rule, { error: 'precondition: not DAX' }, [W], [named]), {
+    verdict: 'ERROR', reason: `warning: ${W} (the case: ERROR precondition: not DAX); the warning is known bug w (c)` },
+  'the case could not observe what it claims: ERROR, the record named');
 });
 
 t.test('an override pins how the test fails, on kernels someone read; anything else is judged by the suite', async (t) => {
