@@ -58,7 +58,7 @@ export class WriteError extends OrchestrateError {
   }
 }
 
-export function isWriteErrno(err: unknown): err is NodeJS.ErrnoException {
+function isWriteErrno(err: unknown): err is NodeJS.ErrnoException {
   const code = (err as NodeJS.ErrnoException)?.code;
   return !!code && code in WRITE_ERRORS;
 }

@@ -1,5 +1,6 @@
 // A night stored by the writers the nightly uses (adapters/db.ts), for tests that read it back.
-import { insertPatchcheck, insertResult, insertSeries, openDb, openNight, setNightBase } from '../orchestrator/adapters/db.js';
+import { openDb } from '../orchestrator/adapters/db.js';
+import { insertPatchcheck, insertResult, insertSeries, openNight, setNightBase } from '../orchestrator/adapters/history.js';
 import type { CaseRow, NightView } from '../orchestrator/core/nightly-report.js';
 
 /** NIGHT in a new database at PATH, its run directories as CaseRow.runDir says; the database, open. */

@@ -12,9 +12,12 @@ const ENV = {
   GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C',
 };
 
-export function git(dir: string, args: string[], check = true): Promise<ExecResult> {
-  return exec(['git', '-C', dir, ...args], { env: ENV, check });
+/** A git command in DIR; with { check: false } a failure is returned, not thrown. */
+function git(dir: string, args: string[], o: { check?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
+  return exec(['git', '-C', dir, ...args], { env: o.env ?? ENV, check: o.check ?? true });
 }
+
+const tryGit = (dir: string, args: string[]) => git(dir, args, { check: false });
 
 async function out(dir: string, args: string[]): Promise<string> {
   return (await git(dir, args)).stdout.trim();
@@ -24,7 +27,7 @@ async function out(dir: string, args: string[]): Promise<string> {
 export async function repoTop(dir: string): Promise<string> {
   const path = resolve(dir);
   if (!existsSync(path)) throw new UsageError(`--tree ${dir}: no such directory`);
-  const r = await git(path, ['rev-parse', '--show-toplevel'], false);
+  const r = await tryGit(path, ['rev-parse', '--show-toplevel']);
   if (r.code !== 0) throw new UsageError(`--tree ${dir}: not a git repository`);
   return r.stdout.trim();
 }
@@ -32,7 +35,7 @@ export async function repoTop(dir: string): Promise<string> {
 /** Full hash of the commit REV names, or undefined when the tree has no such commit. */
 export async function tryResolveRev(dir: string, rev: string): Promise<string | undefined> {
   if (rev.startsWith('-')) throw new UsageError(`bad revision "${rev}"`);
-  const r = await git(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], false);
+  const r = await tryGit(dir, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`]);
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
@@ -41,6 +44,11 @@ export async function resolveRev(dir: string, rev: string): Promise<string> {
   const found = await tryResolveRev(dir, rev);
   if (!found) throw new UsageError(`unknown revision "${rev}" in ${dir}`);
   return found;
+}
+
+/** OLD is an ancestor of (or the same commit as) YOUNG. */
+export async function isAncestor(dir: string, old: string, young: string): Promise<boolean> {
+  return (await tryGit(dir, ['merge-base', '--is-ancestor', old, young])).code === 0;
 }
 
 export interface CommitInfo {
@@ -56,14 +64,32 @@ export async function commitInfo(dir: string, commit: string): Promise<CommitInf
 }
 
 export async function describe(dir: string, commit: string): Promise<string> {
-  const r = await git(dir, ['describe', '--tags', '--always', commit], false);
+  const r = await tryGit(dir, ['describe', '--tags', '--always', commit]);
   return r.code === 0 ? r.stdout.trim() : commit.slice(0, 12);
 }
 
 /** The commits of A..B, oldest first; firstParent: along merges only (a line bisect can halve). */
-export async function revList(dir: string, range: string, firstParent = false): Promise<string[]> {
+export async function revList(dir: string, range: string, { firstParent = false } = {}): Promise<string[]> {
   const text = await out(dir, ['rev-list', '--reverse', ...(firstParent ? ['--first-parent'] : []), '--end-of-options', range]);
   return text ? text.split('\n') : [];
+}
+
+/** Files (relative to DIR) under PATHSPEC with a line matching the extended regular expression PATTERN. */
+export async function filesMatching(dir: string, pattern: string, pathspec: string): Promise<string[]> {
+  const r = await tryGit(dir, ['grep', '-l', '-E', pattern, '--', pathspec]);
+  return r.stdout.trim().split('\n').filter(Boolean);
+}
+
+/** A new repository in DIR holding all of its files as one commit, tagged TAG; identities and dates fixed. */
+export async function importTree(dir: string, message: string, tag: string): Promise<void> {
+  const env = {
+    ...ENV, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'orchestrate', GIT_AUTHOR_EMAIL: 'orchestrate@localhost', GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
+    GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z',
+  };
+  for (const args of [['init', '-q', '-b', 'master'], ['add', '-A'], ['commit', '-q', '-m', message], ['tag', tag]]) {
+    await git(dir, args, { env });
+  }
 }
 
 /** A range as the mbox `git format-patch` makes of it. */
@@ -79,8 +105,8 @@ export async function checkoutWorktree(repo: string, work: string, commit: strin
   if (existsSync(join(work, '.git')) && (await ours(repo, work))) {
     const gitDir = (await git(work, ['rev-parse', '--absolute-git-dir'])).stdout.trim();
     rmSync(join(gitDir, 'index.lock'), { force: true });
-    await git(work, ['am', '--abort'], false);
-    const moved = await git(work, ['checkout', '--detach', '--force', commit], false);
+    await tryGit(work, ['am', '--abort']);
+    const moved = await tryGit(work, ['checkout', '--detach', '--force', commit]);
     if (moved.code === 0) {
       await git(work, ['clean', '-fdq']);
       return;
@@ -93,7 +119,7 @@ export async function checkoutWorktree(repo: string, work: string, commit: strin
 
 /** WORK is a worktree of REPO (the user may have re-cloned the tree at the same path). */
 async function ours(repo: string, work: string): Promise<boolean> {
-  const dir = async (d: string) => (await git(d, ['rev-parse', '--path-format=absolute', '--git-common-dir'], false)).stdout.trim();
+  const dir = async (d: string) => (await tryGit(d, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).stdout.trim();
   const mine = await dir(work);
   return mine !== '' && mine === (await dir(repo));
 }
@@ -111,7 +137,7 @@ export async function applyPatch(work: string, raw: string, scratch: string): Pr
     'am', '--3way', '--committer-date-is-author-date', '--keep-cr', file], { env: ENV, check: false });
   if (r.code === 0) return undefined;
   if (r.signal) throw new ToolError(r.argv, r.signal, 'git am was killed');
-  await git(work, ['am', '--abort'], false);
+  await tryGit(work, ['am', '--abort']);
   const text = `${r.stdout}\n${r.stderr}`;
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => /^(error|fatal|CONFLICT|Patch failed)/.test(l));
   return { reason: (lines.length ? lines : text.trim().split('\n').slice(-3)).join('; ') };

@@ -72,7 +72,7 @@ export function present(need: HostNeed): boolean {
   }
 }
 
-export function missingPackages(needs: HostNeed[]): string[] {
+function missingPackages(needs: HostNeed[]): string[] {
   return [...new Set(needs.filter((n) => !present(n)).map((n) => n.pkg))];
 }
 

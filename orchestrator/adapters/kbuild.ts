@@ -7,10 +7,10 @@ import { checkConfig, dependsInKconfig, parseConfig, renderRequest, type Dropped
 import { countsAsObject } from '../core/build.js';
 import { cacheDir } from '../paths.js';
 import { exec } from './exec.js';
-import { git } from './git.js';
+import { filesMatching } from './git.js';
 import { writeAtomic } from './store.js';
 
-export const ARCH = 'x86_64';
+const ARCH = 'x86_64';
 
 export interface BuildDirs {
   src: string;
@@ -49,8 +49,7 @@ export function compilerVersion(): Promise<string> {
 
 /** The `depends on` lines of SYMBOL's Kconfig entries in the tree. */
 async function dependsOf(src: string, symbol: string): Promise<string[]> {
-  const r = await git(src, ['grep', '-l', '-E', `^\\s*(menu)?config\\s+${symbol}\\s*$`, '--', '*Kconfig*'], false);
-  const files = r.stdout.trim().split('\n').filter(Boolean);
+  const files = await filesMatching(src, `^\\s*(menu)?config\\s+${symbol}\\s*$`, '*Kconfig*');
   return files.flatMap((f) => dependsInKconfig(readFileSync(join(src, f), 'utf8'), symbol));
 }
 

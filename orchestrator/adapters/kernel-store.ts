@@ -82,7 +82,7 @@ export function listRecords(): KernelRecord[] {
     .filter((r): r is KernelRecord => !!r);
 }
 
-export function toKernel(record: KernelRecord): Kernel {
+function toKernel(record: KernelRecord): Kernel {
   const dir = join(storeDir(), record.id);
   const f = record.files;
   return {

@@ -27,7 +27,7 @@ export function releaseDir(dir: string): void {
   dirs.delete(dir);
 }
 
-export function cleanupNow(): void {
+function cleanupNow(): void {
   for (const child of children) {
     if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
     try {

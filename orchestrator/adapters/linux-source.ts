@@ -9,17 +9,12 @@ import { dropDebianIgnore, lineOf, parseMadison, pickSourceRevision, SOURCE_LINE
 import { cacheDir } from '../paths.js';
 import { download, extractDeb } from './apt.js';
 import { exec } from './exec.js';
+import { importTree } from './git.js';
 import { ensureHost, isRoot, NEEDS } from './host.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
 import { needSpace, readJsonOr } from './store.js';
 
 /** Nothing of the machine's git config (signing, hooks, object format) may change the commit. */
-const FIXED = {
-  GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'orchestrate', GIT_AUTHOR_EMAIL: 'orchestrate@localhost', GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
-  GIT_COMMITTER_NAME: 'orchestrate', GIT_COMMITTER_EMAIL: 'orchestrate@localhost', GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z',
-};
-
 /** What a tree made by ensureLinuxSource came from: .git/orchestrate-source.json. */
 export interface SourceMarker {
   pkg: string;
@@ -55,7 +50,7 @@ async function pick(query: string | undefined): Promise<SourceRevision> {
   throw new UsageError(`linux-source ${query ?? line}: the archive has no such revision; linux-source-${line} revisions: ${has}`);
 }
 
-export function treePath(r: SourceRevision): string {
+function treePath(r: SourceRevision): string {
   return join(cacheDir(), 'trees', `${r.pkg}-${r.revision}`);
 }
 
@@ -92,12 +87,7 @@ export async function ensureLinuxSource(log: (line: string) => void = () => {}, 
     const src = join(staging, 'src', top);
     const ignore = join(src, '.gitignore');
     writeFileSync(ignore, dropDebianIgnore(readFileSync(ignore, 'utf8')));
-    const env = { ...process.env, ...FIXED };
-    const git = (args: string[]) => exec(['git', '-C', src, ...args], { env });
-    await git(['init', '-q', '-b', 'master']);
-    await git(['add', '-A']);
-    await git(['commit', '-q', '-m', `Linux ${r.version} (Debian ${r.pkg} ${r.revision})`]);
-    await git(['tag', `debian-${r.revision.replace(/~/g, '_')}`]);
+    await importTree(src, `Linux ${r.version} (Debian ${r.pkg} ${r.revision})`, `debian-${r.revision.replace(/~/g, '_')}`);
     const marker: SourceMarker = { pkg: r.pkg, revision: r.revision, version: r.version };
     writeFileSync(join(src, '.git', MARKER), `${JSON.stringify(marker)}\n`);
     removeTree(tree);

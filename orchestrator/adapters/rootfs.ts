@@ -23,7 +23,7 @@ export interface Image {
   seconds: number;
 }
 
-export function packagesOf(text: string): string[] {
+function packagesOf(text: string): string[] {
   return text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
 }
 
@@ -36,7 +36,7 @@ function recipe() {
   return { packages, overlay, files, hash };
 }
 
-export function imageDir(hash: string): string {
+function imageDir(hash: string): string {
   return join(cacheDir(), 'images', hash);
 }
 

@@ -7,17 +7,16 @@ import { cacheDir } from '../paths.js';
 import { sharedWork } from '../core/shared-work.js';
 import { exec } from './exec.js';
 import { ensureHost, NEEDS } from './host.js';
-import { git } from './git.js';
+import { tryResolveRev } from './git.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
 
 /** tools/testing/selftests/mm (6.3+) or vm (before): where a tree keeps its mm selftests. */
-export function mmSelftests(tree: string): string | undefined {
+function mmSelftests(tree: string): string | undefined {
   return ['mm', 'vm'].map((d) => join(tree, 'tools', 'testing', 'selftests', d)).find((d) => existsSync(join(d, 'gup_test.c')));
 }
 
 async function treeKey(tree: string): Promise<string> {
-  const head = await git(tree, ['rev-parse', 'HEAD'], false);
-  return head.code === 0 ? head.stdout.trim() : readFileSync(join(tree, 'Makefile'), 'utf8');
+  return (await tryResolveRev(tree, 'HEAD')) ?? readFileSync(join(tree, 'Makefile'), 'utf8');
 }
 
 /** Builds in flight in this process, by output directory. */

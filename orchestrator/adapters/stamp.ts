@@ -50,7 +50,7 @@ export function readStamp(stampFile: string): Stamp | undefined {
 }
 
 /** The cheap check, before every use: undefined when every file's stat is as recorded. */
-export function quickCheck(stampFile: string, root: string): Change | undefined {
+function quickCheck(stampFile: string, root: string): Change | undefined {
   const stamp = readStamp(stampFile);
   if (!stamp) return { why: 'it has no stamp (made by an older orchestrate, or never finished)', sure: true };
   const changes = stamp.files.map((f) => statChange(f, statOf(join(root, f.path)))).filter((c): c is Change => !!c);

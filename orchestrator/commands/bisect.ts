@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { DEFAULTS } from '../core/bisect.js';
 import { bisectJson, renderBisect } from '../core/bisect-report.js';
 import { writeJson } from '../adapters/store.js';
-import { bisect } from '../run/bisect.js';
+import { bisect } from '../workflows/bisect.js';
+import { qemuTester } from '../engine/tester.js';
 import { log, machineOptions, type KernelArgs } from './common.js';
 
 interface Args extends Omit<KernelArgs, 'kernel' | 'modules'> {
@@ -47,7 +48,7 @@ export const bisectCommand: CommandModule<object, Args> = {
     const report = await bisect({
       ...args, tests: args.test, resultsDir: args.results, configs: [...(args.config ?? []), ...suiteFragments(args.test)], log,
       options: { ...DEFAULTS, runs: args.runs, maxRuns: Math.max(args.maxRuns, args.runs), confidence: args.confidence, anyFailure: args.anyFailure },
-    });
+    }, qemuTester);
     if (args.json) writeJson(resolve(args.json), bisectJson(report));
     process.stdout.write(`${renderBisect(report)}\n`);
     process.exitCode = report.status === 'found' || report.status === 'range' ? 0 : 1;

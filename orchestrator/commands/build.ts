@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { resolve } from 'node:path';
 import { writeJson } from '../adapters/store.js';
 import { buildFromArgs, buildOptions, describeOutcome, log, type BuildArgs } from './common.js';
-import { isBuilt } from '../run/build.js';
+import { isBuilt } from '../engine/build.js';
 
 interface Args extends BuildArgs {
   json?: string;

@@ -3,13 +3,14 @@ import type { Argv } from 'yargs';
 import { resolve } from 'node:path';
 import { renderTap, renderText } from '../core/render.js';
 import { onlyUntested, type RunResult } from '../core/results.js';
+import { parseKernelSpec, type KernelSpec } from '../core/kernel-spec.js';
 import { writeJson } from '../adapters/store.js';
-import { runTests } from '../run/pipeline.js';
-import { buildKernel, isBuilt, type BuildOutcome } from '../run/build.js';
-import { loadSeries } from '../run/series.js';
+import { runTests } from '../engine/pipeline.js';
+import { buildKernel, isBuilt, type BuildOutcome } from '../engine/build.js';
+import { loadSeries } from '../workflows/series.js';
 
 export interface KernelArgs {
-  kernel?: string;
+  kernel?: KernelSpec;
   modules?: string;
   accel: 'auto' | 'kvm' | 'tcg';
   install: boolean;
@@ -28,7 +29,10 @@ export interface TestRunArgs extends KernelArgs {
 
 export function kernelOptions<T>(y: Argv<T>) {
   return machineOptions(y
-    .option('kernel', { type: 'string', describe: 'debian[:VERSION] (default: newest Debian 6.1), a kernel id, or a bzImage/vmlinux path' })
+    .option('kernel', {
+      type: 'string', coerce: parseKernelSpec,
+      describe: 'debian[:VERSION] (default: newest Debian 6.1), a kernel id, or a bzImage/vmlinux path',
+    })
     .option('modules', { type: 'string', describe: 'with --kernel PATH: its /lib/modules/RELEASE directory' }));
 }
 
@@ -55,7 +59,8 @@ export function testRunOptions<T>(y: Argv<T>) {
 
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 
-export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<RunResult> {
+/** Runs TESTS, prints the table (or TAP); the result and the exit code it calls for. */
+export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<{ result: RunResult; code: number }> {
   const { result, dir } = await runTests({
     ...args, tests, resultsDir: args.results, noKnown: !args.known, log,
   });
@@ -64,8 +69,7 @@ export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<
   log(`results: ${dir}`);
   const untested = !result.passed && onlyUntested(result);
   if (untested) log(args.allowNothingTested ? 'nothing was tested (allowed)' : 'nothing was tested: every case SKIPped');
-  process.exitCode = result.passed || (untested && args.allowNothingTested) ? 0 : 1;
-  return result;
+  return { result, code: result.passed || (untested && args.allowNothingTested) ? 0 : 1 };
 }
 
 export interface BuildArgs {

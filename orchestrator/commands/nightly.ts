@@ -5,9 +5,10 @@ import { githubActions, kubernetes } from '../core/emit.js';
 import { renderSummary } from '../core/nightly-report.js';
 import { seriesTitle } from '../core/series.js';
 import { openDb } from '../adapters/db.js';
-import { intake } from '../run/intake.js';
-import { loadPlan, runNight } from '../run/nightly.js';
-import { loadNights, writeReports } from '../run/report.js';
+import { intake } from '../workflows/intake.js';
+import { loadPlan, runNight } from '../workflows/nightly.js';
+import { qemuTester } from '../engine/tester.js';
+import { loadNights, writeReports } from '../workflows/report.js';
 import { log, machineOptions, type KernelArgs } from './common.js';
 
 interface Args extends Omit<KernelArgs, 'kernel' | 'modules'> {
@@ -53,7 +54,7 @@ export const nightlyCommand: CommandModule<object, Args> = {
     const db = openDb(resolve(args.db));
     try {
       const night = args.night ?? new Date().toISOString().slice(0, 10);
-      const summary = await runNight({ ...args, loaded, db, night, since, resultsDir: args.results, log });
+      const summary = await runNight({ ...args, loaded, db, night, since, resultsDir: args.results, log }, qemuTester);
       const nights = loadNights(db, summary.plan.name);
       const written = writeReports(resolve(args.reports), nights);
       const tonight = nights.find((n) => n.night === night);

@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { conclude, renderConclusion, renderSteps } from '../core/patchcheck.js';
 import { writeJson } from '../adapters/store.js';
-import { patchcheck } from '../run/patchcheck.js';
-import { loadSeries } from '../run/series.js';
+import { patchcheck } from '../workflows/patchcheck.js';
+import { qemuTester } from '../engine/tester.js';
+import { loadSeries } from '../workflows/series.js';
 import { buildOptions, log, testRunOptions, type BuildArgs, type TestRunArgs } from './common.js';
 
 interface Args extends TestRunArgs, BuildArgs {
@@ -28,7 +29,7 @@ export const patchcheckCommand: CommandModule<object, Args> = {
     const series = await loadSeries(args.series, args.tree, log);
     const steps = await patchcheck({
       ...args, ref: args.base ?? args.ref, series, configs: [...(args.config ?? []), ...suiteFragments(args.test)], tests: args.test, resultsDir: args.results, log,
-    });
+    }, qemuTester);
     const found = conclude(steps);
     const firstBreaking = found.kind === 'breaks' ? { step: found.step, newlyFailing: found.newlyFailing }
       : found.kind === 'stops-running' ? { step: found.step, newlyFailing: [], untested: found.untested } : null;

@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { renderSummary } from '../core/nightly-report.js';
-import { mergeInto, openDb } from '../adapters/db.js';
-import { loadNights, writeMatrixPage, writeReports } from '../run/report.js';
+import { openDb } from '../adapters/db.js';
+import { mergeInto } from '../adapters/history.js';
+import { loadNights, writeMatrixPage, writeReports } from '../workflows/report.js';
 import { log } from './common.js';
 
 interface Args {

@@ -10,6 +10,6 @@ export const reproCommand: CommandModule<object, Args> = {
   describe: "reproduce a case from the seed series (default: IB/core's refusal to register fs-DAX memory)",
   builder: (y) => testRunOptions(y).positional('case', { type: 'string', default: 'ib-reg-refusal' }) as never,
   handler: async (args) => {
-    await runAndReport(args, [args.case]);
+    process.exitCode = (await runAndReport(args, [args.case])).code;
   },
 };

@@ -2,17 +2,18 @@ import type { CommandModule } from 'yargs';
 import { resolve } from 'node:path';
 import { errorLine, UsageError } from '../errors.js';
 import { gitBisectCode, toRun } from '../core/bisect.js';
+import { parseKernelSpec, type KernelSpec } from '../core/kernel-spec.js';
 import { matrixTap, matrixUntested, renderMatrix } from '../core/matrix.js';
 import { writeJson } from '../adapters/store.js';
-import { isBuilt } from '../run/build.js';
-import { runMatrix } from '../run/matrix.js';
+import { isBuilt } from '../engine/build.js';
+import { runMatrix } from '../workflows/matrix.js';
 import { suiteFragments } from '../suites/index.js';
-import { checkSetup, runInGuest, SETUPS } from '../run/command.js';
+import { checkSetup, runInGuest, SETUPS } from '../workflows/command.js';
 import { existsSync, statSync } from 'node:fs';
 import { buildFromArgs, buildOptions, describeOutcome, log, runAndReport, testRunOptions, type BuildArgs, type TestRunArgs } from './common.js';
 
 interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
-  kernel?: string[];
+  kernel?: KernelSpec[];
   test: string[];
   tree?: string;
   jobs: number;
@@ -43,7 +44,7 @@ async function guestCommand(args: Args, argv: string[]): Promise<number> {
 }
 
 /** The kernels to test: --tree's build first, then each --kernel. Undefined: a build that failed. */
-async function kernelsOf(args: Args): Promise<string[] | undefined> {
+async function kernelsOf(args: Args): Promise<KernelSpec[] | undefined> {
   const kernels = args.kernel ?? [];
   if (!args.tree) {
     if (args.series || args.ref) throw new UsageError('--ref and --series need --tree');
@@ -55,11 +56,11 @@ async function kernelsOf(args: Args): Promise<string[] | undefined> {
     return undefined;
   }
   log(describeOutcome(outcome));
-  return [outcome.id, ...kernels];
+  return [{ kind: 'stored', id: outcome.id }, ...kernels];
 }
 
 /** Several kernels: one table of cases × kernels; exit 0 only when no cell is unexpected. */
-async function matrix(args: Args, kernels: string[]): Promise<number> {
+async function matrix(args: Args, kernels: KernelSpec[]): Promise<number> {
   if (args.exitCode === 'git-bisect') throw new UsageError('--exit-code git-bisect takes one kernel');
   const { matrix: m, dir } = await runMatrix({ ...args, kernels, tests: args.test, resultsDir: args.results, noKnown: !args.known, log });
   if (args.json) writeJson(resolve(args.json), m);
@@ -68,20 +69,23 @@ async function matrix(args: Args, kernels: string[]): Promise<number> {
   return m.passed || (args.allowNothingTested && matrixUntested(m)) ? 0 : 1;
 }
 
-async function buildAndRun(args: Args): Promise<number> {
+/** The exit code by our verdict, and the one `git bisect run` wants. */
+interface Codes {
+  verdict: number;
+  gitBisect: number;
+}
+
+const same = (code: number): Codes => ({ verdict: code, gitBisect: code });
+
+async function buildAndRun(args: Args): Promise<Codes> {
   const command = (args['--'] ?? []).map(String);
-  if (command.length) return guestCommand(args, command);
+  if (command.length) return same(await guestCommand(args, command));
   if (!args.test?.length) throw new UsageError('name a test (--test T) or a command to run in the guest (run -- CMD ARGS…)');
   const kernels = await kernelsOf(args);
-  if (!kernels) {
-    process.exitCode = 1;
-    return 125;
-  }
-  if (kernels.length > 1) {
-    process.exitCode = await matrix(args, kernels);
-    return process.exitCode;
-  }
-  return gitBisectCode(toRun(await runAndReport({ ...args, kernel: kernels[0] }, args.test), {}));
+  if (!kernels) return { verdict: 1, gitBisect: 125 };
+  if (kernels.length > 1) return same(await matrix(args, kernels));
+  const { result, code } = await runAndReport({ ...args, kernel: kernels[0] }, args.test);
+  return { verdict: code, gitBisect: gitBisectCode(toRun(result, {})) };
 }
 
 export const runCommand: CommandModule<object, Args> = {
@@ -90,7 +94,7 @@ export const runCommand: CommandModule<object, Args> = {
   describe: 'boot a kernel and run tests (suite or suite/case); with --tree, build it first; several --kernel: a matrix',
   builder: (y) =>
     buildOptions(testRunOptions(y), false)
-      .option('kernel', { type: 'string', array: true, describe: 'debian[:VERSION], a kernel id or a bzImage/vmlinux path; give several for a matrix' })
+      .option('kernel', { type: 'string', array: true, coerce: (specs: string[]) => specs.map(parseKernelSpec), describe: 'debian[:VERSION], a kernel id or a bzImage/vmlinux path; give several for a matrix' })
       .option('jobs', { type: 'number', default: 1, describe: 'with several kernels: how many boot at once' })
       .option('test', { type: 'string', array: true, describe: 'test name, e.g. ib-reg-refusal or ib-reg-refusal/fsdax-ext4, or a glob: rdma-core/test_qp*' })
       .option('setup', { type: 'string', array: true, default: [], describe: `with -- CMD: what to set up first, of ${SETUPS.join(', ')} (fsdax2: both NVDIMMs fs-DAX, for fstests' TEST_DEV and SCRATCH_DEV)` })
@@ -101,12 +105,11 @@ export const runCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError('--jobs must be a positive integer');
     if (args.exitCode === 'verdict') {
-      const code = await buildAndRun(args);
-      if (args['--']?.length) process.exitCode = code;
+      process.exitCode = (await buildAndRun(args)).verdict;
       return;
     }
     try {
-      process.exitCode = await buildAndRun(args);
+      process.exitCode = (await buildAndRun(args)).gitBisect;
     } catch (err) {
       process.stderr.write(`${errorLine(err)}\n`);
       process.exitCode = 255;

@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { ensureHost, KBUILD_NEEDS, REPRO_NEEDS, TEST_NEEDS } from '../adapters/host.js';
 import { ensureImage } from '../adapters/rootfs.js';
 import { ensureWorkloads } from '../adapters/workloads.js';
-import { resolveKernel } from '../run/kernels.js';
+import { resolveKernel } from '../engine/kernels.js';
 import { log } from './common.js';
 
 export const setupCommand: CommandModule = {

@@ -3,6 +3,7 @@
 // the signature of the failing end, so a log replays to the same decisions.
 import { bootFailure, nothingTested, type RunResult } from './results.js';
 import { skippedIn, stoppedRunning } from './untested.js';
+import { OUTSIDE_CASES, signature, signatureCase } from './signature.js';
 
 
 /** A full commit hash as 12 characters; anything else (a Debian version, a ref) as it is. */
@@ -44,10 +45,10 @@ export const DEFAULTS: Omit<BisectOptions, 'mode'> = {
   runs: 1, maxRuns: 10, confidence: 0.95, maxInfraPerCommit: 2, maxInfra: 5, anyFailure: false,
 };
 
-export type Verdict = 'good' | 'bad' | 'skip';
+export type StepVerdict = 'good' | 'bad' | 'skip';
 type State = 'failing' | 'passing' | 'untestable' | 'pending' | 'abort';
 
-export interface Classified {
+interface CommitState {
   state: State;
   reason: string;
   fails: number;
@@ -60,7 +61,7 @@ export type Action =
 
 export interface StepSummary {
   commit: string;
-  verdict: Verdict;
+  verdict: StepVerdict;
   fails: number;
   runs: number;
   reason: string;
@@ -125,18 +126,15 @@ function runsNeeded(rate: number, o: BisectOptions, count: number): number {
   return Math.min(o.maxRuns, Math.max(o.runs, Math.ceil(Math.log(miss) / Math.log(1 - rate))));
 }
 
-/** The case a failure signature ("case:VERDICT[:title]") names. */
-const caseOf = (signature: string) => signature.split(':')[0];
-
 /** A run that cannot say whether the failing end's cases fail: they SKIPped here (core/untested). */
 function stopped(run: Run, reference: string[]): Run {
   if (run.kind !== 'tested' || run.failures.length) return run;
-  const untested = stoppedRunning(run.skipped ?? [], reference.map(caseOf));
+  const untested = stoppedRunning(run.skipped ?? [], reference.map(signatureCase));
   if (!untested.length) return run;
   return { kind: 'untestable', reason: `stopped running: ${untested.join(', ')} SKIP`, seconds: run.seconds };
 }
 
-function classify(all: Run[], reference: string[], needed: number, o: BisectOptions, atFailingEnd = false): Classified {
+function classify(all: Run[], reference: string[], needed: number, o: BisectOptions, atFailingEnd = false): CommitState {
   const runs = all.map((r) => stopped(r, reference));
   const fails = runs.filter((r) => matches(r, reference, o.anyFailure)).length;
   const passes = runs.filter((r) => r.kind === 'tested' && !r.failures.length).length;
@@ -165,7 +163,7 @@ function classify(all: Run[], reference: string[], needed: number, o: BisectOpti
   return { state: 'pending', reason: '', ...base };
 }
 
-function verdictOf(state: State, mode: Mode): Verdict {
+function verdictOf(state: State, mode: Mode): StepVerdict {
   if (state === 'untestable' || state === 'abort' || state === 'pending') return 'skip';
   return (state === 'failing') === (mode === 'regression') ? 'bad' : 'good';
 }
@@ -198,7 +196,7 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
   const reference = referenceSignature(log, commits, o.mode);
   const rate = failRate(log, commits, o);
   const needed = runsNeeded(rate, o, commits.length - 1);
-  const states = new Map<string, Classified>();
+  const states = new Map<string, CommitState>();
   const state = (c: string) => {
     if (!states.has(c)) states.set(c, classify(runsOf(log, c), reference, needed, o, c === failingEnd(commits, o.mode)));
     return states.get(c)!;
@@ -269,9 +267,10 @@ export function toRun(result: RunResult, seconds: Record<string, number>): Run {
   const failures = [
     ...tests.filter((t) => t.verdict === 'FAIL' || t.verdict === 'CRASH').flatMap((t) => {
       const titles = t.verdict === 'CRASH' ? [t.reason] : t.warnings.map((w) => w.title);
-      return titles.length ? titles.map((title) => `${t.name}:${t.verdict}:${title}`) : [`${t.name}:${t.verdict}`];
+      const failures = titles.length ? titles.map((title) => ({ test: t.name, verdict: t.verdict, title })) : [{ test: t.name, verdict: t.verdict }];
+      return failures.map(signature);
     }),
-    ...result.warnings.map((w) => `(run):${w.kind}:${w.title}`),
+    ...result.warnings.map((w) => signature({ test: OUTSIDE_CASES, verdict: w.kind, title: w.title })),
   ];
   if (failures.length) return { kind: 'tested', failures, detail: failures.join('; '), seconds };
   const error = tests.find((t) => t.verdict === 'ERROR');

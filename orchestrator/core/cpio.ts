@@ -45,7 +45,7 @@ function modeAndData(entry: CpioEntry): [number, Buffer] {
 }
 
 /** Parent directories come first, as the kernel needs them before their children. */
-export function withParents(entries: CpioEntry[]): CpioEntry[] {
+function withParents(entries: CpioEntry[]): CpioEntry[] {
   const seen = new Set(entries.filter((e) => e.kind === 'dir').map((e) => e.path));
   const out: CpioEntry[] = [];
   for (const entry of entries) {

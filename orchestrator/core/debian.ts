@@ -38,7 +38,7 @@ function newer(a: DebianKernel, b: DebianKernel): number {
   return compareVersions(b.debVersion, a.debVersion);
 }
 
-export const DEFAULT_SERIES: SourceLine = '6.1';
+const DEFAULT_SERIES: SourceLine = '6.1';
 
 /**
  * Which kernel a query names: none → the newest 6.1; "6.1.192" → that upstream version;

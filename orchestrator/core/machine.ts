@@ -1,4 +1,7 @@
 // The machine profile (configs/machines/*.yaml) and the QEMU command line built from it.
+import { NVDIMM, optionValue, SHARE } from './devices.js';
+
+export { optionValue };
 
 export interface NvdimmSpec {
   id: string;
@@ -50,11 +53,9 @@ export interface BootSpec {
   sshPort: number;
   extraCmdline?: string[];
   link?: PeerLink;
-  /** A host directory (absolute) the guest mounts over virtio-9p, tag SHARE_TAG. */
+  /** A host directory (absolute) the guest mounts over virtio-9p (devices SHARE). */
   share?: string;
 }
-
-export const SHARE_TAG = 'share0';
 
 const SIZE = /^(\d+)([KMG])$/;
 const UNIT = { K: 1024, M: 1024 ** 2, G: 1024 ** 3 } as const;
@@ -63,11 +64,6 @@ export function parseSize(size: string): number {
   const m = SIZE.exec(size);
   if (!m) throw new Error(`bad size "${size}" (want e.g. 512M)`);
   return Number(m[1]) * UNIT[m[2] as keyof typeof UNIT];
-}
-
-/** QEMU splits option values at commas; a literal comma is written twice. */
-export function optionValue(value: string): string {
-  return value.replace(/,/g, ',,');
 }
 
 function machineArgs({ profile, accel }: BootSpec): string[] {
@@ -100,13 +96,6 @@ function netArgs(spec: BootSpec): string[] {
     '-device', `virtio-net-pci,netdev=net1,mac=${link.mac}`];
 }
 
-function nvdimmArgs(spec: BootSpec): string[] {
-  return spec.profile.nvdimms.flatMap((nv, i) => [
-    '-object', `memory-backend-file,id=${nv.id}-mem,share=on,mem-path=${optionValue(spec.nvdimmFiles[i])},size=${nv.size}`,
-    '-device', `nvdimm,id=${nv.id},memdev=${nv.id}-mem,label-size=${nv.labelSize}`,
-  ]);
-}
-
 /** The whole command line after the binary; every boot can be replayed from it. */
 export function qemuArgs(spec: BootSpec): string[] {
   if (spec.nvdimmFiles.length !== spec.profile.nvdimms.length) {
@@ -117,14 +106,7 @@ export function qemuArgs(spec: BootSpec): string[] {
   }
   return ['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     ...machineArgs(spec), ...bootArgs(spec), ...consoleArgs(), ...diskArgs(spec),
-    ...netArgs(spec), ...nvdimmArgs(spec), ...shareArgs(spec)];
-}
-
-/** virtio-9p (QEMU 7.2 and both kernel lines have it; virtiofs would need virtiofsd and all of RAM shared). */
-function shareArgs({ share }: BootSpec): string[] {
-  if (!share) return [];
-  return ['-fsdev', `local,id=${SHARE_TAG},path=${optionValue(share)},security_model=passthrough,multidevs=remap`,
-    '-device', `virtio-9p-pci,fsdev=${SHARE_TAG},mount_tag=${SHARE_TAG}`];
+    ...netArgs(spec), ...NVDIMM.qemuArgs(spec.profile.nvdimms, spec.nvdimmFiles), ...(spec.share ? SHARE.qemuArgs(spec.share) : [])];
 }
 
 /** Problems with a profile, as lines; empty when it is usable. */

@@ -88,7 +88,7 @@ function expectedOnly(m: Omit<Matrix, 'passed'>): boolean {
 const column = (m: Pick<Matrix, 'cells'>, k: number) => m.cells.map((row) => row[k]).filter((c): c is MatrixCell => !!c);
 
 /** The kernels (their indexes) on which nothing was tested: every case there SKIPped, or none reported. */
-export function untestedKernels(m: Pick<Matrix, 'cells' | 'kernels'>): number[] {
+function untestedKernels(m: Pick<Matrix, 'cells' | 'kernels'>): number[] {
   return m.kernels.map((_, k) => k).filter((k) => nothingTested(column(m, k)));
 }
 

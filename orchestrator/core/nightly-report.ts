@@ -7,7 +7,7 @@ import type { KnownRef } from './verdict.js';
 import { anchorId, esc, evidenceBlock, folded, htmlPage, linkHtml, type CaseFacts, type RunFiles } from './html.js';
 
 /** A known bug in one line: the cause, then the record and where it is told. */
-export function knownText(k: KnownRef): string {
+function knownText(k: KnownRef): string {
   const where = [k.id, k.reference].filter(Boolean).join('; ');
   return where ? `${k.cause} (${where})` : k.cause;
 }

@@ -1,6 +1,7 @@
 // Patchcheck as data: each prefix of a series gets one verdict; the first patch that breaks
 // apply, build, boot or a test that passed before it, or makes a test stop running, is named.
 import { bootFailure, nothingTested, type RunResult } from './results.js';
+import { OUTSIDE_CASES } from './signature.js';
 import { ranIn, skippedIn, stoppedRunning } from './untested.js';
 
 /**
@@ -44,7 +45,7 @@ export function runVerdict(result: RunResult): Pick<Step, 'verdict' | 'reason' |
   const first = result.tests.find((t) => FAILED.has(t.verdict));
   if (first) return { verdict: 'FAIL', reason: `${first.name}: ${first.verdict} ${first.reason}`, ...cases };
   if (result.warnings.length) {
-    return { verdict: 'FAIL', reason: `warning outside the tests: ${result.warnings[0].title}`, ...cases, failing: ['(run)'] };
+    return { verdict: 'FAIL', reason: `warning outside the tests: ${result.warnings[0].title}`, ...cases, failing: [OUTSIDE_CASES] };
   }
   const error = result.tests.find((t) => t.verdict === 'ERROR');
   if (error) return { verdict: 'INFRA', reason: `${error.name}: ${error.reason}`, ...cases };

@@ -30,7 +30,7 @@ function raceCase(direction: Direction, fs: 'ext4' | 'xfs', mode: 'truncate' | '
 type Observed = Record<string, unknown>;
 
 /** Why the observation is not the race the case claims to test: not DAX, no race, blocks not reused. */
-export function racePrecondition(delayMs: number): (observed: Observed) => string | undefined {
+function racePrecondition(delayMs: number): (observed: Observed) => string | undefined {
   const notDax = daxNot(false, 'the victim file is not in DAX mode (statx STATX_ATTR_DAX clear)');
   return (observed) => notDax(observed) ?? raceMissed(observed, delayMs) ?? blocksNotReused(observed);
 }
@@ -40,7 +40,7 @@ export function racePrecondition(delayMs: number): (observed: Observed) => strin
  * flight well after truncate began (at least half the delay): then truncate met a pinned page.
  * Without that every later check passes having tested nothing.
  */
-export function raceMissed(observed: Observed, delayMs: number): string | undefined {
+function raceMissed(observed: Observed, delayMs: number): string | undefined {
   const { io_ms: io, truncate_start_ms: start } = observed;
   if (typeof io !== 'number' || typeof start !== 'number') {
     return `the race did not happen: no I/O or truncate times observed (io_ms ${io}, truncate_start_ms ${start})`;

@@ -1,9 +1,10 @@
 // The seed's headline: IB/core refuses to register fs-DAX memory (ibv_reg_mr → EOPNOTSUPP),
 // while device-DAX, page-cache and anonymous memory register.
 import { anonCase, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, pagecacheCase, RXE } from './memory.js';
+import type { Need } from '../core/needs.js';
 import type { TestSuite } from './suite.js';
 
-const RDMA = ['rdma:rxe'];
+const RDMA: Need[] = ['rdma:rxe'];
 
 export const ibRegRefusal: TestSuite = {
   name: 'ib-reg-refusal',

@@ -4,12 +4,13 @@
 // gup_longterm, run with its working directory on an fs-DAX mount, on tmpfs and on the (non-DAX)
 // ext4 root, so the kernel's own test states the long-term-pin rule on each kind of memory.
 import { FSDAX_NAMESPACE } from './memory.js';
+import type { Need } from '../core/needs.js';
 import { extDir, setupScript, type ExternalRun, type ExternalSuite, type SetupFacts } from './suite.js';
 import { buildMmSelftests } from '../adapters/selftests.js';
 
 const NAME = 'kselftest-gup';
 const bin = (program: string) => `${extDir(NAME)}/${program}`;
-const GUP_TEST = ['config:GUP_TEST', 'file:/sys/kernel/debug/gup_test', `file:${bin('gup_test')}`];
+const GUP_TEST: Need[] = ['config:GUP_TEST', 'file:/sys/kernel/debug/gup_test', `file:${bin('gup_test')}`];
 const FSDAX_MNT = '/mnt/gup-fsdax';
 
 /** gup_test as tools/testing/selftests' run_vmtests.sh runs it, judged by its exit status. */

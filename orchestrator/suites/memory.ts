@@ -1,12 +1,14 @@
 // Pieces the pinning suites share: preparing NVDIMM namespaces and rxe, and cases that map a
 // file on an fs-DAX mount, the device-DAX node, or anonymous memory.
 import { setupScript, workload, type GuestCommand, type SetupFacts, type TestCase } from './suite.js';
+import { NVDIMM, RXE as RXE_DEVICE } from '../core/devices.js';
+import type { Need } from '../core/needs.js';
 
 export const MAP_SIZE = String(2 * 1024 * 1024);
 
-export const RXE: GuestCommand = { argv: [setupScript('rxe.sh'), 'eth0'], timeoutSeconds: 30 };
-export const FSDAX_NAMESPACE: GuestCommand = { argv: [setupScript('namespace.sh'), 'namespace0.0', 'fsdax', 'fsdax'], timeoutSeconds: 60 };
-export const DEVDAX_NAMESPACE: GuestCommand = { argv: [setupScript('namespace.sh'), 'namespace1.0', 'devdax', 'devdax'], timeoutSeconds: 60 };
+export const RXE: GuestCommand = { argv: [setupScript(RXE_DEVICE.setup), 'eth0'], timeoutSeconds: 30 };
+export const FSDAX_NAMESPACE: GuestCommand = { argv: [setupScript(NVDIMM.setup), 'namespace0.0', 'fsdax', 'fsdax'], timeoutSeconds: 60 };
+export const DEVDAX_NAMESPACE: GuestCommand = { argv: [setupScript(NVDIMM.setup), 'namespace1.0', 'devdax', 'devdax'], timeoutSeconds: 60 };
 
 /**
  * The observation's `dax` must not be `refused`. null (statx cannot tell: kernels before 5.8,
@@ -18,7 +20,7 @@ export function daxNot(refused: boolean, what: string) {
 }
 
 /** Mounts a fresh FS with -o dax on the fsdax namespace and runs `program [flags] file MNT/mr SIZE`. */
-export function fsdaxCase(fs: 'ext4' | 'xfs', program: string, summary: string, flags: string[] = [], needs: string[] = []): TestCase {
+export function fsdaxCase(fs: 'ext4' | 'xfs', program: string, summary: string, flags: string[] = [], needs: Need[] = []): TestCase {
   const mnt = `/mnt/fsdax-${fs}`;
   return {
     name: `fsdax-${fs}`,
@@ -33,7 +35,7 @@ export function fsdaxCase(fs: 'ext4' | 'xfs', program: string, summary: string, 
   };
 }
 
-export function anonCase(program: string, summary: string, needs: string[] = [], flags: string[] = []): TestCase {
+export function anonCase(program: string, summary: string, needs: Need[] = [], flags: string[] = []): TestCase {
   return {
     name: 'anon',
     summary: `${summary} on anonymous memory`,
@@ -42,7 +44,7 @@ export function anonCase(program: string, summary: string, needs: string[] = [],
   };
 }
 
-export function pagecacheCase(program: string, summary: string, needs: string[] = [], flags: string[] = []): TestCase {
+export function pagecacheCase(program: string, summary: string, needs: Need[] = [], flags: string[] = []): TestCase {
   return {
     name: 'pagecache',
     summary: `${summary} on a MAP_SHARED mapping of a file on the (non-DAX) ext4 root`,
@@ -52,7 +54,7 @@ export function pagecacheCase(program: string, summary: string, needs: string[] 
   };
 }
 
-export function devdaxCase(program: string, summary: string, needs: string[] = [], flags: string[] = []): TestCase {
+export function devdaxCase(program: string, summary: string, needs: Need[] = [], flags: string[] = []): TestCase {
   return {
     name: 'devdax',
     summary: `${summary} on a mapping of the device-DAX character device`,
@@ -76,7 +78,7 @@ export function blocksNotReused(observed: Record<string, unknown>): string | und
 
 /** Where pagecache-truncate's files live: a non-DAX xfs on the fs-DAX namespace, filled by the workload. */
 export const PAGECACHE_MNT = '/mnt/pagecache-xfs';
-export const PAGECACHE_NEEDS = ['nvdimm:fsdax', 'fs:xfs'];
+export const PAGECACHE_NEEDS: Need[] = ['nvdimm:fsdax', 'fs:xfs'];
 
 /**
  * A fresh xfs mounted without DAX (its files use the page cache) that keeps no blocks back (no

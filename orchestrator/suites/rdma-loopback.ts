@@ -2,13 +2,14 @@
 // from the memory under test, and the data is checked. fs-DAX cannot be registered (see
 // ib-reg-refusal), so its case expects the refusal and moves no data. pagecache-truncate keeps
 // writing into a registered page-cache file after it was truncated and its space given to another.
+import type { Need } from '../core/needs.js';
 import {
   anonCase, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, MAP_SIZE, PAGECACHE_MNT, PAGECACHE_NEEDS, PAGECACHE_UNMOUNT,
   pagecacheCase, pagecacheMount, RXE, truncatedPagecache,
 } from './memory.js';
 import { workload, type TestCase, type TestSuite } from './suite.js';
 
-const RDMA = ['rdma:rxe'];
+const RDMA: Need[] = ['rdma:rxe'];
 const SUMMARY = 'RDMA WRITE then READ of 64 KiB through a looped-back RC QP';
 
 const pagecacheTruncate: TestCase = {

@@ -3,12 +3,13 @@
 // second guest serves, the first runs the client; pass/fail from both sides' exit status and
 // output, bandwidth and latency kept as figures in the observation (the server's under `peer`).
 import { PEER_MACS } from '../core/machine.js';
+import type { Need } from '../core/needs.js';
 import { setupScript, type GuestCommand, type TestCase, type TestSuite } from './suite.js';
 
 const CLIENT_ADDR = '10.77.0.1';
 const SERVER_ADDR = '10.77.0.2';
 const DEVICE = 'rxe1';
-const NEEDS = ['rdma:rxe', 'guests:2'];
+const NEEDS: Need[] = ['rdma:rxe', 'guests:2'];
 type Observation = Record<string, unknown>;
 
 const link = (mac: string, addr: string): GuestCommand => ({ argv: [setupScript('peer-link.sh'), mac, `${addr}/24`, DEVICE], timeoutSeconds: 30 });

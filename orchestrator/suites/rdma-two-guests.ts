@@ -2,6 +2,7 @@
 // loopback ports on the host). The first guest registers the memory under test and serves it;
 // the second RDMA WRITEs all of it, the first checks it, refills it, and the second READs it back.
 import { PEER_MACS } from '../core/machine.js';
+import type { Need } from '../core/needs.js';
 import {
   anonCase, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, MAP_SIZE, PAGECACHE_MNT, PAGECACHE_NEEDS, PAGECACHE_UNMOUNT,
   pagecacheCase, pagecacheMount, truncatedPagecache,
@@ -12,7 +13,7 @@ const SERVER_ADDR = '10.77.0.1';
 const CLIENT_ADDR = '10.77.0.2';
 const DEVICE = 'rxe1';
 const PORT = '7471';
-const NEEDS = ['rdma:rxe', 'guests:2'];
+const NEEDS: Need[] = ['rdma:rxe', 'guests:2'];
 const SUMMARY = 'RDMA WRITE of 2 MiB from the second guest, checked on the first, then RDMA READ back, checked';
 const serve = (...opts: string[]) => ['server', '--device', DEVICE, ...opts, PORT];
 const SERVER = serve();

@@ -2,6 +2,7 @@
 // case, the observation the last command prints as JSON, and a precondition on it; or an
 // external suite, a program of the field's read in its own format.
 import type { OutputFormat } from '../core/external.js';
+import type { Need } from '../core/needs.js';
 
 /** Where uploaded guest files live in the guest. */
 export const GUEST_ROOT = '/run/orchestrate/guest';
@@ -19,7 +20,7 @@ export type SetupFacts = Record<string, string>;
 export interface TestCase {
   name: string;
   summary: string;
-  needs: string[];
+  needs: Need[];
   run(facts: SetupFacts): GuestCommand[];
   /** Commands run on the second guest at the same time as `run` (suites with a peer). */
   peer?(facts: SetupFacts): GuestCommand[];
@@ -35,7 +36,7 @@ export interface TestCase {
 export interface TestSuite {
   name: string;
   summary: string;
-  needs: string[];
+  needs: Need[];
   setup: GuestCommand[];
   /** A second guest, wired to the first, and its setup: the run boots one when a suite has this. */
   peerSetup?: GuestCommand[];
@@ -86,7 +87,7 @@ export interface ExternalRun {
   /** This run's output format, when it is not the suite's. */
   format?: OutputFormat;
   /** Checked before the run; an unmet one makes the run SKIP, naming it. */
-  needs?: string[];
+  needs?: Need[];
 }
 
 /**
@@ -97,7 +98,7 @@ export interface ExternalSuite {
   kind: 'external';
   name: string;
   summary: string;
-  needs: string[];
+  needs: Need[];
   setup: GuestCommand[];
   /** Config fragments (configs/kernel/NAME.config) a build gets when this suite is selected. */
   fragments?: string[];

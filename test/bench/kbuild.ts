@@ -6,7 +6,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
-import { buildDirs } from '../../orchestrator/run/build.js';
+import { buildDirs } from '../../orchestrator/engine/build.js';
 import { runCli } from '../cli.js';
 import { gitIn, sharedClone } from '../git-repo.js';
 import { median } from '../../orchestrator/core/median.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { checkArtifact, readStamp } from '../../orchestrator/adapters/stamp.js';
 import { kernelStoreDir } from '../../orchestrator/paths.js';
-import { Phases, prepare } from '../../orchestrator/run/pipeline.js';
+import { Phases, prepare } from '../../orchestrator/engine/pipeline.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
 import { runCli } from '../cli.js';

@@ -8,8 +8,8 @@ import { basename, dirname, join } from 'node:path';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
 import { readStamp } from '../../orchestrator/adapters/stamp.js';
 import { writeJson } from '../../orchestrator/adapters/store.js';
-import { Phases, prepare } from '../../orchestrator/run/pipeline.js';
-import { fetchDebianKernel } from '../../orchestrator/run/kernels.js';
+import { Phases, prepare } from '../../orchestrator/engine/pipeline.js';
+import { fetchDebianKernel } from '../../orchestrator/engine/kernels.js';
 import { cacheDir, kernelStoreDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
 

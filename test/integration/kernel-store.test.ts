@@ -4,7 +4,7 @@ import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gcPlan, stage, storeDir, useKernel, type KernelRecord } from '../../orchestrator/adapters/kernel-store.js';
-import { fetchDebianKernel } from '../../orchestrator/run/kernels.js';
+import { fetchDebianKernel } from '../../orchestrator/engine/kernels.js';
 
 process.env.ORCHESTRATE_KERNELS = mkdtempSync(join(tmpdir(), 'orchestrate-store-'));
 const DAY = 86_400_000;

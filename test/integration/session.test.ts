@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, generateRunKeys, SshError } from '../../orchestrator/adapters/ssh.js';
-import { Phases, prepare } from '../../orchestrator/run/pipeline.js';
-import { Session } from '../../orchestrator/run/session.js';
+import { Phases, prepare } from '../../orchestrator/engine/pipeline.js';
+import { Session } from '../../orchestrator/engine/session.js';
 
 const p = await prepare({ accel: 'auto', install: true, log: () => {} }, new Phases());
 const workDir = mkdtempSync(join(tmpdir(), 'orchestrate-session-'));

@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keyParts, toolchainVersions, verdictKeyOf, type KeySources } from '../../orchestrator/adapters/verdict-key.js';
-import { insertResult, openDb, openNight } from '../../orchestrator/adapters/db.js';
+import { openDb } from '../../orchestrator/adapters/db.js';
+import { insertResult, openNight, reuse } from '../../orchestrator/adapters/history.js';
 import { parsePlan } from '../../orchestrator/core/nightly.js';
-import { nightInputs, reuse } from '../../orchestrator/run/nightly.js';
+import { nightInputs } from '../../orchestrator/workflows/nightly.js';
 import { configsDir, guestDir, repoRoot } from '../../orchestrator/paths.js';
 
 const work = mkdtempSync(join(tmpdir(), 'orchestrate-key-'));

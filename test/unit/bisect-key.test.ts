@@ -6,8 +6,8 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bisectConfig, logKey } from '../../orchestrator/run/bisect.js';
-import { loadFragments } from '../../orchestrator/run/build.js';
+import { bisectConfig, logKey } from '../../orchestrator/workflows/bisect.js';
+import { loadFragments } from '../../orchestrator/engine/build.js';
 import { DEFAULTS } from '../../orchestrator/core/bisect.js';
 import type { Fragment } from '../../orchestrator/core/kconfig.js';
 

@@ -1,6 +1,6 @@
 // run -- CMD: our exit status from the command's, the kernel's reports and whether its log was read.
 import t from 'tap';
-import { commandExit } from '../../orchestrator/run/command.js';
+import { commandExit } from '../../orchestrator/workflows/command.js';
 
 t.test("the command's status, failing a success on a kernel report or an unread kernel log", async (t) => {
   t.equal(commandExit(0, [], false), 0);

@@ -1,10 +1,10 @@
 // A dmesg that fails is not an empty kernel log: dmesgLines() turns its exec result into a
 // DmesgError, and the runner makes the window it covered ERROR.
 import t from 'tap';
-import { runSuites } from '../../orchestrator/run/runner.js';
-import { dmesgLines } from '../../orchestrator/run/session.js';
+import { runSuites } from '../../orchestrator/engine/runner.js';
+import { dmesgLines } from '../../orchestrator/engine/guest.js';
 import type { ExecResult } from '../../orchestrator/adapters/ssh.js';
-import { fakeRun, fakeSession, ok, runs, type Exec } from '../fake-session.js';
+import { fakeRun, FakeGuest, ok, runs, type Exec } from '../fake-guest.js';
 import { DmesgError, exitCodeOf } from '../../orchestrator/errors.js';
 
 const EPERM = 'dmesg: read kernel buffer failed: Operation not permitted';
@@ -29,7 +29,7 @@ const ANON: [RegExp, Partial<ExecResult>][] = [
 ];
 
 t.test('the control: the case passes when every dmesg reads', async (t) => {
-  const [r] = (await runSuites({ session: fakeSession(ANON, []) }, runs('ib-reg-refusal/anon'), '6.1.192')).results;
+  const [r] = (await runSuites({ session: new FakeGuest(ANON) }, runs('ib-reg-refusal/anon'), '6.1.192')).results;
   t.equal(r.verdict, 'PASS', r.reason);
 });
 
@@ -46,7 +46,7 @@ t.test('dmesg missing from the image: ERROR pointing at the image', async (t) =>
 
 t.test('the read before the cases failing: the suite\'s cases ERROR (setup\'s lines could land in a case)', async (t) => {
   for (const reads of [[DENIED], [ok(), DENIED]]) {
-    const { results } = await runSuites({ session: fakeSession(ANON, reads) }, runs('ib-reg-refusal'), '6.1.192');
+    const { results } = await runSuites({ session: new FakeGuest(ANON, { reads }) }, runs('ib-reg-refusal'), '6.1.192');
     t.equal(results.length, 5);
     t.same([...new Set(results.map((r) => `${r.verdict} ${r.reason}`))],
       [`ERROR the kernel log before the cases: dmesg exited 1: ${EPERM}`]);
@@ -57,9 +57,9 @@ t.test('the second guest\'s window unread: ERROR naming it', async (t) => {
   const served = { stdout: '{"kind":"anon","dax":null,"registered":true,"errno":null,"write":"ok","read":"ok","bytes":2097152}\n' };
   const client = { stdout: '{"role":"client","remote_registered":true,"write":"completed","read":"ok","bytes":2097152}\n' };
   const link: [RegExp, Partial<ExecResult>] = [/peer-link\.sh/, { stdout: 'link=eth1\nrdma=rxe1\n' }];
-  const own = fakeSession([link, [/rdma-pair server/, served]], []);
+  const own = new FakeGuest([link, [/rdma-pair server/, served]]);
   const timedOut = { ...DENIED, code: 124, timedOut: true, stderr: '' };
-  const peer = fakeSession([link, [/rdma-pair client/, client]], [ok(), ok(), timedOut], 'second guest');
+  const peer = new FakeGuest([link, [/rdma-pair client/, client]], { reads: [ok(), ok(), timedOut], label: 'second guest' });
   const [r] = (await runSuites({ session: own, peer }, runs('rdma-two-guests/anon'), '6.1.192')).results;
   t.same([r.verdict, r.reason], ['ERROR', 'second guest: dmesg timed out']);
 });

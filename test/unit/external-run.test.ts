@@ -1,7 +1,7 @@
-// An external suite's run on a scripted guest (test/fake-session.ts): how its reported cases are
+// An external suite's run on a scripted guest (test/fake-guest.ts): how its reported cases are
 // judged, and what a kernel log that cannot be read does to them.
 import t from 'tap';
-import { fakeRun, ok, type Exec, type Rule } from '../fake-session.js';
+import { fakeRun, ok, type Exec, type Rule } from '../fake-guest.js';
 
 const EPERM = 'dmesg: read kernel buffer failed: Operation not permitted';
 const DENIED: Exec = { code: 1, timedOut: false, stdout: '', stderr: `${EPERM}\n` };

@@ -3,32 +3,21 @@
 // A case where the I/O did not outlive truncate's start, or the delay device did not delay it, or
 // the new file did not get every freed block, tested nothing: ERROR, never PASS.
 import t from 'tap';
-import { runSuites, type SuiteRun } from '../../orchestrator/run/runner.js';
-import type { Session } from '../../orchestrator/run/session.js';
-import type { ExecResult } from '../../orchestrator/adapters/ssh.js';
+import { runSuites, type SuiteRun } from '../../orchestrator/engine/runner.js';
+import { FakeGuest } from '../fake-guest.js';
 import { loadExpectations } from '../../orchestrator/adapters/config.js';
 import { selectTests } from '../../orchestrator/suites/index.js';
 import { DELAY_MS } from '../../orchestrator/suites/dio-vs-truncate.js';
 
 /** A guest whose workload prints OBSERVED; every other command succeeds, the setup's printing its facts. */
-function guest(workload: RegExp, observed: Record<string, unknown>): Session {
+function guest(workload: RegExp, observed: Record<string, unknown>): FakeGuest {
   const facts: [RegExp, string][] = [
     [/namespace\.sh namespace0\.0/, 'fsdax=/dev/pmem0\n'],
     [/namespace\.sh namespace1\.0/, 'devdax=/dev/dax1.0\n'],
     [/slow-disk\.sh/, 'slowdisk=/dev/mapper/slow\n'],
     [workload, `${JSON.stringify(observed)}\n`],
   ];
-  const fake = {
-    async exec(argv: string[]): Promise<ExecResult> {
-      const stdout = facts.find(([re]) => re.test(argv.join(' ')))?.[1] ?? '';
-      return { code: 0, signal: null, stdout, stderr: '', seconds: 0, timedOut: false };
-    },
-    async dmesgDelta() {
-      return '';
-    },
-    qemu: { consoleText: () => '' },
-  };
-  return fake as unknown as Session;
+  return new FakeGuest(facts.map(([re, stdout]) => [re, { stdout }]));
 }
 
 const runs = (name: string): SuiteRun[] =>

@@ -1,28 +1,14 @@
 // rdma-smoke's server side is judged too: the two sides' outcomes joined (bothSides), and the
 // suite run over scripted guests in the shape rdma-smoke.sh prints.
 import t from 'tap';
-import { bothSides, runSuites, type SuiteRun } from '../../orchestrator/run/runner.js';
-import type { Session } from '../../orchestrator/run/session.js';
+import { bothSides, runSuites, type SuiteRun } from '../../orchestrator/engine/runner.js';
+import { FakeGuest, type Rule } from '../fake-guest.js';
 import type { ExecResult } from '../../orchestrator/adapters/ssh.js';
 import { loadExpectations } from '../../orchestrator/adapters/config.js';
 import { selectTests } from '../../orchestrator/suites/index.js';
 import { serverFailure } from '../../orchestrator/suites/rdma-smoke.js';
 
-/** A guest that answers each command by the first rule whose pattern matches its argv. */
-function fakeSession(rules: [RegExp, Partial<ExecResult>][], label?: string): Session {
-  const fake = {
-    label,
-    async exec(argv: string[]): Promise<ExecResult> {
-      const answer = rules.find(([re]) => re.test(argv.join(' ')))?.[1] ?? {};
-      return { code: 0, signal: null, stdout: '', stderr: '', seconds: 0, timedOut: false, ...answer };
-    },
-    async dmesgDelta() {
-      return '';
-    },
-    qemu: { consoleText: () => '' },
-  };
-  return fake as unknown as Session;
-}
+const fakeGuest = (rules: Rule[], label?: string) => new FakeGuest(rules, { label });
 
 const LINK: [RegExp, Partial<ExecResult>] = [/peer-link\.sh/, { stdout: 'link=eth1\nrdma=rxe1\n' }];
 const line = (o: Record<string, unknown>) => ({ stdout: `${JSON.stringify(o)}\n` });
@@ -35,8 +21,8 @@ const EXCHANGE = 'Failed to exchange data between server and clients';
 const SERVER_FAILED = { tool: 'ib_write_bw', role: 'server', result: 'failed', exit: 1, last: EXCHANGE };
 
 async function smoke(server: Partial<ExecResult>, client: Partial<ExecResult> = line(CLIENT)) {
-  const own = fakeSession([LINK, [/rdma-smoke\.sh client/, client]]);
-  const peer = fakeSession([LINK, [/rdma-smoke\.sh server/, server]], 'second guest');
+  const own = fakeGuest([LINK, [/rdma-smoke\.sh client/, client]]);
+  const peer = fakeGuest([LINK, [/rdma-smoke\.sh server/, server]], 'second guest');
   const runs: SuiteRun[] = selectTests(['rdma-smoke/ib_write_bw'])
     .map((s) => ({ selection: s, expectations: loadExpectations(s.suite) }));
   const [r] = (await runSuites({ session: own, peer }, runs, '6.1.192')).results;

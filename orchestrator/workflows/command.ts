@@ -1,23 +1,22 @@
 // orchestrate run -- CMD: a guest set up as the suites set it up (NVDIMM namespaces, rxe), a host
 // directory shared at its own path, CMD run as root with its output streamed, and CMD's exit
 // status as ours; kernel reports in the guest's log fail the run unless allowed.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OrchestrateError, UsageError } from '../errors.js';
 import { fatal, parseConsole } from '../core/console.js';
-import { SHARE_TAG } from '../core/machine.js';
+import { NVDIMM, RXE as RXE_DEVICE, SHARE } from '../core/devices.js';
 import { parseFacts, setupScript, type GuestCommand } from '../suites/suite.js';
 import { DEVDAX_NAMESPACE, FSDAX_NAMESPACE, RXE } from '../suites/memory.js';
-import { releaseDir, trackDir } from '../adapters/lifecycle.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
-import { bootGuests, checkWritable, newRunId, Phases, prepare, type RunOptions } from './pipeline.js';
-import { GuestLost, kernelLines, type Session } from './session.js';
+import { checkWritable, newRunId, Phases, prepare, type RunOptions } from '../engine/pipeline.js';
+import { GuestLost, kernelLines } from '../engine/guest.js';
+import { Lab } from '../engine/lab.js';
 
 export const SETUPS = ['fsdax', 'fsdax2', 'devdax', 'rxe'] as const;
 export type SetupName = (typeof SETUPS)[number];
 
-const FSDAX2: GuestCommand = { argv: [setupScript('namespace.sh'), 'namespace1.0', 'fsdax', 'fsdax2'], timeoutSeconds: 60 };
+const FSDAX2: GuestCommand = { argv: [setupScript(NVDIMM.setup), 'namespace1.0', 'fsdax', 'fsdax2'], timeoutSeconds: 60 };
 const STEPS: Record<SetupName, GuestCommand> = { fsdax: FSDAX_NAMESPACE, fsdax2: FSDAX2, devdax: DEVDAX_NAMESPACE, rxe: RXE };
 
 export interface CommandOptions extends Omit<RunOptions, 'tests'> {
@@ -65,18 +64,17 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
   const share = o.share ? resolve(o.share) : undefined;
   const dir = resolve(o.resultsDir, newRunId());
   checkWritable(dir);
-  const modules = [...(share ? ['9p', '9pnet_virtio'] : []), ...(o.setup.includes('rxe') ? ['rdma_ucm'] : [])];
+  const modules = [...(share ? SHARE.modules : []), ...(o.setup.includes('rxe') ? [RXE_DEVICE.userCm] : [])];
   const p = await prepare({ ...o, extraModules: modules }, phases);
-  const workDir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-run-')));
   mkdirSync(dir, { recursive: true });
-  const guests = await bootGuests({
-    kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path, initramfs: p.initramfs, workDir,
+  const lab = await Lab.open({
+    kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path, initramfs: p.initramfs,
     consolePath: join(dir, 'console.log'), extraCmdline: o.append, log: o.log, share,
-  }, undefined);
-  const s = guests.session;
+  });
+  const s = lab.guests.session;
   const record = (fields: Record<string, unknown>) => writeJson(join(dir, 'command.json'), { argv: o.argv, setup: o.setup, share, ...fields });
   try {
-    const facts = await ready(s, p, o.setup, share);
+    const facts = await ready(lab, p, o, share);
     await s.dmesgDelta();
     const started = performance.now();
     const r = await s.exec(['env', ...environment(facts), ...o.argv], o.timeoutSeconds, {
@@ -91,25 +89,22 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
     return { code: commandExit(code, reports, o.allowWarnings, dmesgError), dir, reports, dmesgError };
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
-    // The guest died under the command (or the console log could not be written): say which.
-    if (s.qemu.logError) throw s.qemu.logError;
-    const crash = parseConsole(s.qemu.consoleText()).find(fatal)?.title;
+    // The guest died under the command (a console log that could not be written is thrown by close).
+    const crash = parseConsole(s.consoleText()).find(fatal)?.title;
     record({ lost: err.message, crash });
     throw new OrchestrateError(`the guest was lost while the command ran: ${crash ?? err.message} (console: ${join(dir, 'console.log')})`, 1);
   } finally {
-    await s.close();
-    rmSync(workDir, { recursive: true, force: true });
-    releaseDir(workDir);
-    if (s.qemu.logError) throw s.qemu.logError;
+    await lab.close();
   }
 }
 
 /** Uploads, modules, the asked-for setup and the share mounted; the facts the setup printed. */
-async function ready(s: Session, p: Awaited<ReturnType<typeof prepare>>, setup: SetupName[], share?: string): Promise<Record<string, string>> {
-  await s.uploadGuestFiles(p.workloads.binaries);
-  const modules = await s.waitForModules(p.profile.timeouts.modulesSeconds);
-  if (!modules.ready) throw new OrchestrateError(`the guest's modules did not load: ${modules.detail}`, 1);
-  const steps = [...setup.map((name) => STEPS[name]), ...(share ? [{ argv: [setupScript('share-mount.sh'), SHARE_TAG, share], timeoutSeconds: 30 }] : [])];
+async function ready(lab: Lab, p: Awaited<ReturnType<typeof prepare>>, o: CommandOptions, share?: string): Promise<Record<string, string>> {
+  const s = lab.guests.session;
+  const why = await lab.ready({ binaries: p.workloads.binaries, modulesSeconds: p.profile.timeouts.modulesSeconds, log: o.log });
+  if (why) throw new OrchestrateError(`the guest is not ready: ${why}`, 1);
+  const setup = o.setup;
+  const steps = [...setup.map((name) => STEPS[name]), ...(share ? [{ argv: [setupScript(SHARE.setup), SHARE.tag, share], timeoutSeconds: 30 }] : [])];
   const facts: Record<string, string> = {};
   for (const step of steps) {
     const r = await s.exec(step.argv, step.timeoutSeconds);

@@ -1,33 +1,34 @@
 // The whole pipeline: host tools → kernel → image → workloads → initramfs → accel → boot →
 // tests → results. Each phase is timed; nothing outlives the run.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { asWriteError } from '../errors.js';
 import type { ArtifactKind } from '../core/stamp.js';
+import type { KernelSpec } from '../core/kernel-spec.js';
 import { GateError, isGuestNeed, unmetConfig, unmetInGuest, type Gate } from '../core/needs.js';
 import { readRecord, verifyKernel } from '../adapters/kernel-store.js';
 import { parseConsole } from '../core/console.js';
-import { bootFailedResults, finishRun, unrunResults, type RunInfo, type RunResult, type WarningRef } from '../core/results.js';
+import { bootFailedResults, finishRun, unrunResults, type RunInfo, type RunResult, type TestResult, type WarningRef } from '../core/results.js';
 import { chooseAccel, type AccelRequest } from '../adapters/accel.js';
 import { KNOWN_DIR, loadExpectations, loadKnown, loadProfile } from '../adapters/config.js';
 import type { KnownRecord } from '../core/known.js';
 import { ensureHost, REPRO_NEEDS, requireHost } from '../adapters/host.js';
 import { ensureInitramfs, verifyInitramfs } from '../adapters/initramfs.js';
-import { releaseDir, trackDir } from '../adapters/lifecycle.js';
-import { peerLinks, qemuVersion } from '../adapters/qemu.js';
+import { qemuVersion } from '../adapters/qemu.js';
 import { ensureImage, verifyImage } from '../adapters/rootfs.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads, verifyWorkloads } from '../adapters/workloads.js';
 import { caseNames, selectTests } from '../suites/index.js';
-import { extDir, peerSetupOf, setupScript } from '../suites/suite.js';
+import { peerSetupOf, setupScript } from '../suites/suite.js';
 import { bringSuites } from './bring.js';
 import { resolveKernel } from './kernels.js';
-import { lostResults, runSuites, toRef, type Guests, type SuiteRun, type SuitesOutcome } from './runner.js';
-import { BootError, GuestLost, Session, type BootOptions } from './session.js';
+import { lostResults, runSuites, toRef, type SuiteRun, type SuitesOutcome } from './runner.js';
+import { GuestLost, type Guest } from './guest.js';
+import { Lab } from './lab.js';
+import { BootError } from './session.js';
 
 export interface RunOptions {
-  kernel?: string;
+  kernel?: KernelSpec;
   modules?: string;
   tests: string[];
   accel: AccelRequest;
@@ -79,6 +80,12 @@ export function newRunId(now = new Date()): string {
 }
 
 /** Everything a run needs before QEMU starts; usage errors surface here, before anything slow. */
+/** Makes what every guest shares (the image, the workloads) once, before several runs start. */
+export async function prepareShared(log: (line: string) => void): Promise<void> {
+  await ensureImage({ log });
+  await ensureWorkloads(log);
+}
+
 export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, phases: Phases) {
   const profile = loadProfile();
   profile.modules.late.push(...(opts.extraModules ?? []));
@@ -98,18 +105,8 @@ export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, ph
 
 type Prepared = Awaited<ReturnType<typeof prepare>> & { brought?: Record<string, string[]> };
 
-/** Uploads, waits for the late modules, on one guest. */
-async function readyGuest(s: Session, p: Prepared, log: (line: string) => void, brought: Record<string, string[]> = {}): Promise<string | undefined> {
-  await s.uploadGuestFiles(p.workloads.binaries);
-  for (const [suite, files] of Object.entries(brought)) await s.uploadTo(extDir(suite), files);
-  const modules = await s.waitForModules(p.profile.timeouts.modulesSeconds);
-  if (!modules.ready) return `modules: ${modules.detail}`;
-  if (modules.detail) log(`modules that failed to load: ${modules.detail.replace(/\n/g, '; ')}`);
-  return undefined;
-}
-
 /** Needs checked against the kernel's config first, then (devices, packages) in the guest. */
-function gateFor(p: Prepared, session: Session): Gate {
+function gateFor(p: Prepared, session: Guest): Gate {
   const config = p.kernel.config && existsSync(p.kernel.config) ? readFileSync(p.kernel.config, 'utf8') : undefined;
   return async (needs) => {
     const unmet = unmetConfig(needs, config);
@@ -122,43 +119,18 @@ function gateFor(p: Prepared, session: Session): Gate {
 }
 
 /** Readies the guests, runs the suites; a lost guest still yields results. */
-async function testGuests(guests: Guests, p: Prepared, runs: SuiteRun[], names: string[], phases: Phases, dir: string, log: (line: string) => void): Promise<SuitesOutcome> {
+async function testGuests(lab: Lab, p: Prepared, runs: SuiteRun[], names: string[], phases: Phases, dir: string, log: (line: string) => void): Promise<SuitesOutcome> {
+  const guests = lab.guests;
   try {
-    const unready = await phases.time('modules', () => Promise.all([
-      readyGuest(guests.session, p, log, p.brought),
-      guests.peer && readyGuest(guests.peer, p, (line) => log(`peer: ${line}`)).then((why) => why && `peer ${why}`),
-    ]));
-    const why = unready.find(Boolean);
+    const why = await phases.time('modules', () => lab.ready({
+      binaries: p.workloads.binaries, brought: p.brought, modulesSeconds: p.profile.timeouts.modulesSeconds, log,
+    }));
     if (why) return { results: unrunResults(names, 'ERROR', why), outside: [], suspects: ['kernel', 'initramfs'] };
     const save = (file: string, text: string) => writeAtomic(join(dir, file), text);
     return await phases.time('tests', () => runSuites(guests, runs, p.kernel.version, { gate: gateFor(p, guests.session), save }));
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
     return { ...lostResults(guests.session, names, err), outside: [] };
-  }
-}
-
-/** The guest, and a second one wired to it when a suite needs it; both or neither. */
-export async function bootGuests(opts: BootOptions, peerConsolePath: string | undefined): Promise<Guests> {
-  if (!peerConsolePath) return { session: await Session.boot(opts) };
-  const peerDir = join(opts.workDir, 'peer');
-  mkdirSync(peerDir);
-  const log = opts.log && ((line: string) => opts.log!(`peer: ${line}`));
-  for (let attempt = 1; ; attempt++) {
-    const [link, peerLink] = await peerLinks();
-    const [main, peer] = await Promise.allSettled([
-      Session.boot({ ...opts, link }),
-      Session.boot({ ...opts, link: peerLink, workDir: peerDir, consolePath: peerConsolePath, log, label: 'second guest' }),
-    ]);
-    if (main.status === 'fulfilled' && peer.status === 'fulfilled') return { session: main.value, peer: peer.value };
-    await Promise.all([main, peer].map((r) => r.status === 'fulfilled' && r.value.close()));
-    const failed = [main, peer].flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
-    // The link's UDP ports were free when picked; someone may have bound one since.
-    if (attempt < 3 && failed.every((e) => e instanceof BootError && /can't bind .*Address already in use/.test(e.message))) continue;
-    if (main.status === 'rejected') throw main.reason;
-    const err = failed[0];
-    if (err instanceof BootError) throw new BootError(`second guest: ${err.message}`, err.consoleText, err.crash, err.suspects);
-    throw err;
   }
 }
 
@@ -191,7 +163,7 @@ interface Repair {
   /** Run once more: every bad artifact can be made again by the next prepare. */
   again: boolean;
   /** The kernel to run again with, when the bad one was a Debian kernel (fetched again). */
-  kernel?: string;
+  kernel?: KernelSpec;
 }
 
 /** Each suspect checked by hash; the bad ones are removed (the next prepare makes them again). */
@@ -214,7 +186,7 @@ function repairArtifacts(p: Prepared, suspects: ArtifactKind[]): Repair {
   if (kernelBad && !record?.debian) {
     return { lines: bad.map((b) => (b.kind === 'kernel' ? `${b.line}; removed it: the next build of its inputs makes it again` : b.line)), again: false };
   }
-  return { lines: bad.map((b) => b.line), again: bad.length > 0, kernel: kernelBad ? `debian:${record!.debian!.debVersion}` : undefined };
+  return { lines: bad.map((b) => b.line), again: bad.length > 0, kernel: kernelBad ? { kind: 'debian', version: record!.debian!.debVersion } : undefined };
 }
 
 interface Attempt {
@@ -222,6 +194,67 @@ interface Attempt {
   prepared: Prepared;
   /** Cached artifacts the run's failures point at. */
   suspects: ArtifactKind[];
+}
+
+/** What a boot and its tests gave: the cases, reports outside them, and both consoles' text. */
+interface Tested {
+  tests: TestResult[];
+  outside: WarningRef[];
+  suspects: ArtifactKind[];
+  /** The crash the guest was lost to. */
+  lostTo?: string;
+  console: string;
+  peerConsole: string;
+}
+
+async function bootAndTest(p: Prepared, runs: SuiteRun[], names: string[], info: RunInfo, phases: Phases, dir: string,
+  opts: RunOptions): Promise<Tested> {
+  const out: Tested = { tests: unrunResults(names, 'ERROR', 'not run'), outside: [], suspects: [], console: '', peerConsole: '' };
+  const peerConsole = runs.some((r) => peerSetupOf(r.selection.suite)) ? join(dir, 'peer-console.log') : undefined;
+  let lab: Lab | undefined;
+  try {
+    opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
+    lab = await phases.time('boot', () => Lab.open({
+      kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path, initramfs: p.initramfs,
+      consolePath: join(dir, 'console.log'), peerConsolePath: peerConsole, extraCmdline: opts.append, log: opts.log,
+    }));
+    info.qemu.argv = lab.argv.main;
+    if (lab.argv.peer) info.qemu.peerArgv = lab.argv.peer;
+    const tested = await testGuests(lab, p, runs, names, phases, dir, opts.log);
+    Object.assign(out, { tests: tested.results, outside: tested.outside, lostTo: tested.crash, suspects: tested.suspects ?? [] });
+    await lab.keepKernelLogs(dir);
+    info.boot = lab.milestones();
+  } catch (err) {
+    if (!(err instanceof BootError)) throw err;
+    info.bootFailure = { reason: err.message, crash: err.crash, suspects: err.suspects };
+    Object.assign(out, { console: err.consoleText, suspects: err.suspects, tests: bootFailedResults(names, info.bootFailure) });
+    opts.log(`boot failed: ${err.message}\n  ${err.consoleTail.join('\n  ')}`);
+  } finally {
+    out.console ||= lab?.consoleText() ?? '';
+    out.peerConsole = lab?.peerConsoleText() ?? '';
+    await lab?.close();
+  }
+  return out;
+}
+
+/** Reports on either console that no case window, outside report or crash already holds. */
+function consoleOnly(t: Tested, bootCrash?: string): WarningRef[] {
+  const crashes = [bootCrash, t.lostTo].filter((c): c is string => !!c);
+  const seen = new Set([...t.tests.flatMap((c) => c.warnings.map((w) => w.title)), ...t.outside.map((w) => w.title), ...crashes]);
+  return [
+    ...parseConsole(t.console).filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'console')),
+    ...parseConsole(t.peerConsole).filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'peer-console')),
+  ];
+}
+
+async function runInfo(p: Prepared, phases: Phases): Promise<RunInfo> {
+  return {
+    id: newRunId(), started: new Date().toISOString(),
+    kernel: { id: p.kernel.id, release: p.kernel.release, version: p.kernel.version, source: p.kernel.source },
+    accel: p.accel.accel, accelReason: p.accel.reason,
+    qemu: { version: await qemuVersion(), argv: [] }, image: p.image.hash,
+    durations: phases.durations, boot: {},
+  };
 }
 
 async function runOnce(opts: RunOptions): Promise<Attempt> {
@@ -234,62 +267,12 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
   const p: Prepared = await prepare({ ...opts, extraModules: [...(opts.extraModules ?? []), ...modules] }, phases);
   p.brought = await phases.time('suites', () => bringSuites(selection, p.kernel, opts.log));
   if (p.accel.accel === 'tcg') opts.log(`accel: ${p.accel.reason}`);
-  const id = newRunId();
-  const dir = resolve(opts.resultsDir, id);
+  const info = await runInfo(p, phases);
+  const dir = resolve(opts.resultsDir, info.id);
   mkdirSync(dir, { recursive: true });
-  const workDir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-run-')));
-  const consolePath = join(dir, 'console.log');
-  const info: RunInfo = {
-    id, started: new Date().toISOString(),
-    kernel: { id: p.kernel.id, release: p.kernel.release, version: p.kernel.version, source: p.kernel.source },
-    accel: p.accel.accel, accelReason: p.accel.reason,
-    qemu: { version: await qemuVersion(), argv: [] }, image: p.image.hash,
-    durations: phases.durations, boot: {},
-  };
-  let tests = unrunResults(names, 'ERROR', 'not run');
-  let outside: WarningRef[] = [];
-  let suspects: ArtifactKind[] = [];
-  let lostTo: string | undefined;
-  let guests: Guests | undefined;
-  let consoleText = '';
-  const peerConsole = selection.some((s) => peerSetupOf(s.suite)) ? join(dir, 'peer-console.log') : undefined;
-  try {
-    opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
-    guests = await phases.time('boot', () => bootGuests({
-      kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path,
-      initramfs: p.initramfs, workDir, consolePath, extraCmdline: opts.append, log: opts.log,
-    }, peerConsole));
-    info.qemu.argv = guests.session.argv;
-    if (guests.peer) info.qemu.peerArgv = guests.peer.argv;
-    ({ results: tests, outside, crash: lostTo, suspects = [] } = await testGuests(guests, p, runs, names, phases, dir, opts.log));
-    for (const [s, file] of [[guests.session, 'dmesg.txt'], [guests.peer, 'peer-dmesg.txt']] as const) {
-      if (!s) continue;
-      await s.dmesgDelta().catch(() => '');
-      writeAtomic(join(dir, file), s.kernelLog);
-    }
-    info.boot = guests.session.milestones();
-  } catch (err) {
-    if (!(err instanceof BootError)) throw err;
-    consoleText = err.consoleText;
-    suspects = err.suspects;
-    info.bootFailure = { reason: err.message, crash: err.crash, suspects: err.suspects };
-    tests = bootFailedResults(names, info.bootFailure);
-    opts.log(`boot failed: ${err.message}\n  ${err.consoleTail.join('\n  ')}`);
-  } finally {
-    consoleText ||= guests?.session.qemu.consoleText() ?? '';
-    await Promise.all([guests?.session.close(), guests?.peer?.close()]);
-    rmSync(workDir, { recursive: true, force: true });
-    releaseDir(workDir);
-  }
-  const logError = guests?.session.qemu.logError ?? guests?.peer?.qemu.logError;
-  if (logError) throw logError;
-  const consoleWarnings = parseConsole(consoleText);
-  const crashes = [info.bootFailure?.crash, lostTo].filter((c): c is string => !!c);
-  const seen = new Set([...tests.flatMap((t) => t.warnings.map((w) => w.title)), ...outside.map((w) => w.title), ...crashes]);
-  const bootWarnings = consoleWarnings.filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'console'));
-  const peerWarnings = parseConsole(guests?.peer?.qemu.consoleText() ?? '').filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'peer-console'));
+  const t = await bootAndTest(p, runs, names, info, phases, dir, opts);
   info.durations.total = phases.total();
-  const result = finishRun(info, tests, [...outside, ...bootWarnings, ...peerWarnings]);
+  const result = finishRun(info, t.tests, [...t.outside, ...consoleOnly(t, info.bootFailure?.crash)]);
   writeJson(join(dir, 'results.json'), result);
-  return { output: { result, dir }, prepared: p, suspects: [...suspects, ...tests.flatMap((t) => t.suspects ?? [])] };
+  return { output: { result, dir }, prepared: p, suspects: [...t.suspects, ...t.tests.flatMap((c) => c.suspects ?? [])] };
 }

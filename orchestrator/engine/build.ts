@@ -20,11 +20,10 @@ import {
 } from '../adapters/kernel-store.js';
 import { needSpace, readJsonOr, withLock, writeJson } from '../adapters/store.js';
 import { cacheDir, configsDir } from '../paths.js';
-import { runSeconds, type RunResult } from '../core/results.js';
-import { Phases, runTests, type RunOptions } from './pipeline.js';
+import { Phases } from './pipeline.js';
 
 /** Ours, merged first; --config fragments come after and win. */
-export const DEFAULT_FRAGMENTS = ['base', 'dax-rdma'];
+const DEFAULT_FRAGMENTS = ['base', 'dax-rdma'];
 /** Objects in a full build of tinyconfig + our fragments (6.1), until this tree has a count of its own. */
 const DEFAULT_OBJECTS = 1800;
 
@@ -61,7 +60,7 @@ export function isBuilt(o: BuildOutcome): o is Built {
   return o.kind === 'built' || o.kind === 'cached';
 }
 
-export function fragmentPath(spec: string): string {
+function fragmentPath(spec: string): string {
   const ours = join(configsDir, 'kernel', `${spec}.config`);
   if (!spec.includes('/') && existsSync(ours)) return ours;
   if (existsSync(spec)) return resolve(spec);
@@ -227,22 +226,4 @@ async function storeBuild(b: Locked, log: string, objects: number, phases: Phase
 function sourceOf(repo: string): BuildMetadata['source'] {
   const marker = sourceMarker(repo);
   return marker && { pkg: marker.pkg, revision: marker.revision };
-}
-
-export interface BuiltAndTested {
-  built: BuildOutcome;
-  /** Undefined when the kernel could not be built. */
-  result?: RunResult;
-  dir?: string;
-  seconds: { build: number; boot: number; test: number };
-}
-
-/** Build (or find) a kernel, then boot and test it: a step of patchcheck, bisect or a night. */
-export async function buildThenTest(req: BuildRequest, run: Omit<RunOptions, 'kernel' | 'modules'>): Promise<BuiltAndTested> {
-  const started = performance.now();
-  const built = await buildKernel(req);
-  const build = Math.round((performance.now() - started) / 100) / 10;
-  if (!isBuilt(built)) return { built, seconds: { build, boot: 0, test: 0 } };
-  const { result, dir } = await runTests({ ...run, kernel: built.id });
-  return { built, result, dir, seconds: { build, ...runSeconds(result) } };
 }

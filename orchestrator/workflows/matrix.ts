@@ -4,16 +4,15 @@
 import { join, relative, resolve } from 'node:path';
 import { errorLine, OrchestrateError, UsageError } from '../errors.js';
 import type { RunResult } from '../core/results.js';
+import { kernelSpecText, type KernelSpec } from '../core/kernel-spec.js';
 import type { Kernel } from '../adapters/kernel-store.js';
 import { buildMatrix, matrixJunit, matrixTap, type Matrix, type MatrixKernel } from '../core/matrix.js';
-import { ensureImage } from '../adapters/rootfs.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
-import { ensureWorkloads } from '../adapters/workloads.js';
-import { resolveKernel } from './kernels.js';
-import { newRunId, runTests, type RunOptions } from './pipeline.js';
+import { resolveKernel } from '../engine/kernels.js';
+import { newRunId, prepareShared, runTests, type RunOptions } from '../engine/pipeline.js';
 
 export interface MatrixOptions extends Omit<RunOptions, 'kernel'> {
-  kernels: string[];
+  kernels: KernelSpec[];
   /** Kernels booted at once (1 on a 2-core machine). */
   jobs: number;
 }
@@ -39,25 +38,24 @@ export async function runMatrix(o: MatrixOptions): Promise<{ matrix: Matrix; dir
   const id = newRunId();
   const started = new Date().toISOString();
   const dir = resolve(o.resultsDir, `matrix-${id}`);
-  if (o.modules && o.kernels.filter((k) => !/^(debian|build-)/.test(k)).length > 1) {
+  if (o.modules && o.kernels.filter((k) => k.kind === 'path' || (k.kind === 'stored' && !/^(debian|build)-/.test(k.id))).length > 1) {
     throw new UsageError('--modules belongs to one --kernel PATH: give a matrix one path kernel at most');
   }
-  const kernels: { spec: string; kernel: Kernel }[] = [];
+  const kernels: { spec: KernelSpec; kernel: Kernel }[] = [];
   for (const spec of o.kernels) {
     const kernel = await resolveKernel({ kernel: spec, modules: o.modules, log: o.log });
     // The same kernel asked for twice (debian and debian:6.1) is one column.
     if (!kernels.some((k) => k.kernel.id === kernel.id)) kernels.push({ spec, kernel });
   }
-  await ensureImage({ log: o.log });
-  await ensureWorkloads(o.log);
+  await prepareShared(o.log);
   const runs = await pool(kernels, o.jobs, async ({ spec, kernel }) => {
     const log = (line: string) => o.log(`${kernel.release}: ${line}`);
-    const target = kernel.source === 'path' ? spec : kernel.id;
+    const target: KernelSpec = kernel.source === 'path' ? spec : { kind: 'stored', id: kernel.id };
     const { result, dir: runDir } = await runTests({ ...o, kernel: target, resultsDir: dir, log });
-    const k: MatrixKernel = { spec, id: kernel.id, release: kernel.release, version: kernel.version, source: kernel.source, dir: relative(dir, runDir) };
+    const k: MatrixKernel = { spec: kernelSpecText(spec), id: kernel.id, release: kernel.release, version: kernel.version, source: kernel.source, dir: relative(dir, runDir) };
     return { kernel: k, result };
   });
-  const failed = runs.flatMap((r, i) => (r.status === 'rejected' ? [`${kernels[i].spec}: ${errorLine(r.reason).replace(/^error: /, '')}`] : []));
+  const failed = runs.flatMap((r, i) => (r.status === 'rejected' ? [`${kernelSpecText(kernels[i].spec)}: ${errorLine(r.reason).replace(/^error: /, '')}`] : []));
   if (failed.length) throw new OrchestrateError(`the matrix stopped: ${failed.join('; ')}`, 1);
   const matrix = buildMatrix(id, started, runs.map((r) => (r as PromiseFulfilledResult<{ kernel: MatrixKernel; result: RunResult }>).value));
   writeJson(join(dir, 'matrix.json'), matrix);

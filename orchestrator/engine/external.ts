@@ -12,11 +12,11 @@ import { unrunResults, type TestResult, type WarningRef } from '../core/results.
 import { judge } from '../core/verdict.js';
 import { workload, type ExternalRun, type ExternalSuite, type GuestCommand, type SetupFacts } from '../suites/suite.js';
 import type { Gate } from '../core/needs.js';
-import { kernelLines, type Session } from './session.js';
+import { kernelLines, type Guest } from './guest.js';
 import { gated } from './gate.js';
 
 export interface ExternalContext {
-  session: Session;
+  session: Guest;
   suite: ExternalSuite;
   /** Selected case names or globs (without the suite); undefined: all. */
   patterns?: string[];
@@ -32,7 +32,7 @@ export interface ExternalContext {
 
 const tail = (text: string) => text.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
 
-async function steps(session: Session, commands: GuestCommand[] = []): Promise<string | undefined> {
+async function steps(session: Guest, commands: GuestCommand[] = []): Promise<string | undefined> {
   for (const c of commands) {
     const r = await session.exec(c.argv, c.timeoutSeconds);
     if (r.code !== 0) return `${basename(c.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`;

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { pickDebianKernel, storeIdOf, type DebianKernel } from '../core/debian.js';
+import type { KernelSpec } from '../core/kernel-spec.js';
 import { availableKernels, download, extractDeb } from '../adapters/apt.js';
 import { exec } from '../adapters/exec.js';
 import { ensureHost, isRoot, NEEDS } from '../adapters/host.js';
@@ -12,20 +13,17 @@ import {
 import { needSpace } from '../adapters/store.js';
 
 export interface KernelOptions {
-  kernel?: string;
+  /** The newest packaged 6.1 when absent. */
+  kernel?: KernelSpec;
   modules?: string;
   log?: (line: string) => void;
 }
 
-function looksLikePath(spec: string): boolean {
-  return spec.includes('/') || existsSync(spec);
-}
-
 export async function resolveKernel(opts: KernelOptions): Promise<Kernel> {
-  const spec = opts.kernel ?? 'debian';
-  if (spec === 'debian' || spec.startsWith('debian:')) {
-    return fetchDebianKernel(spec === 'debian' ? undefined : spec.slice('debian:'.length), opts.log);
-  }
+  const wanted = opts.kernel ?? { kind: 'debian' };
+  if (wanted.kind === 'debian') return fetchDebianKernel(wanted.version, opts.log);
+  if (wanted.kind === 'path') return kernelFromPath(wanted.path, opts.modules);
+  const spec = wanted.id;
   const taken = takeKernel(spec, opts.log);
   if (taken && 'kernel' in taken) return taken.kernel;
   if (taken) {
@@ -34,7 +32,7 @@ export async function resolveKernel(opts: KernelOptions): Promise<Kernel> {
     if (debian) return fetchDebianKernel(debian.debVersion, opts.log);
     throw new UsageError(`kernel ${spec} was not as built (${taken.why}) and is removed from the store: build it again${build ? ` (orchestrate build --tree ${build.tree} --ref ${build.commit.slice(0, 12)}${build.series ? ' --series …' : ''})` : ''}`);
   }
-  if (looksLikePath(spec)) return kernelFromPath(spec, opts.modules);
+  if (existsSync(spec)) return kernelFromPath(spec, opts.modules);
   throw new UsageError(`unknown kernel "${spec}": want debian[:VERSION], a kernel id (orchestrate kernels list) or a path`);
 }
 

@@ -6,17 +6,15 @@ import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { DEFAULTS, idealSteps, next, short, toRun, type BisectOptions, type BisectResult, type LoggedRun, type Mode } from '../core/bisect.js';
 import { debianRange } from '../core/debian.js';
-import { runSeconds } from '../core/results.js';
 import type { ReportView } from '../core/bisect-report.js';
 import { availableKernels } from '../adapters/apt.js';
-import { commitInfo, git, repoTop, resolveRev, revList } from '../adapters/git.js';
+import { commitInfo, isAncestor, repoTop, resolveRev, revList } from '../adapters/git.js';
 import { readJsonOr, writeJson } from '../adapters/store.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
-import { verdictKey } from '../adapters/verdict-key.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
-import { buildThenTest, isBuilt, loadFragments } from './build.js';
-import { fetchDebianKernel } from './kernels.js';
-import { runTests, type RunOptions } from './pipeline.js';
+import { isBuilt, loadFragments } from '../engine/build.js';
+import type { RunOptions } from '../engine/pipeline.js';
+import type { KernelTester } from '../engine/tester.js';
 
 export interface BisectRequest extends Omit<RunOptions, 'kernel' | 'modules'> {
   tree?: string;
@@ -30,12 +28,8 @@ export interface BisectRequest extends Omit<RunOptions, 'kernel' | 'modules'> {
   replay?: string;
 }
 
-interface Range {
-  /** Oldest first, both ends included. */
-  commits: string[];
-  kind: 'git' | 'debian';
-  repo?: string;
-}
+/** What is bisected, oldest first, both ends included: commits of a tree, or packaged kernels' versions. */
+type Range = { kind: 'git'; repo: string; commits: string[] } | { kind: 'debian'; commits: string[] };
 
 export interface BisectLog {
   format: 'orchestrate-bisect/1';
@@ -52,12 +46,11 @@ async function gitRange(req: BisectRequest): Promise<Range> {
   const [good, bad] = [await resolveRev(repo, req.good), await resolveRev(repo, req.bad)];
   // A regression goes good → bad; a fix goes from the failing (--bad) to the fixed (--good).
   const [old, young] = req.fix ? [bad, good] : [good, bad];
-  const ancestor = await git(repo, ['merge-base', '--is-ancestor', old, young], false);
-  if (ancestor.code !== 0) {
+  if (!(await isAncestor(repo, old, young))) {
     throw new UsageError(req.fix ? `--bad ${req.bad} is not an ancestor of --good ${req.good} (with --fix, bad is the older end)` : `--good ${req.good} is not an ancestor of --bad ${req.bad}`);
   }
   // First parents only: bisection needs a line. A merge named as culprit can be bisected again along its branch.
-  const between = await revList(repo, `${old}..${young}`, true);
+  const between = await revList(repo, `${old}..${young}`, { firstParent: true });
   if (!between.length) throw new UsageError('--good and --bad are the same commit');
   return { commits: [old, ...between], kind: 'git', repo };
 }
@@ -102,19 +95,17 @@ function loadLog(path: string, key: string, replay?: string): LoggedRun[] {
 }
 
 /** One build (or fetch) + boot + test of a commit, as the engine's evidence. */
-async function testCommit(req: BisectRequest, range: Range, commit: string): Promise<LoggedRun> {
-  if (range.kind === 'git') {
-    const { built, result, seconds } = await buildThenTest({ tree: range.repo!, ref: commit, configs: req.configs, log: req.log }, req);
-    if (!isBuilt(built)) {
-      return { commit, kernel: built.cached ? 'cached' : 'failed', run: { kind: 'untestable', reason: `${built.kind}: ${built.reason}`, seconds: { build: seconds.build } } };
-    }
-    return { commit, kernel: built.kind, run: toRun(result!, seconds) };
+async function testCommit(tester: KernelTester, req: BisectRequest, range: Range, commit: string): Promise<LoggedRun> {
+  if (range.kind === 'debian') {
+    const { result, seconds } = await tester.packaged(commit, req);
+    return { commit, kernel: 'fetched', run: toRun(result, { ...seconds }) };
   }
-  const started = performance.now();
-  const kernel = await fetchDebianKernel(commit, req.log);
-  const build = Math.round((performance.now() - started) / 100) / 10;
-  const { result } = await runTests({ ...req, kernel: kernel.id });
-  return { commit, kernel: 'fetched', run: toRun(result, { build, ...runSeconds(result) }) };
+  const { built, result, seconds } = await tester.built({ tree: range.repo, ref: commit, configs: req.configs }, req);
+  if (!isBuilt(built)) {
+    const run = { kind: 'untestable' as const, reason: `${built.kind}: ${built.reason}`, seconds: { build: seconds.build } };
+    return { commit, kernel: built.cached ? 'cached' : 'failed', run };
+  }
+  return { commit, kernel: built.kind, run: toRun(result!, { ...seconds }) };
 }
 
 function describeRun(l: LoggedRun): string {
@@ -122,20 +113,21 @@ function describeRun(l: LoggedRun): string {
   return r.kind === 'tested' ? (r.failures.length ? `fails: ${r.detail}` : 'passes') : `${r.kind}: ${r.reason}`;
 }
 
-export async function bisect(req: BisectRequest): Promise<ReportView> {
+export async function bisect(req: BisectRequest, tester: KernelTester): Promise<ReportView> {
   const started = performance.now();
   if (!!req.tree === !!req.kernels) throw new UsageError('bisect needs --tree (with --good/--bad) or --kernels debian:FROM..TO');
   const mode: Mode = req.fix ? 'fix' : 'regression';
   const range = req.tree ? await gitRange(req) : await debianKernels(req.kernels!);
   const options: BisectOptions = { ...DEFAULTS, ...req.options, mode };
   const { append, accel, bootTimeout, stallTimeout } = req;
-  const verdicts = await verdictKey({ append, accel, bootTimeout, stallTimeout });
+  const verdicts = await tester.verdictKey({ append, accel, bootTimeout, stallTimeout });
   const key = logKey(range, req, mode, verdicts, bisectConfig(range.kind, req.configs));
   const path = join(resolve(req.resultsDir), `bisect-${key}.json`);
   // Infrastructure errors are about the setup of that moment: a resumed bisect tries those commits again.
   const runs = loadLog(path, key, req.replay).filter((l) => range.commits.includes(l.commit) && l.run.kind !== 'infra');
   if (runs.length) req.log(`resuming from ${req.replay ?? path}: ${runs.length} runs logged`);
-  const save = () => writeJson(path, { format: 'orchestrate-bisect/1', key, inputs: { tree: range.repo, good: req.good, bad: req.bad, kernels: req.kernels, tests: req.tests, mode, configs: req.configs, options }, commits: range.commits, runs } satisfies BisectLog);
+  const repo = range.kind === 'git' ? range.repo : undefined;
+  const save = () => writeJson(path, { format: 'orchestrate-bisect/1', key, inputs: { tree: repo, good: req.good, bad: req.bad, kernels: req.kernels, tests: req.tests, mode, configs: req.configs, options }, commits: range.commits, runs } satisfies BisectLog);
   req.log(`bisecting ${range.commits.length - 1} ${range.kind === 'git' ? 'commits' : 'kernel versions'} (${mode}; ⌈log2 N⌉ = ${idealSteps(range.commits.length - 1)}); log: ${path}`);
   save();
   for (;;) {
@@ -143,7 +135,7 @@ export async function bisect(req: BisectRequest): Promise<ReportView> {
     const action = next(range.commits, runs, options);
     if (action.kind === 'done') return report(action.result, range, runs, path, started);
     req.log(`${action.purpose === 'step' ? 'testing' : `checking ${action.purpose.replace('check-', '')}`} ${short(action.commit)}`);
-    const logged = await testCommit(req, range, action.commit);
+    const logged = await testCommit(tester, req, range, action.commit);
     runs.push(logged);
     save();
     req.log(`  ${short(action.commit)}: ${describeRun(logged)}`);
@@ -153,13 +145,14 @@ export async function bisect(req: BisectRequest): Promise<ReportView> {
 
 async function report(result: BisectResult, range: Range, runs: LoggedRun[], log: string, started: number): Promise<ReportView> {
   const subjects: Record<string, string> = {};
-  for (const s of result.steps) subjects[s.commit] = range.repo ? (await commitInfo(range.repo, s.commit)).subject : `Debian linux-image ${s.commit}`;
+  const repo = range.kind === 'git' ? range.repo : undefined;
+  for (const s of result.steps) subjects[s.commit] = repo ? (await commitInfo(repo, s.commit)).subject : `Debian linux-image ${s.commit}`;
   const firstRuns = new Map<string, LoggedRun>();
   for (const r of runs) if (!firstRuns.has(r.commit)) firstRuns.set(r.commit, r);
   const kinds = [...firstRuns.values()].map((r) => r.kernel);
   return {
     ...result,
-    culpritInfo: result.culprit && range.repo ? await commitInfo(range.repo, result.culprit) : undefined,
+    culpritInfo: result.culprit && repo ? await commitInfo(repo, result.culprit) : undefined,
     subjects,
     builds: {
       used: kinds.filter((k) => k === 'built' || k === 'failed' || k === 'fetched').length,

@@ -9,7 +9,7 @@ import { judge, type CaseOutcome } from '../core/verdict.js';
 import type { ArtifactKind } from '../core/stamp.js';
 import { isExternal, peerSetupOf, parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../suites/suite.js';
 import { caseNames, type Selection } from '../suites/index.js';
-import { execSuspects, GuestLost, isWorkload, kernelLines, type Session } from './session.js';
+import { execSuspects, GuestLost, isWorkload, kernelLines, type Guest, type Guests } from './guest.js';
 import { runExternal } from './external.js';
 import type { Gate } from '../core/needs.js';
 import { gated } from './gate.js';
@@ -30,7 +30,7 @@ function tail(text: string): string {
   return text.trim().split('\n').slice(-2).join(' | ');
 }
 
-function runCommand(session: Session, cmd: GuestCommand) {
+function runCommand(session: Guest, cmd: GuestCommand) {
   return session.exec(cmd.argv, cmd.timeoutSeconds);
 }
 
@@ -38,7 +38,7 @@ function failedStep(step: GuestCommand, r: { code: number | null; stderr: string
   return { error: `${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`, suspects: execSuspects(step.argv[0], r.code) };
 }
 
-async function runSteps(session: Session, steps: GuestCommand[]): Promise<CaseOutcome> {
+async function runSteps(session: Guest, steps: GuestCommand[]): Promise<CaseOutcome> {
   let stdout = '';
   for (const step of steps) {
     const r = await runCommand(session, step);
@@ -70,14 +70,14 @@ export function bothSides(
 }
 
 /** The case's commands, and its peer's at the same time. */
-async function runSides(session: Session, peer: Session | undefined, tc: TestCase, facts: SetupFacts): Promise<CaseOutcome> {
+async function runSides(session: Guest, peer: Guest | undefined, tc: TestCase, facts: SetupFacts): Promise<CaseOutcome> {
   if (!tc.peer) return runSteps(session, tc.run(facts));
   if (!peer) return { error: 'needs a second guest, and none was booted' };
   const [own, other] = await Promise.all([runSteps(session, tc.run(facts)), runSteps(peer, tc.peer(facts))]);
   return bothSides(own, other, tc);
 }
 
-async function runCleanup(session: Session, steps: GuestCommand[]): Promise<string | undefined> {
+async function runCleanup(session: Guest, steps: GuestCommand[]): Promise<string | undefined> {
   for (const step of steps) {
     const r = await runCommand(session, step);
     if (r.code !== 0) return `cleanup: ${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`;
@@ -85,11 +85,6 @@ async function runCleanup(session: Session, steps: GuestCommand[]): Promise<stri
   return undefined;
 }
 
-/** The guest the tests run on, and the second guest of two-guest suites. */
-export interface Guests {
-  session: Session;
-  peer?: Session;
-}
 
 async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, facts: SetupFacts, version: string): Promise<TestResult> {
   const started = performance.now();
@@ -135,7 +130,7 @@ function escapeRegExp(text: string): string {
 
 type SetupOutcome = { facts: SetupFacts } | { error: string; suspects: ArtifactKind[] };
 
-async function setupOn(session: Session, steps: GuestCommand[], where: string): Promise<SetupOutcome> {
+async function setupOn(session: Guest, steps: GuestCommand[], where: string): Promise<SetupOutcome> {
   const facts: SetupFacts = {};
   for (const step of steps) {
     const r = await runCommand(session, step);
@@ -170,10 +165,10 @@ export interface SuitesOutcome {
 }
 
 /** Results for cases a lost guest never ran: CRASH with the console's title for the first. */
-export function lostResults(session: Session, names: string[], err: GuestLost): Omit<SuitesOutcome, 'outside'> {
+export function lostResults(session: Guest, names: string[], err: GuestLost): Omit<SuitesOutcome, 'outside'> {
   // The guest is gone: a panic names why; failing that, the first report the console holds.
   const lost = err.guest ?? session;
-  const reports = parseConsole(lost.qemu.consoleText());
+  const reports = parseConsole(lost.consoleText());
   const crash = reports.find(fatal) ?? reports[0];
   const which = lost.label ?? 'guest';
   const [current, ...rest] = names;

@@ -12,50 +12,31 @@ import type { CaseRow, NightView, SeriesView } from '../core/nightly-report.js';
 import type { RunResult } from '../core/results.js';
 import { seriesTitle } from '../core/series.js';
 import type { Db } from '../adapters/db.js';
+import { nightsOf, patchcheckFor, resultsOfNight, seriesOf, warningsOf, type StoredResult } from '../adapters/history.js';
 import { readJsonOr, writeAtomic, writeJson } from '../adapters/store.js';
 
-interface ResultRow {
-  id: number;
-  inputs: string;
-  series_id: string | null;
-  test: string;
-  verdict: string;
-  class: string;
-  detail: string;
-  known: string | null;
-  kernel: string | null;
-  build_seconds: number;
-  boot_seconds: number;
-  test_seconds: number;
-  reused: number;
-  run_dir: string | null;
-}
-
-function caseRow(db: Db, r: ResultRow): CaseRow {
+function caseRow(db: Db, r: StoredResult): CaseRow {
   return {
     test: r.test, verdict: r.verdict, class: r.class as NightlyClass, detail: r.detail, known: knownFromColumn(r.known), kernel: r.kernel,
     buildSeconds: r.build_seconds ?? 0, bootSeconds: r.boot_seconds ?? 0, testSeconds: r.test_seconds ?? 0, reused: !!r.reused,
-    runDir: r.run_dir,
-    warnings: db.prepare('SELECT title, kind, source FROM warnings WHERE result_id = ?').all(r.id) as CaseRow['warnings'],
+    runDir: r.run_dir, warnings: warningsOf(db, r.id),
   };
 }
 
-function patchcheckOf(db: Db, rows: ResultRow[]): SeriesView['patchcheck'] {
-  const inputs = [...new Set(rows.map((r) => r.inputs))];
-  const p = db.prepare(`SELECT * FROM patchchecks WHERE inputs IN (${inputs.map(() => '?').join(',')})`).get(...inputs) as Record<string, any> | undefined;
+function patchcheckOf(db: Db, rows: StoredResult[]): SeriesView['patchcheck'] {
+  const p = patchcheckFor(db, [...new Set(rows.map((r) => r.inputs))]);
   return p && { tests: JSON.parse(p.tests), patch: p.patch, title: p.title, verdict: p.verdict, detail: p.detail };
 }
 
 export function loadNights(db: Db, plan?: string): NightView[] {
-  const nights = db.prepare(`SELECT * FROM nights ${plan ? 'WHERE plan = ?' : ''} ORDER BY night`).all(...(plan ? [plan] : [])) as Record<string, any>[];
-  return nights.map((n) => {
-    const rows = db.prepare('SELECT * FROM results WHERE night_id = ? ORDER BY id').all(n.id) as ResultRow[];
+  return nightsOf(db, plan).map((n) => {
+    const rows = resultsOfNight(db, n.id);
     const seriesIds = [...new Set(rows.filter((r) => r.series_id).map((r) => r.series_id!))];
     return {
       plan: n.plan, night: n.night, started: n.started, finished: n.finished, baseCommit: n.base_commit ?? '', baseVersion: n.base_version,
       base: rows.filter((r) => !r.series_id).map((r) => caseRow(db, r)),
       series: seriesIds.map((id) => {
-        const s = db.prepare('SELECT * FROM series WHERE id = ?').get(id) as Record<string, any>;
+        const s = seriesOf(db, id)!;
         const subjects: string[] = JSON.parse(s.subjects);
         return {
           // A night recorded before seriesTitle() may hold git's placeholder cover subject.
@@ -96,7 +77,7 @@ function hrefFrom(pageDir: string, path: string): string {
 }
 
 /** What RUN_DIR holds, as a page in PAGE_DIR links to it. */
-export function readRunFiles(runDir: string, pageDir: string): RunFiles {
+function readRunFiles(runDir: string, pageDir: string): RunFiles {
   const logs = LOGS.filter((name) => existsSync(join(runDir, name)))
     .map((name) => ({ name, href: hrefFrom(pageDir, join(runDir, name)) }));
   if (!existsSync(runDir)) return { logs, result: null, missing: `the run directory ${runDir} is gone` };

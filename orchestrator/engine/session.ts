@@ -11,35 +11,29 @@ import type { AccelChoice } from '../adapters/accel.js';
 import { runArchive, type Initramfs } from '../adapters/initramfs.js';
 import type { Kernel } from '../adapters/kernel-store.js';
 import { QEMU, QemuProcess, freePort } from '../adapters/qemu.js';
-import { connect, generateRunKeys, type Connection, type ExecOptions, type ExecResult, type RunKeys } from '../adapters/ssh.js';
+import { connect, generateRunKeys, type Connection, type ExecResult, type RunKeys } from '../adapters/ssh.js';
 import { listTree } from '../adapters/fingerprint.js';
 import { guestDir } from '../paths.js';
 import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
 import { GUEST_ROOT } from '../suites/suite.js';
-import { DmesgError } from '../errors.js';
-
-/** The guest stopped answering after boot; the caller turns it into CRASH or ERROR from its console. */
-export class GuestLost extends Error {
-  constructor(message: string, readonly guest?: Session) {
-    super(message);
-  }
-}
-
-/** What dmesg printed, when it succeeded: a failed one read nothing we can trust, not an empty log. */
-export function dmesgLines(r: Pick<ExecResult, 'code' | 'timedOut' | 'stdout' | 'stderr'>): string {
-  if (r.code !== 0 || r.timedOut) throw new DmesgError(r.code, r.timedOut, r.stderr);
-  return r.stdout;
-}
+import { bootFailure, type BootCause } from '../core/boot-failure.js';
+import { dmesgLines, GuestLost, type Guest, type Stream } from './guest.js';
 
 export class BootError extends Error {
   constructor(
     message: string,
+    readonly kind: BootCause,
     readonly consoleText: string,
     readonly crash?: string,
     /** The cached artifacts the boot points at, from how far it got. */
     readonly suspects: ArtifactKind[] = [],
   ) {
     super(message);
+  }
+
+  /** The same failure, said of the guest LABEL names ("second guest"). */
+  of(label: string): BootError {
+    return new BootError(`${label}: ${this.message}`, this.kind, this.consoleText, this.crash, this.suspects);
   }
 
   /** The last console lines worth reading: terminal escapes and blank lines dropped. */
@@ -113,7 +107,32 @@ function makeFiles(workDir: string, specs: { id: string; size: string }[]): stri
   });
 }
 
-export class Session {
+/** The host-side files of one boot, made in its scratch directory. */
+interface BootFiles {
+  initrd: string;
+  nvdimmFiles: string[];
+  diskFiles: string[];
+}
+
+/** QEMU's whole command line for a boot: what runs, and what `boot --dry-run` prints. */
+export function planBoot(opts: Omit<BootOptions, 'workDir' | 'consolePath'>, files: BootFiles, sshPort: number): string[] {
+  return [QEMU, ...qemuArgs({
+    profile: opts.profile, accel: opts.accel.accel, kernel: opts.kernel.boot, rootImage: opts.rootImage,
+    ...files, sshPort, extraCmdline: opts.extraCmdline, link: opts.link, share: opts.share,
+  })];
+}
+
+/** The file names a dry run shows in place of the per-run ones. */
+export function plannedFiles(opts: Pick<BootOptions, 'profile' | 'initramfs'>): BootFiles {
+  return {
+    initrd: opts.initramfs.path, nvdimmFiles: opts.profile.nvdimms.map((nv) => `${nv.id}.img`),
+    diskFiles: (opts.profile.disks ?? []).map((d) => `${d.id}.img`),
+  };
+}
+
+const initLines = (qemu: QemuProcess) => qemu.lines.map((l) => /orchestrate-init: (.*)$/.exec(l.text)?.[1]).filter((l): l is string => !!l);
+
+export class Session implements Guest {
   private constructor(
     readonly qemu: QemuProcess,
     readonly conn: Connection,
@@ -124,53 +143,56 @@ export class Session {
 
   static async boot(opts: BootOptions): Promise<Session> {
     const keys = generateRunKeys();
-    const initrd = makeInitrd(opts, keys);
-    const nvdimmFiles = makeFiles(opts.workDir, opts.profile.nvdimms);
-    const diskFiles = makeFiles(opts.workDir, opts.profile.disks ?? []);
-    const stallSeconds = opts.profile.timeouts.stallSeconds ?? 30;
+    const files = {
+      initrd: makeInitrd(opts, keys), nvdimmFiles: makeFiles(opts.workDir, opts.profile.nvdimms),
+      diskFiles: makeFiles(opts.workDir, opts.profile.disks ?? []),
+    };
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const argv = [QEMU, ...qemuArgs({
-        profile: opts.profile, accel: opts.accel.accel, kernel: opts.kernel.boot, initrd,
-        rootImage: opts.rootImage, nvdimmFiles, diskFiles, sshPort: port, extraCmdline: opts.extraCmdline, link: opts.link,
-        share: opts.share,
-      })];
-      const qemu = new QemuProcess(argv, opts.consolePath);
+      const qemu = new QemuProcess(planBoot(opts, files, port), opts.consolePath);
       try {
-        const deadline = Date.now() + opts.profile.timeouts.bootSeconds * 1000;
-        // Before sshd listens, slirp holds a forwarded connection open until it times out.
-        const first = await Promise.race([
-          qemu.waitFor(MILESTONES.sshd).then(() => 'ready'),
-          qemu.silence(stallSeconds).then(() => 'stalled'),
-          delay(deadline - Date.now()).then(() => 'timeout'),
-        ]);
-        if (first === 'stalled' && qemu.running) {
-          await qemu.kill();
-          const last = printable(qemu.lines.map((l) => l.text).filter((l) => l.trim()).pop() ?? '(nothing)');
-          if (attempt < 2) {
-            opts.log?.(`boot stalled: no console output for ${stallSeconds} s after "${last}"; booting again`);
-            continue;
-          }
-          throw new BootError(`boot stalled twice: no console output for ${stallSeconds} s after "${last}"`, qemu.consoleText(), undefined, suspectsOf(qemu));
-        }
-        if (first === 'timeout' && qemu.running) throw new Error('sshd never started');
-        const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
-        return new Session(qemu, conn, port, keys, opts.label);
+        return await Session.reach(qemu, port, keys, opts);
       } catch (err) {
-        if (err instanceof BootError) throw err;
-        const exit = await (qemu.running ? qemu.kill() : qemu.exited);
-        throwIfInterrupted();
-        if (qemu.logError) throw qemu.logError;
-        if (/host forwarding rule/.test(exit.stderr) && attempt < 3) continue;
-        const crash = crashTitle(qemu.consoleText());
-        const initFailure = qemu.lines.map((l) => l.text).reverse().find((l) => /orchestrate-init: .*failed/.test(l));
-        const why = crash ? `guest crashed: ${crash}`
-          : initFailure ? `guest powered off: ${initFailure.replace(/^.*orchestrate-init: /, '')}`
-          : !exit.signal && exit.code !== null ? `QEMU exited (${exit.code}): ${exit.stderr.trim().split('\n').pop() ?? ''}`
-          : `no SSH within ${opts.profile.timeouts.bootSeconds} s (${(err as Error).message})`;
-        throw new BootError(why, qemu.consoleText(), crash, suspectsOf(qemu));
+        const failure = err instanceof BootError ? err : await Session.failure(qemu, opts, (err as Error).message);
+        if (failure.kind === 'ssh-port-taken' && attempt < 3) continue;
+        if (failure.kind !== 'stalled') throw failure;
+        if (attempt >= 2) throw new BootError(failure.message.replace('boot stalled', 'boot stalled twice'), 'stalled', failure.consoleText, undefined, failure.suspects);
+        opts.log?.(`${failure.message}; booting again`);
       }
     }
+  }
+
+  /** Waits for sshd on the console, then SSH; a stall is a BootError('stalled'). */
+  private static async reach(qemu: QemuProcess, port: number, keys: RunKeys, opts: BootOptions): Promise<Session> {
+    const stallSeconds = opts.profile.timeouts.stallSeconds ?? 30;
+    const deadline = Date.now() + opts.profile.timeouts.bootSeconds * 1000;
+    // Before sshd listens, slirp holds a forwarded connection open until it times out.
+    const first = await Promise.race([
+      qemu.waitFor(MILESTONES.sshd).then(() => 'ready'),
+      qemu.silence(stallSeconds).then(() => 'stalled'),
+      delay(deadline - Date.now()).then(() => 'timeout'),
+    ]);
+    if (first === 'stalled' && qemu.running) {
+      await qemu.kill();
+      const last = printable(qemu.lines.map((l) => l.text).filter((l) => l.trim()).pop() ?? '(nothing)');
+      const message = `boot stalled: no console output for ${stallSeconds} s after "${last}"`;
+      throw new BootError(message, 'stalled', qemu.consoleText(), undefined, suspectsOf(qemu));
+    }
+    if (first === 'timeout' && qemu.running) throw await Session.failure(qemu, opts, 'sshd never started');
+    const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
+    return new Session(qemu, conn, port, keys, opts.label);
+  }
+
+  /** Why a boot that did not reach SSH failed, with QEMU stopped. */
+  private static async failure(qemu: QemuProcess, opts: BootOptions, waitError: string): Promise<BootError> {
+    const exit = await (qemu.running ? qemu.kill() : qemu.exited);
+    throwIfInterrupted();
+    if (qemu.logError) throw qemu.logError;
+    const crash = crashTitle(qemu.consoleText());
+    const { cause, message } = bootFailure({
+      crash, initLines: initLines(qemu), exit, bootSeconds: opts.profile.timeouts.bootSeconds, waitError,
+    });
+    return new BootError(message, cause, qemu.consoleText(), crash, suspectsOf(qemu));
   }
 
   get argv(): string[] {
@@ -186,7 +208,7 @@ export class Session {
    * Runs argv under the guest's `timeout` (TERM, then KILL 2 s later; exit 124 when it fired). A
    * command killed by a signal exits 128 + its number, as a shell would say.
    */
-  async exec(argv: string[], timeoutSeconds = 60, stream: Pick<ExecOptions, 'onStdout' | 'onStderr' | 'collect'> = {}): Promise<ExecResult> {
+  async exec(argv: string[], timeoutSeconds = 60, stream: Stream = {}): Promise<ExecResult> {
     const guarded = ['timeout', '--kill-after=2', String(timeoutSeconds), ...argv];
     const r = await this.whileAlive(() => this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000, ...stream }));
     const bySignal = r.code === null && r.signal ? signalCode(r.signal) : undefined;
@@ -258,38 +280,12 @@ export class Session {
       '-p', String(this.port), 'root@127.0.0.1']);
   }
 
+  consoleText(): string {
+    return this.qemu.consoleText();
+  }
+
   async close(): Promise<void> {
     this.conn.close();
     await this.qemu.kill();
   }
 }
-
-/**
- * What a failed guest command points at. Our workloads report their own failures as JSON, so one
- * that fails without it points at its binary; 126/127 (not executable, not found, a library
- * missing) or death by a signal point at the image's programs as well.
- */
-export function execSuspects(program: string, code: number | null): ArtifactKind[] {
-  const couldNotRun = code === 126 || code === 127 || (code !== null && code > 128);
-  if (isWorkload(program)) return couldNotRun ? ['workloads', 'image'] : ['workloads'];
-  return couldNotRun ? ['image'] : [];
-}
-
-export const isWorkload = (program: string) => program.startsWith(`${GUEST_ROOT}/bin/`);
-
-export interface KernelLines {
-  log: string;
-  error?: string;
-  suspects?: ArtifactKind[];
-}
-
-/** A guest's kernel lines since the last read; a failed dmesg is said (prefixed with WHERE), not read as none. */
-export async function kernelLines(session: Session, where = ''): Promise<KernelLines> {
-  try {
-    return { log: await session.dmesgDelta() };
-  } catch (err) {
-    if (!(err instanceof DmesgError)) throw err;
-    return { log: '', error: `${where}${err.message}`, suspects: execSuspects('dmesg', err.status) };
-  }
-}
-

@@ -1,0 +1,137 @@
+// A night end to end (a real git tree, series as mbox files, the SQLite history, the reports'
+// reading of it) against a tester with a scripted history of verdicts: no kernel is built or booted.
+import t from 'tap';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSeries, splitMbox } from '../../orchestrator/core/series.js';
+import type { Plan } from '../../orchestrator/core/nightly.js';
+import { openDb } from '../../orchestrator/adapters/db.js';
+import { runNight, type NightOptions } from '../../orchestrator/workflows/nightly.js';
+import { loadNights } from '../../orchestrator/workflows/report.js';
+import { commitFile, gitIn } from '../git-repo.js';
+import { ScriptedTester, type Call, type Scripted } from '../fake-tester.js';
+
+const EXT4 = 'ib-reg-refusal/fsdax-ext4';
+const XFS = 'ib-reg-refusal/fsdax-xfs';
+
+/** A tree with a base on master and one branch per series; each series as an mbox in a directory. */
+function world() {
+  const tree = mkdtempSync(join(tmpdir(), 'orchestrate-night-tree-'));
+  gitIn(tree, 'init', '-q', '-b', 'master');
+  commitFile(tree, 'dax.c', 'int dax;\n', 'dax: base');
+  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-night-series-'));
+  const series: Record<string, string> = {};
+  const branch = (name: string, subjects: string[]) => {
+    gitIn(tree, 'checkout', '-q', '-b', name, 'master');
+    subjects.forEach((s, i) => commitFile(tree, `${name}.c`, `int ${name}${i};\n`, s));
+    const mbox = gitIn(tree, 'format-patch', '--stdout', '--base=master', `master..${name}`);
+    writeFileSync(join(dir, `${name}.mbox`), `${mbox}\n`);
+    series[name] = parseSeries(splitMbox(readFileSync(join(dir, `${name}.mbox`), 'utf8'))).id;
+  };
+  branch('regresses', ['gup: pin fs-DAX pages', BREAKS]);
+  branch('clean', ['dax: comment']);
+  branch('nobuild', ['dax: typo']);
+  branch('lost', ['dax: lost']);
+  gitIn(tree, 'checkout', '-q', 'master');
+  return { tree, dir, series };
+}
+
+function options(w: ReturnType<typeof world>, night: string, db = openDb(join(mkdtempSync(join(tmpdir(), 'orchestrate-night-db-')), 'n.db'))) {
+  const plan: Plan = {
+    name: 'unit', base: { tree: w.tree, ref: 'master' }, series: { dir: w.dir }, tests: [EXT4, XFS], config: [], runs: 1,
+    patchcheck: true,
+  };
+  const lines: string[] = [];
+  const o: NightOptions = {
+    loaded: { plan, resolvePath: (p) => p }, db, night, accel: 'tcg', install: false,
+    resultsDir: mkdtempSync(join(tmpdir(), 'orchestrate-night-results-')), log: (l) => lines.push(l),
+  };
+  return { o, db, lines };
+}
+
+const BREAKS = 'dax: skip the wait for pinned pages';
+
+/** The scripted kernels: one with the patch BREAKS fails ext4. */
+function scriptFor(series: Record<string, string>) {
+  return (call: Call): Scripted => {
+    if (call.series === series.nobuild) return { stage: 'BUILD-FAIL' };
+    if (call.series === series.lost) throw new Error('ssh: the guest closed the connection');
+    if (call.patches?.includes(BREAKS)) {
+      return { cases: { [EXT4]: { verdict: 'FAIL', reason: 'registered: expected refused', warning: 'WARNING in dax_disassociate_entry' } } };
+    }
+    return {};
+  };
+}
+
+const classes = (cases: { test: string; class: string }[]) => Object.fromEntries(cases.map((c) => [c.test, c.class]));
+
+t.test('a night: base, a series that regresses (its patch named), a clean one, one that does not build, one lost', async (t) => {
+  const w = world();
+  const tester = new ScriptedTester(scriptFor(w.series));
+  const { o, db } = options(w, '2026-12-01');
+  const summary = await runNight(o, tester);
+  t.equal(summary.arrivals.length, 4);
+  t.match(summary.arrivals.find((a) => a.arrival.series.id === w.series.lost)?.error, /guest closed/);
+  const [night] = loadNights(db, 'unit');
+  t.same(classes(night.base), { [EXT4]: 'PASS', [XFS]: 'PASS' });
+  const seriesView = (name: string) => night.series.find((s) => s.id === w.series[name])!;
+  t.same(classes(seriesView('regresses').cases), { [EXT4]: 'REGRESSION', [XFS]: 'PASS' });
+  t.same(seriesView('regresses').cases.find((c) => c.test === EXT4)?.warnings.map((x) => x.title), ['WARNING in dax_disassociate_entry']);
+  t.match(seriesView('regresses').patchcheck, { tests: [EXT4], patch: 2, title: BREAKS, verdict: 'FAIL' });
+  t.same(classes(seriesView('clean').cases), { [EXT4]: 'PASS', [XFS]: 'PASS' });
+  t.same(classes(seriesView('nobuild').cases), { [EXT4]: 'BUILD-FAIL', [XFS]: 'BUILD-FAIL' });
+  t.same(classes(seriesView('lost').cases), { [EXT4]: 'INFRA', [XFS]: 'INFRA' });
+  const regresses = tester.calls.filter((c) => c.patches?.[0] === 'gup: pin fs-DAX pages').map((c) => [c.patches!.length, c.tests]);
+  t.same(regresses, [[2, [EXT4, XFS]], [1, [EXT4]], [2, [EXT4]]], 'the series, then patchcheck on the regressing test');
+  t.ok(night.finished, 'the night is finished');
+});
+
+t.test('the next night with the same inputs reuses every result but the lost series; another verdict key runs all', async (t) => {
+  const w = world();
+  const first = new ScriptedTester(scriptFor(w.series));
+  const { o, db } = options(w, '2026-12-01');
+  await runNight(o, first);
+
+  const second = new ScriptedTester(scriptFor(w.series));
+  const again = await runNight({ ...o, night: '2026-12-02' }, second);
+  t.same(second.calls.map((c) => c.series), [w.series.lost], 'only the series that was lost is run again');
+  t.same(again.arrivals.filter((a) => a.reused).map((a) => a.arrival.series.id).sort(),
+    [w.series.regresses, w.series.clean, w.series.nobuild].sort());
+  const nights = loadNights(db, 'unit');
+  const tonight = nights.find((n) => n.night === '2026-12-02')!;
+  const regresses = tonight.series.find((s) => s.id === w.series.regresses)!;
+  t.same(classes(regresses.cases), { [EXT4]: 'REGRESSION', [XFS]: 'PASS' }, 'a reused result keeps its class');
+  t.ok(regresses.cases.every((c) => c.reused));
+  t.equal(regresses.patchcheck?.patch, 2, 'the patchcheck is found, not run again');
+
+  const changed = new ScriptedTester(scriptFor(w.series), 'verdicts-2');
+  await runNight({ ...o, night: '2026-12-03' }, changed);
+  const ran = new Set(changed.calls.map((c) => c.series ?? 'base'));
+  t.same(['base', ...Object.values(w.series)].filter((x) => !ran.has(x)), [], 'new verdict rules: base and every series again');
+});
+
+t.test('a series that makes a case stop running is UNTESTED, and patchcheck names the patch', async (t) => {
+  const w = world();
+  const tester = new ScriptedTester((call) => {
+    if (call.patches?.includes(BREAKS)) return { cases: { [XFS]: 'SKIP' } };
+    return call.series === w.series.lost ? { stage: 'APPLY-FAIL' } : {};
+  });
+  const { o, db } = options(w, '2026-12-01');
+  await runNight(o, tester);
+  const [night] = loadNights(db, 'unit');
+  const regresses = night.series.find((s) => s.id === w.series.regresses)!;
+  t.same(classes(regresses.cases), { [EXT4]: 'PASS', [XFS]: 'UNTESTED' });
+  t.match(regresses.patchcheck, { patch: 2, verdict: 'UNTESTED' });
+  t.same(classes(night.series.find((s) => s.id === w.series.lost)!.cases), { [EXT4]: 'APPLY-FAIL', [XFS]: 'APPLY-FAIL' });
+});
+
+t.test('a base that does not build: every series is judged against nothing, never called FIXED', async (t) => {
+  const w = world();
+  const tester = new ScriptedTester((call) => (call.series ? {} : { stage: 'BUILD-FAIL' }));
+  const { o, db } = options(w, '2026-12-01');
+  await runNight(o, tester);
+  const [night] = loadNights(db, 'unit');
+  t.same(classes(night.base), { [EXT4]: 'BUILD-FAIL', [XFS]: 'BUILD-FAIL' });
+  for (const s of night.series) t.notOk(s.cases.some((c) => c.class === 'FIXED'), `${s.title}: no FIXED over a base that never ran`);
+});
