@@ -28,7 +28,8 @@ export async function main(argv: string[]): Promise<number> {
       .parserConfiguration({ 'populate--': true })
       .middleware((argv) => {
         const rest = (argv['--'] as unknown[] | undefined) ?? [];
-        if (rest.length && !['run', 'test'].includes(String(argv._[0]))) throw new UsageError(`${argv._[0]}: takes no command after --`);
+        if (rest.length && !['run', 'test'].includes(String(argv._[0])))
+          throw new UsageError(`${argv._[0]}: takes no command after --`);
       })
       .command(setupCommand)
       .command(imageCommand)
@@ -57,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
     return signal ? signalExitCode(signal) : Number(process.exitCode ?? 0);
   } catch (err) {
     const signal = interruptedBy();
-    process.stderr.write(signal ? `error: interrupted by ${signal}; QEMU stopped, temp files removed\n` : `${errorLine(err)}\n`);
+    process.stderr.write(
+      signal ? `error: interrupted by ${signal}; QEMU stopped, temp files removed\n` : `${errorLine(err)}\n`,
+    );
     if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return signal ? signalExitCode(signal) : exitCodeOf(err);
   }

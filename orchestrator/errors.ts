@@ -3,7 +3,10 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export class OrchestrateError extends Error {
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -37,7 +40,11 @@ export class ToolError extends OrchestrateError {
 
 /** The guest's dmesg failed: the kernel lines of its window are unknown, not none. */
 export class DmesgError extends OrchestrateError {
-  constructor(readonly status: number | null, readonly timedOut: boolean, detail: string) {
+  constructor(
+    readonly status: number | null,
+    readonly timedOut: boolean,
+    detail: string,
+  ) {
     const tail = detail.trim().split('\n').slice(-2).join(' | ');
     super(`dmesg ${timedOut ? 'timed out' : `exited ${status}`}${tail ? `: ${tail}` : ''}`, 1);
   }
@@ -53,7 +60,12 @@ const WRITE_ERRORS: Record<string, string> = {
 
 /** A file we had to write could not be: the disk is full, read-only, or not ours. */
 export class WriteError extends OrchestrateError {
-  constructor(readonly path: string, readonly what: string, readonly code: string, detail = '') {
+  constructor(
+    readonly path: string,
+    readonly what: string,
+    readonly code: string,
+    detail = '',
+  ) {
     super(`cannot write ${what} (${path}): ${WRITE_ERRORS[code] ?? code}${detail}`, 2);
   }
 }

@@ -34,7 +34,10 @@ export function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResu
 export function waitForOutput(child: ChildProcess, re: RegExp, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`no ${re} within ${timeoutMs} ms; saw: ${seen.slice(-500)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no ${re} within ${timeoutMs} ms; saw: ${seen.slice(-500)}`)),
+      timeoutMs,
+    );
     const on = (b: Buffer) => {
       seen += b.toString();
       const m = re.exec(seen);

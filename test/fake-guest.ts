@@ -26,16 +26,23 @@ export class FakeGuest implements Guest {
   readonly asked: string[][] = [];
   private readonly reads: (Exec | string)[];
 
-  constructor(private readonly rules: Rule[], private readonly script: Scripted = {}) {
+  constructor(
+    private readonly rules: Rule[],
+    private readonly script: Scripted = {},
+  ) {
     this.reads = [...(script.reads ?? [])];
     this.label = script.label;
   }
 
   async exec(argv: string[]): Promise<ExecResult> {
     this.asked.push(argv);
-    const read = argv[0] === 'dmesg' ? this.reads.shift() ?? ok() : undefined;
-    const answer = read === undefined ? this.rules.find(([re]) => re.test(argv.join(' ')))?.[1] ?? {}
-      : typeof read === 'string' ? ok(read) : read;
+    const read = argv[0] === 'dmesg' ? (this.reads.shift() ?? ok()) : undefined;
+    const answer =
+      read === undefined
+        ? (this.rules.find(([re]) => re.test(argv.join(' ')))?.[1] ?? {})
+        : typeof read === 'string'
+          ? ok(read)
+          : read;
     if (answer instanceof Error) throw answer;
     return { code: 0, signal: null, stdout: '', stderr: '', seconds: 0, timedOut: false, ...answer };
   }
@@ -61,8 +68,8 @@ export class FakeGuest implements Guest {
   async close(): Promise<void> {}
 }
 
-export const runs = (name: string): SuiteRun[] => selectTests([name])
-  .map((s) => ({ selection: s, expectations: loadExpectations(s.suite) }));
+export const runs = (name: string): SuiteRun[] =>
+  selectTests([name]).map((s) => ({ selection: s, expectations: loadExpectations(s.suite) }));
 
 /** The results of running the tests NAME on a fake guest with RULES and dmesg READS. */
 export async function fakeRun(name: string, rules: Rule[], reads: (Exec | string)[], version = '6.1.192') {

@@ -1,6 +1,13 @@
 // A KernelTester with a scripted history of verdicts, for the workflows' unit tests (bisect,
 // patchcheck, the nightly): no kernel is built or booted, every request is kept in `calls`.
-import { finishRun, bootFailedResults, type RunInfo, type RunResult, type TestResult, type WarningRef } from '../orchestrator/core/results.js';
+import {
+  finishRun,
+  bootFailedResults,
+  type RunInfo,
+  type RunResult,
+  type TestResult,
+  type WarningRef,
+} from '../orchestrator/core/results.js';
 import type { Verdict } from '../orchestrator/core/verdict.js';
 import type { FailedBuild } from '../orchestrator/adapters/kernel-store.js';
 import type { BuildRequest } from '../orchestrator/engine/build.js';
@@ -28,9 +35,15 @@ export type Script = (call: Call, attempt: number) => Scripted;
 
 function info(call: Call, crash?: string): RunInfo {
   return {
-    id: `run-${call.ref ?? call.version}`, started: '2026-12-03T00:00:00Z',
-    kernel: { id: 'k', release: '6.1.0-fake', version: '6.1.0', source: 'build' }, accel: 'tcg', accelReason: 'fake',
-    qemu: { version: 'fake', argv: [] }, image: 'fake', durations: { boot: 2, tests: 3 }, boot: {},
+    id: `run-${call.ref ?? call.version}`,
+    started: '2026-12-03T00:00:00Z',
+    kernel: { id: 'k', release: '6.1.0-fake', version: '6.1.0', source: 'build' },
+    accel: 'tcg',
+    accelReason: 'fake',
+    qemu: { version: 'fake', argv: [] },
+    image: 'fake',
+    durations: { boot: 2, tests: 3 },
+    boot: {},
     ...(crash ? { bootFailure: { reason: `kernel crashed: ${crash}`, crash } } : {}),
   };
 }
@@ -39,8 +52,14 @@ function caseOf(name: string, said: NonNullable<Scripted['cases']>[string] | und
   const s = typeof said === 'object' ? said : { verdict: said ?? 'PASS' };
   const warnings: WarningRef[] = s.warning ? [{ title: s.warning, kind: 'WARNING', source: 'dmesg' }] : [];
   return {
-    name, verdict: s.verdict, reason: s.reason ?? `scripted ${s.verdict}`, expected: null, observed: null,
-    warnings, evidence: [], seconds: 1,
+    name,
+    verdict: s.verdict,
+    reason: s.reason ?? `scripted ${s.verdict}`,
+    expected: null,
+    observed: null,
+    warnings,
+    evidence: [],
+    seconds: 1,
   };
 }
 
@@ -49,7 +68,11 @@ export function resultOf(call: Call, s: Scripted): RunResult {
     const failure = { reason: `kernel crashed: ${s.bootCrash}`, crash: s.bootCrash };
     return finishRun(info(call, s.bootCrash), bootFailedResults(call.tests, failure), []);
   }
-  return finishRun(info(call), call.tests.map((t) => caseOf(t, s.cases?.[t])), []);
+  return finishRun(
+    info(call),
+    call.tests.map((t) => caseOf(t, s.cases?.[t])),
+    [],
+  );
 }
 
 const SECONDS = { build: 10, boot: 2, test: 3 };
@@ -57,11 +80,17 @@ const SECONDS = { build: 10, boot: 2, test: 3 };
 export class ScriptedTester implements KernelTester {
   readonly calls: Call[] = [];
 
-  constructor(private readonly script: Script, public key = 'verdicts-1') {}
+  constructor(
+    private readonly script: Script,
+    public key = 'verdicts-1',
+  ) {}
 
   private attempt(call: Call): number {
-    const same = (c: Call) => c.ref === call.ref && c.version === call.version && c.series === call.series
-      && String(c.patches) === String(call.patches);
+    const same = (c: Call) =>
+      c.ref === call.ref &&
+      c.version === call.version &&
+      c.series === call.series &&
+      String(c.patches) === String(call.patches);
     return this.calls.filter(same).length;
   }
 
@@ -73,11 +102,24 @@ export class ScriptedTester implements KernelTester {
   }
 
   async built(build: Omit<BuildRequest, 'log'>, run: TestRun): Promise<BuiltAndTested> {
-    const call = { ref: build.ref, series: build.series?.id, patches: build.series?.patches.map((p) => p.title), tests: run.tests };
+    const call = {
+      ref: build.ref,
+      series: build.series?.id,
+      patches: build.series?.patches.map((p) => p.title),
+      tests: run.tests,
+    };
     const said = this.record(call);
     const id = `built-${build.ref}-${call.series ?? 'base'}`;
     if (said.stage) {
-      const built = { id, kind: said.stage, reason: `scripted ${said.stage}`, details: [], at: '', seconds: 10, cached: false };
+      const built = {
+        id,
+        kind: said.stage,
+        reason: `scripted ${said.stage}`,
+        details: [],
+        at: '',
+        seconds: 10,
+        cached: false,
+      };
       return { built, seconds: { ...SECONDS, boot: 0, test: 0 } };
     }
     const kernel = { id, source: 'build' as const, release: '6.1.0-fake', version: '6.1.0', boot: '/nonexistent' };

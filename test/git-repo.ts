@@ -7,8 +7,13 @@ import { join } from 'node:path';
 import { cacheDir } from '../orchestrator/paths.js';
 
 const ENV = {
-  ...process.env, GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.org',
-  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+  ...process.env,
+  GIT_AUTHOR_NAME: 'T',
+  GIT_AUTHOR_EMAIL: 't@example.org',
+  GIT_COMMITTER_NAME: 'T',
+  GIT_COMMITTER_EMAIL: 't@example.org',
+  GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+  GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
 };
 
 export function gitIn(dir: string, ...args: string[]): string {
@@ -52,7 +57,11 @@ export function snapshot(dir: string) {
  */
 export function historyTree(base: string, mbox: string, name: string): { dir: string; base: string; tip: string } {
   const head = gitIn(base, 'rev-parse', 'HEAD');
-  const dir = sharedClone(base, `${name}-${head.slice(0, 12)}-${createHash('sha256').update(readFileSync(mbox)).digest('hex').slice(0, 8)}`, mbox);
+  const dir = sharedClone(
+    base,
+    `${name}-${head.slice(0, 12)}-${createHash('sha256').update(readFileSync(mbox)).digest('hex').slice(0, 8)}`,
+    mbox,
+  );
   return { dir, base: head, tip: gitIn(dir, 'rev-parse', 'HEAD') };
 }
 

@@ -3,12 +3,25 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildMatrix, type Matrix, type MatrixKernel } from '../orchestrator/core/matrix.js';
-import { finishRun, type RunInfo, type RunResult, type TestResult, type WarningRef } from '../orchestrator/core/results.js';
+import {
+  finishRun,
+  type RunInfo,
+  type RunResult,
+  type TestResult,
+  type WarningRef,
+} from '../orchestrator/core/results.js';
 import { SYNTHETIC } from './night.js';
 
 const info = (id: string, release: string, version: string, source: string): RunInfo => ({
-  id, started: '2026-11-25T01:00:00.000Z', kernel: { id, release, version, source }, accel: 'tcg', accelReason: 'no /dev/kvm',
-  qemu: { version: '7.2.19', argv: [] }, image: 'img', durations: { total: 40 }, boot: {},
+  id,
+  started: '2026-11-25T01:00:00.000Z',
+  kernel: { id, release, version, source },
+  accel: 'tcg',
+  accelReason: 'no /dev/kvm',
+  qemu: { version: '7.2.19', argv: [] },
+  image: 'img',
+  durations: { total: 40 },
+  boot: {},
 });
 
 const EXT4 = 'ib-reg-refusal/fsdax-ext4';
@@ -16,33 +29,53 @@ const XFS = 'ib-reg-refusal/fsdax-xfs';
 export const DAX_WARNING: WarningRef = { title: 'WARNING in dax_disassociate_entry', kind: 'warning', source: 'dmesg' };
 
 const refused = (name: string): TestResult => ({
-  name, verdict: 'PASS', reason: 'registration refused as expected', expected: { registered: false, errno: 95 },
-  observed: { device: 'rxe0', kind: 'file', dax: true, registered: false, errno: 95 }, warnings: [],
-  evidence: ['rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95'], seconds: 1.2,
+  name,
+  verdict: 'PASS',
+  reason: 'registration refused as expected',
+  expected: { registered: false, errno: 95 },
+  observed: { device: 'rxe0', kind: 'file', dax: true, registered: false, errno: 95 },
+  warnings: [],
+  evidence: ['rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95'],
+  seconds: 1.2,
 });
 
 const registered = (name: string, warnings: WarningRef[] = []): TestResult => ({
-  ...refused(name), verdict: 'FAIL', reason: 'registered: expected false, observed true; errno: expected 95, observed null',
-  observed: { device: 'rxe0', kind: 'file', dax: true, registered: true, errno: null }, warnings, evidence: [],
+  ...refused(name),
+  verdict: 'FAIL',
+  reason: 'registered: expected false, observed true; errno: expected 95, observed null',
+  observed: { device: 'rxe0', kind: 'file', dax: true, registered: true, errno: null },
+  warnings,
+  evidence: [],
 });
 
 const known = (name: string): TestResult => ({
-  ...registered(name), verdict: 'KNOWN', reason: SYNTHETIC.cause, known: SYNTHETIC,
+  ...registered(name),
+  verdict: 'KNOWN',
+  reason: SYNTHETIC.cause,
+  known: SYNTHETIC,
   raw: { verdict: 'FAIL', reason: 'registered: expected false, observed true' },
 });
 
 /** The night's base run and its first series' run (test/night.ts: a regression with a warning, and a known failure). */
 export const BASE_RUN = finishRun(info('build-base', '6.1.192', '6.1.192', 'build'), [refused(EXT4), refused(XFS)], []);
-export const SERIES_RUN = finishRun(info('build-aaaa', '6.1.192', '6.1.192', 'build'), [registered(EXT4, [DAX_WARNING]), known(XFS)], []);
+export const SERIES_RUN = finishRun(
+  info('build-aaaa', '6.1.192', '6.1.192', 'build'),
+  [registered(EXT4, [DAX_WARNING]), known(XFS)],
+  [],
+);
 
 /** The console log each fake run writes: the page's link must load exactly this. */
-export const consoleText = (r: RunResult) => `[    0.000000] Linux version ${r.run.kernel.release} (fake console of ${r.run.kernel.id})\n`;
+export const consoleText = (r: RunResult) =>
+  `[    0.000000] Linux version ${r.run.kernel.release} (fake console of ${r.run.kernel.id})\n`;
 
 export function writeRun(dir: string, r: RunResult): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), JSON.stringify(r, null, 2));
   writeFileSync(join(dir, 'console.log'), consoleText(r));
-  writeFileSync(join(dir, 'dmesg.txt'), `[    1.000000] ${r.tests.flatMap((t) => t.warnings.map((w) => w.title)).join('\n') || 'quiet'}\n`);
+  writeFileSync(
+    join(dir, 'dmesg.txt'),
+    `[    1.000000] ${r.tests.flatMap((t) => t.warnings.map((w) => w.title)).join('\n') || 'quiet'}\n`,
+  );
   return dir;
 }
 

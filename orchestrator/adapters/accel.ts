@@ -31,9 +31,33 @@ function kvmUsable(): string | undefined {
 
 async function probe(kernel: string): Promise<AccelChoice> {
   const dir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-probe-')));
-  const qemu = new QemuProcess([QEMU, '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    '-accel', 'kvm', '-machine', 'pc', '-cpu', 'host', '-m', '256M', '-kernel', kernel,
-    '-append', 'console=ttyS0 panic=-1', '-chardev', 'stdio,id=c,signal=off', '-serial', 'chardev:c'], join(dir, 'console.log'));
+  const qemu = new QemuProcess(
+    [
+      QEMU,
+      '-nodefaults',
+      '-no-user-config',
+      '-display',
+      'none',
+      '-no-reboot',
+      '-accel',
+      'kvm',
+      '-machine',
+      'pc',
+      '-cpu',
+      'host',
+      '-m',
+      '256M',
+      '-kernel',
+      kernel,
+      '-append',
+      'console=ttyS0 panic=-1',
+      '-chardev',
+      'stdio,id=c,signal=off',
+      '-serial',
+      'chardev:c',
+    ],
+    join(dir, 'console.log'),
+  );
   const timeout = delay(PROBE_SECONDS * 1000);
   const banner = await Promise.race([qemu.waitFor(/Linux version/), timeout]);
   const exit = await qemu.kill();
@@ -41,7 +65,10 @@ async function probe(kernel: string): Promise<AccelChoice> {
   releaseDir(dir);
   if (banner) return { accel: 'kvm', reason: `KVM probe boot printed the kernel banner in ${banner.at.toFixed(1)} s` };
   const why = exit.stderr.trim().split('\n').pop();
-  return { accel: 'tcg', reason: `KVM probe boot printed nothing in ${PROBE_SECONDS} s${why ? ` (${why})` : ' (hangs in firmware: nested KVM?)'}: using TCG` };
+  return {
+    accel: 'tcg',
+    reason: `KVM probe boot printed nothing in ${PROBE_SECONDS} s${why ? ` (${why})` : ' (hangs in firmware: nested KVM?)'}: using TCG`,
+  };
 }
 
 export async function chooseAccel(request: AccelRequest, kernel: string): Promise<AccelChoice> {

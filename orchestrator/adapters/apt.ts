@@ -15,7 +15,8 @@ export async function availableKernels(): Promise<DebianKernel[]> {
   const stamp = existsSync(LISTS) ? statSync(LISTS).mtimeMs : 0;
   const file = join(cacheDir(), 'apt-kernels.json');
   const cached = readJsonOr<{ format?: number; stamp: number; kernels: DebianKernel[] }>(file);
-  if (cached?.format === FORMAT && cached.stamp === stamp && cached.kernels?.length) return cached.kernels as DebianKernel[];
+  if (cached?.format === FORMAT && cached.stamp === stamp && cached.kernels?.length)
+    return cached.kernels as DebianKernel[];
   const kernels = await queryKernels();
   writeJson(file, { format: FORMAT, stamp, kernels });
   return kernels;

@@ -34,7 +34,12 @@ export function loadExpectations(suite: AnySuite): ExpectationFile {
   const path = join(configsDir, 'expectations', `${suite.name}.yaml`);
   if (isExternal(suite) && !existsSync(path)) return { test: suite.name, cases: {} };
   const file = loadYaml(path) as ExpectationFile;
-  const problems = isExternal(suite) ? checkOverrides(file) : checkExpectations(file, suite.cases.map((c) => c.name));
+  const problems = isExternal(suite)
+    ? checkOverrides(file)
+    : checkExpectations(
+        file,
+        suite.cases.map((c) => c.name),
+      );
   if (problems.length) throw new UsageError(`${path}: ${problems.join('; ')}`);
   return file;
 }
@@ -50,8 +55,10 @@ function legacyFile(path: string, log: (line: string) => void): KnownRecord[] {
   if (!kernels) throw new UsageError(`${path}: an expunge file is named by kernel version (6.1.txt, 6.1.192.txt)`);
   if (!warned.has(path)) {
     warned.add(path);
-    log(`known: ${path} is an old expunge file: read as "any failure of each listed case on ${kernels}"; `
-      + 'move it to a YAML record saying what deviates (configs/known/README.md)');
+    log(
+      `known: ${path} is an old expunge file: read as "any failure of each listed case on ${kernels}"; ` +
+        'move it to a YAML record saying what deviates (configs/known/README.md)',
+    );
   }
   return [...parseExpunge(readFileSync(path, 'utf8'))].map(([c, reason]) => legacyRecord(c, reason, kernels, path));
 }
@@ -59,7 +66,11 @@ function legacyFile(path: string, log: (line: string) => void): KnownRecord[] {
 /** Known-bug records of a file or a directory of *.yaml (and old *.txt expunge files). */
 export function loadKnown(path: string = KNOWN_DIR, log: (line: string) => void = () => {}): KnownRecord[] {
   if (!existsSync(path)) throw new UsageError(`known failures: no such file or directory: ${path}`);
-  const files = statSync(path).isDirectory() ? readdirSync(path).sort().map((f) => join(path, f)) : [path];
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path)
+        .sort()
+        .map((f) => join(path, f))
+    : [path];
   return files.flatMap((f) => {
     if (/\.ya?ml$/.test(f)) {
       try {

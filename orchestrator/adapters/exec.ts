@@ -30,7 +30,9 @@ interface Finished extends Omit<ExecResult, 'stdout'> {
 function run(argv: string[], opts: ExecOptions): Promise<Finished> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = track(spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true }));
+    const child = track(
+      spawn(argv[0], argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
+    );
     const out: Buffer[] = [];
     let stderr = '';
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs) : undefined;
@@ -48,7 +50,14 @@ function run(argv: string[], opts: ExecOptions): Promise<Finished> {
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const result = { argv, code, signal, stdout: Buffer.concat(out), stderr, seconds: (performance.now() - started) / 1000 };
+      const result = {
+        argv,
+        code,
+        signal,
+        stdout: Buffer.concat(out),
+        stderr,
+        seconds: (performance.now() - started) / 1000,
+      };
       if ((opts.check ?? true) && code !== 0) reject(new ToolError(argv, code ?? signal ?? 'killed', stderr));
       else resolve(result);
     });

@@ -8,8 +8,10 @@ import { exec, type ExecResult } from './exec.js';
 /** Fixed identities and dates, so the same series on the same commit gives the same commits. */
 const ENV = {
   ...process.env,
-  GIT_COMMITTER_NAME: 'orchestrate', GIT_COMMITTER_EMAIL: 'orchestrate@localhost',
-  GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C',
+  GIT_COMMITTER_NAME: 'orchestrate',
+  GIT_COMMITTER_EMAIL: 'orchestrate@localhost',
+  GIT_TERMINAL_PROMPT: '0',
+  LC_ALL: 'C',
 };
 
 /** A git command in DIR; with { check: false } a failure is returned, not thrown. */
@@ -59,7 +61,9 @@ export interface CommitInfo {
 }
 
 export async function commitInfo(dir: string, commit: string): Promise<CommitInfo> {
-  const [hash, subject, author, date] = (await out(dir, ['show', '-s', '--format=%H%n%s%n%an <%ae>%n%aI', commit, '--'])).split('\n');
+  const [hash, subject, author, date] = (
+    await out(dir, ['show', '-s', '--format=%H%n%s%n%an <%ae>%n%aI', commit, '--'])
+  ).split('\n');
   return { commit: hash, subject, author, date };
 }
 
@@ -70,7 +74,13 @@ export async function describe(dir: string, commit: string): Promise<string> {
 
 /** The commits of A..B, oldest first; firstParent: along merges only (a line bisect can halve). */
 export async function revList(dir: string, range: string, { firstParent = false } = {}): Promise<string[]> {
-  const text = await out(dir, ['rev-list', '--reverse', ...(firstParent ? ['--first-parent'] : []), '--end-of-options', range]);
+  const text = await out(dir, [
+    'rev-list',
+    '--reverse',
+    ...(firstParent ? ['--first-parent'] : []),
+    '--end-of-options',
+    range,
+  ]);
   return text ? text.split('\n') : [];
 }
 
@@ -83,11 +93,20 @@ export async function filesMatching(dir: string, pattern: string, pathspec: stri
 /** A new repository in DIR holding all of its files as one commit, tagged TAG; identities and dates fixed. */
 export async function importTree(dir: string, message: string, tag: string): Promise<void> {
   const env = {
-    ...ENV, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
-    GIT_AUTHOR_NAME: 'orchestrate', GIT_AUTHOR_EMAIL: 'orchestrate@localhost', GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
+    ...ENV,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_AUTHOR_NAME: 'orchestrate',
+    GIT_AUTHOR_EMAIL: 'orchestrate@localhost',
+    GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
     GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z',
   };
-  for (const args of [['init', '-q', '-b', 'master'], ['add', '-A'], ['commit', '-q', '-m', message], ['tag', tag]]) {
+  for (const args of [
+    ['init', '-q', '-b', 'master'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', message],
+    ['tag', tag],
+  ]) {
     await git(dir, args, { env });
   }
 }
@@ -119,7 +138,8 @@ export async function checkoutWorktree(repo: string, work: string, commit: strin
 
 /** WORK is a worktree of REPO (the user may have re-cloned the tree at the same path). */
 async function ours(repo: string, work: string): Promise<boolean> {
-  const dir = async (d: string) => (await tryGit(d, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).stdout.trim();
+  const dir = async (d: string) =>
+    (await tryGit(d, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).stdout.trim();
   const mine = await dir(work);
   return mine !== '' && mine === (await dir(repo));
 }
@@ -131,15 +151,36 @@ export interface ApplyFailure {
 /** `git am --3way` of one message; on failure the am is aborted and git's reason kept. */
 export async function applyPatch(work: string, raw: string, scratch: string): Promise<ApplyFailure | undefined> {
   const file = join(scratch, 'patch.mbox');
-  writeFileSync(file, `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n${raw.endsWith('\n') ? raw : `${raw}\n`}`);
+  writeFileSync(
+    file,
+    `From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n${raw.endsWith('\n') ? raw : `${raw}\n`}`,
+  );
   // The user's signing and hooks are theirs: not for our throwaway commits.
-  const r = await exec(['git', '-c', 'commit.gpgSign=false', '-c', 'core.hooksPath=/dev/null', '-C', work,
-    'am', '--3way', '--committer-date-is-author-date', '--keep-cr', file], { env: ENV, check: false });
+  const r = await exec(
+    [
+      'git',
+      '-c',
+      'commit.gpgSign=false',
+      '-c',
+      'core.hooksPath=/dev/null',
+      '-C',
+      work,
+      'am',
+      '--3way',
+      '--committer-date-is-author-date',
+      '--keep-cr',
+      file,
+    ],
+    { env: ENV, check: false },
+  );
   if (r.code === 0) return undefined;
   if (r.signal) throw new ToolError(r.argv, r.signal, 'git am was killed');
   await tryGit(work, ['am', '--abort']);
   const text = `${r.stdout}\n${r.stderr}`;
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => /^(error|fatal|CONFLICT|Patch failed)/.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^(error|fatal|CONFLICT|Patch failed)/.test(l));
   return { reason: (lines.length ? lines : text.trim().split('\n').slice(-3)).join('; ') };
 }
 

@@ -19,8 +19,17 @@ export function openNight(db: Db, plan: string, night: string, started = new Dat
   return (db.prepare('SELECT id FROM nights WHERE plan = ? AND night = ?').get(plan, night) as { id: number }).id;
 }
 
-export function setNightBase(db: Db, nightId: number, base: { commit: string; kernel: string | null; version: string | null }): void {
-  db.prepare('UPDATE nights SET base_commit = ?, base_kernel = ?, base_version = ? WHERE id = ?').run(base.commit, base.kernel, base.version, nightId);
+export function setNightBase(
+  db: Db,
+  nightId: number,
+  base: { commit: string; kernel: string | null; version: string | null },
+): void {
+  db.prepare('UPDATE nights SET base_commit = ?, base_kernel = ?, base_version = ? WHERE id = ?').run(
+    base.commit,
+    base.kernel,
+    base.version,
+    nightId,
+  );
 }
 
 export interface SeriesRow {
@@ -37,8 +46,9 @@ export interface SeriesRow {
 
 /** A series the first time it is seen; later sightings keep the first. */
 export function insertSeries(db: Db, s: SeriesRow): void {
-  db.prepare('INSERT OR IGNORE INTO series (id, version, title, message_id, base_commit, subjects, source, first_seen) VALUES (?,?,?,?,?,?,?,?)')
-    .run(s.id, s.version, s.title, s.message_id, s.base_commit, s.subjects, s.source, s.first_seen);
+  db.prepare(
+    'INSERT OR IGNORE INTO series (id, version, title, message_id, base_commit, subjects, source, first_seen) VALUES (?,?,?,?,?,?,?,?)',
+  ).run(s.id, s.version, s.title, s.message_id, s.base_commit, s.subjects, s.source, s.first_seen);
 }
 
 export interface PatchcheckRow {
@@ -56,15 +66,37 @@ export interface PatchcheckRow {
 }
 
 export function insertPatchcheck(db: Db, p: PatchcheckRow): void {
-  db.prepare('INSERT OR REPLACE INTO patchchecks (inputs, series_id, tests, patch, title, verdict, detail, steps, finished) VALUES (?,?,?,?,?,?,?,?,?)')
-    .run(p.inputs, p.series_id, p.tests, p.patch, p.title, p.verdict, p.detail, p.steps, p.finished);
+  db.prepare(
+    'INSERT OR REPLACE INTO patchchecks (inputs, series_id, tests, patch, title, verdict, detail, steps, finished) VALUES (?,?,?,?,?,?,?,?,?)',
+  ).run(p.inputs, p.series_id, p.tests, p.patch, p.title, p.verdict, p.detail, p.steps, p.finished);
 }
 
-const RESULT_COLUMNS = ['night_id', 'series_id', 'inputs', 'test', 'verdict', 'class', 'detail', 'known', 'kernel',
-  'build_seconds', 'boot_seconds', 'test_seconds', 'reused', 'run_dir'] as const;
+const RESULT_COLUMNS = [
+  'night_id',
+  'series_id',
+  'inputs',
+  'test',
+  'verdict',
+  'class',
+  'detail',
+  'known',
+  'kernel',
+  'build_seconds',
+  'boot_seconds',
+  'test_seconds',
+  'reused',
+  'run_dir',
+] as const;
 
 /** A results row as written (the id is the database's). */
-export type ResultRow = { [K in (typeof RESULT_COLUMNS)[number]]: K extends 'night_id' | 'build_seconds' | 'boot_seconds' | 'test_seconds' | 'reused' ? number : K extends 'inputs' | 'test' | 'verdict' | 'class' | 'detail' ? string : string | null };
+export type ResultRow = {
+  [K in (typeof RESULT_COLUMNS)[number]]: K extends
+    'night_id' | 'build_seconds' | 'boot_seconds' | 'test_seconds' | 'reused'
+    ? number
+    : K extends 'inputs' | 'test' | 'verdict' | 'class' | 'detail'
+      ? string
+      : string | null;
+};
 
 /** A results row as stored. */
 export type StoredResult = ResultRow & { id: number };
@@ -77,15 +109,26 @@ export interface WarningRow {
 
 /** One result and its warnings; the new row's id. */
 export function insertResult(db: Db, row: ResultRow, warnings: WarningRow[] = []): number {
-  const id = Number(db.prepare(`INSERT INTO results (${RESULT_COLUMNS.join(', ')}) VALUES (${RESULT_COLUMNS.map(() => '?').join(',')})`)
-    .run(...RESULT_COLUMNS.map((c) => row[c])).lastInsertRowid);
-  for (const w of warnings) db.prepare('INSERT INTO warnings (result_id, title, kind, source) VALUES (?,?,?,?)').run(id, w.title, w.kind, w.source);
+  const id = Number(
+    db
+      .prepare(`INSERT INTO results (${RESULT_COLUMNS.join(', ')}) VALUES (${RESULT_COLUMNS.map(() => '?').join(',')})`)
+      .run(...RESULT_COLUMNS.map((c) => row[c])).lastInsertRowid,
+  );
+  for (const w of warnings)
+    db.prepare('INSERT INTO warnings (result_id, title, kind, source) VALUES (?,?,?,?)').run(
+      id,
+      w.title,
+      w.kind,
+      w.source,
+    );
   return id;
 }
 
 /** The warnings of result FROM (in SCHEMA: main, or an attached database) for result TO. */
 function copyWarnings(db: Db, from: number, to: number, schema = 'main'): void {
-  db.prepare(`INSERT INTO warnings (result_id, title, kind, source) SELECT ?, title, kind, source FROM ${schema}.warnings WHERE result_id = ?`).run(to, from);
+  db.prepare(
+    `INSERT INTO warnings (result_id, title, kind, source) SELECT ?, title, kind, source FROM ${schema}.warnings WHERE result_id = ?`,
+  ).run(to, from);
 }
 
 /** Folds another database's nights into this one (job databases of a scaled-out night), migrating it first. */
@@ -94,10 +137,14 @@ export function mergeInto(db: Db, other: string): number {
   db.prepare('ATTACH DATABASE ? AS other').run(other);
   try {
     return db.transaction(() => {
-      db.exec('INSERT OR IGNORE INTO nights (plan, night, started, finished, base_commit, base_kernel, base_version) SELECT plan, night, started, finished, base_commit, base_kernel, base_version FROM other.nights');
+      db.exec(
+        'INSERT OR IGNORE INTO nights (plan, night, started, finished, base_commit, base_kernel, base_version) SELECT plan, night, started, finished, base_commit, base_kernel, base_version FROM other.nights',
+      );
       db.exec('INSERT OR IGNORE INTO series SELECT * FROM other.series');
       db.exec('INSERT OR IGNORE INTO patchchecks SELECT * FROM other.patchchecks');
-      const rows = db.prepare(`SELECT r.*, n.plan, n.night FROM other.results r JOIN other.nights n ON n.id = r.night_id`).all() as (StoredResult & { plan: string; night: string })[];
+      const rows = db
+        .prepare(`SELECT r.*, n.plan, n.night FROM other.results r JOIN other.nights n ON n.id = r.night_id`)
+        .all() as (StoredResult & { plan: string; night: string })[];
       const exists = db.prepare('SELECT 1 FROM results WHERE night_id = ? AND inputs = ? AND test = ?');
       let n = 0;
       for (const r of rows) {
@@ -121,7 +168,12 @@ export function finishNight(db: Db, nightId: number, at = new Date().toISOString
  * The results of a base (SERIESID null) or a series in this night, with their warnings; a retry in
  * the same night replaces the rows a failed setup (INFRA) left.
  */
-export function recordResults(db: Db, nightId: number, seriesId: string | null, rows: { row: ResultRow; warnings: WarningRow[] }[]): void {
+export function recordResults(
+  db: Db,
+  nightId: number,
+  seriesId: string | null,
+  rows: { row: ResultRow; warnings: WarningRow[] }[],
+): void {
   db.transaction(() => {
     db.prepare("DELETE FROM results WHERE night_id = ? AND series_id IS ? AND class = 'INFRA'").run(nightId, seriesId);
     for (const r of rows) insertResult(db, r.row, r.warnings);
@@ -133,10 +185,13 @@ export function recordResults(db: Db, nightId: number, seriesId: string | null, 
  * night has them (copied now or already there), false when there are none or their setup failed.
  */
 export function reuse(db: Db, nightId: number, inputs: string): boolean {
-  const earlier = db.prepare('SELECT night_id FROM results WHERE inputs = ? ORDER BY id DESC LIMIT 1').get(inputs) as { night_id: number } | undefined;
+  const earlier = db.prepare('SELECT night_id FROM results WHERE inputs = ? ORDER BY id DESC LIMIT 1').get(inputs) as
+    { night_id: number } | undefined;
   if (!earlier) return false;
   if (earlier.night_id === nightId) return true;
-  const rows = db.prepare('SELECT * FROM results WHERE inputs = ? AND night_id = ?').all(inputs, earlier.night_id) as StoredResult[];
+  const rows = db
+    .prepare('SELECT * FROM results WHERE inputs = ? AND night_id = ?')
+    .all(inputs, earlier.night_id) as StoredResult[];
   if (rows.some((r) => r.class === 'INFRA')) return false; // the setup failed that night: try again
   db.transaction(() => {
     for (const r of rows) copyWarnings(db, r.id, insertResult(db, { ...r, night_id: nightId, reused: 1 }));
@@ -151,22 +206,30 @@ export function hasPatchcheck(db: Db, inputs: string): boolean {
 /** The first patchcheck stored under any of INPUTS. */
 export function patchcheckFor(db: Db, inputs: string[]): PatchcheckRow | undefined {
   if (!inputs.length) return undefined;
-  return db.prepare(`SELECT * FROM patchchecks WHERE inputs IN (${inputs.map(() => '?').join(',')})`).get(...inputs) as PatchcheckRow | undefined;
+  return db.prepare(`SELECT * FROM patchchecks WHERE inputs IN (${inputs.map(() => '?').join(',')})`).get(...inputs) as
+    PatchcheckRow | undefined;
 }
 
 /** The results stored under INPUTS in a night. */
 export function resultsOf(db: Db, inputs: string, nightId: number): StoredResult[] {
-  return db.prepare('SELECT * FROM results WHERE inputs = ? AND night_id = ? ORDER BY id').all(inputs, nightId) as StoredResult[];
+  return db
+    .prepare('SELECT * FROM results WHERE inputs = ? AND night_id = ? ORDER BY id')
+    .all(inputs, nightId) as StoredResult[];
 }
 
 /** Every base result stored under INPUTS, newest first. */
 export function baseResults(db: Db, inputs: string): StoredResult[] {
-  return db.prepare('SELECT * FROM results WHERE inputs = ? AND series_id IS NULL ORDER BY id DESC').all(inputs) as StoredResult[];
+  return db
+    .prepare('SELECT * FROM results WHERE inputs = ? AND series_id IS NULL ORDER BY id DESC')
+    .all(inputs) as StoredResult[];
 }
 
 /** The kernel stored with a result under INPUTS, if one was built. */
 export function kernelOf(db: Db, inputs: string): string | undefined {
-  return (db.prepare('SELECT kernel FROM results WHERE inputs = ? AND kernel IS NOT NULL LIMIT 1').get(inputs) as { kernel: string } | undefined)?.kernel;
+  return (
+    db.prepare('SELECT kernel FROM results WHERE inputs = ? AND kernel IS NOT NULL LIMIT 1').get(inputs) as
+      { kernel: string } | undefined
+  )?.kernel;
 }
 
 export function warningsOf(db: Db, resultId: number): WarningRow[] {
@@ -175,7 +238,9 @@ export function warningsOf(db: Db, resultId: number): WarningRow[] {
 
 /** The nights, oldest first; of one plan when given. */
 export function nightsOf(db: Db, plan?: string): NightRow[] {
-  return db.prepare(`SELECT * FROM nights ${plan ? 'WHERE plan = ?' : ''} ORDER BY night`).all(...(plan ? [plan] : [])) as NightRow[];
+  return db
+    .prepare(`SELECT * FROM nights ${plan ? 'WHERE plan = ?' : ''} ORDER BY night`)
+    .all(...(plan ? [plan] : [])) as NightRow[];
 }
 
 export function resultsOfNight(db: Db, nightId: number): StoredResult[] {

@@ -38,13 +38,31 @@ export const NEEDS = {
 
 /** Everything `orchestrate repro` needs on a Debian host. */
 export const REPRO_NEEDS: HostNeed[] = [
-  NEEDS.qemu, NEEDS.mmdebstrap, NEEDS.mke2fs, NEEDS.depmod, NEEDS.busybox, NEEDS.setpriv,
-  NEEDS.dpkgDeb, NEEDS.xz, NEEDS.gcc, NEEDS.libcHeaders, NEEDS.make, NEEDS.verbsHeader,
+  NEEDS.qemu,
+  NEEDS.mmdebstrap,
+  NEEDS.mke2fs,
+  NEEDS.depmod,
+  NEEDS.busybox,
+  NEEDS.setpriv,
+  NEEDS.dpkgDeb,
+  NEEDS.xz,
+  NEEDS.gcc,
+  NEEDS.libcHeaders,
+  NEEDS.make,
+  NEEDS.verbsHeader,
 ];
 
 /** What `orchestrate build` needs besides gcc and make. */
 export const KBUILD_NEEDS: HostNeed[] = [
-  NEEDS.gcc, NEEDS.make, NEEDS.git, NEEDS.flex, NEEDS.bison, NEEDS.bc, NEEDS.libelf, NEEDS.libssl, NEEDS.ccache,
+  NEEDS.gcc,
+  NEEDS.make,
+  NEEDS.git,
+  NEEDS.flex,
+  NEEDS.bison,
+  NEEDS.bc,
+  NEEDS.libelf,
+  NEEDS.libssl,
+  NEEDS.ccache,
 ];
 
 /** What orchestrate's own tests need besides: the JUnit schema check, the HTML pages in a real browser, Debian 6.12's zstd kernel, liburing for the selftests. */
@@ -85,7 +103,9 @@ export async function ensureHost(needs: HostNeed[], log: (line: string) => void 
   const missing = missingPackages(needs);
   if (!missing.length) return [];
   if (!isRoot()) {
-    throw new MissingToolError(`missing host packages: ${missing.join(' ')} (run as root, or: sudo apt-get install ${missing.join(' ')})`);
+    throw new MissingToolError(
+      `missing host packages: ${missing.join(' ')} (run as root, or: sudo apt-get install ${missing.join(' ')})`,
+    );
   }
   log(`installing host packages: ${missing.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -99,5 +119,6 @@ export async function ensureHost(needs: HostNeed[], log: (line: string) => void 
 /** Fails with one line when a tool is missing, without installing (commands that only read). */
 export async function requireHost(needs: HostNeed[]): Promise<void> {
   const missing = missingPackages(needs);
-  if (missing.length) throw new MissingToolError(`missing host packages: ${missing.join(' ')} (orchestrate setup installs them)`);
+  if (missing.length)
+    throw new MissingToolError(`missing host packages: ${missing.join(' ')} (orchestrate setup installs them)`);
 }

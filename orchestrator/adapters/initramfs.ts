@@ -3,7 +3,14 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cpioArchive, type CpioEntry } from '../core/cpio.js';
-import { laneList, parseModulesDep, planModules, splitPlan, type ModuleDeps, type ModulePlan } from '../core/modules.js';
+import {
+  laneList,
+  parseModulesDep,
+  planModules,
+  splitPlan,
+  type ModuleDeps,
+  type ModulePlan,
+} from '../core/modules.js';
 import type { MachineProfile } from '../core/machine.js';
 import { cacheDir, guestDir } from '../paths.js';
 import { fingerprint } from './fingerprint.js';
@@ -23,7 +30,12 @@ function readOr(path: string, fallback = ''): string {
 }
 
 function modulePlan(kernel: Kernel, profile: MachineProfile) {
-  const noModules = { plan: { load: [], builtin: [], missing: [] } as ModulePlan, deps: new Map() as ModuleDeps, early: [] as string[], late: [] as string[] };
+  const noModules = {
+    plan: { load: [], builtin: [], missing: [] } as ModulePlan,
+    deps: new Map() as ModuleDeps,
+    early: [] as string[],
+    late: [] as string[],
+  };
   if (!kernel.modulesDir) return noModules;
   const deps = parseModulesDep(readOr(join(kernel.modulesDir, 'modules.dep')));
   const builtin = readOr(join(kernel.modulesDir, 'modules.builtin'));
@@ -56,13 +68,24 @@ function entries(kernel: Kernel, deps: ModuleDeps, early: string[], late: string
   return list;
 }
 
-export function ensureInitramfs(kernel: Kernel, profile: MachineProfile, log: (line: string) => void = () => {}): Initramfs {
+export function ensureInitramfs(
+  kernel: Kernel,
+  profile: MachineProfile,
+  log: (line: string) => void = () => {},
+): Initramfs {
   const { plan, deps, early, late } = modulePlan(kernel, profile);
-  if (plan.missing.length) log(`modules the profile wants that ${kernel.release} has neither built in nor as modules: ${plan.missing.join(' ')}`);
+  if (plan.missing.length)
+    log(
+      `modules the profile wants that ${kernel.release} has neither built in nor as modules: ${plan.missing.join(' ')}`,
+    );
   const init = join(guestDir, 'initramfs', 'init');
   const modules = kernel.modulesDir ? [...early, ...late, 'modules.dep'].map((m) => join(kernel.modulesDir!, m)) : [];
   const stamps = [kernel.boot, ...modules].map((f) => [f, statSync(f).size, statSync(f).mtimeMs]);
-  const key = fingerprint(guestDir, [init, LOAD_MODULES, NEEDS.busybox.probe], [kernel.id, kernel.release, stamps, early, late, 'cpio-v3']);
+  const key = fingerprint(
+    guestDir,
+    [init, LOAD_MODULES, NEEDS.busybox.probe],
+    [kernel.id, kernel.release, stamps, early, late, 'cpio-v3'],
+  );
   const dir = join(cacheDir(), 'initramfs');
   const path = join(dir, `${kernel.release}-${key}.cpio`);
   const bad = existsSync(path) ? checkArtifact(stampOf(path), dir) : 'missing';

@@ -3,7 +3,14 @@
 import { createWriteStream, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { checkConfig, dependsInKconfig, parseConfig, renderRequest, type Dropped, type Requested } from '../core/kconfig.js';
+import {
+  checkConfig,
+  dependsInKconfig,
+  parseConfig,
+  renderRequest,
+  type Dropped,
+  type Requested,
+} from '../core/kconfig.js';
 import { countsAsObject } from '../core/build.js';
 import { cacheDir } from '../paths.js';
 import { exec } from './exec.js';
@@ -75,7 +82,12 @@ export interface MakeResult {
 }
 
 /** make vmlinux bzImage, the whole output to LOG; onObject is called per compiled object. */
-export async function make(dirs: BuildDirs, log: string, ccache: boolean, onObject: (count: number) => void): Promise<MakeResult> {
+export async function make(
+  dirs: BuildDirs,
+  log: string,
+  ccache: boolean,
+  onObject: (count: number) => void,
+): Promise<MakeResult> {
   const stream = createWriteStream(log);
   let objects = 0;
   let partial = '';
@@ -103,4 +115,3 @@ export function artifacts(out: string) {
     release: join(out, 'include', 'config', 'kernel.release'),
   };
 }
-

@@ -1,5 +1,15 @@
 // The kernel store (kernels/ by default): one directory per kernel, kernel.json describing it.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -16,7 +26,15 @@ export interface KernelRecord extends KernelIdentity {
   id: string;
   source: 'debian' | 'build' | 'path';
   /** File names inside the kernel's directory. */
-  files: { bzImage: string; vmlinux?: string; config?: string; systemMap?: string; modules?: string; buildLog?: string; cover?: string };
+  files: {
+    bzImage: string;
+    vmlinux?: string;
+    config?: string;
+    systemMap?: string;
+    modules?: string;
+    buildLog?: string;
+    cover?: string;
+  };
   debian?: { pkg: string; debVersion: string };
   build?: BuildMetadata;
   added: string;
@@ -86,7 +104,10 @@ function toKernel(record: KernelRecord): Kernel {
   const dir = join(storeDir(), record.id);
   const f = record.files;
   return {
-    id: record.id, source: record.source, release: record.release, version: record.version,
+    id: record.id,
+    source: record.source,
+    release: record.release,
+    version: record.version,
     boot: join(dir, f.vmlinux ?? f.bzImage),
     modulesDir: f.modules ? join(dir, f.modules) : undefined,
     config: f.config ? join(dir, f.config) : undefined,
@@ -119,7 +140,13 @@ export function stage(id: string): { dir: string; commit: (record: KernelRecord)
     dir,
     commit(record) {
       writeFileSync(join(dir, 'kernel.json'), `${JSON.stringify(record, null, 2)}\n`);
-      writeStamp(join(dir, STAMP), dir, listTree(dir).map((f) => relative(dir, f)).filter((f) => f !== 'kernel.json'));
+      writeStamp(
+        join(dir, STAMP),
+        dir,
+        listTree(dir)
+          .map((f) => relative(dir, f))
+          .filter((f) => f !== 'kernel.json'),
+      );
       const final = join(storeDir(), id);
       rmSync(final, { recursive: true, force: true });
       renameSync(dir, final);
@@ -185,7 +212,13 @@ export function takeKernel(id: string, log: (line: string) => void = () => {}): 
     // Built before kernels were stamped: it cannot be made again from the store alone, so it is
     // trusted once and stamped as it is.
     log(`kernel ${id} in the store has no stamp (stored by an older orchestrate): stamping it as it is`);
-    writeStamp(join(dir, STAMP), dir, listTree(dir).map((f) => relative(dir, f)).filter((f) => f !== 'kernel.json'));
+    writeStamp(
+      join(dir, STAMP),
+      dir,
+      listTree(dir)
+        .map((f) => relative(dir, f))
+        .filter((f) => f !== 'kernel.json'),
+    );
   }
   const why = checkArtifact(join(dir, STAMP), dir);
   if (why) {
@@ -261,8 +294,12 @@ export function gcPlan(days: number, includeDebian: boolean, now = Date.now()): 
   }
   for (const r of listRecords()) {
     if (r.source === 'debian' && !includeDebian) continue;
-    if (old(lastUsed(r.id))) plan.push({ path: join(store, r.id), why: `${r.source} kernel unused for ${days} days`, bytes: sizeOf(join(store, r.id)) });
+    if (old(lastUsed(r.id)))
+      plan.push({
+        path: join(store, r.id),
+        why: `${r.source} kernel unused for ${days} days`,
+        bytes: sizeOf(join(store, r.id)),
+      });
   }
   return plan;
 }
-

@@ -77,7 +77,6 @@ export function interruptedBy(): NodeJS.Signals | undefined {
   return interrupted;
 }
 
-
 let installed = false;
 export function installHandlers(): void {
   if (installed) return;

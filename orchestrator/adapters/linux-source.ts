@@ -5,7 +5,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { dropDebianIgnore, lineOf, parseMadison, pickSourceRevision, SOURCE_LINES, type SourceRevision } from '../core/debian.js';
+import {
+  dropDebianIgnore,
+  lineOf,
+  parseMadison,
+  pickSourceRevision,
+  SOURCE_LINES,
+  type SourceRevision,
+} from '../core/debian.js';
 import { cacheDir } from '../paths.js';
 import { download, extractDeb } from './apt.js';
 import { exec } from './exec.js';
@@ -31,7 +38,10 @@ export function sourceMarker(tree: string): SourceMarker | undefined {
 
 /** Every linux-source revision the archive offers, newest first (apt-get update once if it knows none). */
 export async function sourceRevisions(): Promise<SourceRevision[]> {
-  const query = async () => parseMadison((await exec(['apt-cache', 'madison', ...SOURCE_LINES.map((l) => `linux-source-${l}`)], { check: false })).stdout);
+  const query = async () =>
+    parseMadison(
+      (await exec(['apt-cache', 'madison', ...SOURCE_LINES.map((l) => `linux-source-${l}`)], { check: false })).stdout,
+    );
   let found = await query();
   if (!found.length && isRoot()) {
     await exec(['apt-get', 'update', '-q']);
@@ -47,7 +57,9 @@ async function pick(query: string | undefined): Promise<SourceRevision> {
   const line = lineOf(query);
   const same = available.filter((r) => r.line === line).map((r) => r.revision);
   const has = same.length ? same.join(', ') : 'none (run apt-get update)';
-  throw new UsageError(`linux-source ${query ?? line}: the archive has no such revision; linux-source-${line} revisions: ${has}`);
+  throw new UsageError(
+    `linux-source ${query ?? line}: the archive has no such revision; linux-source-${line} revisions: ${has}`,
+  );
 }
 
 function treePath(r: SourceRevision): string {
@@ -87,7 +99,11 @@ export async function ensureLinuxSource(log: (line: string) => void = () => {}, 
     const src = join(staging, 'src', top);
     const ignore = join(src, '.gitignore');
     writeFileSync(ignore, dropDebianIgnore(readFileSync(ignore, 'utf8')));
-    await importTree(src, `Linux ${r.version} (Debian ${r.pkg} ${r.revision})`, `debian-${r.revision.replace(/~/g, '_')}`);
+    await importTree(
+      src,
+      `Linux ${r.version} (Debian ${r.pkg} ${r.revision})`,
+      `debian-${r.revision.replace(/~/g, '_')}`,
+    );
     const marker: SourceMarker = { pkg: r.pkg, revision: r.revision, version: r.version };
     writeFileSync(join(src, '.git', MARKER), `${JSON.stringify(marker)}\n`);
     removeTree(tree);
@@ -104,7 +120,10 @@ export async function describeRevisions(): Promise<string[]> {
   const available = await sourceRevisions();
   return SOURCE_LINES.map((line) => {
     const revs = available.filter((r) => r.line === line);
-    const shown = revs.map((r, i) => `${r.revision}${i === 0 ? ' (newest)' : ''}${existsSync(join(treePath(r), '.git', MARKER)) ? ' [imported]' : ''}`);
+    const shown = revs.map(
+      (r, i) =>
+        `${r.revision}${i === 0 ? ' (newest)' : ''}${existsSync(join(treePath(r), '.git', MARKER)) ? ' [imported]' : ''}`,
+    );
     return `linux-source-${line}: ${shown.join(', ') || 'none in the archive'}`;
   });
 }

@@ -36,13 +36,18 @@ export class QemuProcess {
   /** Writing the console log failed (full or read-only disk): QEMU is stopped, the caller says so. */
   logError?: WriteError;
 
-  constructor(readonly argv: string[], readonly consolePath: string) {
+  constructor(
+    readonly argv: string[],
+    readonly consolePath: string,
+  ) {
     this.log = createWriteStream(consolePath);
     this.log.on('error', (err) => {
       this.logError ??= new WriteError(consolePath, 'the console log', (err as NodeJS.ErrnoException).code ?? 'EIO');
       this.child.kill('SIGKILL');
     });
-    const child: ChildProcess = track(spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
+    const child: ChildProcess = track(
+      spawn('setpriv', ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
+    );
     child.stdout!.on('data', (b: Buffer) => this.onConsole(b));
     child.stderr!.on('data', (b: Buffer) => (this.stderr += b.toString()));
     this.exited = new Promise((resolve) => {
@@ -135,7 +140,9 @@ export function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -164,6 +171,8 @@ let version: Promise<string> | undefined;
 
 /** The QEMU version, asked once per process (the accel probe cache and results.json both want it). */
 export function qemuVersion(): Promise<string> {
-  version ??= exec([QEMU, '--version']).then((out) => /version (\S+)/.exec(out.stdout)?.[1] ?? out.stdout.split('\n')[0]);
+  version ??= exec([QEMU, '--version']).then(
+    (out) => /version (\S+)/.exec(out.stdout)?.[1] ?? out.stdout.split('\n')[0],
+  );
   return version;
 }

@@ -1,6 +1,17 @@
 // The guest image: mmdebstrap from Debian's packages + guest/rootfs/, as an ext4 image that
 // QEMU opens with snapshot=on. Cached outside the git tree by a hash of its recipe.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { MissingToolError } from '../errors.js';
 import { cacheDir, guestDir } from '../paths.js';
@@ -24,7 +35,10 @@ export interface Image {
 }
 
 function packagesOf(text: string): string[] {
-  return text.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+  return text
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean);
 }
 
 function recipe() {
@@ -75,15 +89,24 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string
     if (!bad) return { hash: r.hash, path, built: false, seconds: 0 };
     opts.log?.(`guest image ${r.hash}: ${bad}; building it again`);
   }
-  if (!isRoot()) throw new MissingToolError('building the guest image needs root (mmdebstrap, mke2fs -d with root-owned files)');
+  if (!isRoot())
+    throw new MissingToolError('building the guest image needs root (mmdebstrap, mke2fs -d with root-owned files)');
   opts.log?.(`building guest image ${r.hash} (${r.packages.length} packages)`);
   needSpace(join(cacheDir(), 'images'), 2 ** 30, 'the guest image');
   const work = trackDir(join(cacheDir(), 'images', `.build-${r.hash}-${process.pid}`));
   removeTree(work);
   mkdirSync(work, { recursive: true });
   const root = join(work, 'root');
-  await exec(['mmdebstrap', '--variant=minbase', '--quiet', `--include=${r.packages.join(',')}`,
-    ...EXCLUDES.map((p) => `--dpkgopt=path-exclude=${p}`), ...INCLUDES.map((p) => `--dpkgopt=path-include=${p}`), SUITE, root]);
+  await exec([
+    'mmdebstrap',
+    '--variant=minbase',
+    '--quiet',
+    `--include=${r.packages.join(',')}`,
+    ...EXCLUDES.map((p) => `--dpkgopt=path-exclude=${p}`),
+    ...INCLUDES.map((p) => `--dpkgopt=path-include=${p}`),
+    SUITE,
+    root,
+  ]);
   copyOverlay(r.overlay, r.files, root);
   for (const key of readdirSync(join(root, 'etc', 'ssh')).filter((f) => f.startsWith('ssh_host_'))) {
     rmSync(join(root, 'etc', 'ssh', key));
@@ -91,7 +114,12 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string
   const size = Math.ceil((await sizeMiB(root)) * 1.3) + 256;
   const image = join(work, IMAGE_FILE);
   await exec(['mke2fs', '-q', '-t', 'ext4', '-L', 'orchestrate', '-d', root, image, `${size}M`]);
-  const installed = await exec(['dpkg-query', `--admindir=${join(root, 'var', 'lib', 'dpkg')}`, '-W', '-f=${Package}=${Version}\\n']);
+  const installed = await exec([
+    'dpkg-query',
+    `--admindir=${join(root, 'var', 'lib', 'dpkg')}`,
+    '-W',
+    '-f=${Package}=${Version}\\n',
+  ]);
   const recipeJson = { suite: SUITE, packages: r.packages, installed: installed.stdout.trim().split('\n').sort() };
   writeFileSync(join(work, 'recipe.json'), `${JSON.stringify(recipeJson, null, 2)}\n`);
   removeTree(root);

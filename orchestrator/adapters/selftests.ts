@@ -12,7 +12,9 @@ import { releaseDir, removeTree, trackDir } from './lifecycle.js';
 
 /** tools/testing/selftests/mm (6.3+) or vm (before): where a tree keeps its mm selftests. */
 function mmSelftests(tree: string): string | undefined {
-  return ['mm', 'vm'].map((d) => join(tree, 'tools', 'testing', 'selftests', d)).find((d) => existsSync(join(d, 'gup_test.c')));
+  return ['mm', 'vm']
+    .map((d) => join(tree, 'tools', 'testing', 'selftests', d))
+    .find((d) => existsSync(join(d, 'gup_test.c')));
 }
 
 async function treeKey(tree: string): Promise<string> {
@@ -27,12 +29,19 @@ const building = new Map<string, Promise<void>>();
  * built paths. The uapi headers come from the tree itself (`make headers`: vm_util.c wants newer
  * ones than the host's), liburing from liburing-dev when the tree's check_config.sh finds it.
  */
-export async function buildMmSelftests(tree: string, programs: string[], log: (line: string) => void): Promise<string[]> {
+export async function buildMmSelftests(
+  tree: string,
+  programs: string[],
+  log: (line: string) => void,
+): Promise<string[]> {
   const dir = mmSelftests(tree);
   if (!dir) return [];
   const have = programs.filter((p) => existsSync(join(dir, `${p}.c`)));
   await ensureHost([NEEDS.gcc, NEEDS.make, NEEDS.liburing, NEEDS.flex, NEEDS.bison, NEEDS.bc], log);
-  const key = createHash('sha256').update(JSON.stringify([await treeKey(tree), have, 'static-v1'])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(JSON.stringify([await treeKey(tree), have, 'static-v1']))
+    .digest('hex')
+    .slice(0, 16);
   const out = join(cacheDir(), 'selftests', key);
   if (!existsSync(out)) {
     await sharedWork(building, out, () => build(tree, dir, have, out, log));
@@ -40,7 +49,13 @@ export async function buildMmSelftests(tree: string, programs: string[], log: (l
   return have.map((p) => join(out, p));
 }
 
-async function build(tree: string, dir: string, have: string[], out: string, log: (line: string) => void): Promise<void> {
+async function build(
+  tree: string,
+  dir: string,
+  have: string[],
+  out: string,
+  log: (line: string) => void,
+): Promise<void> {
   log(`building ${have.join(', ')} from ${tree}`);
   const tmp = trackDir(`${out}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   removeTree(tmp);
@@ -49,12 +64,32 @@ async function build(tree: string, dir: string, have: string[], out: string, log
   await exec(['make', '-s', '-C', tree, `O=${join(tmp, 'o')}`, 'headers']);
   const headers = join(tmp, 'o', 'usr', 'include');
   const helpers = ['vm_util.c', 'thp_settings.c'].filter((f) => existsSync(join(dir, f)));
-  const uring = existsSync(join(dir, 'check_config.sh'))
-    && (await exec(['sh', './check_config.sh', 'gcc'], { cwd: dir, check: false })).code === 0
-    && readFileSync(join(dir, 'local_config.h'), 'utf8').includes('LOCAL_CONFIG_HAVE_LIBURING');
+  const uring =
+    existsSync(join(dir, 'check_config.sh')) &&
+    (await exec(['sh', './check_config.sh', 'gcc'], { cwd: dir, check: false })).code === 0 &&
+    readFileSync(join(dir, 'local_config.h'), 'utf8').includes('LOCAL_CONFIG_HAVE_LIBURING');
   for (const p of have) {
-    await exec(['gcc', '-static', '-Wall', '-O2', '-I', '../../../..', '-isystem', headers,
-      `${p}.c`, ...helpers, '-lrt', '-lpthread', '-lm', ...(uring ? ['-luring'] : []), '-o', join(tmp, p)], { cwd: dir });
+    await exec(
+      [
+        'gcc',
+        '-static',
+        '-Wall',
+        '-O2',
+        '-I',
+        '../../../..',
+        '-isystem',
+        headers,
+        `${p}.c`,
+        ...helpers,
+        '-lrt',
+        '-lpthread',
+        '-lm',
+        ...(uring ? ['-luring'] : []),
+        '-o',
+        join(tmp, p),
+      ],
+      { cwd: dir },
+    );
   }
   removeTree(join(tmp, 'o'));
   try {

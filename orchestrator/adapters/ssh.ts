@@ -23,7 +23,10 @@ export function generateKeyPair(comment: string): KeyPair {
   const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
   const seed = Buffer.from(jwk.d!, 'base64url');
   const pub = Buffer.from(jwk.x!, 'base64url');
-  return { private: privateKeyFile(seed, pub, comment, randomBytes(4).readUInt32BE()), public: publicLine(pub, comment) };
+  return {
+    private: privateKeyFile(seed, pub, comment, randomBytes(4).readUInt32BE()),
+    public: publicLine(pub, comment),
+  };
 }
 
 export function generateRunKeys(): RunKeys {
@@ -99,12 +102,14 @@ export async function connect(target: Target, deadline: number, alive: () => boo
       return new Connection(await connectOnce(target, Math.min(5000, Math.max(500, deadline - Date.now()))));
     } catch (err) {
       last = err;
-      if (/host key|verification/i.test(String((err as Error).message))) throw new SshError(`guest host key does not match the pinned key: ${(err as Error).message}`);
+      if (/host key|verification/i.test(String((err as Error).message)))
+        throw new SshError(`guest host key does not match the pinned key: ${(err as Error).message}`);
     }
     await sleep(delay);
     delay = Math.min(delay * 1.5, 500);
   }
-  const why = (last as Error | undefined)?.message ?? (alive() ? 'timed out before the first attempt' : 'guest stopped');
+  const why =
+    (last as Error | undefined)?.message ?? (alive() ? 'timed out before the first attempt' : 'guest stopped');
   throw new SshError(`no SSH connection: ${why}`);
 }
 
@@ -141,7 +146,14 @@ export class Connection {
           clearTimeout(timer);
           // Decoded whole: a multibyte character split between two chunks stays one character.
           const [stdout, stderr] = [Buffer.concat(out).toString('utf8'), Buffer.concat(err2).toString('utf8')];
-          resolve({ code: code ?? null, signal: signal ?? null, stdout, stderr, timedOut, seconds: (performance.now() - started) / 1000 });
+          resolve({
+            code: code ?? null,
+            signal: signal ?? null,
+            stdout,
+            stderr,
+            timedOut,
+            seconds: (performance.now() - started) / 1000,
+          });
         });
       });
     });
@@ -157,7 +169,9 @@ export class Connection {
   async upload(local: string, remote: string, mode = 0o755): Promise<void> {
     const sftp = await this.sftp();
     await new Promise<void>((resolve, reject) =>
-      sftp.fastPut(local, remote, { mode }, (err) => (err ? reject(new SshError(`upload ${local}: ${err.message}`)) : resolve())),
+      sftp.fastPut(local, remote, { mode }, (err) =>
+        err ? reject(new SshError(`upload ${local}: ${err.message}`)) : resolve(),
+      ),
     );
   }
 

@@ -3,7 +3,15 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashChange, isStamp, statChange, type Change, type FileStat, type FileStamp, type Stamp } from '../core/stamp.js';
+import {
+  hashChange,
+  isStamp,
+  statChange,
+  type Change,
+  type FileStat,
+  type FileStamp,
+  type Stamp,
+} from '../core/stamp.js';
 import { readJsonOr, writeJson } from './store.js';
 
 function statOf(path: string): FileStat | undefined {

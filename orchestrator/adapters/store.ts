@@ -32,7 +32,12 @@ export function needSpace(dir: string, bytes: number, what: string): void {
   const fs = statfsSync(dir);
   const free = fs.bavail * fs.bsize;
   if (free < bytes) {
-    throw new WriteError(dir, what, 'ENOSPC', ` (${Math.floor(free / MiB)} MiB free, about ${Math.ceil(bytes / MiB)} MiB needed)`);
+    throw new WriteError(
+      dir,
+      what,
+      'ENOSPC',
+      ` (${Math.floor(free / MiB)} MiB free, about ${Math.ceil(bytes / MiB)} MiB needed)`,
+    );
   }
 }
 
@@ -72,7 +77,11 @@ function takeOver(path: string, deadPid: number): void {
 }
 
 /** Runs WORK holding PATH as a lock file; a lock left by a dead process is taken over. */
-export async function withLock<T>(path: string, work: () => Promise<T>, waiting: (pid: number) => void = () => {}): Promise<T> {
+export async function withLock<T>(
+  path: string,
+  work: () => Promise<T>,
+  waiting: (pid: number) => void = () => {},
+): Promise<T> {
   mkdirSync(dirname(path), { recursive: true });
   for (let told = false; ;) {
     try {

@@ -70,8 +70,14 @@ export interface KeyRun {
 
 export function keyParts(src: KeySources, run: KeyRun = {}): VerdictKeyParts {
   return {
-    code: fingerprint(src.codeDir, listTree(src.codeDir).filter((f) => /\.(js|ts)$/.test(f))),
-    guest: fingerprint(src.guestDir, listTree(src.guestDir).filter((f) => !f.includes('/build/'))),
+    code: fingerprint(
+      src.codeDir,
+      listTree(src.codeDir).filter((f) => /\.(js|ts)$/.test(f)),
+    ),
+    guest: fingerprint(
+      src.guestDir,
+      listTree(src.guestDir).filter((f) => !f.includes('/build/')),
+    ),
     image: existsSync(src.recipe) ? digest(readFileSync(src.recipe)) : 'none',
     rules: `${tree(join(src.configsDir, 'expectations'))}:${tree(join(src.configsDir, 'known'))}`,
     profile: tree(join(src.configsDir, 'machines')),
@@ -109,8 +115,13 @@ let sources: Promise<KeySources> | undefined;
 async function ourSources(): Promise<KeySources> {
   const image = await ensureImage();
   return {
-    codeDir: CODE_DIR, guestDir, configsDir, recipe: join(dirname(image.path), 'recipe.json'),
-    qemu: await qemuVersion(), packageLock: join(repoRoot, 'package-lock.json'), toolchain: await toolchainVersions(),
+    codeDir: CODE_DIR,
+    guestDir,
+    configsDir,
+    recipe: join(dirname(image.path), 'recipe.json'),
+    qemu: await qemuVersion(),
+    packageLock: join(repoRoot, 'package-lock.json'),
+    toolchain: await toolchainVersions(),
   };
 }
 

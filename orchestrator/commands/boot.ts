@@ -11,14 +11,28 @@ interface Args extends KernelArgs {
 export const bootCommand: CommandModule<object, Args> = {
   command: 'boot',
   describe: 'boot a guest and print the ssh command to reach it; Ctrl-C stops it',
-  builder: (y) => kernelOptions(y).option('dry-run', { type: 'boolean', default: false, describe: 'print the QEMU command line and stop' }) as never,
+  builder: (y) =>
+    kernelOptions(y).option('dry-run', {
+      type: 'boolean',
+      default: false,
+      describe: 'print the QEMU command line and stop',
+    }) as never,
   handler: async (args) => {
     const p = await prepare({ ...args, log }, new Phases());
     log(`accel: ${p.accel.accel} (${p.accel.reason})`);
-    const boot = { kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path, initramfs: p.initramfs, extraCmdline: args.append };
+    const boot = {
+      kernel: p.kernel,
+      profile: p.profile,
+      accel: p.accel,
+      rootImage: p.image.path,
+      initramfs: p.initramfs,
+      extraCmdline: args.append,
+    };
     if (args.dryRun) {
       process.stdout.write(`${shellJoin(Lab.plan(boot))}\n`);
-      log('(the real boot appends a per-run archive with SSH keys to the initrd and creates the NVDIMM and disk files)');
+      log(
+        '(the real boot appends a per-run archive with SSH keys to the initrd and creates the NVDIMM and disk files)',
+      );
       return;
     }
     const lab = await Lab.open({ ...boot, log });

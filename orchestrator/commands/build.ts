@@ -11,7 +11,8 @@ interface Args extends BuildArgs {
 export const buildCommand: CommandModule<object, Args> = {
   command: 'build',
   describe: 'build a kernel from a git tree (+ a patch series, + config fragments) into the store; prints its id',
-  builder: (y) => buildOptions(y).option('json', { type: 'string', describe: 'write the outcome as JSON here' }) as never,
+  builder: (y) =>
+    buildOptions(y).option('json', { type: 'string', describe: 'write the outcome as JSON here' }) as never,
   handler: async (args) => {
     const outcome = await buildFromArgs(args);
     if (args.json) writeJson(resolve(args.json), outcome);

@@ -28,22 +28,35 @@ export interface TestRunArgs extends KernelArgs {
 }
 
 export function kernelOptions<T>(y: Argv<T>) {
-  return machineOptions(y
-    .option('kernel', {
-      type: 'string', coerce: parseKernelSpec,
-      describe: 'debian[:VERSION] (default: newest Debian 6.1), a kernel id, or a bzImage/vmlinux path',
-    })
-    .option('modules', { type: 'string', describe: 'with --kernel PATH: its /lib/modules/RELEASE directory' }));
+  return machineOptions(
+    y
+      .option('kernel', {
+        type: 'string',
+        coerce: parseKernelSpec,
+        describe: 'debian[:VERSION] (default: newest Debian 6.1), a kernel id, or a bzImage/vmlinux path',
+      })
+      .option('modules', { type: 'string', describe: 'with --kernel PATH: its /lib/modules/RELEASE directory' }),
+  );
 }
 
 /** How guests are booted, whatever the kernel. */
 export function machineOptions<T>(y: Argv<T>) {
   return y
-    .option('accel', { choices: ['auto', 'kvm', 'tcg'] as const, default: 'auto' as const, describe: 'auto: KVM only if a probe boot proves it works' })
+    .option('accel', {
+      choices: ['auto', 'kvm', 'tcg'] as const,
+      default: 'auto' as const,
+      describe: 'auto: KVM only if a probe boot proves it works',
+    })
     .option('install', { type: 'boolean', default: true, describe: 'install missing host packages with apt (as root)' })
     .option('append', { type: 'string', array: true, describe: 'extra kernel command-line arguments' })
-    .option('boot-timeout', { type: 'number', describe: 'seconds from QEMU start to SSH before the boot is an ERROR (profile: 120)' })
-    .option('stall-timeout', { type: 'number', describe: 'seconds of console silence before sshd that count as a hung boot, booted again once (profile: 30)' });
+    .option('boot-timeout', {
+      type: 'number',
+      describe: 'seconds from QEMU start to SSH before the boot is an ERROR (profile: 120)',
+    })
+    .option('stall-timeout', {
+      type: 'number',
+      describe: 'seconds of console silence before sshd that count as a hung boot, booted again once (profile: 30)',
+    });
 }
 
 export function testRunOptions<T>(y: Argv<T>) {
@@ -51,9 +64,15 @@ export function testRunOptions<T>(y: Argv<T>) {
     .option('results', { type: 'string', default: 'results', describe: 'results/<run-id>/ goes here' })
     .option('json', { type: 'string', describe: 'also write results.json to this file' })
     .option('tap', { type: 'boolean', default: false, describe: 'print TAP instead of the table' })
-    .option('known', { type: 'boolean', default: true, describe: 'apply the known-bug records (configs/known); --no-known: raw verdicts' })
+    .option('known', {
+      type: 'boolean',
+      default: true,
+      describe: 'apply the known-bug records (configs/known); --no-known: raw verdicts',
+    })
     .option('allow-nothing-tested', {
-      type: 'boolean', default: false, describe: 'a run (or matrix) whose every case SKIPs exits 0, not 1 (for scripts that expect skips)',
+      type: 'boolean',
+      default: false,
+      describe: 'a run (or matrix) whose every case SKIPs exits 0, not 1 (for scripts that expect skips)',
     });
 }
 
@@ -62,13 +81,18 @@ export const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Runs TESTS, prints the table (or TAP); the result and the exit code it calls for. */
 export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<{ result: RunResult; code: number }> {
   const { result, dir } = await runTests({
-    ...args, tests, resultsDir: args.results, noKnown: !args.known, log,
+    ...args,
+    tests,
+    resultsDir: args.results,
+    noKnown: !args.known,
+    log,
   });
   if (args.json) writeJson(resolve(args.json), result);
   process.stdout.write(`${args.tap ? renderTap(result) : renderText(result)}\n`);
   log(`results: ${dir}`);
   const untested = !result.passed && onlyUntested(result);
-  if (untested) log(args.allowNothingTested ? 'nothing was tested (allowed)' : 'nothing was tested: every case SKIPped');
+  if (untested)
+    log(args.allowNothingTested ? 'nothing was tested (allowed)' : 'nothing was tested: every case SKIPped');
   return { result, code: result.passed || (untested && args.allowNothingTested) ? 0 : 1 };
 }
 
@@ -83,10 +107,21 @@ export interface BuildArgs {
 
 export function buildOptions<T>(y: Argv<T>, treeRequired = true) {
   return y
-    .option('tree', { type: 'string', demandOption: treeRequired, describe: 'a kernel git tree (never modified: we build in a worktree of it)' })
-    .option('ref', { type: 'string', describe: 'commit to build (default: the series\' base-commit, else HEAD)' })
-    .option('series', { type: 'string', describe: 'patches to apply: an mbox, a directory of .patch files, or a git range A..B' })
-    .option('config', { type: 'string', array: true, describe: 'extra fragments after base and dax-rdma: a name in configs/kernel/ or a path' })
+    .option('tree', {
+      type: 'string',
+      demandOption: treeRequired,
+      describe: 'a kernel git tree (never modified: we build in a worktree of it)',
+    })
+    .option('ref', { type: 'string', describe: "commit to build (default: the series' base-commit, else HEAD)" })
+    .option('series', {
+      type: 'string',
+      describe: 'patches to apply: an mbox, a directory of .patch files, or a git range A..B',
+    })
+    .option('config', {
+      type: 'string',
+      array: true,
+      describe: 'extra fragments after base and dax-rdma: a name in configs/kernel/ or a path',
+    })
     .option('ccache', { type: 'boolean', default: true, describe: 'compile through ccache' })
     .option('force', { type: 'boolean', default: false, describe: 'build even when the store has these inputs' });
 }
@@ -94,7 +129,15 @@ export function buildOptions<T>(y: Argv<T>, treeRequired = true) {
 /** Builds (or finds) the kernel the options describe. */
 export async function buildFromArgs(args: BuildArgs): Promise<BuildOutcome> {
   const series = args.series ? await loadSeries(args.series, args.tree, log) : undefined;
-  return buildKernel({ tree: args.tree, ref: args.ref, series, configs: args.config, ccache: args.ccache, force: args.force, log });
+  return buildKernel({
+    tree: args.tree,
+    ref: args.ref,
+    series,
+    configs: args.config,
+    ccache: args.ccache,
+    force: args.force,
+    log,
+  });
 }
 
 /** One line per outcome, the first compiler errors under a failure. */

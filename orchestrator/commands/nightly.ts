@@ -25,7 +25,8 @@ interface Args extends Omit<KernelArgs, 'kernel' | 'modules'> {
 function sinceDate(since?: string): Date | undefined {
   if (!since) return undefined;
   const d = new Date(since);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`--since ${since}: not a date (e.g. 2026-11-24 or 2026-11-24T18:00Z)`);
+  if (Number.isNaN(d.getTime()))
+    throw new UsageError(`--since ${since}: not a date (e.g. 2026-11-24 or 2026-11-24T18:00Z)`);
   return d;
 }
 
@@ -36,19 +37,31 @@ export const nightlyCommand: CommandModule<object, Args> = {
     machineOptions(y)
       .option('plan', { type: 'string', demandOption: true, describe: 'the plan (configs/nightly/*.yaml)' })
       .option('since', { type: 'string', describe: 'only series whose files changed since this date' })
-      .option('night', { type: 'string', describe: 'the night\'s name (default: today, UTC)' })
+      .option('night', { type: 'string', describe: "the night's name (default: today, UTC)" })
       .option('db', { type: 'string', default: 'results/nightly.db', describe: 'the SQLite history' })
-      .option('reports', { type: 'string', default: 'reports', describe: 'where the HTML, mail, JUnit and KCIDB reports go' })
+      .option('reports', {
+        type: 'string',
+        default: 'reports',
+        describe: 'where the HTML, mail, JUnit and KCIDB reports go',
+      })
       .option('results', { type: 'string', default: 'results', describe: 'run results go here' })
-      .option('only-series', { type: 'string', describe: 'test only the series with this id (one job of a scaled-out night)' })
-      .option('emit', { choices: ['github-actions', 'k8s'] as const, describe: 'print the job matrix for a scheduler instead of running' }) as never,
+      .option('only-series', {
+        type: 'string',
+        describe: 'test only the series with this id (one job of a scaled-out night)',
+      })
+      .option('emit', {
+        choices: ['github-actions', 'k8s'] as const,
+        describe: 'print the job matrix for a scheduler instead of running',
+      }) as never,
   handler: async (args) => {
     const since = sinceDate(args.since);
     const loaded = loadPlan(args.plan);
     const { plan, resolvePath } = loaded;
     if (args.emit) {
       const jobs = intake(plan, resolvePath, since).map((a) => ({ series: a.series.id, title: seriesTitle(a.series) }));
-      process.stdout.write(args.emit === 'k8s' ? kubernetes(plan, args.plan, jobs) : githubActions(plan, args.plan, jobs));
+      process.stdout.write(
+        args.emit === 'k8s' ? kubernetes(plan, args.plan, jobs) : githubActions(plan, args.plan, jobs),
+      );
       return;
     }
     const db = openDb(resolve(args.db));

@@ -18,7 +18,8 @@ interface Args {
 
 function nightlyReports(args: Args): void {
   for (const path of args.merge ?? []) if (!existsSync(path)) throw new UsageError(`--merge ${path}: no such file`);
-  if (!args.merge?.length && !existsSync(args.db)) throw new UsageError(`--db ${args.db}: no such file (run orchestrate nightly first)`);
+  if (!args.merge?.length && !existsSync(args.db))
+    throw new UsageError(`--db ${args.db}: no such file (run orchestrate nightly first)`);
   const db = openDb(resolve(args.db));
   try {
     for (const path of args.merge ?? []) {
@@ -36,13 +37,21 @@ function nightlyReports(args: Args): void {
 
 export const reportCommand: CommandModule<object, Args> = {
   command: 'report',
-  describe: 'print the latest night and write its reports (HTML, mails, JUnit, KCIDB) from the history; or a matrix as HTML',
-  builder: (y) => y
-    .option('db', { type: 'string', default: 'results/nightly.db', describe: 'the SQLite history' })
-    .option('out', { type: 'string', describe: 'where the reports go (default reports/); with --matrix the page (DIR/index.html)' })
-    .option('plan', { type: 'string', describe: 'only this plan\'s nights' })
-    .option('merge', { type: 'string', array: true, describe: 'first fold these job databases into --db' })
-    .option('matrix', { type: 'string', describe: 'instead, the matrix in DIR (run with several --kernel) as HTML' }) as never,
+  describe:
+    'print the latest night and write its reports (HTML, mails, JUnit, KCIDB) from the history; or a matrix as HTML',
+  builder: (y) =>
+    y
+      .option('db', { type: 'string', default: 'results/nightly.db', describe: 'the SQLite history' })
+      .option('out', {
+        type: 'string',
+        describe: 'where the reports go (default reports/); with --matrix the page (DIR/index.html)',
+      })
+      .option('plan', { type: 'string', describe: "only this plan's nights" })
+      .option('merge', { type: 'string', array: true, describe: 'first fold these job databases into --db' })
+      .option('matrix', {
+        type: 'string',
+        describe: 'instead, the matrix in DIR (run with several --kernel) as HTML',
+      }) as never,
   handler: (args) => {
     if (!args.matrix) return nightlyReports(args);
     const out = resolve(args.out ?? join(args.matrix, 'index.html'));

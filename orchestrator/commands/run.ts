@@ -10,7 +10,16 @@ import { runMatrix } from '../workflows/matrix.js';
 import { suiteFragments } from '../suites/index.js';
 import { checkSetup, runInGuest, SETUPS } from '../workflows/command.js';
 import { existsSync, statSync } from 'node:fs';
-import { buildFromArgs, buildOptions, describeOutcome, log, runAndReport, testRunOptions, type BuildArgs, type TestRunArgs } from './common.js';
+import {
+  buildFromArgs,
+  buildOptions,
+  describeOutcome,
+  log,
+  runAndReport,
+  testRunOptions,
+  type BuildArgs,
+  type TestRunArgs,
+} from './common.js';
 
 interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
   kernel?: KernelSpec[];
@@ -29,13 +38,22 @@ interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
 async function guestCommand(args: Args, argv: string[]): Promise<number> {
   if (args.test?.length) throw new UsageError('give --test or a command after --, not both');
   if ((args.kernel?.length ?? 0) + (args.tree ? 1 : 0) > 1) throw new UsageError('run -- CMD takes one kernel');
-  if (args.share && !(existsSync(args.share) && statSync(args.share).isDirectory())) throw new UsageError(`--share ${args.share}: no such directory`);
+  if (args.share && !(existsSync(args.share) && statSync(args.share).isDirectory()))
+    throw new UsageError(`--share ${args.share}: no such directory`);
   const setup = checkSetup(args.setup.flatMap((s) => s.split(',')).filter(Boolean));
   const kernels = await kernelsOf(args);
   if (!kernels) return 1;
   const out = await runInGuest({
-    ...args, kernel: kernels[0], argv, setup, share: args.share, allowWarnings: args.allowWarnings,
-    timeoutSeconds: args.commandTimeout, resultsDir: args.results, noKnown: !args.known, log,
+    ...args,
+    kernel: kernels[0],
+    argv,
+    setup,
+    share: args.share,
+    allowWarnings: args.allowWarnings,
+    timeoutSeconds: args.commandTimeout,
+    resultsDir: args.results,
+    noKnown: !args.known,
+    log,
   });
   for (const title of out.reports) log(`kernel report in the guest: ${title}${args.allowWarnings ? ' (allowed)' : ''}`);
   if (out.dmesgError) log(`the guest's kernel log could not be read after the command: ${out.dmesgError}`);
@@ -50,7 +68,11 @@ async function kernelsOf(args: Args): Promise<KernelSpec[] | undefined> {
     if (args.series || args.ref) throw new UsageError('--ref and --series need --tree');
     return kernels;
   }
-  const outcome = await buildFromArgs({ ...args, tree: args.tree, config: [...(args.config ?? []), ...suiteFragments(args.test ?? [])] });
+  const outcome = await buildFromArgs({
+    ...args,
+    tree: args.tree,
+    config: [...(args.config ?? []), ...suiteFragments(args.test ?? [])],
+  });
   if (!isBuilt(outcome)) {
     process.stdout.write(`${describeOutcome(outcome)}\n`);
     return undefined;
@@ -62,7 +84,14 @@ async function kernelsOf(args: Args): Promise<KernelSpec[] | undefined> {
 /** Several kernels: one table of cases × kernels; exit 0 only when no cell is unexpected. */
 async function matrix(args: Args, kernels: KernelSpec[]): Promise<number> {
   if (args.exitCode === 'git-bisect') throw new UsageError('--exit-code git-bisect takes one kernel');
-  const { matrix: m, dir } = await runMatrix({ ...args, kernels, tests: args.test, resultsDir: args.results, noKnown: !args.known, log });
+  const { matrix: m, dir } = await runMatrix({
+    ...args,
+    kernels,
+    tests: args.test,
+    resultsDir: args.results,
+    noKnown: !args.known,
+    log,
+  });
   if (args.json) writeJson(resolve(args.json), m);
   process.stdout.write(`${args.tap ? matrixTap(m) : renderMatrix(m)}\n`);
   log(`results: ${dir} (matrix.json, matrix.tap, matrix.junit.xml; orchestrate report --matrix ${dir} for HTML)`);
@@ -80,7 +109,8 @@ const same = (code: number): Codes => ({ verdict: code, gitBisect: code });
 async function buildAndRun(args: Args): Promise<Codes> {
   const command = (args['--'] ?? []).map(String);
   if (command.length) return same(await guestCommand(args, command));
-  if (!args.test?.length) throw new UsageError('name a test (--test T) or a command to run in the guest (run -- CMD ARGS…)');
+  if (!args.test?.length)
+    throw new UsageError('name a test (--test T) or a command to run in the guest (run -- CMD ARGS…)');
   const kernels = await kernelsOf(args);
   if (!kernels) return { verdict: 1, gitBisect: 125 };
   if (kernels.length > 1) return same(await matrix(args, kernels));
@@ -91,17 +121,47 @@ async function buildAndRun(args: Args): Promise<Codes> {
 export const runCommand: CommandModule<object, Args> = {
   command: 'run',
   aliases: ['test'],
-  describe: 'boot a kernel and run tests (suite or suite/case); with --tree, build it first; several --kernel: a matrix',
+  describe:
+    'boot a kernel and run tests (suite or suite/case); with --tree, build it first; several --kernel: a matrix',
   builder: (y) =>
     buildOptions(testRunOptions(y), false)
-      .option('kernel', { type: 'string', array: true, coerce: (specs: string[]) => specs.map(parseKernelSpec), describe: 'debian[:VERSION], a kernel id or a bzImage/vmlinux path; give several for a matrix' })
+      .option('kernel', {
+        type: 'string',
+        array: true,
+        coerce: (specs: string[]) => specs.map(parseKernelSpec),
+        describe: 'debian[:VERSION], a kernel id or a bzImage/vmlinux path; give several for a matrix',
+      })
       .option('jobs', { type: 'number', default: 1, describe: 'with several kernels: how many boot at once' })
-      .option('test', { type: 'string', array: true, describe: 'test name, e.g. ib-reg-refusal or ib-reg-refusal/fsdax-ext4, or a glob: rdma-core/test_qp*' })
-      .option('setup', { type: 'string', array: true, default: [], describe: `with -- CMD: what to set up first, of ${SETUPS.join(', ')} (fsdax2: both NVDIMMs fs-DAX, for fstests' TEST_DEV and SCRATCH_DEV)` })
-      .option('share', { type: 'string', describe: 'with -- CMD: a host directory mounted read-write in the guest at the same path (virtio-9p)' })
-      .option('allow-warnings', { type: 'boolean', default: false, describe: 'with -- CMD: kernel reports do not fail the run' })
-      .option('command-timeout', { type: 'number', default: 3600, describe: 'with -- CMD: seconds before CMD is killed' })
-      .option('exit-code', { choices: ['verdict', 'git-bisect'] as const, default: 'verdict' as const, describe: 'git-bisect: 0 pass, 1 fail, 125 untestable, 255 infrastructure error (for git bisect run)' }) as never,
+      .option('test', {
+        type: 'string',
+        array: true,
+        describe: 'test name, e.g. ib-reg-refusal or ib-reg-refusal/fsdax-ext4, or a glob: rdma-core/test_qp*',
+      })
+      .option('setup', {
+        type: 'string',
+        array: true,
+        default: [],
+        describe: `with -- CMD: what to set up first, of ${SETUPS.join(', ')} (fsdax2: both NVDIMMs fs-DAX, for fstests' TEST_DEV and SCRATCH_DEV)`,
+      })
+      .option('share', {
+        type: 'string',
+        describe: 'with -- CMD: a host directory mounted read-write in the guest at the same path (virtio-9p)',
+      })
+      .option('allow-warnings', {
+        type: 'boolean',
+        default: false,
+        describe: 'with -- CMD: kernel reports do not fail the run',
+      })
+      .option('command-timeout', {
+        type: 'number',
+        default: 3600,
+        describe: 'with -- CMD: seconds before CMD is killed',
+      })
+      .option('exit-code', {
+        choices: ['verdict', 'git-bisect'] as const,
+        default: 'verdict' as const,
+        describe: 'git-bisect: 0 pass, 1 fail, 125 untestable, 255 infrastructure error (for git bisect run)',
+      }) as never,
   handler: async (args) => {
     if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError('--jobs must be a positive integer');
     if (args.exitCode === 'verdict') {

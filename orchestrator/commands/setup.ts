@@ -7,18 +7,21 @@ import { log } from './common.js';
 
 export const setupCommand: CommandModule = {
   command: 'setup',
-  describe: 'install host packages (apt, as root) for tests, kernel builds and our own test suite, fetch the default kernel, '
-    + 'build the guest image and workloads',
+  describe:
+    'install host packages (apt, as root) for tests, kernel builds and our own test suite, fetch the default kernel, ' +
+    'build the guest image and workloads',
   handler: async () => {
     const installed = await ensureHost([...REPRO_NEEDS, ...KBUILD_NEEDS, ...TEST_NEEDS], log);
     const kernel = await resolveKernel({ log });
     const image = await ensureImage({ log });
     const workloads = await ensureWorkloads();
-    process.stdout.write([
-      `host packages: ${installed.length ? `installed ${installed.join(' ')}` : 'all present'}`,
-      `kernel: ${kernel.id} (${kernel.release})`,
-      `image: ${image.path}`,
-      `workloads: ${workloads.dir}`,
-    ].join('\n') + '\n');
+    process.stdout.write(
+      [
+        `host packages: ${installed.length ? `installed ${installed.join(' ')}` : 'all present'}`,
+        `kernel: ${kernel.id} (${kernel.release})`,
+        `image: ${image.path}`,
+        `workloads: ${workloads.dir}`,
+      ].join('\n') + '\n',
+    );
   },
 };

@@ -10,9 +10,18 @@ interface Args {
 export const sourceCommand: CommandModule<object, Args> = {
   command: 'source',
   describe: "make a git tree of Debian's linux-source-6.1 or -6.12 (cached per package revision) and print its path",
-  builder: (y) => y
-    .option('version', { type: 'string', describe: 'a line (6.1, 6.12), an upstream version (6.1.190) or a package revision (6.1.192-2); default: newest 6.1' })
-    .option('list', { type: 'boolean', default: false, describe: 'list the revisions the archive has, and which are imported' }) as never,
+  builder: (y) =>
+    y
+      .option('version', {
+        type: 'string',
+        describe:
+          'a line (6.1, 6.12), an upstream version (6.1.190) or a package revision (6.1.192-2); default: newest 6.1',
+      })
+      .option('list', {
+        type: 'boolean',
+        default: false,
+        describe: 'list the revisions the archive has, and which are imported',
+      }) as never,
   handler: async (args) => {
     if (args.list) {
       process.stdout.write(`${(await describeRevisions()).join('\n')}\n`);

@@ -6,13 +6,16 @@ import { SUITES } from '../suites/index.js';
 import { isExternal, type ExternalSuite, type TestSuite } from '../suites/suite.js';
 
 function knownLines(known: KnownRecord[], name: string): string[] {
-  return known.filter((r) => coversCase(r, name))
+  return known
+    .filter((r) => coversCase(r, name))
     .map((r) => `    known bug on ${r.kernels}: ${r.id}, deviates ${JSON.stringify(r.deviates)}: ${r.cause}`);
 }
 
 function ruleLines(rules: ExpectationFile['cases'][string]): string[] {
-  const said = (r: ExpectationRule) => (r.skip ? `SKIP${r.when ? ` when ${JSON.stringify(r.when)}` : ''} (${r.skip})`
-    : `${JSON.stringify(r.expect)}${r.why ? ` (${r.why})` : ''}`);
+  const said = (r: ExpectationRule) =>
+    r.skip
+      ? `SKIP${r.when ? ` when ${JSON.stringify(r.when)}` : ''} (${r.skip})`
+      : `${JSON.stringify(r.expect)}${r.why ? ` (${r.why})` : ''}`;
   return rules.map((r) => `    kernels ${r.kernels}: ${said(r)}`);
 }
 
@@ -31,8 +34,14 @@ function external(suite: ExternalSuite, known: KnownRecord[]): string[] {
   const records = known.filter((r) => r.cases.some((c) => c.startsWith(`${suite.name}/`)));
   return [
     `  cases: ${suite.cases ? suite.cases.join(', ') : 'as its programs report them (listed in the guest)'}; each passes by its own rule unless overridden`,
-    ...Object.entries(overrides.cases).flatMap(([pattern, rules]) => [`  override ${suite.name}/${pattern}:`, ...ruleLines(rules)]),
-    ...records.map((r) => `  known bug on ${r.kernels}: ${r.id} (${r.cases.join(', ')}), deviates ${JSON.stringify(r.deviates)}: ${r.cause}`),
+    ...Object.entries(overrides.cases).flatMap(([pattern, rules]) => [
+      `  override ${suite.name}/${pattern}:`,
+      ...ruleLines(rules),
+    ]),
+    ...records.map(
+      (r) =>
+        `  known bug on ${r.kernels}: ${r.id} (${r.cases.join(', ')}), deviates ${JSON.stringify(r.deviates)}: ${r.cause}`,
+    ),
   ];
 }
 

@@ -10,7 +10,6 @@ export interface ReportView extends BisectResult {
   log: string;
 }
 
-
 function secs(s: Record<string, number>): string {
   return ['build', 'boot', 'test'].map((k) => `${k} ${Math.round(s[k] ?? 0)}s`).join(' / ');
 }
@@ -26,14 +25,22 @@ export function renderBisect(r: ReportView): string {
     for (const c of r.candidates) lines.push(`    ${short(c)} ${r.subjects[c] ?? ''}`);
   }
   if (r.signature.length) lines.push(`signature: ${r.signature.join('; ')}`);
-  if (r.failRate < 1) lines.push(`failing end fails ${(r.failRate * 100).toFixed(0)}% of runs (cautious estimate); confidence in the answer: ${(r.confidence * 100).toFixed(1)}%`);
+  if (r.failRate < 1)
+    lines.push(
+      `failing end fails ${(r.failRate * 100).toFixed(0)}% of runs (cautious estimate); confidence in the answer: ${(r.confidence * 100).toFixed(1)}%`,
+    );
   lines.push('', 'steps:');
   const width = Math.max(...r.steps.map((s) => short(s.commit).length));
   for (const s of r.steps) {
-    lines.push(`  ${short(s.commit).padEnd(width)}  ${s.verdict.padEnd(4)}  ${`${s.fails}/${s.runs} failed`.padEnd(10)}  ${secs(s.seconds)}  ${r.subjects[s.commit] ?? ''}`);
+    lines.push(
+      `  ${short(s.commit).padEnd(width)}  ${s.verdict.padEnd(4)}  ${`${s.fails}/${s.runs} failed`.padEnd(10)}  ${secs(s.seconds)}  ${r.subjects[s.commit] ?? ''}`,
+    );
     if (s.reason && s.verdict === 'skip') lines.push(`  ${' '.repeat(width)}  ${s.reason}`);
   }
-  lines.push('', `${r.range} commits in range; ${r.builds.used} kernels built or fetched (${r.builds.cached} from the store), ⌈log2 N⌉ + 2 = ${r.builds.ideal}; ${r.totalSeconds} s in all`);
+  lines.push(
+    '',
+    `${r.range} commits in range; ${r.builds.used} kernels built or fetched (${r.builds.cached} from the store), ⌈log2 N⌉ + 2 = ${r.builds.ideal}; ${r.totalSeconds} s in all`,
+  );
   return lines.join('\n');
 }
 
@@ -41,7 +48,14 @@ export function bisectJson(r: ReportView) {
   return {
     mode: r.mode,
     status: r.status,
-    culprit: r.culprit ? { commit: r.culprit, subject: r.culpritInfo?.subject ?? r.subjects[r.culprit] ?? '', author: r.culpritInfo?.author, date: r.culpritInfo?.date } : null,
+    culprit: r.culprit
+      ? {
+          commit: r.culprit,
+          subject: r.culpritInfo?.subject ?? r.subjects[r.culprit] ?? '',
+          author: r.culpritInfo?.author,
+          date: r.culpritInfo?.date,
+        }
+      : null,
     candidates: r.candidates,
     message: r.message,
     signature: r.signature,

@@ -5,7 +5,6 @@ import { bootFailure, nothingTested, type RunResult } from './results.js';
 import { skippedIn, stoppedRunning } from './untested.js';
 import { OUTSIDE_CASES, signature, signatureCase } from './signature.js';
 
-
 /** A full commit hash as 12 characters; anything else (a Debian version, a ref) as it is. */
 export function short(commit: string): string {
   return /^[0-9a-f]{40}$/.test(commit) ? commit.slice(0, 12) : commit;
@@ -42,7 +41,12 @@ export interface BisectOptions {
 }
 
 export const DEFAULTS: Omit<BisectOptions, 'mode'> = {
-  runs: 1, maxRuns: 10, confidence: 0.95, maxInfraPerCommit: 2, maxInfra: 5, anyFailure: false,
+  runs: 1,
+  maxRuns: 10,
+  confidence: 0.95,
+  maxInfraPerCommit: 2,
+  maxInfra: 5,
+  anyFailure: false,
 };
 
 export type StepVerdict = 'good' | 'bad' | 'skip';
@@ -134,11 +138,19 @@ function stopped(run: Run, reference: string[]): Run {
   return { kind: 'untestable', reason: `stopped running: ${untested.join(', ')} SKIP`, seconds: run.seconds };
 }
 
-function classify(all: Run[], reference: string[], needed: number, o: BisectOptions, atFailingEnd = false): CommitState {
+function classify(
+  all: Run[],
+  reference: string[],
+  needed: number,
+  o: BisectOptions,
+  atFailingEnd = false,
+): CommitState {
   const runs = all.map((r) => stopped(r, reference));
   const fails = runs.filter((r) => matches(r, reference, o.anyFailure)).length;
   const passes = runs.filter((r) => r.kind === 'tested' && !r.failures.length).length;
-  const unrelated = runs.filter((r) => r.kind === 'tested' && r.failures.length && !matches(r, reference, o.anyFailure));
+  const unrelated = runs.filter(
+    (r) => r.kind === 'tested' && r.failures.length && !matches(r, reference, o.anyFailure),
+  );
   const infra = runs.filter((r) => r.kind === 'infra');
   const untestable = runs.find((r) => r.kind === 'untestable');
   const base = { fails, passes };
@@ -151,7 +163,9 @@ function classify(all: Run[], reference: string[], needed: number, o: BisectOpti
   if (atFailingEnd) {
     // Every tested run counts here: failures unlike the first one must not keep it pending forever.
     if (conclusive + unrelated.length < o.runs) return { state: 'pending', reason: '', ...base };
-    return fails ? { state: 'failing', reason: `${fails}/${conclusive} runs fail`, ...base } : { state: 'passing', reason: 'no run fails', ...base };
+    return fails
+      ? { state: 'failing', reason: `${fails}/${conclusive} runs fail`, ...base }
+      : { state: 'passing', reason: 'no run fails', ...base };
   }
   if (fails) return { state: 'failing', reason: `${fails}/${conclusive} runs fail the same way`, ...base };
   if (passes >= needed) return { state: 'passing', reason: `${passes}/${passes} runs pass`, ...base };
@@ -159,7 +173,8 @@ function classify(all: Run[], reference: string[], needed: number, o: BisectOpti
     const title = unrelated[0]?.kind === 'tested' ? unrelated[0].failures.join(', ') : '';
     return { state: 'untestable', reason: `fails differently from the failing end: ${title}`, ...base };
   }
-  if (passes + unrelated.length >= o.maxRuns) return { state: 'passing', reason: `${passes} runs pass (fewer than the ${needed} wanted)`, ...base };
+  if (passes + unrelated.length >= o.maxRuns)
+    return { state: 'passing', reason: `${passes} runs pass (fewer than the ${needed} wanted)`, ...base };
   return { state: 'pending', reason: '', ...base };
 }
 
@@ -170,7 +185,8 @@ function verdictOf(state: State, mode: Mode): StepVerdict {
 
 function sumSeconds(runs: Run[]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of runs) for (const [k, v] of Object.entries(r.seconds ?? {})) out[k] = Math.round(((out[k] ?? 0) + v) * 10) / 10;
+  for (const r of runs)
+    for (const [k, v] of Object.entries(r.seconds ?? {})) out[k] = Math.round(((out[k] ?? 0) + v) * 10) / 10;
   return out;
 }
 
@@ -198,7 +214,8 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
   const needed = runsNeeded(rate, o, commits.length - 1);
   const states = new Map<string, CommitState>();
   const state = (c: string) => {
-    if (!states.has(c)) states.set(c, classify(runsOf(log, c), reference, needed, o, c === failingEnd(commits, o.mode)));
+    if (!states.has(c))
+      states.set(c, classify(runsOf(log, c), reference, needed, o, c === failingEnd(commits, o.mode)));
     return states.get(c)!;
   };
   const done = (partial: Omit<BisectResult, 'mode' | 'signature' | 'failRate' | 'confidence' | 'steps'>): Action => {
@@ -206,14 +223,35 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
     const steps = tested.map((c) => {
       const s = state(c);
       const runs = runsOf(log, c);
-      return { commit: c, verdict: verdictOf(s.state, o.mode), fails: s.fails, runs: runs.length, reason: s.reason, seconds: sumSeconds(runs) };
+      return {
+        commit: c,
+        verdict: verdictOf(s.state, o.mode),
+        fails: s.fails,
+        runs: runs.length,
+        reason: s.reason,
+        seconds: sumSeconds(runs),
+      };
     });
     const passing = tested.filter((c) => state(c).state === 'passing').map((c) => state(c).passes);
-    return { kind: 'done', result: { mode: o.mode, signature: reference, failRate: rate, confidence: confidenceOf(passing, rate), steps, ...partial } };
+    return {
+      kind: 'done',
+      result: {
+        mode: o.mode,
+        signature: reference,
+        failRate: rate,
+        confidence: confidenceOf(passing, rate),
+        steps,
+        ...partial,
+      },
+    };
   };
   const infraTotal = log.filter((l) => l.run.kind === 'infra').length;
   if (infraTotal > o.maxInfra) {
-    return done({ status: 'aborted', candidates: [], message: `too many infrastructure errors (${infraTotal}): fix the setup and re-run to resume` });
+    return done({
+      status: 'aborted',
+      candidates: [],
+      message: `too many infrastructure errors (${infraTotal}): fix the setup and re-run to resume`,
+    });
   }
   for (const [end, purpose, want] of [
     [failingEnd(commits, o.mode), 'check-failing-end', 'failing'],
@@ -223,8 +261,20 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
     if (s.state === 'pending') return { kind: 'run', commit: end, purpose };
     if (s.state === 'abort') return done({ status: 'aborted', candidates: [], message: `${end}: ${s.reason}` });
     if (s.state !== want) {
-      const name = purpose === 'check-failing-end' ? (o.mode === 'regression' ? 'bad' : 'old (failing)') : (o.mode === 'regression' ? 'good' : 'new (fixed)');
-      const why = s.state === 'untestable' ? `cannot be tested: ${s.reason}` : s.state === 'passing' ? `passes (${s.reason})` : `fails (${s.reason})`;
+      const name =
+        purpose === 'check-failing-end'
+          ? o.mode === 'regression'
+            ? 'bad'
+            : 'old (failing)'
+          : o.mode === 'regression'
+            ? 'good'
+            : 'new (fixed)';
+      const why =
+        s.state === 'untestable'
+          ? `cannot be tested: ${s.reason}`
+          : s.state === 'passing'
+            ? `passes (${s.reason})`
+            : `fails (${s.reason})`;
       return done({ status: 'check-failed', candidates: [], message: `the ${name} end ${short(end)} ${why}` });
     }
   }
@@ -244,8 +294,13 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
   }
   const candidates = commits.slice(lo + 1, hi + 1);
   const first = o.mode === 'regression' ? 'first bad commit' : 'first fixed commit';
-  if (candidates.length === 1) return done({ status: 'found', culprit: candidates[0], candidates, message: `${first}: ${candidates[0]}` });
-  return done({ status: 'range', candidates, message: `${first} is one of ${candidates.length}; the others could not be tested` });
+  if (candidates.length === 1)
+    return done({ status: 'found', culprit: candidates[0], candidates, message: `${first}: ${candidates[0]}` });
+  return done({
+    status: 'range',
+    candidates,
+    message: `${first} is one of ${candidates.length}; the others could not be tested`,
+  });
 }
 
 /** ⌈log2 N⌉: what a bisect of N commits needs without skips. */
@@ -263,13 +318,20 @@ export function idealSteps(count: number): number {
 export function toRun(result: RunResult, seconds: Record<string, number>): Run {
   const tests = result.tests.map((t) => (t.raw ? { ...t, verdict: t.raw.verdict, reason: t.raw.reason } : t));
   const boot = bootFailure(result);
-  if (boot) return boot.crash ? { kind: 'untestable', reason: `does not boot: ${boot.reason}`, seconds } : { kind: 'infra', reason: `boot: ${boot.reason}`, seconds };
+  if (boot)
+    return boot.crash
+      ? { kind: 'untestable', reason: `does not boot: ${boot.reason}`, seconds }
+      : { kind: 'infra', reason: `boot: ${boot.reason}`, seconds };
   const failures = [
-    ...tests.filter((t) => t.verdict === 'FAIL' || t.verdict === 'CRASH').flatMap((t) => {
-      const titles = t.verdict === 'CRASH' ? [t.reason] : t.warnings.map((w) => w.title);
-      const failures = titles.length ? titles.map((title) => ({ test: t.name, verdict: t.verdict, title })) : [{ test: t.name, verdict: t.verdict }];
-      return failures.map(signature);
-    }),
+    ...tests
+      .filter((t) => t.verdict === 'FAIL' || t.verdict === 'CRASH')
+      .flatMap((t) => {
+        const titles = t.verdict === 'CRASH' ? [t.reason] : t.warnings.map((w) => w.title);
+        const failures = titles.length
+          ? titles.map((title) => ({ test: t.name, verdict: t.verdict, title }))
+          : [{ test: t.name, verdict: t.verdict }];
+        return failures.map(signature);
+      }),
     ...result.warnings.map((w) => signature({ test: OUTSIDE_CASES, verdict: w.kind, title: w.title })),
   ];
   if (failures.length) return { kind: 'tested', failures, detail: failures.join('; '), seconds };

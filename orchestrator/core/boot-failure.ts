@@ -45,7 +45,11 @@ function portTaken(stderr: string): BootCause | undefined {
 export function bootFailure(f: BootFacts): { cause: BootCause; message: string } {
   if (f.crash) return { cause: 'crashed', message: `guest crashed: ${f.crash}` };
   const failed = [...f.initLines].reverse().find((l) => /^(init|sshd) failed/.test(l));
-  if (failed) return { cause: failed.startsWith('init') ? 'root-not-mounted' : 'sshd-failed', message: `guest powered off: ${failed}` };
+  if (failed)
+    return {
+      cause: failed.startsWith('init') ? 'root-not-mounted' : 'sshd-failed',
+      message: `guest powered off: ${failed}`,
+    };
   if (f.exit && !f.exit.signal && f.exit.code !== null) {
     const last = f.exit.stderr.trim().split('\n').pop() ?? '';
     return { cause: portTaken(f.exit.stderr) ?? 'qemu-exited', message: `QEMU exited (${f.exit.code}): ${last}` };

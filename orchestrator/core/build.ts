@@ -36,7 +36,10 @@ export function countsAsObject(line: string): boolean {
 
 export function progress(objects: number, expected: number, elapsedSeconds: number): Progress {
   const fraction = expected > 0 ? Math.min(1, objects / expected) : 0;
-  const eta = objects >= 20 && fraction < 1 ? Math.round((elapsedSeconds / objects) * Math.max(0, expected - objects)) : undefined;
+  const eta =
+    objects >= 20 && fraction < 1
+      ? Math.round((elapsedSeconds / objects) * Math.max(0, expected - objects))
+      : undefined;
   return { objects, expected, fraction, eta };
 }
 
@@ -76,10 +79,17 @@ export function firstErrors(log: string, srcPrefixes: string[] = [], max = 3): B
     if (!ERROR_LINE.test(lines[i])) continue;
     found++;
     first ??= tidy(lines[i], srcPrefixes);
-    if (/: In function /.test(lines[i - 1] ?? '') && !out.includes(tidy(lines[i - 1], srcPrefixes))) out.push(tidy(lines[i - 1], srcPrefixes));
+    if (/: In function /.test(lines[i - 1] ?? '') && !out.includes(tidy(lines[i - 1], srcPrefixes)))
+      out.push(tidy(lines[i - 1], srcPrefixes));
     out.push(tidy(lines[i], srcPrefixes));
     if (/^\s+\d+ \| /.test(lines[i + 1] ?? '')) out.push(lines[i + 1].trimEnd());
   }
-  if (!found) out.push(...lines.filter((l) => MAKE_ERROR.test(l)).slice(0, max).map((l) => tidy(l, srcPrefixes)));
+  if (!found)
+    out.push(
+      ...lines
+        .filter((l) => MAKE_ERROR.test(l))
+        .slice(0, max)
+        .map((l) => tidy(l, srcPrefixes)),
+    );
   return { first: first ?? out[0], lines: out };
 }

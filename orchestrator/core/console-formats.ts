@@ -78,8 +78,18 @@ const SANITIZED_KMSAN = ['alloc_skb', 'netlink_ack', 'netlink_rcv_skb', '_encryp
 const USB_SUBMIT = ['usb_submit_urb', 'usb_start_wait_urb', 'usb_bulk_msg', 'usb_interrupt_msg', 'usb_control_msg'];
 const KMSAN_STACK = [TRACE, '(?:Local variable .* created at:|Uninit was created at:)', TRACE];
 const KFENCE_STACK = ['BUG: KFENCE: [a-z\\- ]+ in {{FUNC}}', TRACE];
-const ODEBUG_SKIP = ['debug_', 'rcu', 'hrtimer_', 'timer_', 'work_', 'percpu_', 'vunmap', 'vfree', '__free_',
-  'kobject_'];
+const ODEBUG_SKIP = [
+  'debug_',
+  'rcu',
+  'hrtimer_',
+  'timer_',
+  'work_',
+  'percpu_',
+  'vunmap',
+  'vfree',
+  '__free_',
+  'kobject_',
+];
 
 function lockHeldOnReturn(prefix: string): ReportFormat {
   const header = `${prefix}: lock held when returning to user space`;
@@ -237,8 +247,14 @@ const BUG: ReportFormat[] = [
     title: 'BUG: Bad page {{what}} in {{FUNC}}',
     stack: ['page last allocated', TRACE],
     skip: [
-      '(?:free|put|get|update|release)_page', 'free_unref', '^_*folio', 'truncate_inode_pages', 'page_frag_free',
-      'alloc', 'vmap', 'page_owner',
+      '(?:free|put|get|update|release)_page',
+      'free_unref',
+      '^_*folio',
+      'truncate_inode_pages',
+      'page_frag_free',
+      'alloc',
+      'vmap',
+      'page_owner',
     ],
   },
   { header: 'BUG: Bad page map', title: 'BUG: Bad page map' },
@@ -266,8 +282,20 @@ const BUG: ReportFormat[] = [
     kind: 'memory-leak',
     stack: ['backtrace(?: \\(crc [0-9a-fA-F]*\\))?:', TRACE],
     skip: [
-      'kmemleak', 'mmap', 'kmem', 'slab', 'alloc', 'create_object', 'idr_get', 'list_lru_init', 'kasprintf',
-      'kvasprintf', 'pcpu_create', 'strdup', 'strndup', 'memdup',
+      'kmemleak',
+      'mmap',
+      'kmem',
+      'slab',
+      'alloc',
+      'create_object',
+      'idr_get',
+      'list_lru_init',
+      'kasprintf',
+      'kvasprintf',
+      'pcpu_create',
+      'strdup',
+      'strndup',
+      'memdup',
     ],
   },
   {
@@ -804,7 +832,7 @@ export const TITLE_DIFFERENCES: { rule: string; why: string; theirs: RegExp; our
   },
   {
     rule: '"Booting the kernel." before the kernel has printed anything is the first boot, not an unexpected reboot',
-    why: 'our consoles start with the machine; syzkaller\'s start after the boot',
+    why: "our consoles start with the machine; syzkaller's start after the boot",
     theirs: /^unexpected kernel reboot$/,
     ours: null,
   },

@@ -296,7 +296,7 @@ const TIMESTAMP_IN_TITLE = /\[ *\d+\.\d+\]/;
 function normalizeTitle(raw: string): string {
   let title = raw;
   for (const [re, by] of TITLE_NOISE) {
-    for (let last = ''; last !== title; ) [last, title] = [title, title.replace(re, by)];
+    for (let last = ''; last !== title;) [last, title] = [title, title.replace(re, by)];
   }
   return title
     .slice(0, MAX_TITLE)
@@ -484,7 +484,10 @@ function toWarning(r: OpenReport): Warning {
   // Our kernels' unwinders mark every frame questionable: such a trace is still a trace.
   const corrupted = aftermath ? undefined : corruption(described, textOf(own));
   const kind = described.format?.kind ?? r.group.group.kind;
-  const report = r.lines.slice(0, r.shownEnd).map((l) => l.shown).join('\n');
+  const report = r.lines
+    .slice(0, r.shownEnd)
+    .map((l) => l.shown)
+    .join('\n');
   const warning: Warning = { title: normalizeTitle(described.title), kind, line: r.start + 1, report };
   return corrupted ? { ...warning, corrupted } : warning;
 }

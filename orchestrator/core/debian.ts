@@ -59,7 +59,10 @@ export function debianRange(available: DebianKernel[], from: string, to: string)
   const [a, b] = [pickDebianKernel(available, from), pickDebianKernel(available, to)];
   if (!a || !b) return undefined;
   const [lo, hi] = newer(a, b) >= 0 ? [a, b] : [b, a];
-  return [...available].sort(newer).reverse().filter((k) => newer(lo, k) >= 0 && newer(k, hi) >= 0);
+  return [...available]
+    .sort(newer)
+    .reverse()
+    .filter((k) => newer(lo, k) >= 0 && newer(k, hi) >= 0);
 }
 
 export function storeIdOf(kernel: DebianKernel): string {
@@ -73,7 +76,11 @@ export function storeIdOf(kernel: DebianKernel): string {
 export function dropDebianIgnore(text: string): string {
   const lines = text.split('\n');
   const at = lines.findIndex((l) => /^#\s*Debian packaging/.test(l));
-  if (at < 0) return text.split('\n').filter((l) => l.trim() !== '/*').join('\n');
+  if (at < 0)
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '/*')
+      .join('\n');
   const start = at > 0 && lines[at - 1].trim() === '#' ? at - 1 : at;
   return `${lines.slice(0, start).join('\n').trimEnd()}\n`;
 }
@@ -159,10 +166,17 @@ export function compareVersions(a: string, b: string): number {
  */
 export function pickSourceRevision(available: SourceRevision[], query?: string): SourceRevision | undefined {
   const q = query ?? DEFAULT_SERIES;
-  return available.find((r) => r.line === q) ?? available.find((r) => r.revision === q) ?? available.find((r) => r.version === q);
+  return (
+    available.find((r) => r.line === q) ??
+    available.find((r) => r.revision === q) ??
+    available.find((r) => r.version === q)
+  );
 }
 
 /** The line a query is about ("6.12.117-1~deb12u1" → 6.12), for naming what the archive has. */
 export function lineOf(query: string | undefined): SourceLine {
-  return [...SOURCE_LINES].sort((a, b) => b.length - a.length).find((l) => query === l || query?.startsWith(`${l}.`)) ?? DEFAULT_SERIES;
+  return (
+    [...SOURCE_LINES].sort((a, b) => b.length - a.length).find((l) => query === l || query?.startsWith(`${l}.`)) ??
+    DEFAULT_SERIES
+  );
 }

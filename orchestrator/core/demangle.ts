@@ -45,7 +45,7 @@ class RustNames {
   type(): string {
     const tag = this.text[this.at];
     const basic = BASIC_TYPES[tag];
-    if (basic) return this.at++, basic;
+    if (basic) return (this.at++, basic);
     if (tag === 'R' || tag === 'Q') return this.reference(tag === 'Q' ? '&mut ' : '&');
     if (tag === 'P' || tag === 'O') return (this.at++, `*${tag === 'P' ? 'const' : 'mut'} ${this.type()}`);
     if (tag === 'S') return (this.at++, `[${this.type()}]`);
@@ -120,8 +120,27 @@ class RustNames {
 
 const BASE62 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const BASIC_TYPES: Record<string, string> = {
-  a: 'i8', b: 'bool', c: 'char', d: 'f64', e: 'str', f: 'f32', h: 'u8', i: 'isize', j: 'usize', l: 'i32',
-  m: 'u32', n: 'i128', o: 'u128', p: '_', s: 'i16', t: 'u16', u: '()', v: '...', x: 'i64', y: 'u64', z: '!',
+  a: 'i8',
+  b: 'bool',
+  c: 'char',
+  d: 'f64',
+  e: 'str',
+  f: 'f32',
+  h: 'u8',
+  i: 'isize',
+  j: 'usize',
+  l: 'i32',
+  m: 'u32',
+  n: 'i128',
+  o: 'u128',
+  p: '_',
+  s: 'i16',
+  t: 'u16',
+  u: '()',
+  v: '...',
+  x: 'i64',
+  y: 'u64',
+  z: '!',
 };
 
 /** C++ and legacy Rust: "_Z8fakeNameiii" -> "fakeName",
@@ -129,7 +148,7 @@ const BASIC_TYPES: Record<string, string> = {
 function itanium(name: string): string {
   const nested = name.startsWith('_ZN');
   const parts: string[] = [];
-  for (let at = nested ? 3 : 2; ; ) {
+  for (let at = nested ? 3 : 2; ;) {
     const digits = /^\d+/.exec(name.slice(at))?.[0];
     if (!digits) break;
     parts.push(name.slice(at + digits.length, at + digits.length + Number(digits)));

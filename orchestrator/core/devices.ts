@@ -24,8 +24,12 @@ export const SHARE = {
   setup: 'share-mount.sh',
   tag: 'share0',
   qemuArgs(path: string): string[] {
-    return ['-fsdev', `local,id=${SHARE.tag},path=${optionValue(path)},security_model=passthrough,multidevs=remap`,
-      '-device', `virtio-9p-pci,fsdev=${SHARE.tag},mount_tag=${SHARE.tag}`];
+    return [
+      '-fsdev',
+      `local,id=${SHARE.tag},path=${optionValue(path)},security_model=passthrough,multidevs=remap`,
+      '-device',
+      `virtio-9p-pci,fsdev=${SHARE.tag},mount_tag=${SHARE.tag}`,
+    ];
   },
 } as const satisfies Device & Record<string, unknown>;
 
@@ -46,8 +50,10 @@ export const NVDIMM = {
   setup: 'namespace.sh',
   qemuArgs(nvdimms: NvdimmSpec[], files: string[]): string[] {
     return nvdimms.flatMap((nv, i) => [
-      '-object', `memory-backend-file,id=${nv.id}-mem,share=on,mem-path=${optionValue(files[i])},size=${nv.size}`,
-      '-device', `nvdimm,id=${nv.id},memdev=${nv.id}-mem,label-size=${nv.labelSize}`,
+      '-object',
+      `memory-backend-file,id=${nv.id}-mem,share=on,mem-path=${optionValue(files[i])},size=${nv.size}`,
+      '-device',
+      `nvdimm,id=${nv.id},memdev=${nv.id}-mem,label-size=${nv.labelSize}`,
     ]);
   },
 } as const satisfies Device & Record<string, unknown>;

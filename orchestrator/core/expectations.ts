@@ -25,8 +25,11 @@ export function expectationFor(file: ExpectationFile, caseName: string, version:
 }
 
 /** An external suite's own rule: the case passes. */
-export const SUITES_OWN_RULE: ExpectationRule = { kernels: '*', expect: { result: 'pass' }, why: 'the suite\'s own rule: the case passes' };
-
+export const SUITES_OWN_RULE: ExpectationRule = {
+  kernels: '*',
+  expect: { result: 'pass' },
+  why: "the suite's own rule: the case passes",
+};
 
 /**
  * An external suite's case: the first override (a case name or glob) with a rule for this kernel,
@@ -52,14 +55,19 @@ export function ruleSkips(rule: ExpectationRule, observed: Record<string, unknow
 const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const nonEmpty = (v: unknown) => isMap(v) && Object.keys(v).length > 0;
 /** "<6.13", "<=6.12.200", "=6.12.117": a range someone read or measured ends somewhere. */
-const hasUpperBound = (range: string) => range.trim().split(/\s+/).some((term) => /^(<|<=|=)?\d/.test(term));
+const hasUpperBound = (range: string) =>
+  range
+    .trim()
+    .split(/\s+/)
+    .some((term) => /^(<|<=|=)?\d/.test(term));
 
 /** A rule's shape: a valid range, and an expectation that can fail (or a skip that says why). */
 function ruleProblems(at: string, rule: ExpectationRule): string[] {
   return [
     ...(validRange(String(rule.kernels)) ? [] : [`${at}: bad kernels range "${rule.kernels}"`]),
     ...(rule.expect !== undefined && !nonEmpty(rule.expect)
-      ? [`${at}: an empty expect passes anything; say what is expected`] : []),
+      ? [`${at}: an empty expect passes anything; say what is expected`]
+      : []),
     ...(rule.expect === undefined && !rule.skip ? [`${at}: rule without expect (or skip)`] : []),
     ...(rule.when !== undefined && !nonEmpty(rule.when) ? [`${at}: an empty when; say how the test fails`] : []),
   ];
@@ -72,25 +80,35 @@ function ruleProblems(at: string, rule: ExpectationRule): string[] {
  */
 export function checkOverrides(file: ExpectationFile): string[] {
   if (!file || !isMap(file.cases)) return [`${file?.test ?? '?'}: want cases: { CASE-OR-GLOB: [rules] }`];
-  return Object.entries(file.cases).flatMap(([name, rules]) => (Array.isArray(rules) ? rules : [null]).flatMap((rule) => {
-    const at = `${file.test}/${name}`;
-    if (!isMap(rule)) return [`${at}: want a list of rules`];
-    const pinned = rule.skip ? rule.when : rule.expect;
-    return [
-      ...ruleProblems(at, rule),
-      ...(rule.why || rule.skip ? [] : [`${at}: an override says why (which kernel behaviour the suite's rule contradicts)`]),
-      ...(hasUpperBound(String(rule.kernels)) ? []
-        : [`${at}: an override names the kernels it was read or measured on, with an upper bound (not "${rule.kernels}")`]),
-      ...(isMap(pinned) && 'message' in pinned ? []
-        : [`${at}: an override pins how the test fails (message in ${rule.skip ? 'when' : 'expect'})`]),
-    ];
-  }));
+  return Object.entries(file.cases).flatMap(([name, rules]) =>
+    (Array.isArray(rules) ? rules : [null]).flatMap((rule) => {
+      const at = `${file.test}/${name}`;
+      if (!isMap(rule)) return [`${at}: want a list of rules`];
+      const pinned = rule.skip ? rule.when : rule.expect;
+      return [
+        ...ruleProblems(at, rule),
+        ...(rule.why || rule.skip
+          ? []
+          : [`${at}: an override says why (which kernel behaviour the suite's rule contradicts)`]),
+        ...(hasUpperBound(String(rule.kernels))
+          ? []
+          : [
+              `${at}: an override names the kernels it was read or measured on, with an upper bound (not "${rule.kernels}")`,
+            ]),
+        ...(isMap(pinned) && 'message' in pinned
+          ? []
+          : [`${at}: an override pins how the test fails (message in ${rule.skip ? 'when' : 'expect'})`]),
+      ];
+    }),
+  );
 }
 
 /** Problems as lines: cases without rules, rules with bad ranges or nothing to expect. */
 export function checkExpectations(file: ExpectationFile, caseNames: string[]): string[] {
   const cases = file.cases ?? {};
-  const problems = caseNames.filter((name) => !cases[name]?.length).map((name) => `${file.test}/${name}: no expectation`);
+  const problems = caseNames
+    .filter((name) => !cases[name]?.length)
+    .map((name) => `${file.test}/${name}: no expectation`);
   for (const [name, rules] of Object.entries(cases)) {
     if (!caseNames.includes(name)) problems.push(`${file.test}/${name}: expectation for an unknown case`);
     for (const rule of rules ?? []) problems.push(...ruleProblems(`${file.test}/${name}`, rule));
@@ -99,15 +117,22 @@ export function checkExpectations(file: ExpectationFile, caseNames: string[]): s
 }
 
 /** The expected fields that the observation does not match, with the values observed. */
-export function deviatingFields(expect: Record<string, unknown>, observed: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(expect)
-    .filter((key) => JSON.stringify(observed[key] ?? null) !== JSON.stringify(expect[key]))
-    .map((key) => [key, observed[key] ?? null]));
+export function deviatingFields(
+  expect: Record<string, unknown>,
+  observed: Record<string, unknown>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.keys(expect)
+      .filter((key) => JSON.stringify(observed[key] ?? null) !== JSON.stringify(expect[key]))
+      .map((key) => [key, observed[key] ?? null]),
+  );
 }
 
 /** The expected fields that the observation does not match, as "field: expected X, observed Y". */
 export function mismatches(expect: Record<string, unknown>, observed: Record<string, unknown>): string[] {
   return Object.entries(expect)
     .filter(([key, want]) => JSON.stringify(observed[key] ?? null) !== JSON.stringify(want))
-    .map(([key, want]) => `${key}: expected ${JSON.stringify(want)}, observed ${JSON.stringify(observed[key] ?? null)}`);
+    .map(
+      ([key, want]) => `${key}: expected ${JSON.stringify(want)}, observed ${JSON.stringify(observed[key] ?? null)}`,
+    );
 }

@@ -16,7 +16,10 @@ export type OutputFormat = 'ktap' | 'unittest' | 'status';
 
 /** A case name fit for --test and globs: lower case, runs of other characters as one '-'. */
 export function caseSlug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_]+/g, '-').replace(/^-+|-+$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 const KTAP_RESULT = /^(not )?ok (\d+)\b\s*(.*?)\s*(?:#\s*(SKIP|XFAIL|XPASS|TODO|error)\b\s*(.*))?$/i;
@@ -45,11 +48,25 @@ export function parseKtap(lines: string[], byRun = false): ExternalResult[] {
     }
     const [, not, num, description, directive, text] = m;
     const kind = (directive ?? '').toUpperCase();
-    const result: ExternalResultKind = kind === 'SKIP' ? 'skip' : kind === 'ERROR' ? 'error' : kind === 'XFAIL' ? 'pass'
-      : kind === 'XPASS' || not ? 'fail' : 'pass';
+    const result: ExternalResultKind =
+      kind === 'SKIP'
+        ? 'skip'
+        : kind === 'ERROR'
+          ? 'error'
+          : kind === 'XFAIL'
+            ? 'pass'
+            : kind === 'XPASS' || not
+              ? 'fail'
+              : 'pass';
     const name = caseSlug((byRun && run) || description || `test ${num}`);
-    const message = [text, kind === 'XFAIL' ? `expected failure: ${description}` : '', result === 'pass' ? '' : description,
-      ...(result === 'fail' || result === 'error' ? notes.slice(-3) : [])].filter(Boolean).join('; ');
+    const message = [
+      text,
+      kind === 'XFAIL' ? `expected failure: ${description}` : '',
+      result === 'pass' ? '' : description,
+      ...(result === 'fail' || result === 'error' ? notes.slice(-3) : []),
+    ]
+      .filter(Boolean)
+      .join('; ');
     out.push({ name, result, message, line: i });
     notes = [];
   });
@@ -76,7 +93,7 @@ function unittestReasons(lines: string[]): Map<string, string> {
   };
   for (const line of lines) {
     const block = UT_BLOCK.exec(line);
-    if (block || /^={20,}$/.test(line) || /^-{20,}$/.test(line) && !current) {
+    if (block || /^={20,}$/.test(line) || (/^-{20,}$/.test(line) && !current)) {
       if (block) {
         close();
         current = block[3].endsWith(block[2]) ? block[3] : `${block[3]}.${block[2]}`;
@@ -104,7 +121,14 @@ export function parseUnittest(lines: string[]): ExternalResult[] {
     const status = open ? UT_STATUS.exec(line) : null;
     if (!open || !status) return;
     const result = unittestKind(status[1]);
-    const message = result === 'skip' ? status[3] : result === 'pass' ? (status[1] === 'ok' ? '' : status[1]) : reasons.get(open) ?? status[1];
+    const message =
+      result === 'skip'
+        ? status[3]
+        : result === 'pass'
+          ? status[1] === 'ok'
+            ? ''
+            : status[1]
+          : (reasons.get(open) ?? status[1]);
     out.push({ name: open, result, message, line: i });
     open = undefined;
   });
@@ -114,8 +138,16 @@ export function parseUnittest(lines: string[]): ExternalResult[] {
 /** A program judged by its exit status alone: 0 pass, 4 (kselftest) or 77 (automake) skip, else fail. */
 export function statusResult(name: string, code: number | null, lines: string[]): ExternalResult {
   const result: ExternalResultKind = code === 0 ? 'pass' : code === 4 || code === 77 ? 'skip' : 'fail';
-  const tail = lines.filter((l) => l.trim()).slice(-2).join(' | ');
-  return { name, result, message: result === 'pass' ? '' : `exit status ${code}${tail ? `: ${tail}` : ''}`, line: Math.max(0, lines.length - 1) };
+  const tail = lines
+    .filter((l) => l.trim())
+    .slice(-2)
+    .join(' | ');
+  return {
+    name,
+    result,
+    message: result === 'pass' ? '' : `exit status ${code}${tail ? `: ${tail}` : ''}`,
+    line: Math.max(0, lines.length - 1),
+  };
 }
 
 /**
@@ -124,7 +156,12 @@ export function statusResult(name: string, code: number | null, lines: string[])
  * ksft_exit_fail_msg() bails out after the last result too ("6 out of 30 tests failed"): nothing
  * is missing then, the failures are the cases'. Undefined when it ran to its end.
  */
-export function stoppedEarly(format: OutputFormat, lines: string[], reported: number, code: number | null): string | undefined {
+export function stoppedEarly(
+  format: OutputFormat,
+  lines: string[],
+  reported: number,
+  code: number | null,
+): string | undefined {
   if (code !== null && code > 128 && code !== 124) return `killed by signal ${code - 128} after ${reported} results`;
   if (format === 'ktap') {
     const plan = lines.map((l) => /^1\.\.(\d+)/.exec(l.trim())?.[1]).find(Boolean);
@@ -163,7 +200,11 @@ export function marksKept(dmesg: string): number {
   return dmesg.split('\n').filter((l) => MARK.test(l)).length;
 }
 
-export function parseOutput(format: OutputFormat, lines: string[], opts: { byRun?: boolean; name?: string; code?: number | null } = {}): ExternalResult[] {
+export function parseOutput(
+  format: OutputFormat,
+  lines: string[],
+  opts: { byRun?: boolean; name?: string; code?: number | null } = {},
+): ExternalResult[] {
   if (format === 'ktap') return parseKtap(lines, opts.byRun);
   if (format === 'unittest') return parseUnittest(lines);
   return [statusResult(opts.name ?? 'run', opts.code ?? null, lines)];
@@ -201,7 +242,13 @@ export function caseWindows(dmesg: string, resultLines: number[]): Windows {
   const seconds: (number | null)[] = [];
   let from = 0;
   for (const line of resultLines) {
-    windows.push(byMark.slice(from, line + 1).flat().filter(Boolean).join('\n'));
+    windows.push(
+      byMark
+        .slice(from, line + 1)
+        .flat()
+        .filter(Boolean)
+        .join('\n'),
+    );
     const [start, end] = [from === 0 ? at.get(1) : at.get(from), at.get(line + 1)];
     seconds.push(start !== undefined && end !== undefined ? Math.round((end - start) * 1000) / 1000 : null);
     from = line + 1;

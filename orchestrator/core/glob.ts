@@ -1,7 +1,12 @@
 // Case names and globs ("rdma-core/test_qp*"), as --test, known-bug records and overrides spell them.
 
 export function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 /** Does NAME match one of PATTERNS (every name does when there are none)? */

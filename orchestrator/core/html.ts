@@ -39,7 +39,10 @@ export function anchorId(...parts: string[]): string {
 
 /** The log each warning source was read from. */
 const LOG_OF_SOURCE: Record<string, string> = {
-  dmesg: 'dmesg.txt', console: 'console.log', 'peer-dmesg': 'peer-dmesg.txt', 'peer-console': 'peer-console.log',
+  dmesg: 'dmesg.txt',
+  console: 'console.log',
+  'peer-dmesg': 'peer-dmesg.txt',
+  'peer-console': 'peer-console.log',
 };
 
 export const linkHtml = (href: string, text: string) => `<a href="${esc(href)}">${esc(text)}</a>`;
@@ -54,7 +57,8 @@ function knownHtml(k: KnownRef): string {
 function valuesHtml(t: TestResult): string {
   if (!t.expected && !t.observed) return 'nothing measured: the case did not get to run';
   const keys = [...new Set([...Object.keys(t.expected ?? {}), ...Object.keys(t.observed ?? {})])];
-  const cell = (values: Record<string, unknown> | null, k: string) => (values && k in values ? esc(showValue(k, values[k])) : '–');
+  const cell = (values: Record<string, unknown> | null, k: string) =>
+    values && k in values ? esc(showValue(k, values[k])) : '–';
   const rows = keys.map((k) => {
     const [want, got] = [cell(t.expected, k), cell(t.observed, k)];
     const differs = !!t.expected && k in t.expected && want !== got;
@@ -92,7 +96,13 @@ function resultItems(facts: CaseFacts, run: RunFiles | undefined): Item[] {
  * A case's evidence, folded until a link to ID opens it (browsers open a closed <details> around
  * the element a fragment names).
  */
-export function evidenceBlock(b: { id: string; title: string; color: string; facts: CaseFacts; run?: RunFiles }): string {
+export function evidenceBlock(b: {
+  id: string;
+  title: string;
+  color: string;
+  facts: CaseFacts;
+  run?: RunFiles;
+}): string {
   const { facts, run } = b;
   const test = run?.result?.tests.find((t) => t.name === facts.name);
   const known = test?.known ?? facts.known;
@@ -112,20 +122,27 @@ export function evidenceBlock(b: { id: string; title: string; color: string; fac
 /** A <details> whose summary is SUMMARY (HTML) and whose body, the element ID names, lists label and HTML pairs. */
 export function folded(id: string, summary: string, color: string, items: Item[]): string {
   const body = items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('');
-  return `<details class="evidence"><summary style="background:${color}">${summary}</summary>`
-    + `<div id="${id}"><dl>${body}</dl></div></details>`;
+  return (
+    `<details class="evidence"><summary style="background:${color}">${summary}</summary>` +
+    `<div id="${id}"><dl>${body}</dl></div></details>`
+  );
 }
 
-
 const STYLE = [
-  'body{font-family:sans-serif;margin:2em}', 'table{border-collapse:collapse;margin-bottom:1em}',
+  'body{font-family:sans-serif;margin:2em}',
+  'table{border-collapse:collapse;margin-bottom:1em}',
   'td,th{border:1px solid #bbb;padding:4px 8px;font-size:13px;text-align:left;vertical-align:top}',
-  'td a{color:inherit;text-decoration:underline dotted #888;display:block}', 'td a:hover{text-decoration:underline}',
-  '.evidence{margin:2px 0;font-size:13px}', '.evidence summary{padding:2px 6px;cursor:pointer}',
+  'td a{color:inherit;text-decoration:underline dotted #888;display:block}',
+  'td a:hover{text-decoration:underline}',
+  '.evidence{margin:2px 0;font-size:13px}',
+  '.evidence summary{padding:2px 6px;cursor:pointer}',
   '.evidence>div{scroll-margin-top:3em;padding:4px 12px;border-left:3px solid #999}',
   '.evidence>div:target{border-left-color:#d62728}',
   'dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0}',
-  'dt{font-weight:bold}', 'dd{margin:0}', 'tr.differs td{color:#b00000;font-weight:bold}', 'small{color:#555}',
+  'dt{font-weight:bold}',
+  'dd{margin:0}',
+  'tr.differs td{color:#b00000;font-weight:bold}',
+  'small{color:#555}',
 ].join('');
 
 /** A whole static page: no scripts, no outside resources. */

@@ -57,9 +57,12 @@ export function mergeFragments(fragments: Fragment[]): Map<string, Requested> {
 
 /** The merged request as a fragment, in a stable order: what the build id hashes. */
 export function renderRequest(merged: Map<string, Requested>): string {
-  return [...merged].sort(([a], [b]) => a.localeCompare(b))
-    .map(([s, r]) => (r.value === 'n' ? `# CONFIG_${s} is not set` : `CONFIG_${s}=${r.value}`))
-    .join('\n') + '\n';
+  return (
+    [...merged]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([s, r]) => (r.value === 'n' ? `# CONFIG_${s} is not set` : `CONFIG_${s}=${r.value}`))
+      .join('\n') + '\n'
+  );
 }
 
 function same(wanted: string, got: string | undefined): boolean {
@@ -68,15 +71,26 @@ function same(wanted: string, got: string | undefined): boolean {
 }
 
 /** Requested options whose value did not survive; `dependsOf` gives each symbol's Kconfig `depends on` lines. */
-export function checkConfig(merged: Map<string, Requested>, result: ConfigValues, dependsOf: (symbol: string) => string[]): Dropped[] {
-  return [...merged].filter(([s, r]) => !same(r.value, result.get(s))).map(([symbol, r]) => ({
-    symbol, wanted: r.value, got: result.get(symbol) ?? 'unset', from: r.from,
-    unmet: dependsOf(symbol).flatMap((expr) => unmetConjuncts(expr, result)),
-  }));
+export function checkConfig(
+  merged: Map<string, Requested>,
+  result: ConfigValues,
+  dependsOf: (symbol: string) => string[],
+): Dropped[] {
+  return [...merged]
+    .filter(([s, r]) => !same(r.value, result.get(s)))
+    .map(([symbol, r]) => ({
+      symbol,
+      wanted: r.value,
+      got: result.get(symbol) ?? 'unset',
+      from: r.from,
+      unmet: dependsOf(symbol).flatMap((expr) => unmetConjuncts(expr, result)),
+    }));
 }
 
 export function describeDropped(d: Dropped): string {
-  const deps = d.unmet.length ? `; unmet: ${d.unmet.join(', ')}` : '; its own dependencies hold (an enclosing menu or if, a choice or a select decides)';
+  const deps = d.unmet.length
+    ? `; unmet: ${d.unmet.join(', ')}`
+    : '; its own dependencies hold (an enclosing menu or if, a choice or a select decides)';
   return `CONFIG_${d.symbol}=${d.wanted} (from ${d.from}) ended up ${d.got}${deps}`;
 }
 
@@ -90,7 +104,8 @@ export function dependsInKconfig(text: string, symbol: string): string[] {
       const line = lines[j];
       if (/^\s*(menu)?config\s|^\s*(endmenu|menu|choice|endchoice|if|endif|source|comment)\b/.test(line)) break;
       let dep = /^\s+depends\s+on\s+(.*)$/.exec(line)?.[1];
-      while (dep !== undefined && dep.endsWith('\\') && j + 1 < lines.length) dep = `${dep.slice(0, -1)} ${lines[++j].trim()}`;
+      while (dep !== undefined && dep.endsWith('\\') && j + 1 < lines.length)
+        dep = `${dep.slice(0, -1)} ${lines[++j].trim()}`;
       if (dep) out.push(dep.replace(/\s+#.*$/, '').trim());
     }
   }
@@ -130,17 +145,31 @@ export function evaluate(expr: string, config: ConfigValues): number {
   const peek = () => tokens[pos]?.text;
   const or = (): number => {
     let v = and();
-    while (peek() === '||') { pos++; v = Math.max(v, and()); }
+    while (peek() === '||') {
+      pos++;
+      v = Math.max(v, and());
+    }
     return v;
   };
   const and = (): number => {
     let v = unary();
-    while (peek() === '&&') { pos++; v = Math.min(v, unary()); }
+    while (peek() === '&&') {
+      pos++;
+      v = Math.min(v, unary());
+    }
     return v;
   };
   const unary = (): number => {
-    if (peek() === '!') { pos++; return 2 - unary(); }
-    if (peek() === '(') { pos++; const v = or(); pos++; return v; }
+    if (peek() === '!') {
+      pos++;
+      return 2 - unary();
+    }
+    if (peek() === '(') {
+      pos++;
+      const v = or();
+      pos++;
+      return v;
+    }
     const left = tokens[pos++]?.text ?? 'n';
     const op = peek();
     if (op && ['=', '!=', '<', '>', '<=', '>='].includes(op)) {
@@ -156,12 +185,18 @@ function compare(a: string, op: string, b: string): boolean {
   const numeric = /^-?\d+$|^0x/i.test(a) && /^-?\d+$|^0x/i.test(b);
   const [x, y] = numeric ? [Number(a), Number(b)] : [a, b];
   switch (op) {
-    case '=': return x === y;
-    case '!=': return x !== y;
-    case '<': return x < y;
-    case '>': return x > y;
-    case '<=': return x <= y;
-    default: return x >= y;
+    case '=':
+      return x === y;
+    case '!=':
+      return x !== y;
+    case '<':
+      return x < y;
+    case '>':
+      return x > y;
+    case '<=':
+      return x <= y;
+    default:
+      return x >= y;
   }
 }
 
@@ -173,11 +208,24 @@ export function unmetConjuncts(expr: string, config: ConfigValues): string[] {
   for (let i = 0; i < expr.length; i++) {
     if (expr[i] === '(') depth++;
     else if (expr[i] === ')') depth--;
-    else if (depth === 0 && expr.startsWith('&&', i)) { parts.push(expr.slice(start, i)); start = i + 2; i++; }
+    else if (depth === 0 && expr.startsWith('&&', i)) {
+      parts.push(expr.slice(start, i));
+      start = i + 2;
+      i++;
+    }
   }
   parts.push(expr.slice(start));
-  return parts.map((p) => p.trim()).filter((p) => p && evaluate(p, config) === 0).map((p) => {
-    const symbols = [...new Set(tokenize(p).filter((t) => t.kind === 'sym' && /^[A-Z_][A-Z0-9_]*$/.test(t.text)).map((t) => t.text))];
-    return `${p} (${symbols.map((s) => `${s}=${config.get(s) ?? 'n'}`).join(' ')})`;
-  });
+  return parts
+    .map((p) => p.trim())
+    .filter((p) => p && evaluate(p, config) === 0)
+    .map((p) => {
+      const symbols = [
+        ...new Set(
+          tokenize(p)
+            .filter((t) => t.kind === 'sym' && /^[A-Z_][A-Z0-9_]*$/.test(t.text))
+            .map((t) => t.text),
+        ),
+      ];
+      return `${p} (${symbols.map((s) => `${s}=${config.get(s) ?? 'n'}`).join(' ')})`;
+    });
 }

@@ -1,9 +1,7 @@
 // What --kernel names, parsed once where it is read: a Debian package (the newest 6.1, or a
 // version), a kernel of our store by id, or a bzImage/vmlinux path.
 export type KernelSpec =
-  | { kind: 'debian'; version?: string }
-  | { kind: 'stored'; id: string }
-  | { kind: 'path'; path: string };
+  { kind: 'debian'; version?: string } | { kind: 'stored'; id: string } | { kind: 'path'; path: string };
 
 export function parseKernelSpec(text: string): KernelSpec {
   if (text === 'debian') return { kind: 'debian' };

@@ -55,11 +55,16 @@ export function inRange(version: string, range: string): boolean {
       if (!m) throw new Error(`bad version range term "${term}" in "${range}"`);
       const c = compareVersions(version, m[2]);
       switch (m[1] ?? '=') {
-        case '>=': return c >= 0;
-        case '<=': return c <= 0;
-        case '>': return c > 0;
-        case '<': return c < 0;
-        default: return c === 0;
+        case '>=':
+          return c >= 0;
+        case '<=':
+          return c <= 0;
+        case '>':
+          return c > 0;
+        case '<':
+          return c < 0;
+        default:
+          return c === 0;
       }
     });
 }

@@ -38,24 +38,37 @@ export function parseKnown(raw: unknown, source: string): KnownRecord[] {
     const at = `record ${i + 1}${typeof r?.id === 'string' ? ` (${r.id})` : ''}`;
     if (!r || typeof r !== 'object') fail(`${at}: not a mapping`);
     for (const key of Object.keys(r)) if (!KEYS.includes(key)) fail(`${at}: unknown key "${key}"`);
-    for (const key of ['id', 'kernels', 'cause', 'reference']) if (typeof r[key] !== 'string' || !r[key]) fail(`${at}: ${key} must be a string`);
+    for (const key of ['id', 'kernels', 'cause', 'reference'])
+      if (typeof r[key] !== 'string' || !r[key]) fail(`${at}: ${key} must be a string`);
     const cases = r.cases;
-    if (!Array.isArray(cases) || !cases.length || !cases.every((c) => typeof c === 'string' && /^[\w.-]+\/[\w.*/-]+$/.test(c))) {
+    if (
+      !Array.isArray(cases) ||
+      !cases.length ||
+      !cases.every((c) => typeof c === 'string' && /^[\w.-]+\/[\w.*/-]+$/.test(c))
+    ) {
       fail(`${at}: cases must list "suite/case" or "suite/*"`);
     }
     if (!validRange(String(r.kernels))) fail(`${at}: bad kernels range "${r.kernels}"`);
     const deviates = (r.deviates ?? {}) as Record<string, unknown>;
-    if (typeof deviates !== 'object' || Array.isArray(deviates)) fail(`${at}: deviates must map observed fields to values`);
+    if (typeof deviates !== 'object' || Array.isArray(deviates))
+      fail(`${at}: deviates must map observed fields to values`);
     const warnings = (r.warnings ?? []) as string[];
-    if (!Array.isArray(warnings) || !warnings.every((w) => typeof w === 'string')) fail(`${at}: warnings must be a list of titles`);
+    if (!Array.isArray(warnings) || !warnings.every((w) => typeof w === 'string'))
+      fail(`${at}: warnings must be a list of titles`);
     if (!Object.keys(deviates).length && !warnings.length) fail(`${at}: say what deviates (deviates: or warnings:)`);
     return {
-      id: String(r.id), cases: cases as string[], kernels: String(r.kernels), deviates, warnings,
-      cause: String(r.cause), reference: String(r.reference), note: typeof r.note === 'string' ? r.note : undefined, source,
+      id: String(r.id),
+      cases: cases as string[],
+      kernels: String(r.kernels),
+      deviates,
+      warnings,
+      cause: String(r.cause),
+      reference: String(r.reference),
+      note: typeof r.note === 'string' ? r.note : undefined,
+      source,
     };
   });
 }
-
 
 export function coversCase(record: KnownRecord, caseName: string): boolean {
   return record.cases.some((c) => globToRegExp(c).test(caseName));
@@ -94,7 +107,17 @@ export function knownAs(records: KnownRecord[], d: Deviation): KnownRecord | und
 
 /** An old expunge line ("suite/case  # reason") as a record covering any failure of the case. */
 export function legacyRecord(caseName: string, reason: string, kernels: string, source: string): KnownRecord {
-  return { id: `${source}:${caseName}`, cases: [caseName], kernels, deviates: {}, warnings: [], cause: reason, reference: source, source, legacy: true };
+  return {
+    id: `${source}:${caseName}`,
+    cases: [caseName],
+    kernels,
+    deviates: {},
+    warnings: [],
+    cause: reason,
+    reference: source,
+    source,
+    legacy: true,
+  };
 }
 
 /** The range an old expunge file stood for, from its name: 6.1.txt → ">=6.1 <6.2", 6.1.192.txt → "=6.1.192". */

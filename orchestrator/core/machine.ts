@@ -69,8 +69,17 @@ export function parseSize(size: string): number {
 function machineArgs({ profile, accel }: BootSpec): string[] {
   const { size, slots, maxmem } = profile.memory;
   const tcg = accel === 'tcg' ? ['-accel', 'tcg,thread=multi'] : ['-accel', 'kvm'];
-  return ['-machine', profile.machine, ...tcg, '-cpu', accel === 'kvm' ? 'host' : profile.cpu,
-    '-smp', String(profile.smp), '-m', `${size},slots=${slots},maxmem=${maxmem}`];
+  return [
+    '-machine',
+    profile.machine,
+    ...tcg,
+    '-cpu',
+    accel === 'kvm' ? 'host' : profile.cpu,
+    '-smp',
+    String(profile.smp),
+    '-m',
+    `${size},slots=${slots},maxmem=${maxmem}`,
+  ];
 }
 
 function bootArgs(spec: BootSpec): string[] {
@@ -83,17 +92,29 @@ function consoleArgs(): string[] {
 }
 
 function diskArgs(spec: BootSpec): string[] {
-  const scratch = (spec.diskFiles ?? []).flatMap((f) => ['-drive', `file=${optionValue(f)},if=virtio,format=raw,cache=unsafe`]);
+  const scratch = (spec.diskFiles ?? []).flatMap((f) => [
+    '-drive',
+    `file=${optionValue(f)},if=virtio,format=raw,cache=unsafe`,
+  ]);
   return ['-drive', `file=${optionValue(spec.rootImage)},if=virtio,format=raw,snapshot=on,cache=unsafe`, ...scratch];
 }
 
 function netArgs(spec: BootSpec): string[] {
-  const user = ['-netdev', `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
-    '-device', 'virtio-net-pci,netdev=net0'];
+  const user = [
+    '-netdev',
+    `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${spec.sshPort}-:22`,
+    '-device',
+    'virtio-net-pci,netdev=net0',
+  ];
   const { link } = spec;
   if (!link) return user;
-  return [...user, '-netdev', `socket,id=net1,udp=127.0.0.1:${link.remotePort},localaddr=127.0.0.1:${link.localPort}`,
-    '-device', `virtio-net-pci,netdev=net1,mac=${link.mac}`];
+  return [
+    ...user,
+    '-netdev',
+    `socket,id=net1,udp=127.0.0.1:${link.remotePort},localaddr=127.0.0.1:${link.localPort}`,
+    '-device',
+    `virtio-net-pci,netdev=net1,mac=${link.mac}`,
+  ];
 }
 
 /** The whole command line after the binary; every boot can be replayed from it. */
@@ -102,11 +123,24 @@ export function qemuArgs(spec: BootSpec): string[] {
     throw new Error(`${spec.profile.nvdimms.length} NVDIMMs in the profile, ${spec.nvdimmFiles.length} backing files`);
   }
   if ((spec.diskFiles ?? []).length !== (spec.profile.disks ?? []).length) {
-    throw new Error(`${(spec.profile.disks ?? []).length} disks in the profile, ${(spec.diskFiles ?? []).length} files`);
+    throw new Error(
+      `${(spec.profile.disks ?? []).length} disks in the profile, ${(spec.diskFiles ?? []).length} files`,
+    );
   }
-  return ['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
-    ...machineArgs(spec), ...bootArgs(spec), ...consoleArgs(), ...diskArgs(spec),
-    ...netArgs(spec), ...NVDIMM.qemuArgs(spec.profile.nvdimms, spec.nvdimmFiles), ...(spec.share ? SHARE.qemuArgs(spec.share) : [])];
+  return [
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    ...machineArgs(spec),
+    ...bootArgs(spec),
+    ...consoleArgs(),
+    ...diskArgs(spec),
+    ...netArgs(spec),
+    ...NVDIMM.qemuArgs(spec.profile.nvdimms, spec.nvdimmFiles),
+    ...(spec.share ? SHARE.qemuArgs(spec.share) : []),
+  ];
 }
 
 /** Problems with a profile, as lines; empty when it is usable. */

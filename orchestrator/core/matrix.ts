@@ -59,12 +59,20 @@ function differing(tests: (TestResult | undefined)[]): string[][] {
 }
 
 function cellOf(t: TestResult, differs: string[]): MatrixCell {
-  const own = (t.verdict !== 'FAIL' && t.verdict !== 'KNOWN') || !t.expected || !t.observed ? [] : Object.entries(t.expected)
-    .filter(([k, v]) => show(t.observed?.[k]) !== show(v)).map(([k]) => `${k}=${show(t.observed?.[k])}`);
+  const own =
+    (t.verdict !== 'FAIL' && t.verdict !== 'KNOWN') || !t.expected || !t.observed
+      ? []
+      : Object.entries(t.expected)
+          .filter(([k, v]) => show(t.observed?.[k]) !== show(v))
+          .map(([k]) => `${k}=${show(t.observed?.[k])}`);
   return {
-    verdict: t.verdict, reason: t.reason, differs: [...new Set([...own, ...differs])],
-    ...(t.known ? { known: t.known.id } : {}), ...(t.note ? { note: t.note } : {}),
-    warnings: t.warnings.map((w) => w.title), seconds: t.seconds,
+    verdict: t.verdict,
+    reason: t.reason,
+    differs: [...new Set([...own, ...differs])],
+    ...(t.known ? { known: t.known.id } : {}),
+    ...(t.note ? { note: t.note } : {}),
+    warnings: t.warnings.map((w) => w.title),
+    seconds: t.seconds,
   };
 }
 
@@ -76,16 +84,27 @@ export function buildMatrix(id: string, started: string, runs: { kernel: MatrixK
     return tests.map((t, k) => (t ? cellOf(t, differs[k]) : null));
   });
   const outside = runs.map((r) => r.result.warnings.map((w) => w.title));
-  const m = { format: 'orchestrate-matrix/1' as const, id, started, kernels: runs.map((r) => r.kernel), cases, cells, outside };
+  const m = {
+    format: 'orchestrate-matrix/1' as const,
+    id,
+    started,
+    kernels: runs.map((r) => r.kernel),
+    cases,
+    cells,
+    outside,
+  };
   return { ...m, passed: expectedOnly(m) && !untestedKernels(m).length };
 }
 
 /** No cell unexpected and no report outside the cases; a case one kernel has and another not is no failure. */
 function expectedOnly(m: Omit<Matrix, 'passed'>): boolean {
-  return m.cells.every((row) => row.every((c) => !c || !UNEXPECTED.includes(c.verdict))) && m.outside.every((w) => !w.length);
+  return (
+    m.cells.every((row) => row.every((c) => !c || !UNEXPECTED.includes(c.verdict))) && m.outside.every((w) => !w.length)
+  );
 }
 
-const column = (m: Pick<Matrix, 'cells'>, k: number) => m.cells.map((row) => row[k]).filter((c): c is MatrixCell => !!c);
+const column = (m: Pick<Matrix, 'cells'>, k: number) =>
+  m.cells.map((row) => row[k]).filter((c): c is MatrixCell => !!c);
 
 /** The kernels (their indexes) on which nothing was tested: every case there SKIPped, or none reported. */
 function untestedKernels(m: Pick<Matrix, 'cells' | 'kernels'>): number[] {
@@ -102,7 +121,8 @@ export function matrixVerdict(m: Matrix): string {
   if (!expectedOnly(m)) return 'unexpected cells';
   const untested = untestedKernels(m);
   if (!untested.length) return 'no unexpected cell';
-  return untested.length === m.kernels.length ? 'nothing was tested'
+  return untested.length === m.kernels.length
+    ? 'nothing was tested'
     : `nothing was tested on ${untested.map((k) => kernelLabel(m.kernels[k])).join(', ')}`;
 }
 
@@ -124,15 +144,29 @@ export function renderMatrix(m: Matrix): string {
   const header = ['case', ...m.kernels.map(kernelLabel)];
   const rows = m.cases.map((name, i) => [name, ...m.cells[i].map(cellText)]);
   const widths = header.map((_, col) => Math.max(...[header, ...rows].map((r) => r[col].length)));
-  const line = (r: string[]) => r.map((x, col) => pad(x, widths[col])).join('  ').trimEnd();
-  const notes = m.cases.flatMap((name, i) => m.cells[i].flatMap((c, k) => {
-    const on = kernelLabel(m.kernels[k]);
-    if (!c) return [`  ${name} on ${on}: not reported there`];
-    return UNEXPECTED.includes(c.verdict) || c.verdict === 'KNOWN' ? [`  ${name} on ${on}: ${c.verdict} ${c.reason}`] : [];
-  }));
-  const outside = m.outside.flatMap((w, k) => w.map((title) => `  ${kernelLabel(m.kernels[k])}: kernel report outside the cases: ${title}`));
-  return [line(header), ...rows.map(line), ...(notes.length || outside.length ? ['', ...notes, ...outside] : []),
-    `${m.cases.length} cases × ${m.kernels.length} kernels: ${matrixVerdict(m)}`].join('\n');
+  const line = (r: string[]) =>
+    r
+      .map((x, col) => pad(x, widths[col]))
+      .join('  ')
+      .trimEnd();
+  const notes = m.cases.flatMap((name, i) =>
+    m.cells[i].flatMap((c, k) => {
+      const on = kernelLabel(m.kernels[k]);
+      if (!c) return [`  ${name} on ${on}: not reported there`];
+      return UNEXPECTED.includes(c.verdict) || c.verdict === 'KNOWN'
+        ? [`  ${name} on ${on}: ${c.verdict} ${c.reason}`]
+        : [];
+    }),
+  );
+  const outside = m.outside.flatMap((w, k) =>
+    w.map((title) => `  ${kernelLabel(m.kernels[k])}: kernel report outside the cases: ${title}`),
+  );
+  return [
+    line(header),
+    ...rows.map(line),
+    ...(notes.length || outside.length ? ['', ...notes, ...outside] : []),
+    `${m.cases.length} cases × ${m.kernels.length} kernels: ${matrixVerdict(m)}`,
+  ].join('\n');
 }
 
 /** TAP 14: one subtest per kernel, a point per case (KNOWN a TODO, SKIP a SKIP). */
@@ -145,15 +179,19 @@ export function matrixTap(m: Matrix): string {
     lines.push(`# Subtest: ${kernelLabel(k)}`, `    1..${cases.length}`);
     cases.forEach(([name, cell], n) => {
       const c = cell!;
-      const directive = c.verdict === 'SKIP' ? ` # SKIP ${c.reason}` : c.verdict === 'KNOWN' ? ` # TODO ${c.reason}` : '';
-      lines.push(`    ${c.verdict === 'PASS' || c.verdict === 'SKIP' ? 'ok' : 'not ok'} ${n + 1} - ${name}${directive}`);
+      const directive =
+        c.verdict === 'SKIP' ? ` # SKIP ${c.reason}` : c.verdict === 'KNOWN' ? ` # TODO ${c.reason}` : '';
+      lines.push(
+        `    ${c.verdict === 'PASS' || c.verdict === 'SKIP' ? 'ok' : 'not ok'} ${n + 1} - ${name}${directive}`,
+      );
     });
     lines.push(`${ok ? 'ok' : 'not ok'} ${i + 1} - ${kernelLabel(k)}${untested ? ': nothing was tested' : ''}`);
   });
   return lines.join('\n');
 }
 
-const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+const xml = (s: string) =>
+  s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
 /** JUnit: one testsuite per kernel; KNOWN and SKIP are skipped (with the cause), FAIL a failure, ERROR/CRASH errors. */
 export function matrixJunit(m: Matrix): string {
@@ -162,14 +200,29 @@ export function matrixJunit(m: Matrix): string {
     const count = (vs: Verdict[]) => cases.filter(([, c]) => vs.includes(c!.verdict)).length;
     const body = cases.map(([name, cell]) => {
       const c = cell!;
-      const inner = c.verdict === 'FAIL' ? `<failure message="${xml(c.reason)}" type="FAIL">${xml(c.differs.join('\n'))}</failure>`
-        : c.verdict === 'ERROR' || c.verdict === 'CRASH' ? `<error message="${xml(c.reason)}" type="${c.verdict}"/>`
-          : c.verdict === 'KNOWN' || c.verdict === 'SKIP' ? `<skipped message="${xml(c.verdict === 'KNOWN' ? `known: ${c.reason}` : c.reason)}"/>` : '';
+      const inner =
+        c.verdict === 'FAIL'
+          ? `<failure message="${xml(c.reason)}" type="FAIL">${xml(c.differs.join('\n'))}</failure>`
+          : c.verdict === 'ERROR' || c.verdict === 'CRASH'
+            ? `<error message="${xml(c.reason)}" type="${c.verdict}"/>`
+            : c.verdict === 'KNOWN' || c.verdict === 'SKIP'
+              ? `<skipped message="${xml(c.verdict === 'KNOWN' ? `known: ${c.reason}` : c.reason)}"/>`
+              : '';
       return `    <testcase classname="${xml(kernelLabel(k))}" name="${xml(name)}" time="${c.seconds.toFixed(1)}">${inner}</testcase>`;
     });
     const time = cases.reduce((s, [, c]) => s + c!.seconds, 0).toFixed(1);
-    return [`  <testsuite name="${xml(kernelLabel(k))}" tests="${cases.length}" failures="${count(['FAIL'])}" errors="${count(['ERROR', 'CRASH'])}" `
-      + `skipped="${count(['KNOWN', 'SKIP'])}" time="${time}" timestamp="${m.started.replace(/\.\d+Z$/, '')}">`, ...body, '  </testsuite>'];
+    return [
+      `  <testsuite name="${xml(kernelLabel(k))}" tests="${cases.length}" failures="${count(['FAIL'])}" errors="${count(['ERROR', 'CRASH'])}" ` +
+        `skipped="${count(['KNOWN', 'SKIP'])}" time="${time}" timestamp="${m.started.replace(/\.\d+Z$/, '')}">`,
+      ...body,
+      '  </testsuite>',
+    ];
   });
-  return ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="${xml(`matrix ${m.id}`)}">`, ...suites.flat(), '</testsuites>', ''].join('\n');
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${xml(`matrix ${m.id}`)}">`,
+    ...suites.flat(),
+    '</testsuites>',
+    '',
+  ].join('\n');
 }

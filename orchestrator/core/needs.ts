@@ -45,7 +45,10 @@ export function unmetConfig(needs: Need[], config: string | undefined): string |
 
 /** needs.sh's lines: "unmet: WHAT" for each need the guest does not meet. */
 export function unmetInGuest(stdout: string): string | undefined {
-  const unmet = stdout.split('\n').filter((l) => l.startsWith('unmet: ')).map((l) => l.slice('unmet: '.length));
+  const unmet = stdout
+    .split('\n')
+    .filter((l) => l.startsWith('unmet: '))
+    .map((l) => l.slice('unmet: '.length));
   return unmet.length ? unmet.join('; ') : undefined;
 }
 
@@ -57,5 +60,9 @@ export class GateError extends Error {}
 
 /** A need some gate knows how to check: anything else is a typo in a suite. */
 export function knownNeed(need: string): boolean {
-  return /^(config|device|file|package|tool):./.test(need) || need in CONFIG_OF || (CHECKED_ELSEWHERE as readonly string[]).includes(need);
+  return (
+    /^(config|device|file|package|tool):./.test(need) ||
+    need in CONFIG_OF ||
+    (CHECKED_ELSEWHERE as readonly string[]).includes(need)
+  );
 }

@@ -4,12 +4,27 @@ import { ranIn, skippedIn, stoppedRunning } from './untested.js';
 import { VERDICTS, type KnownRef, type Verdict } from './verdict.js';
 
 export type NightlyClass =
-  | 'PASS' | 'REGRESSION' | 'FIXED' | 'STILL-FAILING' | 'NEW-WARNING' | 'KNOWN' | 'UNTESTED' | 'SKIP'
-  | 'APPLY-FAIL' | 'BUILD-FAIL' | 'BOOT-FAIL' | 'INFRA';
+  | 'PASS'
+  | 'REGRESSION'
+  | 'FIXED'
+  | 'STILL-FAILING'
+  | 'NEW-WARNING'
+  | 'KNOWN'
+  | 'UNTESTED'
+  | 'SKIP'
+  | 'APPLY-FAIL'
+  | 'BUILD-FAIL'
+  | 'BOOT-FAIL'
+  | 'INFRA';
 
 /** Classes that need a maintainer's eyes in the morning. */
 export const ALARMING: NightlyClass[] = [
-  'REGRESSION', 'NEW-WARNING', 'UNTESTED', 'APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL',
+  'REGRESSION',
+  'NEW-WARNING',
+  'UNTESTED',
+  'APPLY-FAIL',
+  'BUILD-FAIL',
+  'BOOT-FAIL',
 ];
 
 export interface Plan {
@@ -41,21 +56,32 @@ export function parsePlan(raw: unknown, source: string): Plan {
   const series = p.series ?? fail('no series: { dir | maildir | mbox }');
   const sources = ['dir', 'maildir', 'mbox'].filter((k) => series[k] !== undefined);
   if (sources.length !== 1) fail('series needs exactly one of dir, maildir, mbox');
-  if (series.mbox !== undefined && !(Array.isArray(series.mbox) && series.mbox.every((m: unknown) => typeof m === 'string'))) fail('series.mbox must be a list of paths');
+  if (
+    series.mbox !== undefined &&
+    !(Array.isArray(series.mbox) && series.mbox.every((m: unknown) => typeof m === 'string'))
+  )
+    fail('series.mbox must be a list of paths');
   const tests = p.tests;
-  if (!Array.isArray(tests) || !tests.length || !tests.every((t: unknown) => typeof t === 'string')) fail('tests must be a non-empty list');
+  if (!Array.isArray(tests) || !tests.length || !tests.every((t: unknown) => typeof t === 'string'))
+    fail('tests must be a non-empty list');
   const runs = p.runs ?? 1;
   if (!Number.isInteger(runs) || runs < 1) fail('runs must be a positive integer');
   const known = p.known;
   if (known !== undefined && typeof known !== 'string') fail('known must be a file or directory of known-bug records');
   const patchcheck = p.patchcheck ?? true;
   if (typeof patchcheck !== 'boolean') fail('patchcheck must be true or false');
-  for (const key of Object.keys(p)) if (!['name', 'base', 'series', 'tests', 'config', 'runs', 'known', 'patchcheck'].includes(key)) fail(`unknown key "${key}"`);
+  for (const key of Object.keys(p))
+    if (!['name', 'base', 'series', 'tests', 'config', 'runs', 'known', 'patchcheck'].includes(key))
+      fail(`unknown key "${key}"`);
   return {
     name: typeof p.name === 'string' ? p.name : source.replace(/^.*\/|\.ya?ml$/g, ''),
     base: { tree: base.tree, ref: typeof base.ref === 'string' ? base.ref : 'HEAD', source: base.source },
     series: { dir: series.dir, maildir: series.maildir, mbox: series.mbox },
-    tests, config: Array.isArray(p.config) ? p.config : [], runs, known, patchcheck,
+    tests,
+    config: Array.isArray(p.config) ? p.config : [],
+    runs,
+    known,
+    patchcheck,
   };
 }
 
@@ -107,9 +133,13 @@ export function classifyCase(mine: CaseOutcome, base: CaseOutcome | undefined): 
   if (mine.verdict === 'KNOWN' && base && !baseBad) {
     return at('REGRESSION', `KNOWN ${mine.known?.id ?? ''}: ${mine.reason} (${baseSays(base)})`);
   }
-  if (mine.verdict === 'KNOWN') return { ...at('KNOWN', mine.reason), known: mine.known ?? { id: mine.name, cause: mine.reason, reference: '' } };
+  if (mine.verdict === 'KNOWN')
+    return { ...at('KNOWN', mine.reason), known: mine.known ?? { id: mine.name, cause: mine.reason, reference: '' } };
   const bad = BAD.includes(mine.verdict);
-  if (bad) return baseBad ? at('STILL-FAILING', mine.reason) : at('REGRESSION', `${mine.verdict}: ${mine.reason}${base ? '' : ' (no base result)'}`);
+  if (bad)
+    return baseBad
+      ? at('STILL-FAILING', mine.reason)
+      : at('REGRESSION', `${mine.verdict}: ${mine.reason}${base ? '' : ' (no base result)'}`);
   if (baseBad) return at('FIXED', `base: ${base!.verdict} ${base!.reason}`);
   const fresh = mine.warnings.filter((w) => !base?.warnings.includes(w));
   if (fresh.length) return at('NEW-WARNING', fresh.join('; '));
@@ -126,17 +156,37 @@ export type StageFailure = 'APPLY-FAIL' | 'BUILD-FAIL' | 'CONFIG-FAIL' | 'BOOT-F
  * A whole series: a stage failure stands for every case; else each case against the base. The
  * base itself is classified against itself: its failures are ones the series inherit.
  */
-export function classifySeries(tests: string[], stage: { kind: StageFailure; reason: string } | undefined, mine: CaseOutcome[], base: CaseOutcome[]): Classified[] {
+export function classifySeries(
+  tests: string[],
+  stage: { kind: StageFailure; reason: string } | undefined,
+  mine: CaseOutcome[],
+  base: CaseOutcome[],
+): Classified[] {
   if (stage) {
     const kind: NightlyClass = stage.kind === 'CONFIG-FAIL' ? 'BUILD-FAIL' : stage.kind;
     return tests.map((test) => ({ test, class: kind, detail: stage.reason }));
   }
   // A case the base skipped tested nothing there: its absence is no regression, only said.
-  const missing = base.filter((b) => b.verdict !== 'ERROR' && !mine.some((m) => m.name === b.name))
-    .map((b): Classified => (b.verdict === 'SKIP'
-      ? { test: b.name, class: 'SKIP', detail: `the series did not report this case; the base skipped it: ${b.reason}` }
-      : { test: b.name, class: 'REGRESSION', detail: 'the base reported this case; the series did not' }));
-  return [...mine.map((m) => classifyCase(m, base.find((b) => b.name === m.name))), ...missing];
+  const missing = base
+    .filter((b) => b.verdict !== 'ERROR' && !mine.some((m) => m.name === b.name))
+    .map((b): Classified =>
+      b.verdict === 'SKIP'
+        ? {
+            test: b.name,
+            class: 'SKIP',
+            detail: `the series did not report this case; the base skipped it: ${b.reason}`,
+          }
+        : { test: b.name, class: 'REGRESSION', detail: 'the base reported this case; the series did not' },
+    );
+  return [
+    ...mine.map((m) =>
+      classifyCase(
+        m,
+        base.find((b) => b.name === m.name),
+      ),
+    ),
+    ...missing,
+  ];
 }
 
 /**
@@ -165,8 +215,18 @@ export function patchcheckTargets(plan: Plan, patches: number, classes: Classifi
 /** The series' headline: the most alarming class among its cases; SKIP only when nothing was tested. */
 export function seriesClass(cases: { class: NightlyClass }[]): NightlyClass {
   const order: NightlyClass[] = [
-    'APPLY-FAIL', 'BUILD-FAIL', 'BOOT-FAIL', 'REGRESSION', 'NEW-WARNING', 'UNTESTED', 'INFRA', 'STILL-FAILING',
-    'KNOWN', 'FIXED', 'PASS', 'SKIP',
+    'APPLY-FAIL',
+    'BUILD-FAIL',
+    'BOOT-FAIL',
+    'REGRESSION',
+    'NEW-WARNING',
+    'UNTESTED',
+    'INFRA',
+    'STILL-FAILING',
+    'KNOWN',
+    'FIXED',
+    'PASS',
+    'SKIP',
   ];
   return order.find((c) => cases.some((x) => x.class === c)) ?? 'PASS';
 }

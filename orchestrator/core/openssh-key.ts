@@ -29,10 +29,23 @@ export function publicLine(pub: Buffer, comment: string): string {
 /** An unencrypted "openssh-key-v1" private key file; checkint is any 32-bit value (it only guards decryption). */
 export function privateKeyFile(seed: Buffer, pub: Buffer, comment: string, checkint: number): string {
   if (seed.length !== 32) throw new Error(`an Ed25519 seed has 32 bytes, not ${seed.length}`);
-  const unpadded = Buffer.concat([u32(checkint), u32(checkint), str(TYPE), str(pub), str(Buffer.concat([seed, pub])), str(comment)]);
+  const unpadded = Buffer.concat([
+    u32(checkint),
+    u32(checkint),
+    str(TYPE),
+    str(pub),
+    str(Buffer.concat([seed, pub])),
+    str(comment),
+  ]);
   const pad = Buffer.from(Array.from({ length: (8 - (unpadded.length % 8)) % 8 }, (_, i) => i + 1));
   const body = Buffer.concat([
-    Buffer.from('openssh-key-v1\0'), str('none'), str('none'), str(''), u32(1), str(ed25519Blob(pub)), str(Buffer.concat([unpadded, pad])),
+    Buffer.from('openssh-key-v1\0'),
+    str('none'),
+    str('none'),
+    str(''),
+    u32(1),
+    str(ed25519Blob(pub)),
+    str(Buffer.concat([unpadded, pad])),
   ]).toString('base64');
   const lines = body.match(/.{1,70}/g) ?? [];
   return ['-----BEGIN OPENSSH PRIVATE KEY-----', ...lines, '-----END OPENSSH PRIVATE KEY-----', ''].join('\n');

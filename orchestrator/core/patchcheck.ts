@@ -9,7 +9,7 @@ import { ranIn, skippedIn, stoppedRunning } from './untested.js';
  * UNTESTED: every case SKIPped, nothing was tested.
  */
 export type StepVerdict =
-  | 'PASS' | 'FAIL' | 'UNTESTED' | 'APPLY-FAIL' | 'CONFIG-FAIL' | 'BUILD-FAIL' | 'BOOT-FAIL' | 'INFRA';
+  'PASS' | 'FAIL' | 'UNTESTED' | 'APPLY-FAIL' | 'CONFIG-FAIL' | 'BUILD-FAIL' | 'BOOT-FAIL' | 'INFRA';
 
 export interface Step {
   /** 0 is the base without patches. */
@@ -45,7 +45,12 @@ export function runVerdict(result: RunResult): Pick<Step, 'verdict' | 'reason' |
   const first = result.tests.find((t) => FAILED.has(t.verdict));
   if (first) return { verdict: 'FAIL', reason: `${first.name}: ${first.verdict} ${first.reason}`, ...cases };
   if (result.warnings.length) {
-    return { verdict: 'FAIL', reason: `warning outside the tests: ${result.warnings[0].title}`, ...cases, failing: [OUTSIDE_CASES] };
+    return {
+      verdict: 'FAIL',
+      reason: `warning outside the tests: ${result.warnings[0].title}`,
+      ...cases,
+      failing: [OUTSIDE_CASES],
+    };
   }
   const error = result.tests.find((t) => t.verdict === 'ERROR');
   if (error) return { verdict: 'INFRA', reason: `${error.name}: ${error.reason}`, ...cases };
@@ -76,19 +81,32 @@ export function conclude(steps: Step[]): Conclusion {
 /** The last line of a patchcheck report. */
 export function renderConclusion(c: Conclusion, total: number, tests: string[]): string {
   switch (c.kind) {
-    case 'base-broken': return `the base itself does not work: ${c.step.verdict} ${c.step.reason}`;
-    case 'inconclusive': return `inconclusive: patch ${c.step.index}/${total} could not be tested (${c.step.reason}); run again`;
+    case 'base-broken':
+      return `the base itself does not work: ${c.step.verdict} ${c.step.reason}`;
+    case 'inconclusive':
+      return `inconclusive: patch ${c.step.index}/${total} could not be tested (${c.step.reason}); run again`;
     case 'stops-running':
       return `first patch after which a test stops running: ${c.step.index}/${total} "${c.step.title}" (${c.untested.join(', ')} SKIP)`;
-    case 'breaks': return `first breaking patch: ${c.step.index}/${total} "${c.step.title}": ${c.step.verdict}${c.newlyFailing.length ? ` (${c.newlyFailing.join(', ')})` : ''}`;
-    case 'none': return `no patch breaks apply, build, boot or ${tests.join(', ')}`;
+    case 'breaks':
+      return `first breaking patch: ${c.step.index}/${total} "${c.step.title}": ${c.step.verdict}${c.newlyFailing.length ? ` (${c.newlyFailing.join(', ')})` : ''}`;
+    case 'none':
+      return `no patch breaks apply, build, boot or ${tests.join(', ')}`;
   }
 }
 
 export function renderSteps(steps: Step[], total: number): string {
   const rows = steps.map((s) => [
-    s.index === 0 ? 'base' : `${s.index}/${total}`, s.verdict, `${s.seconds}s`, s.title, s.reason,
+    s.index === 0 ? 'base' : `${s.index}/${total}`,
+    s.verdict,
+    `${s.seconds}s`,
+    s.title,
+    s.reason,
   ]);
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}  ${r[3]}${r[4] ? `\n${' '.repeat(widths[0] + 2)}${r[4]}` : ''}`).join('\n');
+  return rows
+    .map(
+      (r) =>
+        `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2].padStart(widths[2])}  ${r[3]}${r[4] ? `\n${' '.repeat(widths[0] + 2)}${r[4]}` : ''}`,
+    )
+    .join('\n');
 }

@@ -3,7 +3,13 @@ import { nothingTested, type RunResult, type TestResult } from './results.js';
 import { VERDICTS } from './verdict.js';
 
 const ERRNO_NAMES: Record<number, string> = {
-  1: 'EPERM', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 19: 'ENODEV', 22: 'EINVAL', 95: 'EOPNOTSUPP',
+  1: 'EPERM',
+  12: 'ENOMEM',
+  13: 'EACCES',
+  14: 'EFAULT',
+  19: 'ENODEV',
+  22: 'EINVAL',
+  95: 'EOPNOTSUPP',
 };
 
 /** One observed or expected value as people read it: an errno with its name, the rest as JSON. */
@@ -27,7 +33,12 @@ function caseLines(t: TestResult, width: number): string[] {
   const lines = [`${pad(t.name, width)}  ${t.verdict}  (${t.seconds.toFixed(1)} s)`];
   lines.push(`    expected: ${describe(t.expected)}`);
   lines.push(`    observed: ${describe(t.observed)}`);
-  if (t.known) lines.push(`    known:    ${t.known.cause}`, `              (${t.known.id}; ${t.known.reference})`, `    raw:      ${t.raw?.verdict} ${t.raw?.reason}`);
+  if (t.known)
+    lines.push(
+      `    known:    ${t.known.cause}`,
+      `              (${t.known.id}; ${t.known.reference})`,
+      `    raw:      ${t.raw?.verdict} ${t.raw?.reason}`,
+    );
   else if (t.verdict !== 'PASS') lines.push(`    reason:   ${t.reason}`);
   if (t.note) lines.push(`    note:     ${t.note}`);
   for (const w of t.warnings) lines.push(`    warning:  ${w.title}`);

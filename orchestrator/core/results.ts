@@ -83,7 +83,16 @@ export function onlyUntested(result: RunResult): boolean {
 
 /** One result per case for a run that never got to test (boot failed, guest crashed). */
 export function unrunResults(names: string[], verdict: Verdict, reason: string): TestResult[] {
-  return names.map((name) => ({ name, verdict, reason, expected: null, observed: null, warnings: [], evidence: [], seconds: 0 }));
+  return names.map((name) => ({
+    name,
+    verdict,
+    reason,
+    expected: null,
+    observed: null,
+    warnings: [],
+    evidence: [],
+    seconds: 0,
+  }));
 }
 
 /** Every case of a run whose boot failed: CRASH when the kernel crashed, else ERROR. */

@@ -54,7 +54,8 @@ export function splitMbox(text: string): Message[] {
   const chunks: string[][] = [];
   let current: string[] | undefined;
   for (let i = 0; i < lines.length; i++) {
-    const startsMessage = FROM_LINE.test(lines[i]) && (i === 0 || lines[i - 1] === '') && /^[\w-]+:/.test(lines[i + 1] ?? '');
+    const startsMessage =
+      FROM_LINE.test(lines[i]) && (i === 0 || lines[i - 1] === '') && /^[\w-]+:/.test(lines[i + 1] ?? '');
     if (startsMessage) chunks.push((current = []));
     else if (current) current.push(lines[i].replace(/^>(>*From )/, '$1'));
     else if (lines[i].trim()) chunks.push((current = [lines[i]]));
@@ -86,9 +87,15 @@ export function decodeWords(value: string): string {
   return value
     .replace(/\?=\s+=\?/g, '?==?')
     .replace(/=\?([^?]+)\?([qQbB])\?([^?]*)\?=/g, (_, charset: string, enc: string, data: string) => {
-      const bytes = enc.toLowerCase() === 'b'
-        ? Buffer.from(data, 'base64')
-        : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+      const bytes =
+        enc.toLowerCase() === 'b'
+          ? Buffer.from(data, 'base64')
+          : Buffer.from(
+              data
+                .replace(/_/g, ' ')
+                .replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+              'latin1',
+            );
       return bytes.toString(/^utf-?8$/i.test(charset) ? 'utf8' : 'latin1');
     });
 }
@@ -138,7 +145,14 @@ function candidates(messages: Message[]): Candidate[] {
 
 function toPatch(c: Candidate, index: number): Patch {
   const h = c.message.headers;
-  return { index, title: c.tag.title, subject: h.get('subject') ?? '', author: h.get('from') ?? '', messageId: h.get('message-id'), raw: c.message.raw };
+  return {
+    index,
+    title: c.tag.title,
+    subject: h.get('subject') ?? '',
+    author: h.get('from') ?? '',
+    messageId: h.get('message-id'),
+    raw: c.message.raw,
+  };
 }
 
 function seriesId(patches: Patch[]): string {
@@ -154,11 +168,16 @@ function seriesId(patches: Patch[]): string {
 export function parseSeries(messages: Message[]): Series {
   const all = candidates(messages);
   const problems: string[] = [];
-  const version = Math.max(0, ...all.filter((c) => hasDiff(c.message.body) || c.tag.index === 0).map((c) => c.tag.version));
+  const version = Math.max(
+    0,
+    ...all.filter((c) => hasDiff(c.message.body) || c.tag.index === 0).map((c) => c.tag.version),
+  );
   const mine = all.filter((c) => c.tag.version === version);
   const others = new Set(all.filter((c) => c.tag.version !== version).map((c) => c.tag.version));
   if (others.size) problems.push(`${IGNORED} other versions: v${[...others].sort().join(', v')}`);
-  const coverC = mine.find((c) => c.tag.index === 0 || (!hasDiff(c.message.body) && c.tag.index === undefined && mine.length > 1));
+  const coverC = mine.find(
+    (c) => c.tag.index === 0 || (!hasDiff(c.message.body) && c.tag.index === undefined && mine.length > 1),
+  );
   const patchC = mine.filter((c) => c !== coverC && hasDiff(c.message.body));
   const total = patchC[0]?.tag.total ?? coverC?.tag.total ?? patchC.length;
   const numbered = patchC.every((c) => c.tag.index !== undefined);

@@ -56,7 +56,12 @@ export function isStamp(value: unknown): value is Stamp {
  * the root, the initramfs or the image; the root but no sshd, the image or the initramfs (the
  * run's keys are appended to it).
  */
-export function bootSuspects(reached: { banner: boolean; init: boolean; switchRoot: boolean; sshd: boolean }): ArtifactKind[] {
+export function bootSuspects(reached: {
+  banner: boolean;
+  init: boolean;
+  switchRoot: boolean;
+  sshd: boolean;
+}): ArtifactKind[] {
   if (!reached.banner) return ['kernel'];
   if (!reached.init) return ['kernel', 'initramfs'];
   if (!reached.switchRoot) return ['initramfs', 'image'];

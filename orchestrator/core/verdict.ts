@@ -45,7 +45,10 @@ function caseJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome):
   if (!rule) return { verdict: 'ERROR', reason: 'no expectation for this kernel version' };
   const skip = ruleSkips(rule, outcome.observed);
   if (skip && !rule.when && outcome.observed) {
-    return { verdict: 'ERROR', reason: `our expectation says the case cannot run on this kernel (${skip}), yet it ran` };
+    return {
+      verdict: 'ERROR',
+      reason: `our expectation says the case cannot run on this kernel (${skip}), yet it ran`,
+    };
   }
   if (skip) return { verdict: 'SKIP', reason: `our expectation: ${skip}` };
   if (!outcome.observed) return { verdict: 'ERROR', reason: 'the workload reported nothing' };
@@ -75,22 +78,37 @@ function rawJudgement(rule: ExpectationRule | undefined, outcome: CaseOutcome, w
   const own = caseJudgement(rule, outcome);
   if (!warningTitles.length) return own;
   const warning = `warning: ${warningTitles.join('; ')}`;
-  const reason = own.verdict === 'PASS' ? warning
-    : own.verdict === 'FAIL' ? `${own.reason}; ${warning}` : `${warning} (the case: ${own.verdict} ${own.reason})`;
+  const reason =
+    own.verdict === 'PASS'
+      ? warning
+      : own.verdict === 'FAIL'
+        ? `${own.reason}; ${warning}`
+        : `${warning} (the case: ${own.verdict} ${own.reason})`;
   const deviation = own.deviation
-    ? { ...own.deviation, warnings: warningTitles } : deviationOf(undefined, outcome.observed, warningTitles);
+    ? { ...own.deviation, warnings: warningTitles }
+    : deviationOf(undefined, outcome.observed, warningTitles);
   return { verdict: 'FAIL', reason, deviation, own: own.verdict };
 }
 
 /** KNOWN records: those that cover this case on this kernel (recordsFor); none for raw verdicts. */
-export function judge(rule: ExpectationRule | undefined, outcome: CaseOutcome, warningTitles: string[], known: KnownRecord[] = []): Judgement {
+export function judge(
+  rule: ExpectationRule | undefined,
+  outcome: CaseOutcome,
+  warningTitles: string[],
+  known: KnownRecord[] = [],
+): Judgement {
   const raw = rawJudgement(rule, outcome, warningTitles);
   const record = recordOf(raw, known, warningTitles);
   if (record && raw.own === 'ERROR') {
     return { verdict: 'ERROR', reason: `${raw.reason}; the warning is known bug ${record.id} (${record.cause})` };
   }
   if (record) {
-    return { verdict: 'KNOWN', reason: record.cause, known: refOf(record), raw: { verdict: raw.verdict, reason: raw.reason } };
+    return {
+      verdict: 'KNOWN',
+      reason: record.cause,
+      known: refOf(record),
+      raw: { verdict: raw.verdict, reason: raw.reason },
+    };
   }
   if (raw.verdict === 'PASS' && known.length) {
     const note = known.map((r) => `known bug ${r.id} did not show (${r.cause})`).join('; ');
@@ -113,8 +131,10 @@ function recordOf(raw: Raw, known: KnownRecord[], warningTitles: string[]): Know
 
 /** A crash is a known deviation only where a record names its title and every other warning in the window. */
 function crashRecord(known: KnownRecord[], title: string, warningTitles: string[]): KnownRecord | undefined {
-  return known.find((r) => !r.legacy && !Object.keys(r.deviates).length
-    && [title, ...warningTitles].every((w) => r.warnings.includes(w)));
+  return known.find(
+    (r) =>
+      !r.legacy && !Object.keys(r.deviates).length && [title, ...warningTitles].every((w) => r.warnings.includes(w)),
+  );
 }
 
 function refOf(r: KnownRecord): KnownRef {

@@ -17,13 +17,20 @@ const checkouts = new Map<string, Promise<string>>();
 
 /** Our worktree of a build's tree (one per tree, moved between commits) at the source it built. */
 function builtSource(tree: string, commit: string): Promise<string> {
-  const dir = join(cacheDir(), 'selftests-src', `${basename(tree)}-${createHash('sha256').update(tree).digest('hex').slice(0, 8)}`);
+  const dir = join(
+    cacheDir(),
+    'selftests-src',
+    `${basename(tree)}-${createHash('sha256').update(tree).digest('hex').slice(0, 8)}`,
+  );
   const previous = checkouts.get(dir) ?? Promise.resolve('');
-  const next = previous.catch(() => '').then(async () => {
-    if (!existsSync(dir)) needSpace(join(cacheDir(), 'selftests-src'), 2 * 2 ** 30, `a worktree of ${tree} for its selftests`);
-    await checkoutWorktree(tree, dir, commit);
-    return dir;
-  });
+  const next = previous
+    .catch(() => '')
+    .then(async () => {
+      if (!existsSync(dir))
+        needSpace(join(cacheDir(), 'selftests-src'), 2 * 2 ** 30, `a worktree of ${tree} for its selftests`);
+      await checkoutWorktree(tree, dir, commit);
+      return dir;
+    });
   checkouts.set(dir, next);
   return next;
 }
@@ -33,17 +40,27 @@ async function sourceTreeOf(kernel: Kernel, log: (line: string) => void): Promis
   const build = readRecord(kernel.id)?.build;
   if (build) return builtSource(build.tree, build.head ?? build.commit);
   const exact = (await sourceRevisions()).some((r) => r.version === kernel.version);
-  if (!exact) log(`no linux-source of ${kernel.version} in the archive: the selftests come from the newest ${lineOf(kernel.version)}`);
+  if (!exact)
+    log(
+      `no linux-source of ${kernel.version} in the archive: the selftests come from the newest ${lineOf(kernel.version)}`,
+    );
   return ensureLinuxSource(log, exact ? kernel.version : lineOf(kernel.version));
 }
 
 /** Suite name → host files to upload to its extDir. */
-export async function bringSuites(selections: Selection[], kernel: Kernel, log: (line: string) => void): Promise<Record<string, string[]>> {
+export async function bringSuites(
+  selections: Selection[],
+  kernel: Kernel,
+  log: (line: string) => void,
+): Promise<Record<string, string[]>> {
   const brought: Record<string, string[]> = {};
   let tree: Promise<string> | undefined;
   for (const { suite } of selections) {
     if (!isExternal(suite) || !suite.bring) continue;
-    brought[suite.name] = await suite.bring({ version: kernel.version, tree: () => (tree ??= sourceTreeOf(kernel, log)) }, log);
+    brought[suite.name] = await suite.bring(
+      { version: kernel.version, tree: () => (tree ??= sourceTreeOf(kernel, log)) },
+      log,
+    );
   }
   return brought;
 }

@@ -10,13 +10,27 @@ import { elfBanner } from '../core/vmlinux.js';
 import { identityFromBanner } from '../core/kernel-version.js';
 import { describeDropped, fragmentErrors, mergeFragments, renderRequest, type Fragment } from '../core/kconfig.js';
 import { seriesTitle, type Series } from '../core/series.js';
-import { applyPatch, checkoutWorktree, commitInfo, describe, repoTop, resolveRev, tryResolveRev } from '../adapters/git.js';
+import {
+  applyPatch,
+  checkoutWorktree,
+  commitInfo,
+  describe,
+  repoTop,
+  resolveRev,
+  tryResolveRev,
+} from '../adapters/git.js';
 import { sourceMarker } from '../adapters/linux-source.js';
 import { artifacts, compilerVersion, configure, make, type BuildDirs } from '../adapters/kbuild.js';
 import { ensureHost, KBUILD_NEEDS, NEEDS } from '../adapters/host.js';
 import {
-  failureDir, readFailure, recordFailure, stage, useKernel,
-  type BuildMetadata, type FailedBuild, type Kernel,
+  failureDir,
+  readFailure,
+  recordFailure,
+  stage,
+  useKernel,
+  type BuildMetadata,
+  type FailedBuild,
+  type Kernel,
 } from '../adapters/kernel-store.js';
 import { needSpace, readJsonOr, withLock, writeJson } from '../adapters/store.js';
 import { cacheDir, configsDir } from '../paths.js';
@@ -115,13 +129,17 @@ export async function buildKernel(req: BuildRequest): Promise<BuildOutcome> {
   const before = known();
   if (before) return before;
   const dirs = buildDirs(repo);
-  return withLock(join(dirs.base, 'lock'), async () => {
-    const meanwhile = known();
-    if (meanwhile) return meanwhile;
-    await ensureHost(KBUILD_NEEDS, req.log);
-    const result = await buildLocked({ ...req, repo, commit, id, dirs, merged, fragments, compiler });
-    return { ...result, seconds: seconds() } as BuildOutcome;
-  }, (pid) => req.log(`waiting for the build of this tree by pid ${pid}`));
+  return withLock(
+    join(dirs.base, 'lock'),
+    async () => {
+      const meanwhile = known();
+      if (meanwhile) return meanwhile;
+      await ensureHost(KBUILD_NEEDS, req.log);
+      const result = await buildLocked({ ...req, repo, commit, id, dirs, merged, fragments, compiler });
+      return { ...result, seconds: seconds() } as BuildOutcome;
+    },
+    (pid) => req.log(`waiting for the build of this tree by pid ${pid}`),
+  );
 }
 
 interface Locked extends BuildRequest {
@@ -135,7 +153,13 @@ interface Locked extends BuildRequest {
 }
 
 /** Records a failure of the code; an interrupted run is not one, so it is never recorded. */
-function fail(id: string, kind: FailedBuild['kind'], reason: string, details: string[], extra: { patch?: number; log?: string } = {}) {
+function fail(
+  id: string,
+  kind: FailedBuild['kind'],
+  reason: string,
+  details: string[],
+  extra: { patch?: number; log?: string } = {},
+) {
   throwIfInterrupted();
   const failure: FailedBuild = { id, kind, reason, details, log: extra.log, at: new Date().toISOString() };
   recordFailure(failure);
@@ -153,23 +177,37 @@ async function buildLocked(b: Locked) {
     const failed = await phases.time('apply', () => applyPatch(b.dirs.src, patch.raw, b.dirs.base));
     if (failed) {
       b.log(`APPLY-FAIL: patch ${patch.index}/${b.series?.total} "${patch.title}": ${failed.reason}`);
-      return fail(b.id, 'APPLY-FAIL', `patch ${patch.index}/${b.series?.total} "${patch.title}" does not apply: ${failed.reason}`, [failed.reason], { patch: i + 1 });
+      return fail(
+        b.id,
+        'APPLY-FAIL',
+        `patch ${patch.index}/${b.series?.total} "${patch.title}" does not apply: ${failed.reason}`,
+        [failed.reason],
+        { patch: i + 1 },
+      );
     }
   }
   if (patches.length) b.log(`applied ${patches.length} patches on ${b.commit.slice(0, 12)}`);
   const dropped = await phases.time('configure', () => configure(b.dirs, b.merged, ccache));
   if (dropped.length) {
     const lines = dropped.map(describeDropped);
-    return fail(b.id, 'CONFIG-FAIL', `olddefconfig dropped ${lines[0]}${dropped.length > 1 ? ` (and ${dropped.length - 1} more)` : ''}`, lines);
+    return fail(
+      b.id,
+      'CONFIG-FAIL',
+      `olddefconfig dropped ${lines[0]}${dropped.length > 1 ? ` (and ${dropped.length - 1} more)` : ''}`,
+      lines,
+    );
   }
   const log = join(b.dirs.base, 'build.log');
   const counts = join(b.dirs.base, 'objects.json');
   const expected = readJsonOr<{ full: number }>(counts)?.full ?? DEFAULT_OBJECTS;
   const fresh = !existsSync(join(b.dirs.out, 'vmlinux'));
-  b.log(`building ${b.commit.slice(0, 12)}${patches.length ? ` + ${patches.length} patches` : ''} (${fresh ? 'full' : 'incremental'} build, ${ccache ? 'ccache' : 'no ccache'})`);
+  b.log(
+    `building ${b.commit.slice(0, 12)}${patches.length ? ` + ${patches.length} patches` : ''} (${fresh ? 'full' : 'incremental'} build, ${ccache ? 'ccache' : 'no ccache'})`,
+  );
   const reporter = progressReporter(fresh ? expected : 0, b.log);
   const made = await phases.time('make', () => make(b.dirs, log, ccache, reporter));
-  if (!made.ok && made.signal) throw new ToolError(['make'], made.signal, 'make was killed; nothing recorded, the next build starts over');
+  if (!made.ok && made.signal)
+    throw new ToolError(['make'], made.signal, 'make was killed; nothing recorded, the next build starts over');
   if (!made.ok) {
     const errors = firstErrors(readFileSync(log, 'utf8'), [`${b.dirs.src}/`, '../src/']);
     const keep = join(failureDir(b.id), 'build.log');
@@ -211,15 +249,40 @@ async function storeBuild(b: Locked, log: string, objects: number, phases: Phase
   if (s?.cover) writeFileSync(join(dir, 'cover.txt'), `Subject: ${s.cover.subject}\n\n${s.cover.body}`);
   const info = await commitInfo(b.repo, b.commit);
   const build: BuildMetadata = {
-    tree: b.repo, source: sourceOf(b.repo), commit: b.commit, head: await resolveRev(b.dirs.src, 'HEAD'), describe: await describe(b.repo, b.commit), subject: info.subject,
-    series: s && { id: s.id, version: s.version, title: seriesTitle(s), messageId: s.cover?.messageId, baseCommit: s.baseCommit, subjects: s.patches.map((p) => p.title) },
-    fragments: b.fragments.map((f) => f.name), compiler: b.compiler, ccache: b.ccache ?? true, objects,
+    tree: b.repo,
+    source: sourceOf(b.repo),
+    commit: b.commit,
+    head: await resolveRev(b.dirs.src, 'HEAD'),
+    describe: await describe(b.repo, b.commit),
+    subject: info.subject,
+    series: s && {
+      id: s.id,
+      version: s.version,
+      title: seriesTitle(s),
+      messageId: s.cover?.messageId,
+      baseCommit: s.baseCommit,
+      subjects: s.patches.map((p) => p.title),
+    },
+    fragments: b.fragments.map((f) => f.name),
+    compiler: b.compiler,
+    ccache: b.ccache ?? true,
+    objects,
     durations: phases.durations,
   };
   return commit({
-    id: b.id, source: 'build', ...identity,
-    files: { bzImage: 'bzImage', vmlinux: 'vmlinux', config: 'config', systemMap: 'System.map', buildLog: 'build.log', cover: s?.cover ? 'cover.txt' : undefined },
-    build, added: new Date().toISOString(),
+    id: b.id,
+    source: 'build',
+    ...identity,
+    files: {
+      bzImage: 'bzImage',
+      vmlinux: 'vmlinux',
+      config: 'config',
+      systemMap: 'System.map',
+      buildLog: 'build.log',
+      cover: s?.cover ? 'cover.txt' : undefined,
+    },
+    build,
+    added: new Date().toISOString(),
   });
 }
 

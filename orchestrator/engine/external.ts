@@ -51,15 +51,30 @@ function judged(ctx: ExternalContext, name: string, x: ExternalResult, window: s
   const reports = parseConsole(window);
   const crash = reports.find(fatal);
   const observed = { result: x.result, ...(x.message ? { message: x.message } : {}) };
-  const outcome = crash ? { crash: crash.title, observed } : x.result === 'skip' ? { skip: x.message || 'skipped', observed } : { observed };
-  const judgement = judge(rule, outcome, reports.map((w) => w.title), recordsFor(ctx.known, name, ctx.version));
+  const outcome = crash
+    ? { crash: crash.title, observed }
+    : x.result === 'skip'
+      ? { skip: x.message || 'skipped', observed }
+      : { observed };
+  const judgement = judge(
+    rule,
+    outcome,
+    reports.map((w) => w.title),
+    recordsFor(ctx.known, name, ctx.version),
+  );
   // The suite's own words say what went wrong (once: a skip's message is in the reason already).
   const said = judgement.verdict === 'FAIL' && x.message && !judgement.reason.includes(x.message);
   const verdict = said ? { ...judgement, reason: `${judgement.reason}: ${x.message}` } : judgement;
   const overridden = rule.why !== SUITES_OWN_RULE.why && verdict.verdict === 'PASS';
   return {
-    name, ...verdict, expected: rule.expect ?? null, observed, warnings: toRef(reports), evidence: [],
-    seconds, ...noteOf(verdict.note, overridden ? `our expectation overrides the suite's rule: ${rule.why}` : undefined),
+    name,
+    ...verdict,
+    expected: rule.expect ?? null,
+    observed,
+    warnings: toRef(reports),
+    evidence: [],
+    seconds,
+    ...noteOf(verdict.note, overridden ? `our expectation overrides the suite's rule: ${rule.why}` : undefined),
   };
 }
 
@@ -86,7 +101,14 @@ function selectedRun(run: ExternalRun, patterns: string[] | undefined): boolean 
 }
 
 /** What went wrong besides the cases: a timeout, an early stop, lost marks, no case at all. */
-function runErrors(ctx: ExternalContext, run: ExternalRun, out: ExecResult, lines: string[], reported: ExternalResult[], dmesg: string) {
+function runErrors(
+  ctx: ExternalContext,
+  run: ExternalRun,
+  out: ExecResult,
+  lines: string[],
+  reported: ExternalResult[],
+  dmesg: string,
+) {
   const { suite } = ctx;
   const { prefix, whole } = runNames(suite, run);
   const format = run.format ?? suite.format;
@@ -94,14 +116,24 @@ function runErrors(ctx: ExternalContext, run: ExternalRun, out: ExecResult, line
   if (out.timedOut || out.code === 124) {
     const open = openCase(format, lines);
     const name = open ? `${prefix}${suite.caseName?.(open) ?? open}` : `${whole}:timeout`;
-    return unrunResults([name], 'ERROR', `timed out: no output for ${suite.caseSeconds} s, or over ${limit} s in all, after: ${tail(out.stdout)}`);
+    return unrunResults(
+      [name],
+      'ERROR',
+      `timed out: no output for ${suite.caseSeconds} s, or over ${limit} s in all, after: ${tail(out.stdout)}`,
+    );
   }
-  if (!reported.length) return unrunResults([whole], 'ERROR', `reported no case (exit ${out.code}): ${tail(out.stdout || out.stderr)}`);
+  if (!reported.length)
+    return unrunResults([whole], 'ERROR', `reported no case (exit ${out.code}): ${tail(out.stdout || out.stderr)}`);
   const early = format === 'status' ? undefined : stoppedEarly(format, lines, reported.length, out.code);
   if (early) return unrunResults([`${whole}:stopped`], 'ERROR', `the program stopped early: ${early}`);
   const marks = marksKept(dmesg);
   const written = lines.length - (lines.at(-1) === '' ? 1 : 0);
-  if (marks < written) return unrunResults([`${whole}:marks`], 'ERROR', `the kernel log kept ${marks} of ${written} marks: the cases' dmesg windows cannot be told apart`);
+  if (marks < written)
+    return unrunResults(
+      [`${whole}:marks`],
+      'ERROR',
+      `the kernel log kept ${marks} of ${written} marks: the cases' dmesg windows cannot be told apart`,
+    );
   return [];
 }
 
@@ -122,39 +154,80 @@ async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcom
     const failed = await steps(session, run.cleanup);
     return failed ? unrunResults([`${whole}:cleanup`], 'ERROR', `cleanup: ${failed}`) : [];
   };
-  if (setupFailed) return { results: [...unrunResults([whole], 'ERROR', `setup: ${setupFailed}`), ...await cleanup()], outside: [] };
+  if (setupFailed)
+    return { results: [...unrunResults([whole], 'ERROR', `setup: ${setupFailed}`), ...(await cleanup())], outside: [] };
   // What the kernel said during setup belongs to no case.
   const before = await kernelLines(session);
   if (before.error) {
-    return { results: [...unrunResults([whole], 'ERROR', `the kernel log before the run: ${before.error}`), ...await cleanup()], outside: [] };
+    return {
+      results: [
+        ...unrunResults([whole], 'ERROR', `the kernel log before the run: ${before.error}`),
+        ...(await cleanup()),
+      ],
+      outside: [],
+    };
   }
   const started = performance.now();
-  const out = await session.exec([workload('marks'), String(suite.caseSeconds), '--', ...run.command.argv], run.command.timeoutSeconds ?? suite.suiteSeconds);
+  const out = await session.exec(
+    [workload('marks'), String(suite.caseSeconds), '--', ...run.command.argv],
+    run.command.timeoutSeconds ?? suite.suiteSeconds,
+  );
   const seconds = (performance.now() - started) / 1000;
   const dmesg = await kernelLines(session);
-  ctx.save(`${[suite.name, run.prefix, run.name].filter(Boolean).join('-').replace(/[^\w.-]+/g, '_')}.out`, out.stdout);
+  ctx.save(
+    `${[suite.name, run.prefix, run.name]
+      .filter(Boolean)
+      .join('-')
+      .replace(/[^\w.-]+/g, '_')}.out`,
+    out.stdout,
+  );
   const lines = out.stdout.split('\n');
-  const reported = parseOutput(run.format ?? suite.format, lines, { byRun: run.byRun, name: run.name, code: out.code })
-    .map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}` }));
-  const { windows, seconds: each, after } = caseWindows(dmesg.log, reported.map((x) => x.line));
-  const resultOf = (x: ExternalResult, i: number) => dmesg.error ? unread(x, dmesg.error)
-    : judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length);
+  const reported = parseOutput(run.format ?? suite.format, lines, {
+    byRun: run.byRun,
+    name: run.name,
+    code: out.code,
+  }).map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}` }));
+  const {
+    windows,
+    seconds: each,
+    after,
+  } = caseWindows(
+    dmesg.log,
+    reported.map((x) => x.line),
+  );
+  const resultOf = (x: ExternalResult, i: number) =>
+    dmesg.error ? unread(x, dmesg.error) : judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length);
   // The run's own errors are kept whatever was selected: they say why selected cases are missing.
   const results = [
     ...reported.map(resultOf).filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns)),
-    ...(!dmesg.error ? runErrors(ctx, run, out, lines, reported, dmesg.log)
-      : reported.length ? [] : unrunResults([whole], 'ERROR', `the kernel log could not be read after the run: ${dmesg.error}`)),
+    ...(!dmesg.error
+      ? runErrors(ctx, run, out, lines, reported, dmesg.log)
+      : reported.length
+        ? []
+        : unrunResults([whole], 'ERROR', `the kernel log could not be read after the run: ${dmesg.error}`)),
   ];
-  results.push(...await cleanup());
+  results.push(...(await cleanup()));
   const afterCleanup = await kernelLines(session);
-  if (afterCleanup.error) results.push(...unrunResults([`${whole}:cleanup`], 'ERROR', `the kernel log after cleanup: ${afterCleanup.error}`));
-  return { results, outside: [...toRef(parseConsole(before.log)), ...toRef(parseConsole(after)), ...toRef(parseConsole(afterCleanup.log))] };
+  if (afterCleanup.error)
+    results.push(...unrunResults([`${whole}:cleanup`], 'ERROR', `the kernel log after cleanup: ${afterCleanup.error}`));
+  return {
+    results,
+    outside: [
+      ...toRef(parseConsole(before.log)),
+      ...toRef(parseConsole(after)),
+      ...toRef(parseConsole(afterCleanup.log)),
+    ],
+  };
 }
 
 /** A case whose kernel lines could not be read: whatever the suite said, nobody saw what the kernel did. */
 function unread(x: ExternalResult, error: string): TestResult {
   const said = `${x.result}${x.message ? `: ${x.message}` : ''}`;
-  return unrunResults([x.name], 'ERROR', `the kernel log could not be read after the run (${error}); the suite said ${said}`)[0];
+  return unrunResults(
+    [x.name],
+    'ERROR',
+    `the kernel log could not be read after the run (${error}); the suite said ${said}`,
+  )[0];
 }
 
 /** Every selected run of the suite, one after another, each run's results into OUT as it ends. */
@@ -168,5 +241,11 @@ export async function runExternal(ctx: ExternalContext, facts: SetupFacts, out: 
   // A pattern that matched nothing is said, not passed over.
   const names = out.results.slice(from).map((r) => r.name.slice(ctx.suite.name.length + 1));
   const unmatched = (ctx.patterns ?? []).filter((p) => !names.some((n) => matchesAny(n, [p])));
-  out.results.push(...unrunResults(unmatched.map((p) => `${ctx.suite.name}/${p}`), 'ERROR', 'no case of the suite matches this'));
+  out.results.push(
+    ...unrunResults(
+      unmatched.map((p) => `${ctx.suite.name}/${p}`),
+      'ERROR',
+      'no case of the suite matches this',
+    ),
+  );
 }

@@ -38,7 +38,10 @@ export interface Guests {
 
 /** The guest stopped answering after boot; the caller turns it into CRASH or ERROR from its console. */
 export class GuestLost extends Error {
-  constructor(message: string, readonly guest?: Guest) {
+  constructor(
+    message: string,
+    readonly guest?: Guest,
+  ) {
     super(message);
   }
 }

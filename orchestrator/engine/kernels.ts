@@ -8,7 +8,14 @@ import { availableKernels, download, extractDeb } from '../adapters/apt.js';
 import { exec } from '../adapters/exec.js';
 import { ensureHost, isRoot, NEEDS } from '../adapters/host.js';
 import {
-  extractPvhVmlinux, kernelFromPath, removedLine, stage, storeDir, takeKernel, useKernel, type Kernel,
+  extractPvhVmlinux,
+  kernelFromPath,
+  removedLine,
+  stage,
+  storeDir,
+  takeKernel,
+  useKernel,
+  type Kernel,
 } from '../adapters/kernel-store.js';
 import { needSpace } from '../adapters/store.js';
 
@@ -30,10 +37,14 @@ export async function resolveKernel(opts: KernelOptions): Promise<Kernel> {
     opts.log?.(removedLine(taken.removed, taken.why));
     const { debian, build } = taken.removed;
     if (debian) return fetchDebianKernel(debian.debVersion, opts.log);
-    throw new UsageError(`kernel ${spec} was not as built (${taken.why}) and is removed from the store: build it again${build ? ` (orchestrate build --tree ${build.tree} --ref ${build.commit.slice(0, 12)}${build.series ? ' --series …' : ''})` : ''}`);
+    throw new UsageError(
+      `kernel ${spec} was not as built (${taken.why}) and is removed from the store: build it again${build ? ` (orchestrate build --tree ${build.tree} --ref ${build.commit.slice(0, 12)}${build.series ? ' --series …' : ''})` : ''}`,
+    );
   }
   if (existsSync(spec)) return kernelFromPath(spec, opts.modules);
-  throw new UsageError(`unknown kernel "${spec}": want debian[:VERSION], a kernel id (orchestrate kernels list) or a path`);
+  throw new UsageError(
+    `unknown kernel "${spec}": want debian[:VERSION], a kernel id (orchestrate kernels list) or a path`,
+  );
 }
 
 async function findDebianKernel(query?: string): Promise<DebianKernel> {
@@ -82,7 +93,10 @@ async function storeDebianKernel(deb: DebianKernel, id: string): Promise<Kernel>
   rmSync(unpacked, { recursive: true, force: true });
   const vmlinux = await extractPvhVmlinux(dir, 'bzImage', readFileSync(join(dir, 'config'), 'utf8'));
   return commit({
-    id, source: 'debian', release: r, version: deb.version,
+    id,
+    source: 'debian',
+    release: r,
+    version: deb.version,
     files: { bzImage: 'bzImage', vmlinux, config: 'config', systemMap: 'System.map', modules: 'modules' },
     debian: { pkg: deb.pkg, debVersion: deb.debVersion },
     added: new Date().toISOString(),

@@ -76,14 +76,20 @@ export class Lab {
   async ready(r: Readying): Promise<string | undefined> {
     const why = await Promise.all([
       readyGuest(this.main, r.binaries, r.modulesSeconds, r.log, r.brought),
-      this.peer && readyGuest(this.peer, r.binaries, r.modulesSeconds, (line) => r.log(`peer: ${line}`)).then((w) => w && `peer ${w}`),
+      this.peer &&
+        readyGuest(this.peer, r.binaries, r.modulesSeconds, (line) => r.log(`peer: ${line}`)).then(
+          (w) => w && `peer ${w}`,
+        ),
     ]);
     return why.find(Boolean);
   }
 
   /** Reads what is left of each guest's kernel log and keeps all of it in DIR (dmesg.txt, peer-dmesg.txt). */
   async keepKernelLogs(dir: string): Promise<void> {
-    for (const [s, file] of [[this.main, 'dmesg.txt'], [this.peer, 'peer-dmesg.txt']] as const) {
+    for (const [s, file] of [
+      [this.main, 'dmesg.txt'],
+      [this.peer, 'peer-dmesg.txt'],
+    ] as const) {
       if (!s) continue;
       await s.dmesgDelta().catch(() => '');
       writeAtomic(join(dir, file), s.kernelLog);
@@ -130,8 +136,13 @@ function removeScratch(dir: string): void {
   releaseDir(dir);
 }
 
-async function readyGuest(g: Guest, binaries: string[], seconds: number, log: (line: string) => void,
-  brought: Record<string, string[]> = {}): Promise<string | undefined> {
+async function readyGuest(
+  g: Guest,
+  binaries: string[],
+  seconds: number,
+  log: (line: string) => void,
+  brought: Record<string, string[]> = {},
+): Promise<string | undefined> {
   await g.uploadGuestFiles(binaries);
   for (const [suite, files] of Object.entries(brought)) await g.uploadTo(extDir(suite), files);
   const modules = await g.waitForModules(seconds);
@@ -149,7 +160,14 @@ async function bootPair(opts: BootOptions, peerConsolePath: string): Promise<[Se
     const [link, peerLink] = await peerLinks();
     const [main, peer] = await Promise.allSettled([
       Session.boot({ ...opts, link }),
-      Session.boot({ ...opts, link: peerLink, workDir: peerDir, consolePath: peerConsolePath, log, label: 'second guest' }),
+      Session.boot({
+        ...opts,
+        link: peerLink,
+        workDir: peerDir,
+        consolePath: peerConsolePath,
+        log,
+        label: 'second guest',
+      }),
     ]);
     if (main.status === 'fulfilled' && peer.status === 'fulfilled') return [main.value, peer.value];
     await Promise.all([main, peer].map((r) => r.status === 'fulfilled' && r.value.close()));

@@ -8,7 +8,15 @@ import type { KernelSpec } from '../core/kernel-spec.js';
 import { GateError, isGuestNeed, unmetConfig, unmetInGuest, type Gate } from '../core/needs.js';
 import { readRecord, verifyKernel } from '../adapters/kernel-store.js';
 import { parseConsole } from '../core/console.js';
-import { bootFailedResults, finishRun, unrunResults, type RunInfo, type RunResult, type TestResult, type WarningRef } from '../core/results.js';
+import {
+  bootFailedResults,
+  finishRun,
+  unrunResults,
+  type RunInfo,
+  type RunResult,
+  type TestResult,
+  type WarningRef,
+} from '../core/results.js';
 import { chooseAccel, type AccelRequest } from '../adapters/accel.js';
 import { KNOWN_DIR, loadExpectations, loadKnown, loadProfile } from '../adapters/config.js';
 import type { KnownRecord } from '../core/known.js';
@@ -95,7 +103,9 @@ export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, ph
     if (opts.install) await ensureHost(REPRO_NEEDS, opts.log);
     else await requireHost(REPRO_NEEDS);
   });
-  const kernel = await phases.time('kernel', () => resolveKernel({ kernel: opts.kernel, modules: opts.modules, log: opts.log }));
+  const kernel = await phases.time('kernel', () =>
+    resolveKernel({ kernel: opts.kernel, modules: opts.modules, log: opts.log }),
+  );
   const image = await phases.time('image', () => ensureImage({ log: opts.log }));
   const workloads = await phases.time('workloads', () => ensureWorkloads(opts.log));
   const initramfs = await phases.time('initramfs', () => ensureInitramfs(kernel, profile, opts.log));
@@ -113,21 +123,39 @@ function gateFor(p: Prepared, session: Guest): Gate {
     const guest = needs.filter(isGuestNeed);
     if (unmet || !guest.length) return unmet;
     const r = await session.exec([setupScript('needs.sh'), ...guest], 30);
-    if (r.code !== 0) throw new GateError(`checking ${guest.join(', ')} in the guest: needs.sh exited ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+    if (r.code !== 0)
+      throw new GateError(
+        `checking ${guest.join(', ')} in the guest: needs.sh exited ${r.code}: ${(r.stderr || r.stdout).trim()}`,
+      );
     return unmetInGuest(r.stdout);
   };
 }
 
 /** Readies the guests, runs the suites; a lost guest still yields results. */
-async function testGuests(lab: Lab, p: Prepared, runs: SuiteRun[], names: string[], phases: Phases, dir: string, log: (line: string) => void): Promise<SuitesOutcome> {
+async function testGuests(
+  lab: Lab,
+  p: Prepared,
+  runs: SuiteRun[],
+  names: string[],
+  phases: Phases,
+  dir: string,
+  log: (line: string) => void,
+): Promise<SuitesOutcome> {
   const guests = lab.guests;
   try {
-    const why = await phases.time('modules', () => lab.ready({
-      binaries: p.workloads.binaries, brought: p.brought, modulesSeconds: p.profile.timeouts.modulesSeconds, log,
-    }));
+    const why = await phases.time('modules', () =>
+      lab.ready({
+        binaries: p.workloads.binaries,
+        brought: p.brought,
+        modulesSeconds: p.profile.timeouts.modulesSeconds,
+        log,
+      }),
+    );
     if (why) return { results: unrunResults(names, 'ERROR', why), outside: [], suspects: ['kernel', 'initramfs'] };
     const save = (file: string, text: string) => writeAtomic(join(dir, file), text);
-    return await phases.time('tests', () => runSuites(guests, runs, p.kernel.version, { gate: gateFor(p, guests.session), save }));
+    return await phases.time('tests', () =>
+      runSuites(guests, runs, p.kernel.version, { gate: gateFor(p, guests.session), save }),
+    );
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
     return { ...lostResults(guests.session, names, err), outside: [] };
@@ -170,12 +198,16 @@ interface Repair {
 function repairArtifacts(p: Prepared, suspects: ArtifactKind[]): Repair {
   const record = p.kernel.source === 'path' ? undefined : readRecord(p.kernel.id);
   const verify: Record<ArtifactKind, () => string | undefined> = {
-    image: () => verifyImage(p.image), initramfs: () => verifyInitramfs(p.initramfs),
-    workloads: () => verifyWorkloads(p.workloads), kernel: () => verifyKernel(p.kernel),
+    image: () => verifyImage(p.image),
+    initramfs: () => verifyInitramfs(p.initramfs),
+    workloads: () => verifyWorkloads(p.workloads),
+    kernel: () => verifyKernel(p.kernel),
   };
   const names: Record<ArtifactKind, string> = {
-    image: `guest image ${p.image.hash}`, initramfs: `initramfs of ${p.kernel.release}`,
-    workloads: `workloads ${basename(p.workloads.dir)}`, kernel: `kernel ${p.kernel.id}`,
+    image: `guest image ${p.image.hash}`,
+    initramfs: `initramfs of ${p.kernel.release}`,
+    workloads: `workloads ${basename(p.workloads.dir)}`,
+    kernel: `kernel ${p.kernel.id}`,
   };
   const bad = [...new Set(suspects)].flatMap((kind) => {
     const why = verify[kind]();
@@ -184,9 +216,18 @@ function repairArtifacts(p: Prepared, suspects: ArtifactKind[]): Repair {
   const kernelBad = bad.some((b) => b.kind === 'kernel');
   // A built kernel is made again by the next build of its inputs, not by a run.
   if (kernelBad && !record?.debian) {
-    return { lines: bad.map((b) => (b.kind === 'kernel' ? `${b.line}; removed it: the next build of its inputs makes it again` : b.line)), again: false };
+    return {
+      lines: bad.map((b) =>
+        b.kind === 'kernel' ? `${b.line}; removed it: the next build of its inputs makes it again` : b.line,
+      ),
+      again: false,
+    };
   }
-  return { lines: bad.map((b) => b.line), again: bad.length > 0, kernel: kernelBad ? { kind: 'debian', version: record!.debian!.debVersion } : undefined };
+  return {
+    lines: bad.map((b) => b.line),
+    again: bad.length > 0,
+    kernel: kernelBad ? { kind: 'debian', version: record!.debian!.debVersion } : undefined,
+  };
 }
 
 interface Attempt {
@@ -207,27 +248,58 @@ interface Tested {
   peerConsole: string;
 }
 
-async function bootAndTest(p: Prepared, runs: SuiteRun[], names: string[], info: RunInfo, phases: Phases, dir: string,
-  opts: RunOptions): Promise<Tested> {
-  const out: Tested = { tests: unrunResults(names, 'ERROR', 'not run'), outside: [], suspects: [], console: '', peerConsole: '' };
+async function bootAndTest(
+  p: Prepared,
+  runs: SuiteRun[],
+  names: string[],
+  info: RunInfo,
+  phases: Phases,
+  dir: string,
+  opts: RunOptions,
+): Promise<Tested> {
+  const out: Tested = {
+    tests: unrunResults(names, 'ERROR', 'not run'),
+    outside: [],
+    suspects: [],
+    console: '',
+    peerConsole: '',
+  };
   const peerConsole = runs.some((r) => peerSetupOf(r.selection.suite)) ? join(dir, 'peer-console.log') : undefined;
   let lab: Lab | undefined;
   try {
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
-    lab = await phases.time('boot', () => Lab.open({
-      kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path, initramfs: p.initramfs,
-      consolePath: join(dir, 'console.log'), peerConsolePath: peerConsole, extraCmdline: opts.append, log: opts.log,
-    }));
+    lab = await phases.time('boot', () =>
+      Lab.open({
+        kernel: p.kernel,
+        profile: p.profile,
+        accel: p.accel,
+        rootImage: p.image.path,
+        initramfs: p.initramfs,
+        consolePath: join(dir, 'console.log'),
+        peerConsolePath: peerConsole,
+        extraCmdline: opts.append,
+        log: opts.log,
+      }),
+    );
     info.qemu.argv = lab.argv.main;
     if (lab.argv.peer) info.qemu.peerArgv = lab.argv.peer;
     const tested = await testGuests(lab, p, runs, names, phases, dir, opts.log);
-    Object.assign(out, { tests: tested.results, outside: tested.outside, lostTo: tested.crash, suspects: tested.suspects ?? [] });
+    Object.assign(out, {
+      tests: tested.results,
+      outside: tested.outside,
+      lostTo: tested.crash,
+      suspects: tested.suspects ?? [],
+    });
     await lab.keepKernelLogs(dir);
     info.boot = lab.milestones();
   } catch (err) {
     if (!(err instanceof BootError)) throw err;
     info.bootFailure = { reason: err.message, crash: err.crash, suspects: err.suspects };
-    Object.assign(out, { console: err.consoleText, suspects: err.suspects, tests: bootFailedResults(names, info.bootFailure) });
+    Object.assign(out, {
+      console: err.consoleText,
+      suspects: err.suspects,
+      tests: bootFailedResults(names, info.bootFailure),
+    });
     opts.log(`boot failed: ${err.message}\n  ${err.consoleTail.join('\n  ')}`);
   } finally {
     out.console ||= lab?.consoleText() ?? '';
@@ -240,20 +312,32 @@ async function bootAndTest(p: Prepared, runs: SuiteRun[], names: string[], info:
 /** Reports on either console that no case window, outside report or crash already holds. */
 function consoleOnly(t: Tested, bootCrash?: string): WarningRef[] {
   const crashes = [bootCrash, t.lostTo].filter((c): c is string => !!c);
-  const seen = new Set([...t.tests.flatMap((c) => c.warnings.map((w) => w.title)), ...t.outside.map((w) => w.title), ...crashes]);
+  const seen = new Set([
+    ...t.tests.flatMap((c) => c.warnings.map((w) => w.title)),
+    ...t.outside.map((w) => w.title),
+    ...crashes,
+  ]);
   return [
-    ...parseConsole(t.console).filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'console')),
-    ...parseConsole(t.peerConsole).filter((w) => !seen.has(w.title)).map((w) => toRef(w, 'peer-console')),
+    ...parseConsole(t.console)
+      .filter((w) => !seen.has(w.title))
+      .map((w) => toRef(w, 'console')),
+    ...parseConsole(t.peerConsole)
+      .filter((w) => !seen.has(w.title))
+      .map((w) => toRef(w, 'peer-console')),
   ];
 }
 
 async function runInfo(p: Prepared, phases: Phases): Promise<RunInfo> {
   return {
-    id: newRunId(), started: new Date().toISOString(),
+    id: newRunId(),
+    started: new Date().toISOString(),
     kernel: { id: p.kernel.id, release: p.kernel.release, version: p.kernel.version, source: p.kernel.source },
-    accel: p.accel.accel, accelReason: p.accel.reason,
-    qemu: { version: await qemuVersion(), argv: [] }, image: p.image.hash,
-    durations: phases.durations, boot: {},
+    accel: p.accel.accel,
+    accelReason: p.accel.reason,
+    qemu: { version: await qemuVersion(), argv: [] },
+    image: p.image.hash,
+    durations: phases.durations,
+    boot: {},
   };
 }
 
@@ -274,5 +358,9 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
   info.durations.total = phases.total();
   const result = finishRun(info, t.tests, [...t.outside, ...consoleOnly(t, info.bootFailure?.crash)]);
   writeJson(join(dir, 'results.json'), result);
-  return { output: { result, dir }, prepared: p, suspects: [...t.suspects, ...t.tests.flatMap((c) => c.suspects ?? [])] };
+  return {
+    output: { result, dir },
+    prepared: p,
+    suspects: [...t.suspects, ...t.tests.flatMap((c) => c.suspects ?? [])],
+  };
 }

@@ -7,7 +7,15 @@ import { recordsFor, type KnownRecord } from '../core/known.js';
 import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
 import { judge, type CaseOutcome } from '../core/verdict.js';
 import type { ArtifactKind } from '../core/stamp.js';
-import { isExternal, peerSetupOf, parseFacts, parseObservation, type GuestCommand, type SetupFacts, type TestCase } from '../suites/suite.js';
+import {
+  isExternal,
+  peerSetupOf,
+  parseFacts,
+  parseObservation,
+  type GuestCommand,
+  type SetupFacts,
+  type TestCase,
+} from '../suites/suite.js';
 import { caseNames, type Selection } from '../suites/index.js';
 import { execSuspects, GuestLost, isWorkload, kernelLines, type Guest, type Guests } from './guest.js';
 import { runExternal } from './external.js';
@@ -35,7 +43,10 @@ function runCommand(session: Guest, cmd: GuestCommand) {
 }
 
 function failedStep(step: GuestCommand, r: { code: number | null; stderr: string; stdout: string }): CaseOutcome {
-  return { error: `${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`, suspects: execSuspects(step.argv[0], r.code) };
+  return {
+    error: `${basename(step.argv[0])} exited ${r.code}: ${tail(r.stderr || r.stdout)}`,
+    suspects: execSuspects(step.argv[0], r.code),
+  };
 }
 
 async function runSteps(session: Guest, steps: GuestCommand[]): Promise<CaseOutcome> {
@@ -60,17 +71,24 @@ async function runSteps(session: Guest, steps: GuestCommand[]): Promise<CaseOutc
  * happened (its figures), and the peer's failure, named by its role, is the case's error.
  */
 export function bothSides(
-  own: CaseOutcome, other: CaseOutcome, tc: Pick<TestCase, 'peerRole' | 'peerFailure'>,
+  own: CaseOutcome,
+  other: CaseOutcome,
+  tc: Pick<TestCase, 'peerRole' | 'peerFailure'>,
 ): CaseOutcome {
   const failed = other.error ?? (other.observed && tc.peerFailure?.(other.observed, own.observed));
   const observed = other.observed ? { ...own.observed, peer: other.observed } : own.observed;
   const error = [own.error, failed && `${tc.peerRole ?? 'peer'}: ${failed}`].filter(Boolean).join('; ');
-  const suspects = [...new Set([...own.suspects ?? [], ...other.suspects ?? []])];
+  const suspects = [...new Set([...(own.suspects ?? []), ...(other.suspects ?? [])])];
   return { ...own, observed, ...(error ? { error } : {}), ...(suspects.length ? { suspects } : {}) };
 }
 
 /** The case's commands, and its peer's at the same time. */
-async function runSides(session: Guest, peer: Guest | undefined, tc: TestCase, facts: SetupFacts): Promise<CaseOutcome> {
+async function runSides(
+  session: Guest,
+  peer: Guest | undefined,
+  tc: TestCase,
+  facts: SetupFacts,
+): Promise<CaseOutcome> {
   if (!tc.peer) return runSteps(session, tc.run(facts));
   if (!peer) return { error: 'needs a second guest, and none was booted' };
   const [own, other] = await Promise.all([runSteps(session, tc.run(facts)), runSteps(peer, tc.peer(facts))]);
@@ -85,8 +103,13 @@ async function runCleanup(session: Guest, steps: GuestCommand[]): Promise<string
   return undefined;
 }
 
-
-async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, facts: SetupFacts, version: string): Promise<TestResult> {
+async function runCase(
+  { session, peer }: Guests,
+  run: SuiteRun,
+  tc: TestCase,
+  facts: SetupFacts,
+  version: string,
+): Promise<TestResult> {
   const started = performance.now();
   const name = `${run.selection.suite.name}/${tc.name}`;
   const rule = expectationFor(run.expectations, tc.name, version);
@@ -106,9 +129,15 @@ async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, f
   const warnings = [...own, ...peerWarnings];
   const crash = warnings.find(fatal);
   if (crash) outcome = { ...outcome, crash: crash.title };
-  const verdict = judge(rule, outcome, warnings.map((w) => w.title), recordsFor(run.known ?? [], name, version));
+  const verdict = judge(
+    rule,
+    outcome,
+    warnings.map((w) => w.title),
+    recordsFor(run.known ?? [], name, version),
+  );
   return {
-    name, ...verdict,
+    name,
+    ...verdict,
     ...(outcome.suspects?.length && verdict.verdict === 'ERROR' ? { suspects: outcome.suspects } : {}),
     expected: rule?.expect ?? null,
     observed: outcome.observed ?? null,
@@ -119,7 +148,7 @@ async function runCase({ session, peer }: Guests, run: SuiteRun, tc: TestCase, f
 }
 
 function withError(outcome: CaseOutcome, error: string, suspects: ArtifactKind[] = []): CaseOutcome {
-  const all = [...outcome.suspects ?? [], ...suspects];
+  const all = [...(outcome.suspects ?? []), ...suspects];
   const errors = [outcome.error, error].filter(Boolean).join('; ');
   return { ...outcome, error: errors, ...(all.length ? { suspects: all } : {}) };
 }
@@ -134,7 +163,8 @@ async function setupOn(session: Guest, steps: GuestCommand[], where: string): Pr
   const facts: SetupFacts = {};
   for (const step of steps) {
     const r = await runCommand(session, step);
-    if (r.code !== 0) return { error: `${where}: ${failedStep(step, r).error}`, suspects: execSuspects(step.argv[0], r.code) };
+    if (r.code !== 0)
+      return { error: `${where}: ${failedStep(step, r).error}`, suspects: execSuspects(step.argv[0], r.code) };
     Object.assign(facts, parseFacts(r.stdout));
   }
   return { facts };
@@ -175,7 +205,11 @@ export function lostResults(session: Guest, names: string[], err: GuestLost): Om
   if (!current) return { results: [] };
   return {
     results: [
-      ...unrunResults([current], crash ? 'CRASH' : 'ERROR', crash ? `${lost.label ? `${lost.label}: ` : ''}${crash.title}` : `${which} lost: ${err.message}`),
+      ...unrunResults(
+        [current],
+        crash ? 'CRASH' : 'ERROR',
+        crash ? `${lost.label ? `${lost.label}: ` : ''}${crash.title}` : `${which} lost: ${err.message}`,
+      ),
       ...unrunResults(rest, 'ERROR', `not run: the ${which} was lost during ${current}`),
     ],
     crash: crash?.title,
@@ -192,14 +226,28 @@ export interface SuitesOptions {
 }
 
 /** One suite's cases, after its setup, into OUT as they finish: ours case by case, an external suite run by run. */
-async function suiteCases(guests: Guests, run: SuiteRun, facts: SetupFacts, version: string, opts: SuitesOptions, out: SuitesOutcome,
-  running: (name: string) => void) {
+async function suiteCases(
+  guests: Guests,
+  run: SuiteRun,
+  facts: SetupFacts,
+  version: string,
+  opts: SuitesOptions,
+  out: SuitesOutcome,
+  running: (name: string) => void,
+) {
   const suite = run.selection.suite;
   const gate = opts.gate ?? ALL_MET;
   if (isExternal(suite)) {
     const ctx = {
-      session: guests.session, suite, patterns: run.selection.patterns, expectations: run.expectations, known: run.known ?? [],
-      version, gate, save: opts.save ?? (() => {}), running,
+      session: guests.session,
+      suite,
+      patterns: run.selection.patterns,
+      expectations: run.expectations,
+      known: run.known ?? [],
+      version,
+      gate,
+      save: opts.save ?? (() => {}),
+      running,
     };
     return runExternal(ctx, facts, out);
   }
@@ -209,7 +257,12 @@ async function suiteCases(guests: Guests, run: SuiteRun, facts: SetupFacts, vers
   }
 }
 
-export async function runSuites(guests: Guests, runs: SuiteRun[], version: string, opts: SuitesOptions = {}): Promise<SuitesOutcome> {
+export async function runSuites(
+  guests: Guests,
+  runs: SuiteRun[],
+  version: string,
+  opts: SuitesOptions = {},
+): Promise<SuitesOutcome> {
   const gate = opts.gate ?? ALL_MET;
   const { session } = guests;
   const results: TestResult[] = [];
@@ -232,7 +285,7 @@ export async function runSuites(guests: Guests, runs: SuiteRun[], version: strin
     const theirs = guests.peer ? await kernelLines(guests.peer, `${guests.peer.label ?? 'peer'}: `) : { log: '' };
     outside.push(...parseConsole(mine.log).map((w) => toRef(w, 'dmesg')));
     outside.push(...parseConsole(theirs.log).map((w) => toRef(w, 'peer-dmesg')));
-    suspects.push(...mine.suspects ?? [], ...theirs.suspects ?? []);
+    suspects.push(...(mine.suspects ?? []), ...(theirs.suspects ?? []));
     return [mine.error, theirs.error].filter(Boolean).join('; ') || undefined;
   };
   try {

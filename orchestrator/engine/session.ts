@@ -50,7 +50,10 @@ function signalCode(name: string): number | undefined {
 
 /** A console line fit for a one-line message: no terminal escapes or control characters. */
 function printable(line: string): string {
-  return line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x1f\x7f]/g, '').trim();
+  return line
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    .replace(/[\x00-\x1f\x7f]/g, '')
+    .trim();
 }
 
 export interface BootOptions {
@@ -83,7 +86,12 @@ const MILESTONES = {
 
 function suspectsOf(qemu: QemuProcess): ArtifactKind[] {
   const seen = (re: RegExp) => qemu.firstAt(re) !== undefined;
-  return bootSuspects({ banner: seen(MILESTONES.banner), init: seen(MILESTONES.init), switchRoot: seen(MILESTONES.switchRoot), sshd: seen(MILESTONES.sshd) });
+  return bootSuspects({
+    banner: seen(MILESTONES.banner),
+    init: seen(MILESTONES.init),
+    switchRoot: seen(MILESTONES.switchRoot),
+    sshd: seen(MILESTONES.sshd),
+  });
 }
 
 function crashTitle(consoleText: string): string | undefined {
@@ -92,7 +100,11 @@ function crashTitle(consoleText: string): string | undefined {
 
 function makeInitrd(opts: BootOptions, keys: RunKeys): string {
   const path = join(opts.workDir, 'initrd.cpio');
-  const run = runArchive({ authorizedKey: keys.client.public, hostKey: keys.host.private, hostKeyPub: keys.host.public });
+  const run = runArchive({
+    authorizedKey: keys.client.public,
+    hostKey: keys.host.private,
+    hostKeyPub: keys.host.public,
+  });
   writeFileSync(path, Buffer.concat([readFileSync(opts.initramfs.path), run]));
   return path;
 }
@@ -115,22 +127,38 @@ interface BootFiles {
 }
 
 /** QEMU's whole command line for a boot: what runs, and what `boot --dry-run` prints. */
-export function planBoot(opts: Omit<BootOptions, 'workDir' | 'consolePath'>, files: BootFiles, sshPort: number): string[] {
-  return [QEMU, ...qemuArgs({
-    profile: opts.profile, accel: opts.accel.accel, kernel: opts.kernel.boot, rootImage: opts.rootImage,
-    ...files, sshPort, extraCmdline: opts.extraCmdline, link: opts.link, share: opts.share,
-  })];
+export function planBoot(
+  opts: Omit<BootOptions, 'workDir' | 'consolePath'>,
+  files: BootFiles,
+  sshPort: number,
+): string[] {
+  return [
+    QEMU,
+    ...qemuArgs({
+      profile: opts.profile,
+      accel: opts.accel.accel,
+      kernel: opts.kernel.boot,
+      rootImage: opts.rootImage,
+      ...files,
+      sshPort,
+      extraCmdline: opts.extraCmdline,
+      link: opts.link,
+      share: opts.share,
+    }),
+  ];
 }
 
 /** The file names a dry run shows in place of the per-run ones. */
 export function plannedFiles(opts: Pick<BootOptions, 'profile' | 'initramfs'>): BootFiles {
   return {
-    initrd: opts.initramfs.path, nvdimmFiles: opts.profile.nvdimms.map((nv) => `${nv.id}.img`),
+    initrd: opts.initramfs.path,
+    nvdimmFiles: opts.profile.nvdimms.map((nv) => `${nv.id}.img`),
     diskFiles: (opts.profile.disks ?? []).map((d) => `${d.id}.img`),
   };
 }
 
-const initLines = (qemu: QemuProcess) => qemu.lines.map((l) => /orchestrate-init: (.*)$/.exec(l.text)?.[1]).filter((l): l is string => !!l);
+const initLines = (qemu: QemuProcess) =>
+  qemu.lines.map((l) => /orchestrate-init: (.*)$/.exec(l.text)?.[1]).filter((l): l is string => !!l);
 
 export class Session implements Guest {
   private constructor(
@@ -144,7 +172,8 @@ export class Session implements Guest {
   static async boot(opts: BootOptions): Promise<Session> {
     const keys = generateRunKeys();
     const files = {
-      initrd: makeInitrd(opts, keys), nvdimmFiles: makeFiles(opts.workDir, opts.profile.nvdimms),
+      initrd: makeInitrd(opts, keys),
+      nvdimmFiles: makeFiles(opts.workDir, opts.profile.nvdimms),
       diskFiles: makeFiles(opts.workDir, opts.profile.disks ?? []),
     };
     for (let attempt = 1; ; attempt++) {
@@ -156,7 +185,14 @@ export class Session implements Guest {
         const failure = err instanceof BootError ? err : await Session.failure(qemu, opts, (err as Error).message);
         if (failure.kind === 'ssh-port-taken' && attempt < 3) continue;
         if (failure.kind !== 'stalled') throw failure;
-        if (attempt >= 2) throw new BootError(failure.message.replace('boot stalled', 'boot stalled twice'), 'stalled', failure.consoleText, undefined, failure.suspects);
+        if (attempt >= 2)
+          throw new BootError(
+            failure.message.replace('boot stalled', 'boot stalled twice'),
+            'stalled',
+            failure.consoleText,
+            undefined,
+            failure.suspects,
+          );
         opts.log?.(`${failure.message}; booting again`);
       }
     }
@@ -174,7 +210,12 @@ export class Session implements Guest {
     ]);
     if (first === 'stalled' && qemu.running) {
       await qemu.kill();
-      const last = printable(qemu.lines.map((l) => l.text).filter((l) => l.trim()).pop() ?? '(nothing)');
+      const last = printable(
+        qemu.lines
+          .map((l) => l.text)
+          .filter((l) => l.trim())
+          .pop() ?? '(nothing)',
+      );
       const message = `boot stalled: no console output for ${stallSeconds} s after "${last}"`;
       throw new BootError(message, 'stalled', qemu.consoleText(), undefined, suspectsOf(qemu));
     }
@@ -190,7 +231,11 @@ export class Session implements Guest {
     if (qemu.logError) throw qemu.logError;
     const crash = crashTitle(qemu.consoleText());
     const { cause, message } = bootFailure({
-      crash, initLines: initLines(qemu), exit, bootSeconds: opts.profile.timeouts.bootSeconds, waitError,
+      crash,
+      initLines: initLines(qemu),
+      exit,
+      bootSeconds: opts.profile.timeouts.bootSeconds,
+      waitError,
     });
     return new BootError(message, cause, qemu.consoleText(), crash, suspectsOf(qemu));
   }
@@ -210,9 +255,12 @@ export class Session implements Guest {
    */
   async exec(argv: string[], timeoutSeconds = 60, stream: Stream = {}): Promise<ExecResult> {
     const guarded = ['timeout', '--kill-after=2', String(timeoutSeconds), ...argv];
-    const r = await this.whileAlive(() => this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000, ...stream }));
+    const r = await this.whileAlive(() =>
+      this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000, ...stream }),
+    );
     const bySignal = r.code === null && r.signal ? signalCode(r.signal) : undefined;
-    if (r.code === null && bySignal === undefined && !r.timedOut) await this.lost(`${argv[0]}: the SSH channel closed without an exit status`);
+    if (r.code === null && bySignal === undefined && !r.timedOut)
+      await this.lost(`${argv[0]}: the SSH channel closed without an exit status`);
     const code = r.code ?? bySignal ?? null;
     // timeout exits 124; when TERM was ignored its KILL reaches its own process group, timeout included.
     const killedAfter = code === 137 && r.seconds >= timeoutSeconds;
@@ -238,10 +286,12 @@ export class Session implements Guest {
   async uploadGuestFiles(binaries: string[]): Promise<void> {
     await this.exec(['mkdir', '-p', `${GUEST_ROOT}/setup`, `${GUEST_ROOT}/bin`]);
     const scripts = listTree(join(guestDir, 'setup'));
-    await this.whileAlive(() => Promise.all([
-      ...scripts.map((f) => this.conn.upload(f, `${GUEST_ROOT}/setup/${f.split('/').pop()}`)),
-      ...binaries.map((f) => this.conn.upload(f, `${GUEST_ROOT}/bin/${f.split('/').pop()}`)),
-    ]));
+    await this.whileAlive(() =>
+      Promise.all([
+        ...scripts.map((f) => this.conn.upload(f, `${GUEST_ROOT}/setup/${f.split('/').pop()}`)),
+        ...binaries.map((f) => this.conn.upload(f, `${GUEST_ROOT}/bin/${f.split('/').pop()}`)),
+      ]),
+    );
   }
 
   /** FILES (host paths) into the guest directory DIR. */
@@ -276,8 +326,18 @@ export class Session implements Guest {
     const knownHosts = join(dir, 'known_hosts');
     writeFileSync(key, this.keys.client.private, { mode: 0o600 });
     writeFileSync(knownHosts, `[127.0.0.1]:${this.port} ${this.keys.host.public}\n`);
-    return shellJoin(['ssh', '-i', key, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'StrictHostKeyChecking=yes',
-      '-p', String(this.port), 'root@127.0.0.1']);
+    return shellJoin([
+      'ssh',
+      '-i',
+      key,
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-p',
+      String(this.port),
+      'root@127.0.0.1',
+    ]);
   }
 
   consoleText(): string {

@@ -20,7 +20,18 @@ function raceCase(direction: Direction, fs: 'ext4' | 'xfs', mode: 'truncate' | '
     needs: ['nvdimm:fsdax', `fs:${fs}`, 'disk:dm-delay'],
     run: (f) => [
       { argv: [setupScript('dax-mount.sh'), fs, f.fsdax, mnt, 'fillable'], timeoutSeconds: 60 },
-      { argv: [workload('dio-vs-truncate'), ...(direction === 'write' ? ['--write'] : []), mode, `${mnt}/victim`, f.slowdisk, `${mnt}/new`, SIZE], timeoutSeconds: 60 },
+      {
+        argv: [
+          workload('dio-vs-truncate'),
+          ...(direction === 'write' ? ['--write'] : []),
+          mode,
+          `${mnt}/victim`,
+          f.slowdisk,
+          `${mnt}/new`,
+          SIZE,
+        ],
+        timeoutSeconds: 60,
+      },
     ],
     cleanup: () => [{ argv: ['umount', mnt], timeoutSeconds: 30 }],
     precondition: racePrecondition(DELAY_MS),
@@ -59,13 +70,24 @@ function raceSuite(direction: Direction, name: string, summary: string): TestSui
     name,
     summary,
     needs: ['nvdimm:fsdax', 'disk:dm-delay'],
-    setup: [FSDAX_NAMESPACE, { argv: [setupScript('slow-disk.sh'), '/dev/vdb', String(DELAY_MS), 'slow'], timeoutSeconds: 30 }],
-    cases: (['ext4', 'xfs'] as const).flatMap((fs) => (['truncate', 'punch'] as const).map((mode) => raceCase(direction, fs, mode))),
+    setup: [
+      FSDAX_NAMESPACE,
+      { argv: [setupScript('slow-disk.sh'), '/dev/vdb', String(DELAY_MS), 'slow'], timeoutSeconds: 30 },
+    ],
+    cases: (['ext4', 'xfs'] as const).flatMap((fs) =>
+      (['truncate', 'punch'] as const).map((mode) => raceCase(direction, fs, mode)),
+    ),
   };
 }
 
-export const dioVsTruncate = raceSuite('read', 'dio-vs-truncate',
-  'truncate/punch-hole of a DAX file waits for in-flight O_DIRECT into its mapping; reallocated blocks stay intact');
+export const dioVsTruncate = raceSuite(
+  'read',
+  'dio-vs-truncate',
+  'truncate/punch-hole of a DAX file waits for in-flight O_DIRECT into its mapping; reallocated blocks stay intact',
+);
 
-export const dioWriteVsTruncate = raceSuite('write', 'dio-write-vs-truncate',
-  'truncate/punch-hole of a DAX file waits for in-flight O_DIRECT out of its mapping; the device gets the old data, never the new file\'s');
+export const dioWriteVsTruncate = raceSuite(
+  'write',
+  'dio-write-vs-truncate',
+  "truncate/punch-hole of a DAX file waits for in-flight O_DIRECT out of its mapping; the device gets the old data, never the new file's",
+);

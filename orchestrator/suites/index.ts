@@ -13,7 +13,16 @@ import { rdmaTwoGuests } from './rdma-two-guests.js';
 import { isExternal, type AnySuite, type TestCase } from './suite.js';
 
 export const SUITES: AnySuite[] = [
-  ibRegRefusal, rdmaLoopback, rdmaTwoGuests, dioVsTruncate, dioWriteVsTruncate, odpFsdax, longtermPinFsdax, rdmaCore, kselftestGup, rdmaSmoke,
+  ibRegRefusal,
+  rdmaLoopback,
+  rdmaTwoGuests,
+  dioVsTruncate,
+  dioWriteVsTruncate,
+  odpFsdax,
+  longtermPinFsdax,
+  rdmaCore,
+  kselftestGup,
+  rdmaSmoke,
 ];
 
 export interface Selection {
@@ -23,8 +32,6 @@ export interface Selection {
   /** An external suite's selected case names or globs; undefined: all of them. */
   patterns?: string[];
 }
-
-
 
 /** "suite", "suite/case" or "suite/glob*": the suites and cases they name, in the order asked. */
 export function selectTests(names: string[]): Selection[] {
@@ -43,9 +50,11 @@ export function selectTests(names: string[]): Selection[] {
     if (known && !hits.length) throw new UsageError(`unknown case "${name}" (cases: ${known.join(', ')})`);
     hits.forEach((c) => entry.cases.add(c));
   }
-  return [...picked].map(([suite, e]) => (isExternal(suite)
-    ? { suite, cases: [], patterns: e.all ? undefined : e.patterns }
-    : { suite, cases: suite.cases.filter((c) => e.all || e.cases.has(c.name)) }));
+  return [...picked].map(([suite, e]) =>
+    isExternal(suite)
+      ? { suite, cases: [], patterns: e.all ? undefined : e.patterns }
+      : { suite, cases: suite.cases.filter((c) => e.all || e.cases.has(c.name)) },
+  );
 }
 
 /** "suite/case" for every selected case, in run order; an external suite's patterns as asked. */
@@ -59,5 +68,5 @@ export function caseNames(selections: Selection[]): string[] {
 
 /** Config fragments the selected suites need in a kernel we build (kselftest-gup: selftests). */
 export function suiteFragments(tests: string[]): string[] {
-  return [...new Set(selectTests(tests).flatMap((s) => (isExternal(s.suite) ? s.suite.fragments ?? [] : [])))];
+  return [...new Set(selectTests(tests).flatMap((s) => (isExternal(s.suite) ? (s.suite.fragments ?? []) : [])))];
 }

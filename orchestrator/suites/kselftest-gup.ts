@@ -15,7 +15,11 @@ const FSDAX_MNT = '/mnt/gup-fsdax';
 
 /** gup_test as tools/testing/selftests' run_vmtests.sh runs it, judged by its exit status. */
 const gupTest = (name: string, ...args: string[]): ExternalRun => ({
-  name, prefix: 'gup_test', format: 'status', needs: GUP_TEST, command: { argv: [bin('gup_test'), ...args], timeoutSeconds: 120 },
+  name,
+  prefix: 'gup_test',
+  format: 'status',
+  needs: GUP_TEST,
+  command: { argv: [bin('gup_test'), ...args], timeoutSeconds: 120 },
 });
 
 /** gup_longterm with its working directory (its "local tmpfile") on PLACE. */
@@ -34,7 +38,8 @@ function gupLongterm(place: string, dir: string, facts: SetupFacts, fs?: string)
 export const kselftestGup: ExternalSuite = {
   kind: 'external',
   name: NAME,
-  summary: "the kernel's gup selftests: gup_test (CONFIG_GUP_TEST), and gup_longterm (6.12 trees) on fs-DAX, tmpfs and ext4",
+  summary:
+    "the kernel's gup selftests: gup_test (CONFIG_GUP_TEST), and gup_longterm (6.12 trees) on fs-DAX, tmpfs and ext4",
   needs: ['nvdimm:fsdax', 'fs:ext4'],
   setup: [FSDAX_NAMESPACE],
   fragments: ['selftests'],

@@ -7,8 +7,14 @@ import type { Need } from '../core/needs.js';
 export const MAP_SIZE = String(2 * 1024 * 1024);
 
 export const RXE: GuestCommand = { argv: [setupScript(RXE_DEVICE.setup), 'eth0'], timeoutSeconds: 30 };
-export const FSDAX_NAMESPACE: GuestCommand = { argv: [setupScript(NVDIMM.setup), 'namespace0.0', 'fsdax', 'fsdax'], timeoutSeconds: 60 };
-export const DEVDAX_NAMESPACE: GuestCommand = { argv: [setupScript(NVDIMM.setup), 'namespace1.0', 'devdax', 'devdax'], timeoutSeconds: 60 };
+export const FSDAX_NAMESPACE: GuestCommand = {
+  argv: [setupScript(NVDIMM.setup), 'namespace0.0', 'fsdax', 'fsdax'],
+  timeoutSeconds: 60,
+};
+export const DEVDAX_NAMESPACE: GuestCommand = {
+  argv: [setupScript(NVDIMM.setup), 'namespace1.0', 'devdax', 'devdax'],
+  timeoutSeconds: 60,
+};
 
 /**
  * The observation's `dax` must not be `refused`. null (statx cannot tell: kernels before 5.8,
@@ -20,7 +26,13 @@ export function daxNot(refused: boolean, what: string) {
 }
 
 /** Mounts a fresh FS with -o dax on the fsdax namespace and runs `program [flags] file MNT/mr SIZE`. */
-export function fsdaxCase(fs: 'ext4' | 'xfs', program: string, summary: string, flags: string[] = [], needs: Need[] = []): TestCase {
+export function fsdaxCase(
+  fs: 'ext4' | 'xfs',
+  program: string,
+  summary: string,
+  flags: string[] = [],
+  needs: Need[] = [],
+): TestCase {
   const mnt = `/mnt/fsdax-${fs}`;
   return {
     name: `fsdax-${fs}`,
@@ -49,7 +61,9 @@ export function pagecacheCase(program: string, summary: string, needs: Need[] = 
     name: 'pagecache',
     summary: `${summary} on a MAP_SHARED mapping of a file on the (non-DAX) ext4 root`,
     needs,
-    run: () => [{ argv: [workload(program), ...flags, 'file', `/var/tmp/${program}-pagecache`, MAP_SIZE], timeoutSeconds: 60 }],
+    run: () => [
+      { argv: [workload(program), ...flags, 'file', `/var/tmp/${program}-pagecache`, MAP_SIZE], timeoutSeconds: 60 },
+    ],
     precondition: daxNot(true, 'the page-cache file unexpectedly is DAX'),
   };
 }
@@ -72,8 +86,10 @@ export function blocksNotReused(observed: Record<string, unknown>): string | und
   const { victim_blocks: victim, blocks_reused: reused } = observed;
   if (typeof victim === 'number' && victim > 0 && reused === victim) return undefined;
   const missing = typeof victim === 'number' && typeof reused === 'number' ? victim - reused : '?';
-  return `the new file did not get every block truncate freed: ${missing} of ${victim} not reused `
-    + `(blocks_reused ${reused}); late DMA into those would go unseen`;
+  return (
+    `the new file did not get every block truncate freed: ${missing} of ${victim} not reused ` +
+    `(blocks_reused ${reused}); late DMA into those would go unseen`
+  );
 }
 
 /** Where pagecache-truncate's files live: a non-DAX xfs on the fs-DAX namespace, filled by the workload. */
@@ -97,6 +113,8 @@ export const PAGECACHE_UNMOUNT: GuestCommand = { argv: ['umount', PAGECACHE_MNT]
 
 /** Not DAX; and once registered, the new file must sit on every block truncate freed, or late writes could miss it. */
 export function truncatedPagecache(observed: Record<string, unknown>): string | undefined {
-  return daxNot(true, 'the page-cache file unexpectedly is DAX')(observed)
-    ?? (observed.registered === true ? blocksNotReused(observed) : undefined);
+  return (
+    daxNot(true, 'the page-cache file unexpectedly is DAX')(observed) ??
+    (observed.registered === true ? blocksNotReused(observed) : undefined)
+  );
 }

@@ -13,13 +13,23 @@ export const rdmaCore: ExternalSuite = {
   needs: ['rdma:rxe', 'package:python3-pyverbs', 'file:/usr/share/doc/rdma-core/tests/run_tests.py'],
   setup: [RXE, { argv: [setupScript('rdma-core-tests.sh'), 'rxe0'], timeoutSeconds: 60 }],
   modules: ['rdma_ucm'],
-  runs: (facts, selected) => [{
-    name: 'run_tests',
-    command: {
-      argv: ['python3', `${facts.tests}/run_tests.py`, '--dev', 'rxe0', '--gid', facts.gid, '-v',
-        ...(selected ?? []).flatMap((p) => ['-k', `${PACKAGE}${p}`])],
+  runs: (facts, selected) => [
+    {
+      name: 'run_tests',
+      command: {
+        argv: [
+          'python3',
+          `${facts.tests}/run_tests.py`,
+          '--dev',
+          'rxe0',
+          '--gid',
+          facts.gid,
+          '-v',
+          ...(selected ?? []).flatMap((p) => ['-k', `${PACKAGE}${p}`]),
+        ],
+      },
     },
-  }],
+  ],
   format: 'unittest',
   caseName: (id) => (id.startsWith(PACKAGE) ? id.slice(PACKAGE.length) : id),
   caseSeconds: 120,

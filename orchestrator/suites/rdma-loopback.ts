@@ -4,8 +4,19 @@
 // writing into a registered page-cache file after it was truncated and its space given to another.
 import type { Need } from '../core/needs.js';
 import {
-  anonCase, devdaxCase, DEVDAX_NAMESPACE, FSDAX_NAMESPACE, fsdaxCase, MAP_SIZE, PAGECACHE_MNT, PAGECACHE_NEEDS, PAGECACHE_UNMOUNT,
-  pagecacheCase, pagecacheMount, RXE, truncatedPagecache,
+  anonCase,
+  devdaxCase,
+  DEVDAX_NAMESPACE,
+  FSDAX_NAMESPACE,
+  fsdaxCase,
+  MAP_SIZE,
+  PAGECACHE_MNT,
+  PAGECACHE_NEEDS,
+  PAGECACHE_UNMOUNT,
+  pagecacheCase,
+  pagecacheMount,
+  RXE,
+  truncatedPagecache,
 } from './memory.js';
 import { workload, type TestCase, type TestSuite } from './suite.js';
 
@@ -14,20 +25,32 @@ const SUMMARY = 'RDMA WRITE then READ of 64 KiB through a looped-back RC QP';
 
 const pagecacheTruncate: TestCase = {
   name: 'pagecache-truncate',
-  summary: `${SUMMARY} on a page-cache file; then truncate it, write a new file on its blocks, `
-    + 'and RDMA WRITE into the MR 8 more times',
+  summary:
+    `${SUMMARY} on a page-cache file; then truncate it, write a new file on its blocks, ` +
+    'and RDMA WRITE into the MR 8 more times',
   needs: [...PAGECACHE_NEEDS, ...RDMA],
-  run: (f) => [...pagecacheMount(f), {
-    argv: [workload('rdma-loop'), '--truncate', `${PAGECACHE_MNT}/new`, 'file', `${PAGECACHE_MNT}/truncated`, MAP_SIZE],
-    timeoutSeconds: 60,
-  }],
+  run: (f) => [
+    ...pagecacheMount(f),
+    {
+      argv: [
+        workload('rdma-loop'),
+        '--truncate',
+        `${PAGECACHE_MNT}/new`,
+        'file',
+        `${PAGECACHE_MNT}/truncated`,
+        MAP_SIZE,
+      ],
+      timeoutSeconds: 60,
+    },
+  ],
   cleanup: () => [PAGECACHE_UNMOUNT],
   precondition: truncatedPagecache,
 };
 
 export const rdmaLoopback: TestSuite = {
   name: 'rdma-loopback',
-  summary: 'RC QP over rdma_rxe on one guest: RDMA WRITE and READ into anonymous, page-cache and device-DAX memory, data verified',
+  summary:
+    'RC QP over rdma_rxe on one guest: RDMA WRITE and READ into anonymous, page-cache and device-DAX memory, data verified',
   needs: ['nvdimm:fsdax', 'nvdimm:devdax', 'rdma:rxe'],
   setup: [RXE, FSDAX_NAMESPACE, DEVDAX_NAMESPACE],
   cases: [

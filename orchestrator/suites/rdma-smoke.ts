@@ -12,9 +12,13 @@ const DEVICE = 'rxe1';
 const NEEDS: Need[] = ['rdma:rxe', 'guests:2'];
 type Observation = Record<string, unknown>;
 
-const link = (mac: string, addr: string): GuestCommand => ({ argv: [setupScript('peer-link.sh'), mac, `${addr}/24`, DEVICE], timeoutSeconds: 30 });
+const link = (mac: string, addr: string): GuestCommand => ({
+  argv: [setupScript('peer-link.sh'), mac, `${addr}/24`, DEVICE],
+  timeoutSeconds: 30,
+});
 const smoke = (role: 'client' | 'server', tool: string): GuestCommand => ({
-  argv: [setupScript('rdma-smoke.sh'), role, tool, DEVICE, SERVER_ADDR], timeoutSeconds: 120,
+  argv: [setupScript('rdma-smoke.sh'), role, tool, DEVICE, SERVER_ADDR],
+  timeoutSeconds: 120,
 });
 
 /**
@@ -29,14 +33,20 @@ export function serverFailure(server: Observation, client: Observation | undefin
 
 function tool(name: string, summary: string): TestCase {
   return {
-    name, summary, needs: NEEDS, run: () => [smoke('client', name)],
-    peer: () => [smoke('server', name)], peerRole: 'server', peerFailure: serverFailure,
+    name,
+    summary,
+    needs: NEEDS,
+    run: () => [smoke('client', name)],
+    peer: () => [smoke('server', name)],
+    peerRole: 'server',
+    peerFailure: serverFailure,
   };
 }
 
 export const rdmaSmoke: TestSuite = {
   name: 'rdma-smoke',
-  summary: 'rdma-core and perftest smoke tools between two guests over rxe1: pingpong, rping, RDMA WRITE bandwidth, RDMA READ latency',
+  summary:
+    'rdma-core and perftest smoke tools between two guests over rxe1: pingpong, rping, RDMA WRITE bandwidth, RDMA READ latency',
   needs: NEEDS,
   setup: [link(PEER_MACS[0], CLIENT_ADDR)],
   peerSetup: [link(PEER_MACS[1], SERVER_ADDR)],

@@ -4,7 +4,17 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { DEFAULTS, idealSteps, next, short, toRun, type BisectOptions, type BisectResult, type LoggedRun, type Mode } from '../core/bisect.js';
+import {
+  DEFAULTS,
+  idealSteps,
+  next,
+  short,
+  toRun,
+  type BisectOptions,
+  type BisectResult,
+  type LoggedRun,
+  type Mode,
+} from '../core/bisect.js';
 import { debianRange } from '../core/debian.js';
 import type { ReportView } from '../core/bisect-report.js';
 import { availableKernels } from '../adapters/apt.js';
@@ -39,7 +49,6 @@ export interface BisectLog {
   runs: LoggedRun[];
 }
 
-
 async function gitRange(req: BisectRequest): Promise<Range> {
   if (!req.good || !req.bad) throw new UsageError('bisect --tree needs --good and --bad');
   const repo = await repoTop(req.tree!);
@@ -47,7 +56,11 @@ async function gitRange(req: BisectRequest): Promise<Range> {
   // A regression goes good → bad; a fix goes from the failing (--bad) to the fixed (--good).
   const [old, young] = req.fix ? [bad, good] : [good, bad];
   if (!(await isAncestor(repo, old, young))) {
-    throw new UsageError(req.fix ? `--bad ${req.bad} is not an ancestor of --good ${req.good} (with --fix, bad is the older end)` : `--good ${req.good} is not an ancestor of --bad ${req.bad}`);
+    throw new UsageError(
+      req.fix
+        ? `--bad ${req.bad} is not an ancestor of --good ${req.good} (with --fix, bad is the older end)`
+        : `--good ${req.good} is not an ancestor of --bad ${req.bad}`,
+    );
   }
   // First parents only: bisection needs a line. A merge named as culprit can be bisected again along its branch.
   const between = await revList(repo, `${old}..${young}`, { firstParent: true });
@@ -61,8 +74,11 @@ async function debianKernels(spec: string): Promise<Range> {
   const available = await availableKernels();
   const picked = m[1].includes('..')
     ? debianRange(available, ...(m[1].split('..') as [string, string]))
-    : m[1].split(',').map((q) => available.find((k) => k.debVersion === q || k.version === q || k.release.startsWith(q)));
-  if (!picked || picked.some((k) => !k)) throw new UsageError(`--kernels ${spec}: not every end is a packaged kernel (see: apt-cache search linux-image-6)`);
+    : m[1]
+        .split(',')
+        .map((q) => available.find((k) => k.debVersion === q || k.version === q || k.release.startsWith(q)));
+  if (!picked || picked.some((k) => !k))
+    throw new UsageError(`--kernels ${spec}: not every end is a packaged kernel (see: apt-cache search linux-image-6)`);
   const list = picked.map((k) => k!.debVersion);
   if (list.length < 2) throw new UsageError(`--kernels ${spec}: fewer than two kernels in that range`);
   return { commits: list, kind: 'debian' };
@@ -78,8 +94,11 @@ export function bisectConfig(kind: 'git' | 'debian', configs?: string[], load = 
 
 /** What a logged run depends on: a log of other inputs, or of another orchestrate, is not resumed. */
 export function logKey(
-  range: { commits: string[] }, req: Pick<BisectRequest, 'tests' | 'options'>, mode: Mode,
-  verdicts: string, config: string | null,
+  range: { commits: string[] },
+  req: Pick<BisectRequest, 'tests' | 'options'>,
+  mode: Mode,
+  verdicts: string,
+  config: string | null,
 ): string {
   const inputs = [range.commits, req.tests, mode, config, req.options.runs, req.options.anyFailure, verdicts];
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 12);
@@ -102,7 +121,11 @@ async function testCommit(tester: KernelTester, req: BisectRequest, range: Range
   }
   const { built, result, seconds } = await tester.built({ tree: range.repo, ref: commit, configs: req.configs }, req);
   if (!isBuilt(built)) {
-    const run = { kind: 'untestable' as const, reason: `${built.kind}: ${built.reason}`, seconds: { build: seconds.build } };
+    const run = {
+      kind: 'untestable' as const,
+      reason: `${built.kind}: ${built.reason}`,
+      seconds: { build: seconds.build },
+    };
     return { commit, kernel: built.cached ? 'cached' : 'failed', run };
   }
   return { commit, kernel: built.kind, run: toRun(result!, { ...seconds }) };
@@ -115,7 +138,8 @@ function describeRun(l: LoggedRun): string {
 
 export async function bisect(req: BisectRequest, tester: KernelTester): Promise<ReportView> {
   const started = performance.now();
-  if (!!req.tree === !!req.kernels) throw new UsageError('bisect needs --tree (with --good/--bad) or --kernels debian:FROM..TO');
+  if (!!req.tree === !!req.kernels)
+    throw new UsageError('bisect needs --tree (with --good/--bad) or --kernels debian:FROM..TO');
   const mode: Mode = req.fix ? 'fix' : 'regression';
   const range = req.tree ? await gitRange(req) : await debianKernels(req.kernels!);
   const options: BisectOptions = { ...DEFAULTS, ...req.options, mode };
@@ -127,14 +151,34 @@ export async function bisect(req: BisectRequest, tester: KernelTester): Promise<
   const runs = loadLog(path, key, req.replay).filter((l) => range.commits.includes(l.commit) && l.run.kind !== 'infra');
   if (runs.length) req.log(`resuming from ${req.replay ?? path}: ${runs.length} runs logged`);
   const repo = range.kind === 'git' ? range.repo : undefined;
-  const save = () => writeJson(path, { format: 'orchestrate-bisect/1', key, inputs: { tree: repo, good: req.good, bad: req.bad, kernels: req.kernels, tests: req.tests, mode, configs: req.configs, options }, commits: range.commits, runs } satisfies BisectLog);
-  req.log(`bisecting ${range.commits.length - 1} ${range.kind === 'git' ? 'commits' : 'kernel versions'} (${mode}; ⌈log2 N⌉ = ${idealSteps(range.commits.length - 1)}); log: ${path}`);
+  const save = () =>
+    writeJson(path, {
+      format: 'orchestrate-bisect/1',
+      key,
+      inputs: {
+        tree: repo,
+        good: req.good,
+        bad: req.bad,
+        kernels: req.kernels,
+        tests: req.tests,
+        mode,
+        configs: req.configs,
+        options,
+      },
+      commits: range.commits,
+      runs,
+    } satisfies BisectLog);
+  req.log(
+    `bisecting ${range.commits.length - 1} ${range.kind === 'git' ? 'commits' : 'kernel versions'} (${mode}; ⌈log2 N⌉ = ${idealSteps(range.commits.length - 1)}); log: ${path}`,
+  );
   save();
   for (;;) {
     throwIfInterrupted();
     const action = next(range.commits, runs, options);
     if (action.kind === 'done') return report(action.result, range, runs, path, started);
-    req.log(`${action.purpose === 'step' ? 'testing' : `checking ${action.purpose.replace('check-', '')}`} ${short(action.commit)}`);
+    req.log(
+      `${action.purpose === 'step' ? 'testing' : `checking ${action.purpose.replace('check-', '')}`} ${short(action.commit)}`,
+    );
     const logged = await testCommit(tester, req, range, action.commit);
     runs.push(logged);
     save();
@@ -142,11 +186,17 @@ export async function bisect(req: BisectRequest, tester: KernelTester): Promise<
   }
 }
 
-
-async function report(result: BisectResult, range: Range, runs: LoggedRun[], log: string, started: number): Promise<ReportView> {
+async function report(
+  result: BisectResult,
+  range: Range,
+  runs: LoggedRun[],
+  log: string,
+  started: number,
+): Promise<ReportView> {
   const subjects: Record<string, string> = {};
   const repo = range.kind === 'git' ? range.repo : undefined;
-  for (const s of result.steps) subjects[s.commit] = repo ? (await commitInfo(repo, s.commit)).subject : `Debian linux-image ${s.commit}`;
+  for (const s of result.steps)
+    subjects[s.commit] = repo ? (await commitInfo(repo, s.commit)).subject : `Debian linux-image ${s.commit}`;
   const firstRuns = new Map<string, LoggedRun>();
   for (const r of runs) if (!firstRuns.has(r.commit)) firstRuns.set(r.commit, r);
   const kinds = [...firstRuns.values()].map((r) => r.kernel);

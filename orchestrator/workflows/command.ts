@@ -16,8 +16,16 @@ import { Lab } from '../engine/lab.js';
 export const SETUPS = ['fsdax', 'fsdax2', 'devdax', 'rxe'] as const;
 export type SetupName = (typeof SETUPS)[number];
 
-const FSDAX2: GuestCommand = { argv: [setupScript(NVDIMM.setup), 'namespace1.0', 'fsdax', 'fsdax2'], timeoutSeconds: 60 };
-const STEPS: Record<SetupName, GuestCommand> = { fsdax: FSDAX_NAMESPACE, fsdax2: FSDAX2, devdax: DEVDAX_NAMESPACE, rxe: RXE };
+const FSDAX2: GuestCommand = {
+  argv: [setupScript(NVDIMM.setup), 'namespace1.0', 'fsdax', 'fsdax2'],
+  timeoutSeconds: 60,
+};
+const STEPS: Record<SetupName, GuestCommand> = {
+  fsdax: FSDAX_NAMESPACE,
+  fsdax2: FSDAX2,
+  devdax: DEVDAX_NAMESPACE,
+  rxe: RXE,
+};
 
 export interface CommandOptions extends Omit<RunOptions, 'tests'> {
   argv: string[];
@@ -30,7 +38,8 @@ export interface CommandOptions extends Omit<RunOptions, 'tests'> {
 export function checkSetup(setup: string[]): SetupName[] {
   const bad = setup.filter((s) => !SETUPS.includes(s as SetupName));
   if (bad.length) throw new UsageError(`--setup ${bad.join(',')}: want some of ${SETUPS.join(', ')}`);
-  if (setup.includes('fsdax2') && setup.includes('devdax')) throw new UsageError('--setup fsdax2 takes the second NVDIMM, which devdax would want too');
+  if (setup.includes('fsdax2') && setup.includes('devdax'))
+    throw new UsageError('--setup fsdax2 takes the second NVDIMM, which devdax would want too');
   return [...new Set(setup)] as SetupName[];
 }
 
@@ -68,17 +77,27 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
   const p = await prepare({ ...o, extraModules: modules }, phases);
   mkdirSync(dir, { recursive: true });
   const lab = await Lab.open({
-    kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path, initramfs: p.initramfs,
-    consolePath: join(dir, 'console.log'), extraCmdline: o.append, log: o.log, share,
+    kernel: p.kernel,
+    profile: p.profile,
+    accel: p.accel,
+    rootImage: p.image.path,
+    initramfs: p.initramfs,
+    consolePath: join(dir, 'console.log'),
+    extraCmdline: o.append,
+    log: o.log,
+    share,
   });
   const s = lab.guests.session;
-  const record = (fields: Record<string, unknown>) => writeJson(join(dir, 'command.json'), { argv: o.argv, setup: o.setup, share, ...fields });
+  const record = (fields: Record<string, unknown>) =>
+    writeJson(join(dir, 'command.json'), { argv: o.argv, setup: o.setup, share, ...fields });
   try {
     const facts = await ready(lab, p, o, share);
     await s.dmesgDelta();
     const started = performance.now();
     const r = await s.exec(['env', ...environment(facts), ...o.argv], o.timeoutSeconds, {
-      onStdout: (chunk) => process.stdout.write(chunk), onStderr: (chunk) => process.stderr.write(chunk), collect: false,
+      onStdout: (chunk) => process.stdout.write(chunk),
+      onStderr: (chunk) => process.stderr.write(chunk),
+      collect: false,
     });
     const lines = await kernelLines(s);
     const reports = parseConsole(lines.log).map((w) => w.title);
@@ -92,23 +111,42 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
     // The guest died under the command (a console log that could not be written is thrown by close).
     const crash = parseConsole(s.consoleText()).find(fatal)?.title;
     record({ lost: err.message, crash });
-    throw new OrchestrateError(`the guest was lost while the command ran: ${crash ?? err.message} (console: ${join(dir, 'console.log')})`, 1);
+    throw new OrchestrateError(
+      `the guest was lost while the command ran: ${crash ?? err.message} (console: ${join(dir, 'console.log')})`,
+      1,
+    );
   } finally {
     await lab.close();
   }
 }
 
 /** Uploads, modules, the asked-for setup and the share mounted; the facts the setup printed. */
-async function ready(lab: Lab, p: Awaited<ReturnType<typeof prepare>>, o: CommandOptions, share?: string): Promise<Record<string, string>> {
+async function ready(
+  lab: Lab,
+  p: Awaited<ReturnType<typeof prepare>>,
+  o: CommandOptions,
+  share?: string,
+): Promise<Record<string, string>> {
   const s = lab.guests.session;
-  const why = await lab.ready({ binaries: p.workloads.binaries, modulesSeconds: p.profile.timeouts.modulesSeconds, log: o.log });
+  const why = await lab.ready({
+    binaries: p.workloads.binaries,
+    modulesSeconds: p.profile.timeouts.modulesSeconds,
+    log: o.log,
+  });
   if (why) throw new OrchestrateError(`the guest is not ready: ${why}`, 1);
   const setup = o.setup;
-  const steps = [...setup.map((name) => STEPS[name]), ...(share ? [{ argv: [setupScript(SHARE.setup), SHARE.tag, share], timeoutSeconds: 30 }] : [])];
+  const steps = [
+    ...setup.map((name) => STEPS[name]),
+    ...(share ? [{ argv: [setupScript(SHARE.setup), SHARE.tag, share], timeoutSeconds: 30 }] : []),
+  ];
   const facts: Record<string, string> = {};
   for (const step of steps) {
     const r = await s.exec(step.argv, step.timeoutSeconds);
-    if (r.code !== 0) throw new OrchestrateError(`setup ${step.argv[0].split('/').pop()} failed (${r.code}): ${(r.stderr || r.stdout).trim()}`, 1);
+    if (r.code !== 0)
+      throw new OrchestrateError(
+        `setup ${step.argv[0].split('/').pop()} failed (${r.code}): ${(r.stderr || r.stdout).trim()}`,
+        1,
+      );
     Object.assign(facts, parseFacts(r.stdout));
   }
   return facts;

@@ -18,16 +18,18 @@ function newer(path: string, since?: Date): boolean {
 }
 
 function fromDir(dir: string, since?: Date): Arrival[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) {
-      const patches = patchFiles(path);
-      if (!patches.some((f) => newer(f, since))) return [];
-      return [{ source: path, series: parseSeries(messagesOfFiles(patches)) }];
-    }
-    if (!MBOX.test(name) || !newer(path, since)) return [];
-    return [{ source: path, series: parseSeries(messagesOfFiles([path])) }];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) {
+        const patches = patchFiles(path);
+        if (!patches.some((f) => newer(f, since))) return [];
+        return [{ source: path, series: parseSeries(messagesOfFiles(patches)) }];
+      }
+      if (!MBOX.test(name) || !newer(path, since)) return [];
+      return [{ source: path, series: parseSeries(messagesOfFiles([path])) }];
+    });
 }
 
 /** The thread a message belongs to: the first of References, else In-Reply-To, else itself. */
@@ -47,13 +49,16 @@ function fromMaildir(dir: string, since?: Date): Arrival[] {
       threads.set(threadOf(m), [...(threads.get(threadOf(m)) ?? []), m]);
     }
   }
-  return [...threads].map(([id, messages]) => ({ source: `${dir} thread ${id}`, series: parseSeries(messages) }))
+  return [...threads]
+    .map(([id, messages]) => ({ source: `${dir} thread ${id}`, series: parseSeries(messages) }))
     .filter((a) => a.series.patches.length);
 }
 
 export function intake(plan: Plan, resolvePath: (p: string) => string, since?: Date): Arrival[] {
   if (plan.series.dir) return fromDir(resolvePath(plan.series.dir), since);
   if (plan.series.maildir) return fromMaildir(resolvePath(plan.series.maildir), since);
-  return (plan.series.mbox ?? []).map(resolvePath).filter((p) => newer(p, since))
+  return (plan.series.mbox ?? [])
+    .map(resolvePath)
+    .filter((p) => newer(p, since))
     .map((p) => ({ source: p, series: parseSeries(messagesOfFiles([p])) }));
 }

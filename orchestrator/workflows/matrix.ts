@@ -38,7 +38,10 @@ export async function runMatrix(o: MatrixOptions): Promise<{ matrix: Matrix; dir
   const id = newRunId();
   const started = new Date().toISOString();
   const dir = resolve(o.resultsDir, `matrix-${id}`);
-  if (o.modules && o.kernels.filter((k) => k.kind === 'path' || (k.kind === 'stored' && !/^(debian|build)-/.test(k.id))).length > 1) {
+  if (
+    o.modules &&
+    o.kernels.filter((k) => k.kind === 'path' || (k.kind === 'stored' && !/^(debian|build)-/.test(k.id))).length > 1
+  ) {
     throw new UsageError('--modules belongs to one --kernel PATH: give a matrix one path kernel at most');
   }
   const kernels: { spec: KernelSpec; kernel: Kernel }[] = [];
@@ -52,12 +55,27 @@ export async function runMatrix(o: MatrixOptions): Promise<{ matrix: Matrix; dir
     const log = (line: string) => o.log(`${kernel.release}: ${line}`);
     const target: KernelSpec = kernel.source === 'path' ? spec : { kind: 'stored', id: kernel.id };
     const { result, dir: runDir } = await runTests({ ...o, kernel: target, resultsDir: dir, log });
-    const k: MatrixKernel = { spec: kernelSpecText(spec), id: kernel.id, release: kernel.release, version: kernel.version, source: kernel.source, dir: relative(dir, runDir) };
+    const k: MatrixKernel = {
+      spec: kernelSpecText(spec),
+      id: kernel.id,
+      release: kernel.release,
+      version: kernel.version,
+      source: kernel.source,
+      dir: relative(dir, runDir),
+    };
     return { kernel: k, result };
   });
-  const failed = runs.flatMap((r, i) => (r.status === 'rejected' ? [`${kernelSpecText(kernels[i].spec)}: ${errorLine(r.reason).replace(/^error: /, '')}`] : []));
+  const failed = runs.flatMap((r, i) =>
+    r.status === 'rejected'
+      ? [`${kernelSpecText(kernels[i].spec)}: ${errorLine(r.reason).replace(/^error: /, '')}`]
+      : [],
+  );
   if (failed.length) throw new OrchestrateError(`the matrix stopped: ${failed.join('; ')}`, 1);
-  const matrix = buildMatrix(id, started, runs.map((r) => (r as PromiseFulfilledResult<{ kernel: MatrixKernel; result: RunResult }>).value));
+  const matrix = buildMatrix(
+    id,
+    started,
+    runs.map((r) => (r as PromiseFulfilledResult<{ kernel: MatrixKernel; result: RunResult }>).value),
+  );
   writeJson(join(dir, 'matrix.json'), matrix);
   writeAtomic(join(dir, 'matrix.tap'), `${matrixTap(matrix)}\n`);
   writeAtomic(join(dir, 'matrix.junit.xml'), matrixJunit(matrix));

@@ -5,7 +5,17 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InterruptedError, UsageError } from '../errors.js';
-import { baseCases, classifySeries, parsePlan, storedVerdict, patchcheckTargets, type CaseOutcome, type Classified, type Plan, type StageFailure } from '../core/nightly.js';
+import {
+  baseCases,
+  classifySeries,
+  parsePlan,
+  storedVerdict,
+  patchcheckTargets,
+  type CaseOutcome,
+  type Classified,
+  type Plan,
+  type StageFailure,
+} from '../core/nightly.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
 import { conclude, renderConclusion } from '../core/patchcheck.js';
 import { OUTSIDE_CASES } from '../core/signature.js';
@@ -14,7 +24,20 @@ import { blockingProblems, seriesTitle, type Series } from '../core/series.js';
 import { loadKnown, loadYaml } from '../adapters/config.js';
 import type { KnownRecord } from '../core/known.js';
 import type { Db } from '../adapters/db.js';
-import { baseResults, finishNight, hasPatchcheck, insertPatchcheck, insertSeries, kernelOf, openNight, recordResults, resultsOf, reuse, setNightBase, warningsOf } from '../adapters/history.js';
+import {
+  baseResults,
+  finishNight,
+  hasPatchcheck,
+  insertPatchcheck,
+  insertSeries,
+  kernelOf,
+  openNight,
+  recordResults,
+  resultsOf,
+  reuse,
+  setNightBase,
+  warningsOf,
+} from '../adapters/history.js';
 import { resolveRev, tryResolveRev } from '../adapters/git.js';
 import { ensureLinuxSource } from '../adapters/linux-source.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
@@ -78,11 +101,19 @@ export function nightInputs(plan: Plan, config: string, verdicts: string, commit
 
 function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings'> {
   const boot = bootFailure(result);
-  if (boot) return { cases: [], stage: { kind: boot.crash ? 'BOOT-FAIL' : 'INFRA', reason: `boot: ${boot.reason}` }, warnings: [] };
+  if (boot)
+    return {
+      cases: [],
+      stage: { kind: boot.crash ? 'BOOT-FAIL' : 'INFRA', reason: `boot: ${boot.reason}` },
+      warnings: [],
+    };
   const tests = result.tests;
   return {
     cases: tests.map((t) => ({
-      name: t.name, verdict: t.verdict, reason: t.reason, warnings: t.warnings.map((w) => w.title),
+      name: t.name,
+      verdict: t.verdict,
+      reason: t.reason,
+      warnings: t.warnings.map((w) => w.title),
       known: t.known,
     })),
     warnings: [
@@ -94,7 +125,10 @@ function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings
 
 /** Build (or find) and test one kernel: the base, or the base plus a series. */
 async function buildAndTest(o: Night, plan: Plan, tree: string, ref: string, series?: Series): Promise<Tested> {
-  const { built, result, dir, seconds } = await o.tester.built({ tree, ref, series, configs: plan.config }, { ...o, tests: plan.tests });
+  const { built, result, dir, seconds } = await o.tester.built(
+    { tree, ref, series, configs: plan.config },
+    { ...o, tests: plan.tests },
+  );
   if (!isBuilt(built)) return { cases: [], warnings: [], stage: { kind: built.kind, reason: built.reason }, seconds };
   return { ...outcomes(result!), kernel: built.id, runDir: dir, seconds };
 }
@@ -105,43 +139,90 @@ interface StoredCase extends Classified {
 
 /** Each planned test's class against the base, with the verdict it had. */
 function classesOf(plan: Plan, t: Tested, base: CaseOutcome[]): StoredCase[] {
-  return classifySeries(plan.tests, t.stage, t.cases, base)
-    .map((c) => ({ ...c, verdict: storedVerdict(c, t.cases) }));
+  return classifySeries(plan.tests, t.stage, t.cases, base).map((c) => ({ ...c, verdict: storedVerdict(c, t.cases) }));
 }
 
-function record(db: Db, nightId: number, seriesId: string | null, inputs: string, t: Tested, classes: StoredCase[]): void {
-  recordResults(db, nightId, seriesId, classes.map((c) => ({
-    row: {
-      night_id: nightId, series_id: seriesId, inputs, test: c.test, verdict: c.verdict, class: c.class, detail: c.detail,
-      known: c.known ? JSON.stringify(c.known) : null, kernel: t.kernel ?? null, build_seconds: t.seconds.build, boot_seconds: t.seconds.boot,
-      test_seconds: t.seconds.test, reused: 0, run_dir: t.runDir ?? null,
-    },
-    warnings: t.warnings.filter((x) => x.test === c.test || x.test === OUTSIDE_CASES),
-  })));
+function record(
+  db: Db,
+  nightId: number,
+  seriesId: string | null,
+  inputs: string,
+  t: Tested,
+  classes: StoredCase[],
+): void {
+  recordResults(
+    db,
+    nightId,
+    seriesId,
+    classes.map((c) => ({
+      row: {
+        night_id: nightId,
+        series_id: seriesId,
+        inputs,
+        test: c.test,
+        verdict: c.verdict,
+        class: c.class,
+        detail: c.detail,
+        known: c.known ? JSON.stringify(c.known) : null,
+        kernel: t.kernel ?? null,
+        build_seconds: t.seconds.build,
+        boot_seconds: t.seconds.boot,
+        test_seconds: t.seconds.test,
+        reused: 0,
+        run_dir: t.runDir ?? null,
+      },
+      warnings: t.warnings.filter((x) => x.test === c.test || x.test === OUTSIDE_CASES),
+    })),
+  );
 }
 
 /** Patchchecks a series that regressed (once per inputs: a resumed or later night finds the row). */
-async function nameThePatch(o: Night, plan: Plan, tree: string, commit: string, s: Series, inputs: string, nightId: number): Promise<void> {
+async function nameThePatch(
+  o: Night,
+  plan: Plan,
+  tree: string,
+  commit: string,
+  s: Series,
+  inputs: string,
+  nightId: number,
+): Promise<void> {
   const db = o.db;
   if (hasPatchcheck(db, inputs)) return;
-  const classes: Classified[] = resultsOf(db, inputs, nightId).map((r) => ({ test: r.test, class: r.class as Classified['class'], detail: r.detail }));
+  const classes: Classified[] = resultsOf(db, inputs, nightId).map((r) => ({
+    test: r.test,
+    class: r.class as Classified['class'],
+    detail: r.detail,
+  }));
   const tests = patchcheckTargets(plan, s.patches.length, classes);
   if (!tests.length) return;
   o.log(`nightly: patchcheck of "${seriesTitle(s)}" on ${tests.join(', ')}`);
   try {
-    const steps = await patchcheck({ ...o, tree, ref: commit, configs: plan.config, series: s, tests, keepGoing: false }, o.tester);
+    const steps = await patchcheck(
+      { ...o, tree, ref: commit, configs: plan.config, series: s, tests, keepGoing: false },
+      o.tester,
+    );
     const found = conclude(steps);
     if (found.kind === 'base-broken' || found.kind === 'inconclusive') {
       o.log(`nightly: patchcheck of ${s.id}: ${renderConclusion(found, s.patches.length, tests)}; not recorded`);
       return;
     }
     const broke = found.kind === 'breaks' || found.kind === 'stops-running' ? found : undefined;
-    const detail = found.kind === 'breaks' ? found.newlyFailing.join(', ') || found.step.reason
-      : found.kind === 'stops-running' ? `${found.untested.join(', ')} stop running (SKIP)` : null;
+    const detail =
+      found.kind === 'breaks'
+        ? found.newlyFailing.join(', ') || found.step.reason
+        : found.kind === 'stops-running'
+          ? `${found.untested.join(', ')} stop running (SKIP)`
+          : null;
     insertPatchcheck(db, {
-      inputs, series_id: s.id, tests: JSON.stringify(tests), patch: broke?.step.index ?? null, title: broke?.step.title ?? null,
-      verdict: found.kind === 'stops-running' ? 'UNTESTED' : broke?.step.verdict ?? null, detail,
-      steps: JSON.stringify(steps), finished: new Date().toISOString(),
+      inputs,
+      series_id: s.id,
+      tests: JSON.stringify(tests),
+      patch: broke?.step.index ?? null,
+      title: broke?.step.title ?? null,
+      verdict: found.kind === 'stops-running' ? 'UNTESTED' : (broke?.step.verdict ?? null),
+      detail,
+      steps: JSON.stringify(steps),
+      finished: new Date().toISOString(),
     });
   } catch (err) {
     if (err instanceof InterruptedError) throw err;
@@ -152,7 +233,10 @@ async function nameThePatch(o: Night, plan: Plan, tree: string, commit: string, 
 function baseOutcomes(db: Db, inputs: string): CaseOutcome[] {
   const seen = new Set<string>();
   return baseCases(baseResults(db, inputs).filter((r) => !seen.has(r.test) && seen.add(r.test))).map((r) => ({
-    name: r.test, verdict: r.verdict as CaseOutcome['verdict'], reason: r.detail, warnings: warningsOf(db, r.id).map((w) => w.title),
+    name: r.test,
+    verdict: r.verdict as CaseOutcome['verdict'],
+    reason: r.detail,
+    warnings: warningsOf(db, r.id).map((w) => w.title),
   }));
 }
 
@@ -194,8 +278,13 @@ async function base(n: Tonight, commit: string) {
 
 function storeSeries(n: Tonight, { series: s, source }: Arrival): void {
   insertSeries(n.db, {
-    id: s.id, version: s.version, title: seriesTitle(s), message_id: s.cover?.messageId ?? s.patches[0]?.messageId ?? null,
-    base_commit: s.baseCommit ?? null, subjects: JSON.stringify(s.patches.map((p) => p.title)), source,
+    id: s.id,
+    version: s.version,
+    title: seriesTitle(s),
+    message_id: s.cover?.messageId ?? s.patches[0]?.messageId ?? null,
+    base_commit: s.baseCommit ?? null,
+    subjects: JSON.stringify(s.patches.map((p) => p.title)),
+    source,
     first_seen: new Date().toISOString(),
   });
 }
@@ -203,7 +292,7 @@ function storeSeries(n: Tonight, { series: s, source }: Arrival): void {
 /** One series on its base (the plan's when its base-commit is not in the tree): reused, or tested and classified. */
 async function testSeries(n: Tonight, arrival: Arrival, baseCommit: string): Promise<{ reused: boolean }> {
   const s = arrival.series;
-  const commit = (s.baseCommit && await tryResolveRev(n.tree, s.baseCommit)) || baseCommit;
+  const commit = (s.baseCommit && (await tryResolveRev(n.tree, s.baseCommit))) || baseCommit;
   const inputs = nightInputs(n.plan, n.config, n.key, commit, s.id);
   const reused = reuse(n.db, n.nightId, inputs);
   if (!reused) {
@@ -211,7 +300,12 @@ async function testSeries(n: Tonight, arrival: Arrival, baseCommit: string): Pro
     const b = await base(n, commit);
     n.log(`nightly: series "${seriesTitle(s)}" (v${s.version}, ${s.patches.length} patches)`);
     const t: Tested = problems.length
-      ? { cases: [], warnings: [], stage: { kind: 'APPLY-FAIL', reason: problems.join('; ') }, seconds: { build: 0, boot: 0, test: 0 } }
+      ? {
+          cases: [],
+          warnings: [],
+          stage: { kind: 'APPLY-FAIL', reason: problems.join('; ') },
+          seconds: { build: 0, boot: 0, test: 0 },
+        }
       : await buildAndTest(n, n.plan, n.tree, commit, s);
     record(n.db, n.nightId, s.id, inputs, t, classesOf(n.plan, t, baseOutcomes(n.db, b.inputs)));
   }
@@ -231,17 +325,35 @@ export async function runNight(night: NightOptions, tester: KernelTester): Promi
   const { plan, resolvePath } = night.loaded;
   const known = plan.known ? loadKnown(resolvePath(plan.known), night.log) : [];
   // Everything else that decides a verdict: a cached result is reused only when it matches too.
-  const key = await tester.verdictKey({ append: night.append, known, accel: night.accel, bootTimeout: night.bootTimeout, stallTimeout: night.stallTimeout });
-  const tree = plan.base.tree === 'linux-source' ? await ensureLinuxSource(night.log, plan.base.source) : resolvePath(plan.base.tree);
+  const key = await tester.verdictKey({
+    append: night.append,
+    known,
+    accel: night.accel,
+    bootTimeout: night.bootTimeout,
+    stallTimeout: night.stallTimeout,
+  });
+  const tree =
+    plan.base.tree === 'linux-source'
+      ? await ensureLinuxSource(night.log, plan.base.source)
+      : resolvePath(plan.base.tree);
   const baseCommit = await resolveRev(tree, plan.base.ref);
   const n: Tonight = {
-    ...night, planKnown: known, tester, plan, tree, key, config: renderRequest(mergeFragments(loadFragments(plan.config))),
-    nightId: openNight(night.db, plan.name, night.night), bases: new Map(),
+    ...night,
+    planKnown: known,
+    tester,
+    plan,
+    tree,
+    key,
+    config: renderRequest(mergeFragments(loadFragments(plan.config))),
+    nightId: openNight(night.db, plan.name, night.night),
+    bases: new Map(),
   };
   const main = await base(n, baseCommit);
   setNightBase(n.db, n.nightId, { commit: baseCommit, kernel: main.kernel ?? null, version: main.version ?? null });
   const arrivals: NightSummary['arrivals'] = [];
-  for (const arrival of intake(plan, resolvePath, n.since).filter((a) => !n.onlySeries || a.series.id === n.onlySeries)) {
+  for (const arrival of intake(plan, resolvePath, n.since).filter(
+    (a) => !n.onlySeries || a.series.id === n.onlySeries,
+  )) {
     throwIfInterrupted();
     storeSeries(n, arrival);
     try {

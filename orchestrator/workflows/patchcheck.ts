@@ -5,7 +5,8 @@ import { isBuilt, type BuildRequest } from '../engine/build.js';
 import type { RunOptions } from '../engine/pipeline.js';
 import type { KernelTester } from '../engine/tester.js';
 
-export interface PatchcheckOptions extends Omit<BuildRequest, 'series' | 'log'>, Omit<RunOptions, 'kernel' | 'modules'> {
+export interface PatchcheckOptions
+  extends Omit<BuildRequest, 'series' | 'log'>, Omit<RunOptions, 'kernel' | 'modules'> {
   series: Series;
   /** Go on after the first breakage (default: stop there, as ktest does). */
   keepGoing: boolean;
@@ -17,7 +18,8 @@ async function step(tester: KernelTester, opts: PatchcheckOptions, count: number
   opts.log(`patchcheck ${count ? `${count}/${opts.series.total}: ${title}` : 'base'}`);
   const { built, result, seconds } = await tester.built({ ...opts, series }, opts);
   const total = Math.round(seconds.build + seconds.boot + seconds.test);
-  if (!isBuilt(built)) return { index: count, title, verdict: built.kind, reason: built.reason, failing: [], seconds: total };
+  if (!isBuilt(built))
+    return { index: count, title, verdict: built.kind, reason: built.reason, failing: [], seconds: total };
   return { index: count, title, ...runVerdict(result!), kernel: built.id, seconds: total };
 }
 

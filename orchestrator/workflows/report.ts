@@ -12,14 +12,30 @@ import type { CaseRow, NightView, SeriesView } from '../core/nightly-report.js';
 import type { RunResult } from '../core/results.js';
 import { seriesTitle } from '../core/series.js';
 import type { Db } from '../adapters/db.js';
-import { nightsOf, patchcheckFor, resultsOfNight, seriesOf, warningsOf, type StoredResult } from '../adapters/history.js';
+import {
+  nightsOf,
+  patchcheckFor,
+  resultsOfNight,
+  seriesOf,
+  warningsOf,
+  type StoredResult,
+} from '../adapters/history.js';
 import { readJsonOr, writeAtomic, writeJson } from '../adapters/store.js';
 
 function caseRow(db: Db, r: StoredResult): CaseRow {
   return {
-    test: r.test, verdict: r.verdict, class: r.class as NightlyClass, detail: r.detail, known: knownFromColumn(r.known), kernel: r.kernel,
-    buildSeconds: r.build_seconds ?? 0, bootSeconds: r.boot_seconds ?? 0, testSeconds: r.test_seconds ?? 0, reused: !!r.reused,
-    runDir: r.run_dir, warnings: warningsOf(db, r.id),
+    test: r.test,
+    verdict: r.verdict,
+    class: r.class as NightlyClass,
+    detail: r.detail,
+    known: knownFromColumn(r.known),
+    kernel: r.kernel,
+    buildSeconds: r.build_seconds ?? 0,
+    bootSeconds: r.boot_seconds ?? 0,
+    testSeconds: r.test_seconds ?? 0,
+    reused: !!r.reused,
+    runDir: r.run_dir,
+    warnings: warningsOf(db, r.id),
   };
 }
 
@@ -33,17 +49,29 @@ export function loadNights(db: Db, plan?: string): NightView[] {
     const rows = resultsOfNight(db, n.id);
     const seriesIds = [...new Set(rows.filter((r) => r.series_id).map((r) => r.series_id!))];
     return {
-      plan: n.plan, night: n.night, started: n.started, finished: n.finished, baseCommit: n.base_commit ?? '', baseVersion: n.base_version,
+      plan: n.plan,
+      night: n.night,
+      started: n.started,
+      finished: n.finished,
+      baseCommit: n.base_commit ?? '',
+      baseVersion: n.base_version,
       base: rows.filter((r) => !r.series_id).map((r) => caseRow(db, r)),
       series: seriesIds.map((id) => {
         const s = seriesOf(db, id)!;
         const subjects: string[] = JSON.parse(s.subjects);
         return {
           // A night recorded before seriesTitle() may hold git's placeholder cover subject.
-          id, version: s.version, title: seriesTitle({ cover: { title: s.title }, patches: subjects.map((title) => ({ title })) }),
-          messageId: s.message_id, subjects, source: s.source,
+          id,
+          version: s.version,
+          title: seriesTitle({ cover: { title: s.title }, patches: subjects.map((title) => ({ title })) }),
+          messageId: s.message_id,
+          subjects,
+          source: s.source,
           cases: rows.filter((r) => r.series_id === id).map((r) => caseRow(db, r)),
-          patchcheck: patchcheckOf(db, rows.filter((r) => r.series_id === id)),
+          patchcheck: patchcheckOf(
+            db,
+            rows.filter((r) => r.series_id === id),
+          ),
         };
       }),
     };
@@ -78,8 +106,10 @@ function hrefFrom(pageDir: string, path: string): string {
 
 /** What RUN_DIR holds, as a page in PAGE_DIR links to it. */
 function readRunFiles(runDir: string, pageDir: string): RunFiles {
-  const logs = LOGS.filter((name) => existsSync(join(runDir, name)))
-    .map((name) => ({ name, href: hrefFrom(pageDir, join(runDir, name)) }));
+  const logs = LOGS.filter((name) => existsSync(join(runDir, name))).map((name) => ({
+    name,
+    href: hrefFrom(pageDir, join(runDir, name)),
+  }));
   if (!existsSync(runDir)) return { logs, result: null, missing: `the run directory ${runDir} is gone` };
   const result = readJsonOr<RunResult>(join(runDir, 'results.json'));
   return result?.tests ? { logs, result } : { logs, result: null, missing: `no readable results.json in ${runDir}` };
@@ -98,5 +128,11 @@ export function writeMatrixPage(matrixDir: string, out: string): void {
   if (!existsSync(path)) throw bad('no matrix.json there (orchestrate run with several --kernel writes one)');
   const matrix = readJsonOr<Matrix>(path);
   if (matrix?.format !== 'orchestrate-matrix/1') throw bad('matrix.json is not an orchestrate-matrix/1 file');
-  writeAtomic(out, matrixHtml(matrix, matrix.kernels.map((k) => readRunFiles(join(matrixDir, k.dir), dirname(out)))));
+  writeAtomic(
+    out,
+    matrixHtml(
+      matrix,
+      matrix.kernels.map((k) => readRunFiles(join(matrixDir, k.dir), dirname(out))),
+    ),
+  );
 }

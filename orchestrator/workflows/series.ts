@@ -9,7 +9,10 @@ const PATCH_FILE = /\.(patch|mbox|eml|diff)$/;
 
 /** The patch files of a directory (.patch, .mbox, .eml, .diff), in name order, as paths. */
 export function patchFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => PATCH_FILE.test(f)).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => PATCH_FILE.test(f))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 export function messagesOfFiles(paths: string[]): Message[] {

@@ -13,8 +13,11 @@ import { median } from '../../orchestrator/core/median.js';
 
 const mmss = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 
-
-async function build(args: string[], env: NodeJS.ProcessEnv, out: string): Promise<{ wall: number; seconds: number; objects: number; kind: string }> {
+async function build(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  out: string,
+): Promise<{ wall: number; seconds: number; objects: number; kind: string }> {
   const t = performance.now();
   const json = join(out, 'outcome.json');
   const r = await runCli(['build', ...args, '--json', json], env);
@@ -30,7 +33,10 @@ function onePatch(tree: string): { base: string; range: string } {
   const base = gitIn(tree, 'rev-parse', 'master');
   if (gitIn(tree, 'branch', '--list', 'bench-one-patch') === '') {
     gitIn(tree, 'checkout', '-q', '-b', 'bench-one-patch', base);
-    appendFileSync(join(tree, 'fs', 'dax.c'), '/* orchestrate bench: an incremental build after a one-file change */\n');
+    appendFileSync(
+      join(tree, 'fs', 'dax.c'),
+      '/* orchestrate bench: an incremental build after a one-file change */\n',
+    );
     gitIn(tree, 'commit', '-q', '-a', '-m', 'fs/dax: a comment (orchestrate bench)');
     gitIn(tree, 'checkout', '-q', 'master');
   }

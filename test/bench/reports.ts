@@ -92,7 +92,10 @@ function figures(rows: Scored[]): string[] {
 function differences(rows: Scored[]): string[] {
   return rows
     .filter((r) => r.verdict === 'differs' || r.verdict === 'missed')
-    .map((r) => `  ${r.entry.path.split('/').pop()}: want "${r.entry.title}", got ${r.ours ? `"${r.ours.title}"` : 'nothing'}`);
+    .map(
+      (r) =>
+        `  ${r.entry.path.split('/').pop()}: want "${r.entry.title}", got ${r.ours ? `"${r.ours.title}"` : 'nothing'}`,
+    );
 }
 
 /** The manifest: "# syzkaller-commit: SHA", then path, sha256, corrupted (Y/N), title (tab-separated). */
@@ -105,7 +108,12 @@ function manifestCheck(entries: CorpusEntry[]): string[] {
   if (!existsSync(MANIFEST)) return [`no manifest at ${MANIFEST}`];
   const text = readFileSync(MANIFEST, 'utf8');
   const commit = /^# syzkaller-commit: (\w+)/m.exec(text)?.[1];
-  const known = new Map(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t') as [string, string]));
+  const known = new Map(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split('\t') as [string, string]),
+  );
   const changed = entries.filter((e) => known.get(e.path) !== e.sha256).map((e) => e.path);
   const gone = [...known.keys()].filter((p) => !entries.some((e) => e.path === p));
   if (!changed.length && !gone.length) return [`corpus matches the manifest (syzkaller ${commit})`];
@@ -118,7 +126,7 @@ function manifestCheck(entries: CorpusEntry[]): string[] {
 /** A console of at least `bytes`: the corpus logs end to end, as one long boot. */
 function bigConsole(entries: CorpusEntry[], bytes: number): string {
   const parts: string[] = [];
-  for (let size = 0; size < bytes; ) {
+  for (let size = 0; size < bytes;) {
     for (const e of entries) {
       parts.push(e.log);
       size += e.log.length;

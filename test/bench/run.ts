@@ -105,7 +105,7 @@ async function main() {
     `late modules ready          ${fmt(median(rows.map((r) => r.result.run.boot.modulesReady ?? NaN)))}`,
     `tests phase                 ${fmt(median(rows.map((r) => r.result.run.durations.tests)))}`,
     `whole repro, command start to exit ${fmt(repro)}   ratio to target 15 s ${(repro / 15).toFixed(2)}`,
-    `cache stamp checks per run  ${fmt(checks.seconds)}   (stat of ${checks.files} stamped files; ${(100 * checks.seconds / repro).toFixed(2)} % of the repro)`,
+    `cache stamp checks per run  ${fmt(checks.seconds)}   (stat of ${checks.files} stamped files; ${((100 * checks.seconds) / repro).toFixed(2)} % of the repro)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -19,17 +19,37 @@ async function oneLineError(t: Test, args: string[], message: RegExp, env?: Node
 }
 
 t.test('an unknown test or case', async (t) => {
-  await oneLineError(t, ['run', '--test', 'no-such-test'], /^error: unknown test "no-such-test" \(known: ib-reg-refusal, rdma-loopback, rdma-two-guests, dio-vs-truncate, dio-write-vs-truncate, odp-fsdax, longterm-pin-fsdax, rdma-core, kselftest-gup, rdma-smoke\)$/);
-  await oneLineError(t, ['repro', 'ib-reg-refusal/nope'], /^error: unknown case "ib-reg-refusal\/nope" \(cases: fsdax-ext4, /);
+  await oneLineError(
+    t,
+    ['run', '--test', 'no-such-test'],
+    /^error: unknown test "no-such-test" \(known: ib-reg-refusal, rdma-loopback, rdma-two-guests, dio-vs-truncate, dio-write-vs-truncate, odp-fsdax, longterm-pin-fsdax, rdma-core, kselftest-gup, rdma-smoke\)$/,
+  );
+  await oneLineError(
+    t,
+    ['repro', 'ib-reg-refusal/nope'],
+    /^error: unknown case "ib-reg-refusal\/nope" \(cases: fsdax-ext4, /,
+  );
 });
 
 t.test('an unknown kernel version', async (t) => {
-  await oneLineError(t, ['run', '--kernel', 'debian:9.9.9', '--test', 'ib-reg-refusal'], /^error: no Debian kernel matches "9\.9\.9" \(available: .*6\.1\./);
-  await oneLineError(t, ['kernel', 'fetch', 'fedora:40'], /^error: kernel fetch fedora:40: want debian or debian:VERSION$/);
+  await oneLineError(
+    t,
+    ['run', '--kernel', 'debian:9.9.9', '--test', 'ib-reg-refusal'],
+    /^error: no Debian kernel matches "9\.9\.9" \(available: .*6\.1\./,
+  );
+  await oneLineError(
+    t,
+    ['kernel', 'fetch', 'fedora:40'],
+    /^error: kernel fetch fedora:40: want debian or debian:VERSION$/,
+  );
 });
 
 t.test('a --kernel path that does not exist, or is no kernel', async (t) => {
-  await oneLineError(t, ['run', '--kernel', '/no/such/bzImage', '--test', 'ib-reg-refusal'], /^error: --kernel \/no\/such\/bzImage: no such file$/);
+  await oneLineError(
+    t,
+    ['run', '--kernel', '/no/such/bzImage', '--test', 'ib-reg-refusal'],
+    /^error: --kernel \/no\/such\/bzImage: no such file$/,
+  );
   const junk = join(scratch, 'junk');
   writeFileSync(junk, 'not a kernel');
   await oneLineError(t, ['run', '--kernel', junk, '--test', 'ib-reg-refusal'], /not a bzImage or vmlinux/);
@@ -37,12 +57,21 @@ t.test('a --kernel path that does not exist, or is no kernel', async (t) => {
 
 t.test('missing host tools, when not allowed to install them', async (t) => {
   const env = { ...process.env, PATH: '/nonexistent' };
-  await oneLineError(t, ['repro', '--no-install'], /^error: missing host packages: qemu-system-x86 mmdebstrap .*\(orchestrate setup installs them\)$/, env);
+  await oneLineError(
+    t,
+    ['repro', '--no-install'],
+    /^error: missing host packages: qemu-system-x86 mmdebstrap .*\(orchestrate setup installs them\)$/,
+    env,
+  );
 });
 
 t.test('usage errors from the parser', async (t) => {
   await oneLineError(t, ['frobnicate'], /^error: Unknown argument: frobnicate$/);
-  await oneLineError(t, ['run'], /^error: name a test \(--test T\) or a command to run in the guest \(run -- CMD ARGS…\)$/);
+  await oneLineError(
+    t,
+    ['run'],
+    /^error: name a test \(--test T\) or a command to run in the guest \(run -- CMD ARGS…\)$/,
+  );
   await oneLineError(t, ['run', '--test', 'ib-reg-refusal', '--accel', 'hvf'], /^error: Invalid values:/);
 });
 
@@ -52,24 +81,58 @@ t.test('build: a tree, revision, series or fragment that is not there', async (t
   await oneLineError(t, ['build', '--tree', '/no/such/tree'], /^error: --tree \/no\/such\/tree: no such directory$/);
   await oneLineError(t, ['build', '--tree', notRepo], /^error: --tree .*: not a git repository$/);
   await oneLineError(t, ['build', '--tree', dir, '--ref', 'v9.9'], /^error: unknown revision "v9\.9" in /);
-  await oneLineError(t, ['build', '--tree', dir, '--series', '/no/such.mbox'], /^error: --series \/no\/such\.mbox: no such file or directory, and not a git range/);
+  await oneLineError(
+    t,
+    ['build', '--tree', dir, '--series', '/no/such.mbox'],
+    /^error: --series \/no\/such\.mbox: no such file or directory, and not a git range/,
+  );
   const broken = join(scratch, 'broken.mbox');
-  const mbox = fixture('series', 'gup-fsdax-v2.list.mbox').split(/(?=^From \S+ )/m).filter((m) => !/\[PATCH v2 2\/3\]/.test(m) || /^Subject: Re:/m.test(m));
+  const mbox = fixture('series', 'gup-fsdax-v2.list.mbox')
+    .split(/(?=^From \S+ )/m)
+    .filter((m) => !/\[PATCH v2 2\/3\]/.test(m) || /^Subject: Re:/m.test(m));
   writeFileSync(broken, mbox.join(''));
-  await oneLineError(t, ['build', '--tree', dir, '--series', broken], /^error: --series .*broken\.mbox: patch 2\/3 is missing$/);
-  await oneLineError(t, ['build', '--tree', dir, '--ref', commits[0], '--config', 'no-such-fragment'], /^error: --config no-such-fragment: no such fragment/);
+  await oneLineError(
+    t,
+    ['build', '--tree', dir, '--series', broken],
+    /^error: --series .*broken\.mbox: patch 2\/3 is missing$/,
+  );
+  await oneLineError(
+    t,
+    ['build', '--tree', dir, '--ref', commits[0], '--config', 'no-such-fragment'],
+    /^error: --config no-such-fragment: no such fragment/,
+  );
   const typo = join(scratch, 'typo.config');
   writeFileSync(typo, 'CONFIG_FS_DAX=y\nCONIFG_XFS_FS=y\n');
-  await oneLineError(t, ['build', '--tree', dir, '--config', typo], /^error: typo\.config:2: not a config line: CONIFG_XFS_FS=y$/);
-  await oneLineError(t, ['run', '--series', broken, '--test', 'ib-reg-refusal'], /^error: --ref and --series need --tree$/);
+  await oneLineError(
+    t,
+    ['build', '--tree', dir, '--config', typo],
+    /^error: typo\.config:2: not a config line: CONIFG_XFS_FS=y$/,
+  );
+  await oneLineError(
+    t,
+    ['run', '--series', broken, '--test', 'ib-reg-refusal'],
+    /^error: --ref and --series need --tree$/,
+  );
 });
 
 t.test('nightly and report: a plan or history that is not there or not right', async (t) => {
-  await oneLineError(t, ['nightly', '--plan', '/no/such/plan.yaml'], /^error: --plan \/no\/such\/plan\.yaml: no such file$/);
+  await oneLineError(
+    t,
+    ['nightly', '--plan', '/no/such/plan.yaml'],
+    /^error: --plan \/no\/such\/plan\.yaml: no such file$/,
+  );
   const plan = join(scratch, 'plan.yaml');
   writeFileSync(plan, 'base: { tree: linux-source }\nseries: { dir: s }\ntests: []\n');
   await oneLineError(t, ['nightly', '--plan', plan], /^error: .*plan\.yaml: tests must be a non-empty list$/);
-  await oneLineError(t, ['nightly', '--plan', plan, '--since', 'yesterday-ish'], /^error: --since yesterday-ish: not a date/);
-  await oneLineError(t, ['report', '--db', join(scratch, 'none.db')], /^error: --db .*none\.db: no such file \(run orchestrate nightly first\)$/);
+  await oneLineError(
+    t,
+    ['nightly', '--plan', plan, '--since', 'yesterday-ish'],
+    /^error: --since yesterday-ish: not a date/,
+  );
+  await oneLineError(
+    t,
+    ['report', '--db', join(scratch, 'none.db')],
+    /^error: --db .*none\.db: no such file \(run orchestrate nightly first\)$/,
+  );
   await oneLineError(t, ['report', '--merge', '/no/job.db'], /^error: --merge \/no\/job\.db: no such file$/);
 });

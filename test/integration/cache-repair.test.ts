@@ -2,7 +2,18 @@
 // truncated or has a byte flipped is found out (by stat, then hash) and made again, and the run
 // passes; one whose stamp was forged to match is found out when the boot or a workload fails.
 import t, { type Test } from 'tap';
-import { cpSync, closeSync, existsSync, mkdtempSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
+import {
+  cpSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
@@ -22,8 +33,14 @@ const base = mkdtempSync(join(tmpdir(), 'orchestrate-repair-'));
 process.env.ORCHESTRATE_CACHE = join(base, 'cache');
 process.env.ORCHESTRATE_KERNELS = join(base, 'kernels');
 // Copies: new inodes and ctimes, so the first look at each goes to its hash and renews its stamp.
-cpSync(dirname(realImage.path), join(cacheDir(), 'images', realImage.hash), { recursive: true, preserveTimestamps: true });
-cpSync(join(realStore, realKernel.id), join(kernelStoreDir(), realKernel.id), { recursive: true, preserveTimestamps: true });
+cpSync(dirname(realImage.path), join(cacheDir(), 'images', realImage.hash), {
+  recursive: true,
+  preserveTimestamps: true,
+});
+cpSync(join(realStore, realKernel.id), join(kernelStoreDir(), realKernel.id), {
+  recursive: true,
+  preserveTimestamps: true,
+});
 for (const f of ['accel-probe.json', 'apt-kernels.json']) {
   if (existsSync(join(realCache, f))) cpSync(join(realCache, f), join(cacheDir(), f));
 }
@@ -50,10 +67,13 @@ function flipMiddle(path: string): void {
 /** A stamp that agrees with the file's stat again: only its hash can tell now. */
 function forgeStamp(stampFile: string, root: string): void {
   const stamp = readStamp(stampFile)!;
-  writeJson(stampFile, { ...stamp, files: stamp.files.map((f) => {
-    const s = statSync(join(root, f.path));
-    return { ...f, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
-  }) });
+  writeJson(stampFile, {
+    ...stamp,
+    files: stamp.files.map((f) => {
+      const s = statSync(join(root, f.path));
+      return { ...f, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+    }),
+  });
 }
 
 function passes(t: Test, r: Awaited<ReturnType<typeof run>>): void {
@@ -69,8 +89,16 @@ t.test('truncated image and initramfs, a flipped workload: each made again, the 
   flipMiddle(join(p.workloads.dir, 'ib-reg'));
   const r = await run();
   passes(t, r);
-  t.match(r.stderr, new RegExp(`guest image ${p.image.hash}: rootfs.ext4 is \\d+ bytes, \\d+ when made; building it again`));
-  t.match(r.stderr, new RegExp(`initramfs of ${p.kernel.release}: ${basename(p.initramfs.path)} is \\d+ bytes, \\d+ when made; making it again`));
+  t.match(
+    r.stderr,
+    new RegExp(`guest image ${p.image.hash}: rootfs.ext4 is \\d+ bytes, \\d+ when made; building it again`),
+  );
+  t.match(
+    r.stderr,
+    new RegExp(
+      `initramfs of ${p.kernel.release}: ${basename(p.initramfs.path)} is \\d+ bytes, \\d+ when made; making it again`,
+    ),
+  );
   t.match(r.stderr, /workloads \w+: ib-reg does not hash as it did when made; building them again/);
 });
 
@@ -82,7 +110,12 @@ t.test('flipped image and initramfs, a truncated workload: each made again, the 
   const r = await run();
   passes(t, r);
   t.match(r.stderr, /guest image \w+: rootfs.ext4 does not hash as it did when made; building it again/);
-  t.match(r.stderr, new RegExp(`initramfs of ${p.kernel.release}: ${basename(p.initramfs.path)} does not hash as it did when made; making it again`));
+  t.match(
+    r.stderr,
+    new RegExp(
+      `initramfs of ${p.kernel.release}: ${basename(p.initramfs.path)} does not hash as it did when made; making it again`,
+    ),
+  );
   t.match(r.stderr, /workloads \w+: ib-reg is \d+ bytes, \d+ when made; building them again/);
 });
 
@@ -91,7 +124,10 @@ t.test('a truncated stored kernel is removed and fetched again', async (t) => {
   truncateHalf(p.kernel.boot);
   const r = await run();
   passes(t, r);
-  t.match(r.stderr, new RegExp(`kernel ${p.kernel.id} in the store: vmlinux is \\d+ bytes, \\d+ when made; removed it`));
+  t.match(
+    r.stderr,
+    new RegExp(`kernel ${p.kernel.id} in the store: vmlinux is \\d+ bytes, \\d+ when made; removed it`),
+  );
   t.match(r.stderr, /fetching linux-image-/);
 });
 
@@ -103,7 +139,10 @@ t.test('a flipped stored kernel is fetched again; a workload that will not exec 
   forgeStamp(`${p.workloads.dir}.stamp.json`, p.workloads.dir);
   const r = await run();
   passes(t, r);
-  t.match(r.stderr, new RegExp(`kernel ${p.kernel.id} in the store: vmlinux does not hash as it did when made; removed it`));
+  t.match(
+    r.stderr,
+    new RegExp(`kernel ${p.kernel.id} in the store: vmlinux does not hash as it did when made; removed it`),
+  );
   t.match(r.stderr, /workloads \w+: ib-reg does not hash as it did when made; making it again and running once more/);
 });
 
@@ -114,17 +153,30 @@ t.test('an initramfs bad under a matching stamp: the failed boot sends it to its
   const before = readdirSync(results).length;
   const r = await run();
   passes(t, r);
-  t.match(r.stderr, new RegExp(`initramfs of ${p.kernel.release}: ${basename(p.initramfs.path)} does not hash as it did when made; making it again and running once more`));
+  t.match(
+    r.stderr,
+    new RegExp(
+      `initramfs of ${p.kernel.release}: ${basename(p.initramfs.path)} does not hash as it did when made; making it again and running once more`,
+    ),
+  );
   t.equal(readdirSync(results).length, before + 2, 'the failed first run kept its results too');
 });
 
-t.test('a stored kernel bad under a matching stamp, asked for by its store id: the failed boot sends it to its hash, it is fetched again', async (t) => {
-  const p = await prepared();
-  truncateHalf(p.kernel.boot);
-  const dir = join(kernelStoreDir(), p.kernel.id);
-  forgeStamp(join(dir, 'stamp.json'), dir);
-  const r = await runCli(['run', '--kernel', p.kernel.id, '--test', 'ib-reg-refusal/anon', '--results', results]);
-  passes(t, r);
-  t.match(r.stderr, new RegExp(`kernel ${p.kernel.id}: vmlinux does not hash as it did when made; making it again and running once more`));
-  t.match(r.stderr, /fetching linux-image-/);
-});
+t.test(
+  'a stored kernel bad under a matching stamp, asked for by its store id: the failed boot sends it to its hash, it is fetched again',
+  async (t) => {
+    const p = await prepared();
+    truncateHalf(p.kernel.boot);
+    const dir = join(kernelStoreDir(), p.kernel.id);
+    forgeStamp(join(dir, 'stamp.json'), dir);
+    const r = await runCli(['run', '--kernel', p.kernel.id, '--test', 'ib-reg-refusal/anon', '--results', results]);
+    passes(t, r);
+    t.match(
+      r.stderr,
+      new RegExp(
+        `kernel ${p.kernel.id}: vmlinux does not hash as it did when made; making it again and running once more`,
+      ),
+    );
+    t.match(r.stderr, /fetching linux-image-/);
+  },
+);

@@ -17,7 +17,17 @@ import { runCli } from '../cli.js';
 
 const out = mkdtempSync(join(tmpdir(), 'orchestrate-race-'));
 const json = join(out, 'r.json');
-const run = await runCli(['run', '--test', 'dio-vs-truncate', 'dio-write-vs-truncate', '--results', out, '--json', json, '--tap']);
+const run = await runCli([
+  'run',
+  '--test',
+  'dio-vs-truncate',
+  'dio-write-vs-truncate',
+  '--results',
+  out,
+  '--json',
+  json,
+  '--tap',
+]);
 const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
 
 const CASES = ['ext4-truncate', 'ext4-punch', 'xfs-truncate', 'xfs-punch'];
@@ -25,12 +35,23 @@ const names = ['dio-vs-truncate', 'dio-write-vs-truncate'].flatMap((s) => CASES.
 
 t.test('all eight races are the known 6.1 lost wakeup, with its cause; exit 0', async (t) => {
   t.equal(run.code, 0, run.stdout + run.stderr);
-  t.same(result.tests.map((r) => [r.name, r.verdict]), names.map((n) => [n, 'KNOWN']));
+  t.same(
+    result.tests.map((r) => [r.name, r.verdict]),
+    names.map((n) => [n, 'KNOWN']),
+  );
   for (const r of result.tests) {
     t.equal(r.known?.id, 'dax-dio-lost-wakeup-6.1', r.name);
-    t.same(r.raw, { verdict: 'FAIL', reason: 'truncate_woke_by_itself: expected true, observed false' }, `${r.name}: only the wakeup deviates`);
+    t.same(
+      r.raw,
+      { verdict: 'FAIL', reason: 'truncate_woke_by_itself: expected true, observed false' },
+      `${r.name}: only the wakeup deviates`,
+    );
   }
-  t.match(run.stdout, /^not ok 1 - dio-vs-truncate\/ext4-truncate # TODO __bio_release_pages\(\) releases O_DIRECT pages/m, 'TAP: a TODO with the cause');
+  t.match(
+    run.stdout,
+    /^not ok 1 - dio-vs-truncate\/ext4-truncate # TODO __bio_release_pages\(\) releases O_DIRECT pages/m,
+    'TAP: a TODO with the cause',
+  );
   t.equal(result.passed, true);
 });
 
@@ -40,7 +61,10 @@ t.test('truncate started mid-I/O, waited for the 1 s I/O, and the reallocated bl
     const [io, start] = [o.io_ms as number, o.truncate_start_ms as number];
     t.equal(o.dax, true, `${r.name}: DAX`);
     t.ok(io >= 0.9 * DELAY_MS, `${r.name}: the I/O took the dm-delay second (${io} ms)`);
-    t.ok(start > 0 && io - start >= DELAY_MS / 2, `${r.name}: truncate started at ${start} ms, the I/O ended ${io - start} ms later`);
+    t.ok(
+      start > 0 && io - start >= DELAY_MS / 2,
+      `${r.name}: truncate started at ${start} ms, the I/O ended ${io - start} ms later`,
+    );
     t.ok((o.truncate_ms as number) >= io, `${r.name}: truncate returned after the I/O`);
     t.equal(o.mismatched_bytes, 0, `${r.name}: new file intact`);
     t.equal(o.blocks_reused, o.victim_blocks, `${r.name}: the new file took every block truncate freed`);
@@ -60,7 +84,8 @@ t.test('--no-known: the raw verdicts, FAIL', async (t) => {
 
 // The race case's own commands in one guest, the delay device set to 0 ms instead of the suite's
 // delay: bash runs each argv list (separated by ";" arguments) in turn, stopping at a failure.
-const SEQUENCE = 'cmd=(); for a; do if [ "$a" = ";" ]; then "${cmd[@]}" || exit; cmd=(); else cmd+=("$a"); fi; done; "${cmd[@]}"';
+const SEQUENCE =
+  'cmd=(); for a; do if [ "$a" = ";" ]; then "${cmd[@]}" || exit; cmd=(); else cmd+=("$a"); fi; done; "${cmd[@]}"';
 
 t.test('dm-delay at 0 ms: the workload races nothing, and the case is ERROR "the race did not happen"', async (t) => {
   const tc = dioVsTruncate.cases.find((c) => c.name === 'ext4-truncate')!;
@@ -79,9 +104,18 @@ t.test('dm-delay at 0 ms: the workload races nothing, and the case is ERROR "the
   t.equal(observed.truncate_waited_for_io, false, 'nothing for truncate to wait for');
   t.equal(observed.blocks_reused, observed.victim_blocks, 'every freed block reused: only the race is missing');
   const unmet = tc.precondition!(observed);
-  t.match(unmet, new RegExp(`^the race did not happen: the I/O took ${io} ms of the ${DELAY_MS} ms delay .*; `
-    + `truncate started at ${start} ms and the I/O ended before it`));
+  t.match(
+    unmet,
+    new RegExp(
+      `^the race did not happen: the I/O took ${io} ms of the ${DELAY_MS} ms delay .*; ` +
+        `truncate started at ${start} ms and the I/O ended before it`,
+    ),
+  );
   const rule = expectationFor(loadExpectations(dioVsTruncate), tc.name, result.run.kernel.version);
   const judged = judge(rule, { observed, error: `precondition: ${unmet}` }, []);
-  t.same([judged.verdict, judged.reason], ['ERROR', `precondition: ${unmet}`], 'judged as the runner judges an unmet precondition');
+  t.same(
+    [judged.verdict, judged.reason],
+    ['ERROR', `precondition: ${unmet}`],
+    'judged as the runner judges an unmet precondition',
+  );
 });

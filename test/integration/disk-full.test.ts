@@ -63,22 +63,52 @@ t.test('a full results directory', { skip: !mountable && 'needs root to mount a 
   fill();
   const during = await done;
   t.equal(during.code, 2, during.stderr.slice(-1500));
-  t.match(lastLine(during.stderr), new RegExp(`^error: cannot write [a-z. ]+ \\(${results}/[^)]+\\): no space left on device$`));
+  t.match(
+    lastLine(during.stderr),
+    new RegExp(`^error: cannot write [a-z. ]+ \\(${results}/[^)]+\\): no space left on device$`),
+  );
   t.notMatch(during.stderr, /^\s+at /m, 'no stack trace');
   t.same(await qemuGone(marker), [], 'QEMU stopped');
-  t.same(JSON.parse(readFileSync(join(results, kept, 'results.json'), 'utf8')).passed, true, 'the earlier results stay whole');
-  t.same(readdirSync(results).flatMap((d) => readdirSync(join(results, d))).filter((f) => f.endsWith('.tmp')), [], 'no half-written file left');
+  t.same(
+    JSON.parse(readFileSync(join(results, kept, 'results.json'), 'utf8')).passed,
+    true,
+    'the earlier results stay whole',
+  );
+  t.same(
+    readdirSync(results)
+      .flatMap((d) => readdirSync(join(results, d)))
+      .filter((f) => f.endsWith('.tmp')),
+    [],
+    'no half-written file left',
+  );
   rmSync(filler);
 });
 
-t.test('a cache or kernel store without room for an image or a kernel', { skip: !mountable && 'needs root to mount a tmpfs' }, async (t) => {
-  const image = await runCli(['image', '--rebuild'], { ...env, ORCHESTRATE_CACHE: join(mnt, 'cache') });
-  t.equal(image.code, 2);
-  t.match(lastLine(image.stderr), new RegExp(`^error: cannot write the guest image \\(${mnt}/cache/images\\): no space left on device \\(\\d+ MiB free, about 1024 MiB needed\\)$`));
-  const kernel = await runCli(['kernel', 'fetch', 'debian:6.1'], { ...env, ORCHESTRATE_KERNELS: join(mnt, 'kernels') });
-  t.equal(kernel.code, 2, kernel.stderr);
-  t.match(lastLine(kernel.stderr), new RegExp(`^error: cannot write the kernel linux-image-6\\.1\\.0-\\d+-amd64 [^ ]+ \\(${mnt}/kernels\\): no space left on device \\(`));
-});
+t.test(
+  'a cache or kernel store without room for an image or a kernel',
+  { skip: !mountable && 'needs root to mount a tmpfs' },
+  async (t) => {
+    const image = await runCli(['image', '--rebuild'], { ...env, ORCHESTRATE_CACHE: join(mnt, 'cache') });
+    t.equal(image.code, 2);
+    t.match(
+      lastLine(image.stderr),
+      new RegExp(
+        `^error: cannot write the guest image \\(${mnt}/cache/images\\): no space left on device \\(\\d+ MiB free, about 1024 MiB needed\\)$`,
+      ),
+    );
+    const kernel = await runCli(['kernel', 'fetch', 'debian:6.1'], {
+      ...env,
+      ORCHESTRATE_KERNELS: join(mnt, 'kernels'),
+    });
+    t.equal(kernel.code, 2, kernel.stderr);
+    t.match(
+      lastLine(kernel.stderr),
+      new RegExp(
+        `^error: cannot write the kernel linux-image-6\\.1\\.0-\\d+-amd64 [^ ]+ \\(${mnt}/kernels\\): no space left on device \\(`,
+      ),
+    );
+  },
+);
 
 t.test('a read-only results directory', { skip: !mountable && 'needs root to mount a tmpfs' }, async (t) => {
   mount('-o', 'remount,ro', mnt);

@@ -3,7 +3,15 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyPatch, checkoutWorktree, commitInfo, formatPatch, head, resolveRev, revList } from '../../orchestrator/adapters/git.js';
+import {
+  applyPatch,
+  checkoutWorktree,
+  commitInfo,
+  formatPatch,
+  head,
+  resolveRev,
+  revList,
+} from '../../orchestrator/adapters/git.js';
 import { parseSeries, splitMbox } from '../../orchestrator/core/series.js';
 import { commitFile, gitIn, snapshot, userRepo } from '../git-repo.js';
 
@@ -11,12 +19,16 @@ t.test('a series from a range, applied in our worktree; the user tree untouched'
   const { dir, commits } = userRepo();
   const before = snapshot(dir);
   const series = parseSeries(splitMbox(await formatPatch(dir, `${commits[0]}..${commits[2]}`)));
-  t.same(series.patches.map((p) => p.title), ['dax: b2', 'gup: pin']);
+  t.same(
+    series.patches.map((p) => p.title),
+    ['dax: b2', 'gup: pin'],
+  );
   t.same(await revList(dir, `${commits[0]}..${commits[2]}`), commits.slice(1));
 
   const work = join(mkdtempSync(join(tmpdir(), 'orchestrate-wt-')), 'src');
   await checkoutWorktree(dir, work, commits[0]);
-  for (const p of series.patches) t.equal(await applyPatch(work, p.raw, join(work, '..')), undefined, `applies: ${p.title}`);
+  for (const p of series.patches)
+    t.equal(await applyPatch(work, p.raw, join(work, '..')), undefined, `applies: ${p.title}`);
   t.equal(readFileSync(join(work, 'dax.c'), 'utf8'), 'int a;\nint b2;\nint c;\n');
   const applied = await head(work);
   t.equal((await commitInfo(dir, applied)).subject, 'gup: pin');
@@ -28,7 +40,7 @@ t.test('a series from a range, applied in our worktree; the user tree untouched'
   t.same(snapshot(dir), before, 'HEAD, branch, refs, status and stash of the user tree unchanged');
 });
 
-t.test('a patch that does not apply: git\'s reason, am aborted', async (t) => {
+t.test("a patch that does not apply: git's reason, am aborted", async (t) => {
   const { dir, commits } = userRepo();
   const other = commitFile(dir, 'dax.c', 'int a;\nint b3;\nint c;\n', 'dax: b3');
   const series = parseSeries(splitMbox(await formatPatch(dir, `${commits[2]}..${other}`)));
@@ -56,9 +68,13 @@ t.test('our worktree recovers: a stale index.lock, a worktree of another reposit
   await checkoutWorktree(a.dir, work, a.commits[0]);
   writeFileSync(join(gitIn(work, 'rev-parse', '--absolute-git-dir'), 'index.lock'), '');
   await checkoutWorktree(a.dir, work, a.commits[1]);
-  t.equal(await head(work), a.commits[1], 'an interrupted checkout\'s lock does not block the next');
+  t.equal(await head(work), a.commits[1], "an interrupted checkout's lock does not block the next");
   const before = snapshot(b.dir);
   await checkoutWorktree(b.dir, work, b.commits[2]);
-  t.equal(gitIn(work, 'rev-parse', '--path-format=absolute', '--git-common-dir'), gitIn(b.dir, 'rev-parse', '--path-format=absolute', '--git-common-dir'), 'now a worktree of the other repository');
+  t.equal(
+    gitIn(work, 'rev-parse', '--path-format=absolute', '--git-common-dir'),
+    gitIn(b.dir, 'rev-parse', '--path-format=absolute', '--git-common-dir'),
+    'now a worktree of the other repository',
+  );
   t.same(snapshot(b.dir), before);
 });

@@ -10,18 +10,36 @@ import { runCli } from '../cli.js';
 
 const record = listRecords().find((r) => r.source === 'debian');
 
-t.test('a bzImage path with its modules directory runs a case like the store kernel', { skip: !record && 'no Debian kernel in the store (orchestrate setup fetches one)' }, async (t) => {
-  if (!record) return;
-  const dir = join(storeDir(), record.id);
-  const out = mkdtempSync(join(tmpdir(), 'orchestrate-kpath-'));
-  const json = join(out, 'r.json');
-  const r = await runCli(['run', '--kernel', join(dir, 'bzImage'), '--modules', join(dir, 'modules'),
-    '--test', 'ib-reg-refusal/fsdax-ext4', '--results', out, '--json', json]);
-  const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
-  t.equal(r.code, 0, r.stderr);
-  t.equal(result.run.kernel.source, 'path');
-  t.equal(result.run.kernel.release, record.release, 'release read from the bzImage header');
-  t.equal(result.run.kernel.version, record.version, 'upstream version from the banner');
-  t.same(result.tests.map((x) => [x.name, x.verdict, x.observed?.errno]), [['ib-reg-refusal/fsdax-ext4', 'PASS', 95]]);
-  t.ok(result.run.qemu.argv.includes(join(dir, 'bzImage')));
-});
+t.test(
+  'a bzImage path with its modules directory runs a case like the store kernel',
+  { skip: !record && 'no Debian kernel in the store (orchestrate setup fetches one)' },
+  async (t) => {
+    if (!record) return;
+    const dir = join(storeDir(), record.id);
+    const out = mkdtempSync(join(tmpdir(), 'orchestrate-kpath-'));
+    const json = join(out, 'r.json');
+    const r = await runCli([
+      'run',
+      '--kernel',
+      join(dir, 'bzImage'),
+      '--modules',
+      join(dir, 'modules'),
+      '--test',
+      'ib-reg-refusal/fsdax-ext4',
+      '--results',
+      out,
+      '--json',
+      json,
+    ]);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+    t.equal(r.code, 0, r.stderr);
+    t.equal(result.run.kernel.source, 'path');
+    t.equal(result.run.kernel.release, record.release, 'release read from the bzImage header');
+    t.equal(result.run.kernel.version, record.version, 'upstream version from the banner');
+    t.same(
+      result.tests.map((x) => [x.name, x.verdict, x.observed?.errno]),
+      [['ib-reg-refusal/fsdax-ext4', 'PASS', 95]],
+    );
+    t.ok(result.run.qemu.argv.includes(join(dir, 'bzImage')));
+  },
+);

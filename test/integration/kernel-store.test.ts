@@ -12,7 +12,14 @@ const DAY = 86_400_000;
 function storeOld(id: string, source: KernelRecord['source']): void {
   const { dir, commit } = stage(id);
   writeFileSync(join(dir, 'bzImage'), 'not a kernel');
-  commit({ id, source, release: '6.1.0-99-amd64', version: '6.1.999', files: { bzImage: 'bzImage' }, added: new Date(0).toISOString() });
+  commit({
+    id,
+    source,
+    release: '6.1.0-99-amd64',
+    version: '6.1.999',
+    files: { bzImage: 'bzImage' },
+    added: new Date(0).toISOString(),
+  });
   const then = new Date(Date.now() - 40 * DAY);
   utimesSync(join(storeDir(), id, 'kernel.json'), then, then);
 }

@@ -24,7 +24,11 @@ t.test('a live holder is waited for, and told about', async (t) => {
     order.push('first out');
   });
   await new Promise((r) => setTimeout(r, 100));
-  const second = withLock(lock, async () => order.push('second in'), () => told++);
+  const second = withLock(
+    lock,
+    async () => order.push('second in'),
+    () => told++,
+  );
   await Promise.all([first, second]);
   t.same(order, ['first in', 'first out', 'second in']);
   t.equal(told, 1);

@@ -16,8 +16,16 @@ import { BASE_RUN, consoleText, MATRIX_RUNS, matrixOf, SERIES_RUN, writeRun } fr
 
 const scratch = mkdtempSync(join(tmpdir(), 'orchestrate-pages-'));
 
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Why the browser cannot be had, or nothing when it is there (installed with apt when root). */
 async function noBrowser(): Promise<string | false> {
@@ -35,8 +43,14 @@ async function nightlyPages(): Promise<string> {
   const runs = join(scratch, 'results');
   const base = writeRun(join(runs, 'base'), BASE_RUN);
   const series = writeRun(join(runs, 'aaaa'), SERIES_RUN);
-  const night = { ...NIGHT, base: NIGHT.base.map((c) => ({ ...c, runDir: base })),
-    series: NIGHT.series.map((s, i) => ({ ...s, cases: s.cases.map((c) => ({ ...c, runDir: i === 0 ? series : null })) })) };
+  const night = {
+    ...NIGHT,
+    base: NIGHT.base.map((c) => ({ ...c, runDir: base })),
+    series: NIGHT.series.map((s, i) => ({
+      ...s,
+      cases: s.cases.map((c) => ({ ...c, runDir: i === 0 ? series : null })),
+    })),
+  };
   storeNight(join(scratch, 'nightly.db'), night).close();
   const out = join(scratch, 'reports');
   const r = await runCli(['report', '--db', join(scratch, 'nightly.db'), '--out', out]);
@@ -73,7 +87,11 @@ let context: BrowserContext | undefined;
 
 t.before(async () => {
   if (skip) return;
-  context = await chromium.launchPersistentContext(profile, { executablePath: NEEDS.chromium.probe, args: FLAGS, viewport: { width: 1280, height: 900 } });
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: NEEDS.chromium.probe,
+    args: FLAGS,
+    viewport: { width: 1280, height: 900 },
+  });
 });
 t.teardown(async () => {
   await context?.close();
@@ -92,25 +110,33 @@ t.test('the nightly page: a cell opens its evidence, its console.log link loads 
   await page.screenshot({ path: join(scratch, 'nightly.png'), fullPage: true });
   await evidence.getByRole('link', { name: 'console.log' }).click();
   await page.waitForURL(/\/results\/aaaa\/console\.log$/);
-  t.equal(await page.locator('pre').textContent(), consoleText(SERIES_RUN), 'the run\'s console log, as written');
+  t.equal(await page.locator('pre').textContent(), consoleText(SERIES_RUN), "the run's console log, as written");
   await page.goBack();
   await page.getByRole('link', { name: /^mm\/gup, dax: long-term pins of fs-DAX v2$/ }).click();
   await page.getByRole('link', { name: 'aaaa.txt' }).click();
-  t.match(await page.locator('body').innerText(), /^Subject: Re: \[PATCH v2\] mm\/gup, dax/, 'the series\' mail');
+  t.match(await page.locator('body').innerText(), /^Subject: Re: \[PATCH v2\] mm\/gup, dax/, "the series' mail");
   t.comment(`screenshot: ${join(scratch, 'nightly.png')}`);
 });
 
-t.test('the matrix page: a cell opens that kernel\'s evidence, its dmesg.txt link loads that kernel\'s log', { skip }, async (t) => {
-  const page = await context!.newPage();
-  await page.goto(pathToFileURL(await matrixPage()).href);
-  t.match(await page.locator('table').first().innerText(), /6\.12\.117 debian\s+6\.12\.117-amd64/, 'a kernel\'s header');
-  const evidence = await openCell(t, page, /^FAIL/);
-  const text = await evidence.innerText();
-  t.match(text, /registered: expected false, observed true/, 'the reason');
-  t.match(text, /errno\s+95 \(EOPNOTSUPP\)\s+null/, 'expected beside observed');
-  await page.screenshot({ path: join(scratch, 'matrix.png'), fullPage: true });
-  await evidence.getByRole('link', { name: 'dmesg.txt' }).click();
-  await page.waitForURL(/debian-6\.12\.117-1\/dmesg\.txt$/);
-  t.match(await page.locator('body').innerText(), /WARNING in dax_disassociate_entry/);
-  t.comment(`screenshot: ${join(scratch, 'matrix.png')}`);
-});
+t.test(
+  "the matrix page: a cell opens that kernel's evidence, its dmesg.txt link loads that kernel's log",
+  { skip },
+  async (t) => {
+    const page = await context!.newPage();
+    await page.goto(pathToFileURL(await matrixPage()).href);
+    t.match(
+      await page.locator('table').first().innerText(),
+      /6\.12\.117 debian\s+6\.12\.117-amd64/,
+      "a kernel's header",
+    );
+    const evidence = await openCell(t, page, /^FAIL/);
+    const text = await evidence.innerText();
+    t.match(text, /registered: expected false, observed true/, 'the reason');
+    t.match(text, /errno\s+95 \(EOPNOTSUPP\)\s+null/, 'expected beside observed');
+    await page.screenshot({ path: join(scratch, 'matrix.png'), fullPage: true });
+    await evidence.getByRole('link', { name: 'dmesg.txt' }).click();
+    await page.waitForURL(/debian-6\.12\.117-1\/dmesg\.txt$/);
+    t.match(await page.locator('body').innerText(), /WARNING in dax_disassociate_entry/);
+    t.comment(`screenshot: ${join(scratch, 'matrix.png')}`);
+  },
+);

@@ -9,14 +9,32 @@ import { runCli } from '../cli.js';
 
 const out = mkdtempSync(join(tmpdir(), 'orchestrate-pins-'));
 const json = join(out, 'r.json');
-const run = await runCli(['run', '--test', 'odp-fsdax', '--test', 'longterm-pin-fsdax', '--results', out, '--json', json]);
+const run = await runCli([
+  'run',
+  '--test',
+  'odp-fsdax',
+  '--test',
+  'longterm-pin-fsdax',
+  '--results',
+  out,
+  '--json',
+  json,
+]);
 const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
 const byName = Object.fromEntries(result.tests.map((r) => [r.name, r]));
 
 t.test('the run passes: a SKIP beside cases that ran is no failure', async (t) => {
   t.equal(run.code, 0, run.stdout + run.stderr);
-  t.same(result.tests.map((r) => r.name), ['odp-fsdax/fsdax-ext4', 'odp-fsdax/fsdax-xfs',
-    'longterm-pin-fsdax/fsdax-ext4', 'longterm-pin-fsdax/fsdax-xfs', 'longterm-pin-fsdax/anon']);
+  t.same(
+    result.tests.map((r) => r.name),
+    [
+      'odp-fsdax/fsdax-ext4',
+      'odp-fsdax/fsdax-xfs',
+      'longterm-pin-fsdax/fsdax-ext4',
+      'longterm-pin-fsdax/fsdax-xfs',
+      'longterm-pin-fsdax/anon',
+    ],
+  );
 });
 
 t.test('rxe on 6.1 has no ODP: SKIP with the reason, after DAX was checked', async (t) => {
@@ -29,10 +47,16 @@ t.test('rxe on 6.1 has no ODP: SKIP with the reason, after DAX was checked', asy
 
 t.test('io_uring fixed buffers: fs-DAX refused with EOPNOTSUPP, anonymous memory registers', async (t) => {
   for (const name of ['longterm-pin-fsdax/fsdax-ext4', 'longterm-pin-fsdax/fsdax-xfs']) {
-    t.same([byName[name].verdict, byName[name].observed], ['PASS', { kind: 'file', dax: true, registered: false, errno: 95 }], name);
+    t.same(
+      [byName[name].verdict, byName[name].observed],
+      ['PASS', { kind: 'file', dax: true, registered: false, errno: 95 }],
+      name,
+    );
   }
-  t.same([byName['longterm-pin-fsdax/anon'].verdict, byName['longterm-pin-fsdax/anon'].observed],
-    ['PASS', { kind: 'anon', dax: null, registered: true, errno: null }]);
+  t.same(
+    [byName['longterm-pin-fsdax/anon'].verdict, byName['longterm-pin-fsdax/anon'].observed],
+    ['PASS', { kind: 'anon', dax: null, registered: true, errno: null }],
+  );
 });
 
 t.test('a run in which every case SKIPs tested nothing: exit 1, unless --allow-nothing-tested', async (t) => {

@@ -20,7 +20,11 @@ t.test('273 tests, one verdict each: 86 PASS, 186 SKIP with their reasons, 1 KNO
   t.same([count('PASS'), count('SKIP'), count('KNOWN'), count('FAIL'), count('ERROR')], [86, 186, 1, 0, 0]);
   const skips = (reason: string) => result.tests.filter((c) => c.verdict === 'SKIP' && c.reason === reason).length;
   t.equal(skips('Can not run the test over non MLX5 device'), 62);
-  t.equal(skips("Device rxe0 doesn't have net interface"), 11, "rdma-core 44 looks for the netdev under the device's parent, which rxe has not");
+  t.equal(
+    skips("Device rxe0 doesn't have net interface"),
+    11,
+    "rdma-core 44 looks for the netdev under the device's parent, which rxe has not",
+  );
   t.equal(skips('ODP is not supported - No ODP caps'), 14);
 });
 
@@ -28,15 +32,24 @@ t.test("the atomic write rxe 6.1 lacks is KNOWN, with its cause and the suite's 
   const c = result.tests.find((x) => x.name === 'rdma-core/test_qpex.QpExTestCase.test_qp_ex_rc_atomic_write')!;
   t.equal(c.verdict, 'KNOWN');
   t.equal(c.known?.id, 'rxe-no-atomic-write-6.1');
-  t.same(c.observed, { result: 'error', message: 'pyverbs.pyverbs_error.PyverbsRDMAError: Completion status is local QP operation error' });
+  t.same(c.observed, {
+    result: 'error',
+    message: 'pyverbs.pyverbs_error.PyverbsRDMAError: Completion status is local QP operation error',
+  });
 });
 
 t.test('each case its own dmesg window and time; the whole output kept', async (t) => {
   const timed = result.tests.filter((c) => c.seconds > 0).length;
   t.ok(timed > 200, `${timed} cases timed from their marks`);
-  const dir = join(out, readdirSync(out).find((d) => d !== 'r.json')!);
+  const dir = join(
+    out,
+    readdirSync(out).find((d) => d !== 'r.json')!,
+  );
   t.match(readFileSync(join(dir, 'rdma-core-run_tests.out'), 'utf8'), /^Ran 273 tests in [\d.]+s$/m);
-  t.match(readFileSync(join(dir, 'dmesg.txt'), 'utf8'), /orchestrate-mark: 1 test_create_ah \(tests\.test_addr\.AHTest\.test_create_ah\)/);
+  t.match(
+    readFileSync(join(dir, 'dmesg.txt'), 'utf8'),
+    /orchestrate-mark: 1 test_create_ah \(tests\.test_addr\.AHTest\.test_create_ah\)/,
+  );
 });
 
 t.test('a glob selects cases: rdma-core/test_qpex*', async (t) => {

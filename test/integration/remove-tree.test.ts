@@ -6,16 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeTree } from '../../orchestrator/adapters/lifecycle.js';
 
-t.test('a bind mount inside the tree survives its removal', { skip: process.getuid?.() !== 0 && 'needs root to mount' }, async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'orchestrate-rmtree-'));
-  const keep = join(base, 'keep');
-  const doomed = join(base, 'doomed');
-  mkdirSync(keep);
-  writeFileSync(join(keep, 'precious'), 'host data');
-  mkdirSync(join(doomed, 'chroot', 'dev'), { recursive: true });
-  t.equal(spawnSync('mount', ['--bind', keep, join(doomed, 'chroot', 'dev')]).status, 0);
-  removeTree(doomed);
-  t.notOk(existsSync(doomed), 'tree removed');
-  t.ok(existsSync(join(keep, 'precious')), 'what was mounted into it is untouched');
-  removeTree(base);
-});
+t.test(
+  'a bind mount inside the tree survives its removal',
+  { skip: process.getuid?.() !== 0 && 'needs root to mount' },
+  async (t) => {
+    const base = mkdtempSync(join(tmpdir(), 'orchestrate-rmtree-'));
+    const keep = join(base, 'keep');
+    const doomed = join(base, 'doomed');
+    mkdirSync(keep);
+    writeFileSync(join(keep, 'precious'), 'host data');
+    mkdirSync(join(doomed, 'chroot', 'dev'), { recursive: true });
+    t.equal(spawnSync('mount', ['--bind', keep, join(doomed, 'chroot', 'dev')]).status, 0);
+    removeTree(doomed);
+    t.notOk(existsSync(doomed), 'tree removed');
+    t.ok(existsSync(join(keep, 'precious')), 'what was mounted into it is untouched');
+    removeTree(base);
+  },
+);

@@ -14,9 +14,16 @@ const byCase = Object.fromEntries(result.tests.map((r) => [r.name.split('/')[1],
 
 t.test('repro exits 0 with five PASS verdicts and a summary line', async (t) => {
   t.equal(run.code, 0, run.stderr);
-  t.same(result.tests.map((r) => [r.name, r.verdict]), [
-    ['ib-reg-refusal/fsdax-ext4', 'PASS'], ['ib-reg-refusal/fsdax-xfs', 'PASS'], ['ib-reg-refusal/devdax', 'PASS'],
-    ['ib-reg-refusal/pagecache', 'PASS'], ['ib-reg-refusal/anon', 'PASS']]);
+  t.same(
+    result.tests.map((r) => [r.name, r.verdict]),
+    [
+      ['ib-reg-refusal/fsdax-ext4', 'PASS'],
+      ['ib-reg-refusal/fsdax-xfs', 'PASS'],
+      ['ib-reg-refusal/devdax', 'PASS'],
+      ['ib-reg-refusal/pagecache', 'PASS'],
+      ['ib-reg-refusal/anon', 'PASS'],
+    ],
+  );
   t.match(run.stdout.trim().split('\n').pop(), /^5 PASS in \d+\.\d s$/);
 });
 
@@ -28,14 +35,18 @@ t.test('fs-DAX registration is refused with EOPNOTSUPP, the rest registers', asy
   t.same(byCase.devdax.observed, { device: 'rxe0', kind: 'dev', dax: true, registered: true, errno: null });
   t.same(byCase.pagecache.observed, { device: 'rxe0', kind: 'file', dax: false, registered: true, errno: null });
   t.same(byCase.anon.observed, { device: 'rxe0', kind: 'anon', dax: null, registered: true, errno: null });
-  t.match(run.stdout, /fsdax-ext4 +PASS[\s\S]*expected: registered=false errno=95 \(EOPNOTSUPP\)[\s\S]*evidence: rdma_rxe/);
+  t.match(
+    run.stdout,
+    /fsdax-ext4 +PASS[\s\S]*expected: registered=false errno=95 \(EOPNOTSUPP\)[\s\S]*evidence: rdma_rxe/,
+  );
 });
 
 t.test('results.json describes the run', async (t) => {
   t.match(result.run.kernel.release, /^6\.1\.0-\d+-amd64$/);
   t.match(result.run.kernel.version, /^6\.1\.\d+$/);
   t.match(result.run.accel, /^(tcg|kvm)$/);
-  for (const phase of ['kernel', 'image', 'boot', 'tests', 'total']) t.type(result.run.durations[phase], 'number', phase);
+  for (const phase of ['kernel', 'image', 'boot', 'tests', 'total'])
+    t.type(result.run.durations[phase], 'number', phase);
   t.ok(result.run.boot.init! > 0 && result.run.boot.sshd! > result.run.boot.init!, 'boot milestones in order');
   t.same(result.warnings, [], 'no unexpected warning');
   t.ok(result.run.qemu.argv.some((a) => a.startsWith('user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:')));

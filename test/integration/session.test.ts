@@ -11,8 +11,13 @@ import { Session } from '../../orchestrator/engine/session.js';
 const p = await prepare({ accel: 'auto', install: true, log: () => {} }, new Phases());
 const workDir = mkdtempSync(join(tmpdir(), 'orchestrate-session-'));
 const session = await Session.boot({
-  kernel: p.kernel, profile: p.profile, accel: p.accel, rootImage: p.image.path,
-  initramfs: p.initramfs, workDir, consolePath: join(workDir, 'console.log'),
+  kernel: p.kernel,
+  profile: p.profile,
+  accel: p.accel,
+  rootImage: p.image.path,
+  initramfs: p.initramfs,
+  workDir,
+  consolePath: join(workDir, 'console.log'),
 });
 await session.uploadGuestFiles([]);
 const modules = await session.waitForModules(60);
@@ -23,7 +28,9 @@ t.teardown(async () => {
 
 t.test('exec: exit codes, stdout and stderr, streamed', async (t) => {
   const chunks: string[] = [];
-  const r = await session.conn.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], { onStdout: (c) => chunks.push(c.toString()) });
+  const r = await session.conn.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'], {
+    onStdout: (c) => chunks.push(c.toString()),
+  });
   t.equal(r.code, 3);
   t.equal(r.stdout, 'out\n');
   t.equal(r.stderr, 'err\n');
@@ -47,7 +54,11 @@ t.test('upload lands with its mode', async (t) => {
 });
 
 t.test('the guest is what the profile asked for', async (t) => {
-  const r = await session.conn.exec(['sh', '-c', 'uname -r; ls /sys/bus/nd/devices | grep -c ^region; ip -4 -o addr show eth0']);
+  const r = await session.conn.exec([
+    'sh',
+    '-c',
+    'uname -r; ls /sys/bus/nd/devices | grep -c ^region; ip -4 -o addr show eth0',
+  ]);
   const [release, regions, addr] = r.stdout.trim().split('\n');
   t.equal(release, p.kernel.release);
   t.equal(Number(regions), p.profile.nvdimms.length, 'one NVDIMM region per profile NVDIMM');
@@ -71,10 +82,13 @@ t.test('the scratch disk under dm-delay is slow, as the truncate races need', as
   t.ok(read.seconds >= 0.4, `an O_DIRECT read waited the delay (${read.seconds.toFixed(2)} s)`);
 });
 
-t.test('exec: a command a signal killed exits 128 + its number; a guest command that outlives its time, 124', async (t) => {
-  const segv = await session.exec(['sh', '-c', 'kill -SEGV $$']);
-  t.equal(segv.code, 139);
-  const stubborn = await session.exec(['sh', '-c', 'trap "" TERM; sleep 30'], 1);
-  t.equal(stubborn.timedOut, true, `exit ${stubborn.code}, signal ${stubborn.signal}`);
-  t.ok(stubborn.code === 124 || stubborn.code === 137, `exit ${stubborn.code}`);
-});
+t.test(
+  'exec: a command a signal killed exits 128 + its number; a guest command that outlives its time, 124',
+  async (t) => {
+    const segv = await session.exec(['sh', '-c', 'kill -SEGV $$']);
+    t.equal(segv.code, 139);
+    const stubborn = await session.exec(['sh', '-c', 'trap "" TERM; sleep 30'], 1);
+    t.equal(stubborn.timedOut, true, `exit ${stubborn.code}, signal ${stubborn.signal}`);
+    t.ok(stubborn.code === 124 || stubborn.code === 137, `exit ${stubborn.code}`);
+  },
+);

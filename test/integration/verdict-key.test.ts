@@ -24,8 +24,13 @@ const recipe = join(work, 'recipe.json');
 writeFileSync(recipe, JSON.stringify({ suite: 'bookworm', packages: ['rdma-core'], installed: ['rdma-core=44.0-2'] }));
 const toolchain = await toolchainVersions();
 const src: KeySources = {
-  codeDir: copy(codeDir, 'code'), guestDir: copy(guestDir, 'guest'), configsDir: copy(configsDir, 'configs'), recipe, qemu: '7.2.19',
-  packageLock: copy(join(repoRoot, 'package-lock.json'), 'package-lock.json'), toolchain,
+  codeDir: copy(codeDir, 'code'),
+  guestDir: copy(guestDir, 'guest'),
+  configsDir: copy(configsDir, 'configs'),
+  recipe,
+  qemu: '7.2.19',
+  packageLock: copy(join(repoRoot, 'package-lock.json'), 'package-lock.json'),
+  toolchain,
 };
 const key = (s: KeySources = src, run = {}) => verdictKeyOf(keyParts(s, run));
 const before = key();
@@ -35,15 +40,27 @@ const db = openDb(join(work, 'nightly.db'));
 const first = openNight(db, plan.name, '2026-11-30');
 const next = openNight(db, plan.name, '2026-12-01');
 /** A night's result stored under this key. */
-const store = (verdicts: string) => insertResult(db, {
-  night_id: first, series_id: null, inputs: nightInputs(plan, 'CONFIG_FS_DAX=y', verdicts, 'c'.repeat(40)),
-  test: 'dio-vs-truncate/ext4-truncate', verdict: 'PASS', class: 'PASS', detail: '',
-  known: null, kernel: 'build-x', build_seconds: 1, boot_seconds: 1, test_seconds: 1, reused: 0, run_dir: null,
-});
+const store = (verdicts: string) =>
+  insertResult(db, {
+    night_id: first,
+    series_id: null,
+    inputs: nightInputs(plan, 'CONFIG_FS_DAX=y', verdicts, 'c'.repeat(40)),
+    test: 'dio-vs-truncate/ext4-truncate',
+    verdict: 'PASS',
+    class: 'PASS',
+    detail: '',
+    known: null,
+    kernel: 'build-x',
+    build_seconds: 1,
+    boot_seconds: 1,
+    test_seconds: 1,
+    reused: 0,
+    run_dir: null,
+  });
 
 t.test('the toolchain as read here: the compilers and the -dev packages guest binaries are built with', async (t) => {
   t.match(toolchain, /^gcc .*\d+\.\d+/m, 'gcc --version');
-  t.match(toolchain, /^cc /m, 'cc --version: make\'s compiler for the workloads');
+  t.match(toolchain, /^cc /m, "cc --version: make's compiler for the workloads");
   for (const pkg of ['libc6-dev', 'linux-libc-dev', 'libibverbs-dev', 'liburing-dev']) {
     t.match(toolchain, new RegExp(`^${pkg}=\\d`, 'm'), pkg);
   }
@@ -57,63 +74,108 @@ t.test('the same inputs: the next night reuses the result', async (t) => {
 });
 
 const changes: [string, () => string][] = [
-  ['our built code (the console parser)', () => {
-    appendFileSync(join(src.codeDir, 'core', 'console.js'), '\n// a parser change\n');
-    return key();
-  }],
-  ['a guest workload', () => {
-    appendFileSync(join(src.guestDir, 'workloads', 'dio-vs-truncate.c'), '\n/* a change */\n');
-    return key();
-  }],
-  ['a guest setup script', () => {
-    appendFileSync(join(src.guestDir, 'setup', 'dax-mount.sh'), '\n# a change\n');
-    return key();
-  }],
-  ['the image recipe', () => {
-    appendFileSync(join(src.guestDir, 'image', 'packages'), '\nfio\n');
-    return key();
-  }],
-  ['a package version the image installed', () => {
-    writeFileSync(recipe, JSON.stringify({ suite: 'bookworm', packages: ['rdma-core'], installed: ['rdma-core=44.0-3'] }));
-    return key();
-  }],
-  ['an expectation', () => {
-    appendFileSync(join(src.configsDir, 'expectations', 'dio-vs-truncate.yaml'), '\n# a change\n');
-    return key();
-  }],
-  ['a known-bug record', () => {
-    appendFileSync(join(src.configsDir, 'known', 'dax-dio-lost-wakeup.yaml'), '\n# a change\n');
-    return key();
-  }],
-  ['package-lock.json (another zx, our YAML parser)', () => {
-    const lock = readFileSync(src.packageLock, 'utf8');
-    writeFileSync(src.packageLock, lock.replace(/("node_modules\/zx": \{\s*"version": ")[^"]+/, (_, head) => `${head}8.0.0`));
-    return key();
-  }],
-  ['the installed liburing-dev', () => {
-    src.toolchain = src.toolchain.replace(/^liburing-dev=.*$/m, 'liburing-dev=2.5-1');
-    return key();
-  }],
-  ['the compiler', () => {
-    src.toolchain = src.toolchain.replace(/^gcc .*$/m, 'gcc (Debian 13.2.0-25) 13.2.0');
-    return key();
-  }],
-  ['a default kernel config fragment (dax-rdma before MEMCG)', () => {
-    const path = join(src.configsDir, 'kernel', 'dax-rdma.config');
-    writeFileSync(path, readFileSync(path, 'utf8').replace('CONFIG_MEMCG=y\n', ''));
-    return key();
-  }],
-  ['a suite\'s kernel config fragment', () => {
-    appendFileSync(join(src.configsDir, 'kernel', 'selftests.config'), 'CONFIG_GUP_TEST_EXTRA=y\n');
-    return key();
-  }],
-  ['the machine profile', () => {
-    appendFileSync(join(src.configsDir, 'machines', 'default.yaml'), '\n# a change\n');
-    return key();
-  }],
+  [
+    'our built code (the console parser)',
+    () => {
+      appendFileSync(join(src.codeDir, 'core', 'console.js'), '\n// a parser change\n');
+      return key();
+    },
+  ],
+  [
+    'a guest workload',
+    () => {
+      appendFileSync(join(src.guestDir, 'workloads', 'dio-vs-truncate.c'), '\n/* a change */\n');
+      return key();
+    },
+  ],
+  [
+    'a guest setup script',
+    () => {
+      appendFileSync(join(src.guestDir, 'setup', 'dax-mount.sh'), '\n# a change\n');
+      return key();
+    },
+  ],
+  [
+    'the image recipe',
+    () => {
+      appendFileSync(join(src.guestDir, 'image', 'packages'), '\nfio\n');
+      return key();
+    },
+  ],
+  [
+    'a package version the image installed',
+    () => {
+      writeFileSync(
+        recipe,
+        JSON.stringify({ suite: 'bookworm', packages: ['rdma-core'], installed: ['rdma-core=44.0-3'] }),
+      );
+      return key();
+    },
+  ],
+  [
+    'an expectation',
+    () => {
+      appendFileSync(join(src.configsDir, 'expectations', 'dio-vs-truncate.yaml'), '\n# a change\n');
+      return key();
+    },
+  ],
+  [
+    'a known-bug record',
+    () => {
+      appendFileSync(join(src.configsDir, 'known', 'dax-dio-lost-wakeup.yaml'), '\n# a change\n');
+      return key();
+    },
+  ],
+  [
+    'package-lock.json (another zx, our YAML parser)',
+    () => {
+      const lock = readFileSync(src.packageLock, 'utf8');
+      writeFileSync(
+        src.packageLock,
+        lock.replace(/("node_modules\/zx": \{\s*"version": ")[^"]+/, (_, head) => `${head}8.0.0`),
+      );
+      return key();
+    },
+  ],
+  [
+    'the installed liburing-dev',
+    () => {
+      src.toolchain = src.toolchain.replace(/^liburing-dev=.*$/m, 'liburing-dev=2.5-1');
+      return key();
+    },
+  ],
+  [
+    'the compiler',
+    () => {
+      src.toolchain = src.toolchain.replace(/^gcc .*$/m, 'gcc (Debian 13.2.0-25) 13.2.0');
+      return key();
+    },
+  ],
+  [
+    'a default kernel config fragment (dax-rdma before MEMCG)',
+    () => {
+      const path = join(src.configsDir, 'kernel', 'dax-rdma.config');
+      writeFileSync(path, readFileSync(path, 'utf8').replace('CONFIG_MEMCG=y\n', ''));
+      return key();
+    },
+  ],
+  [
+    "a suite's kernel config fragment",
+    () => {
+      appendFileSync(join(src.configsDir, 'kernel', 'selftests.config'), 'CONFIG_GUP_TEST_EXTRA=y\n');
+      return key();
+    },
+  ],
+  [
+    'the machine profile',
+    () => {
+      appendFileSync(join(src.configsDir, 'machines', 'default.yaml'), '\n# a change\n');
+      return key();
+    },
+  ],
   ['the QEMU version', () => key({ ...src, qemu: '8.2.0' })],
   ['an --append argument', () => key(src, { append: ['dax_hmem.region_idle'] })],
-  ['a plan\'s known-bug records', () => key(src, { known: [{ id: 'x' }] })],
+  ["a plan's known-bug records", () => key(src, { known: [{ id: 'x' }] })],
   ['the accelerator asked for', () => key(src, { accel: 'kvm' })],
   ['the boot timeout', () => key(src, { bootTimeout: 300 })],
 ];

@@ -14,14 +14,32 @@ const TEST = 'ib-reg-refusal/fsdax-ext4';
 const results = join(cacheDir(), 'slow-results');
 
 async function history() {
-  return historyTree((await sourceTree()).dir, join(fixturesDir, 'bisect', 'gup-regression-history.mbox'), 'bisect-gup');
+  return historyTree(
+    (await sourceTree()).dir,
+    join(fixturesDir, 'bisect', 'gup-regression-history.mbox'),
+    'bisect-gup',
+  );
 }
 
 t.test('bisect names the culprit, skips the commit that does not build, within ⌈log2 N⌉ + 2 builds', async (t) => {
   const h = await history();
   const before = snapshot(h.dir);
   const json = join(results, 'bisect.json');
-  const args = ['bisect', '--tree', h.dir, '--good', h.base, '--bad', h.tip, '--test', TEST, '--results', results, '--json', json];
+  const args = [
+    'bisect',
+    '--tree',
+    h.dir,
+    '--good',
+    h.base,
+    '--bad',
+    h.tip,
+    '--test',
+    TEST,
+    '--results',
+    results,
+    '--json',
+    json,
+  ];
   const r = await runCli(args);
   t.equal(r.code, 0, r.stderr.slice(-3000));
   const culprit = gitIn(h.dir, 'log', '--format=%H', '--grep=let FOLL_LONGTERM pin', `${h.base}..${h.tip}`);
@@ -31,11 +49,15 @@ t.test('bisect names the culprit, skips the commit that does not build, within �
   t.equal(out.culprit.commit, culprit);
   t.equal(out.culprit.subject, 'mm/gup: let FOLL_LONGTERM pin fs-DAX pages');
   const skipped = out.steps.filter((s: { verdict: string }) => s.verdict === 'skip');
-  t.same(skipped.map((s: { subject: string }) => s.subject), ['fs/dax: pass a page hint to dax_layout_busy_page_range()']);
+  t.same(
+    skipped.map((s: { subject: string }) => s.subject),
+    ['fs/dax: pass a page hint to dax_layout_busy_page_range()'],
+  );
   t.match(skipped[0].reason, /BUILD-FAIL: fs\/dax\.c:\d+:\d+: error: too many arguments/);
   t.ok(out.builds.used <= 6, `${out.builds.used} builds for N = 10 (⌈log2 10⌉ + 2 = 6)`);
   t.equal(out.builds.ideal, 6);
-  for (const s of out.steps) t.ok(s.seconds.build >= 0 && s.commit.length === 40, `step ${s.commit.slice(0, 12)} ${s.verdict}`);
+  for (const s of out.steps)
+    t.ok(s.seconds.build >= 0 && s.commit.length === 40, `step ${s.commit.slice(0, 12)} ${s.verdict}`);
   t.same(snapshot(h.dir), before, 'the tree is untouched');
 
   const again = await runCli(args);
@@ -48,7 +70,22 @@ t.test('bisect names the culprit, skips the commit that does not build, within �
 t.test('test --exit-code git-bisect: 0, 1 and 125 for git bisect run', async (t) => {
   const h = await history();
   const at = (subject: string) => gitIn(h.dir, 'log', '--format=%H', `--grep=${subject}`, `${h.base}..${h.tip}`);
-  const code = async (ref: string) => (await runCli(['test', '--tree', h.dir, '--ref', ref, '--test', TEST, '--exit-code', 'git-bisect', '--results', results])).code;
+  const code = async (ref: string) =>
+    (
+      await runCli([
+        'test',
+        '--tree',
+        h.dir,
+        '--ref',
+        ref,
+        '--test',
+        TEST,
+        '--exit-code',
+        'git-bisect',
+        '--results',
+        results,
+      ])
+    ).code;
   t.equal(await code(h.base), 0, 'good');
   t.equal(await code(at('let FOLL_LONGTERM pin')), 1, 'bad');
   t.equal(await code(at('pass a page hint')), 125, 'does not build: skip');
@@ -56,9 +93,14 @@ t.test('test --exit-code git-bisect: 0, 1 and 125 for git bisect run', async (t)
 
 t.test('bisect over Debian packages: both ends pass, and it says so', async (t) => {
   // The two newest 6.1 packages the archive has today.
-  const six1 = (await availableKernels()).filter((k) => k.version.startsWith('6.1.')).sort((a, b) => compareVersions(a.debVersion, b.debVersion));
+  const six1 = (await availableKernels())
+    .filter((k) => k.version.startsWith('6.1.'))
+    .sort((a, b) => compareVersions(a.debVersion, b.debVersion));
   const [older, newest] = six1.slice(-2).map((k) => k.release.replace(/-amd64$/, ''));
   const r = await runCli(['bisect', '--kernels', `debian:${older}..${newest}`, '--test', TEST, '--results', results]);
   t.equal(r.code, 1, r.stderr.slice(-2000));
-  t.match(r.stdout, new RegExp(`^the bad end ${six1[six1.length - 1].debVersion.replace(/[.~+]/g, '\\$&')} passes`, 'm'));
+  t.match(
+    r.stdout,
+    new RegExp(`^the bad end ${six1[six1.length - 1].debVersion.replace(/[.~+]/g, '\\$&')} passes`, 'm'),
+  );
 });

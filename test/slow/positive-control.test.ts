@@ -16,14 +16,28 @@ const RACES = ['dio-vs-truncate', 'dio-write-vs-truncate'];
 
 async function kernel(series?: string): Promise<string> {
   const { dir, head } = await sourceTree();
-  const r = await runCli(['build', '--tree', dir, ...(series ? ['--series', onBase(join('series', series), head)] : [])]);
+  const r = await runCli([
+    'build',
+    '--tree',
+    dir,
+    ...(series ? ['--series', onBase(join('series', series), head)] : []),
+  ]);
   if (r.code !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr.slice(-2000)}`);
   return r.stdout.trim();
 }
 
 async function race(id: string): Promise<{ code: number | null; result: RunResult }> {
   const json = join(results, `positive-control-${id}.json`);
-  const r = await runCli(['run', '--kernel', id, ...RACES.flatMap((s) => ['--test', s]), '--results', results, '--json', json]);
+  const r = await runCli([
+    'run',
+    '--kernel',
+    id,
+    ...RACES.flatMap((s) => ['--test', s]),
+    '--results',
+    results,
+    '--json',
+    json,
+  ]);
   return { code: r.code, result: JSON.parse(readFileSync(json, 'utf8')) as RunResult };
 }
 
@@ -36,8 +50,16 @@ t.test('as packaged: all eight cases KNOWN, the lost wakeup with its cause; exit
   for (const c of result.tests) {
     t.equal(c.verdict, 'KNOWN', `${c.name}: ${c.reason}`);
     t.equal(c.known?.id, 'dax-dio-lost-wakeup-6.1');
-    t.match(c.observed, { truncate_waited_for_io: true, truncate_woke_by_itself: false, new_file_intact: true }, c.name);
-    t.equal(c.observed?.blocks_reused, c.observed?.victim_blocks, `${c.name}: the new file is on every truncated block`);
+    t.match(
+      c.observed,
+      { truncate_waited_for_io: true, truncate_woke_by_itself: false, new_file_intact: true },
+      c.name,
+    );
+    t.equal(
+      c.observed?.blocks_reused,
+      c.observed?.victim_blocks,
+      `${c.name}: the new file is on every truncated block`,
+    );
   }
 });
 
@@ -47,9 +69,21 @@ t.test('with the fix of __bio_release_pages(): all eight PASS, truncate woken wi
   t.equal(result.tests.length, 8);
   for (const c of result.tests) {
     t.equal(c.verdict, 'PASS', `${c.name}: ${c.reason}`);
-    t.match(c.observed, { truncate_waited_for_io: true, truncate_woke_by_itself: true, kicks: 0, new_file_intact: true }, c.name);
-    t.match(c.note, /known bug dax-dio-lost-wakeup-6\.1 did not show/, 'in the range, behaving correctly: PASS with a note');
-    t.equal(c.observed?.blocks_reused, c.observed?.victim_blocks, `${c.name}: the new file is on every truncated block`);
+    t.match(
+      c.observed,
+      { truncate_waited_for_io: true, truncate_woke_by_itself: true, kicks: 0, new_file_intact: true },
+      c.name,
+    );
+    t.match(
+      c.note,
+      /known bug dax-dio-lost-wakeup-6\.1 did not show/,
+      'in the range, behaving correctly: PASS with a note',
+    );
+    t.equal(
+      c.observed?.blocks_reused,
+      c.observed?.victim_blocks,
+      `${c.name}: the new file is on every truncated block`,
+    );
   }
   t.same(result.warnings, []);
 });
@@ -68,7 +102,10 @@ t.test('without the break-layouts wait: all eight FAIL with the corruption as ev
       t.ok((o.mismatched_bytes as number) > 0, `${c.name}: ${o.mismatched_bytes} bytes of the new file changed`);
     } else {
       t.equal(o.written_data_is_old, false, `${c.name}: the device got what the blocks held after the truncate`);
-      t.ok((o.leaked_new_bytes as number) > 0, `${c.name}: ${o.leaked_new_bytes} of the new file's bytes leaked to the device`);
+      t.ok(
+        (o.leaked_new_bytes as number) > 0,
+        `${c.name}: ${o.leaked_new_bytes} of the new file's bytes leaked to the device`,
+      );
     }
   }
   // WARN_ON_ONCE: the seed's "dax: warn if dma collides with truncate" fires in one case per boot.

@@ -31,35 +31,56 @@ interface CaseFigures {
 
 function figures(runs: RunResult[]): Record<string, CaseFigures> {
   const names = [...new Set(runs.flatMap((r) => r.tests.map((c) => c.name)))];
-  return Object.fromEntries(names.map((name) => {
-    const cases = runs.flatMap((r) => r.tests.filter((c) => c.name === name));
-    const verdicts: Record<string, number> = {};
-    for (const c of cases) verdicts[c.verdict] = (verdicts[c.verdict] ?? 0) + 1;
-    const s = cases.map((c) => c.seconds);
-    const round = (x: number) => Math.round(x * 100) / 100;
-    return [name, { verdicts, seconds: { min: round(Math.min(...s)), median: round(median(s)), max: round(Math.max(...s)) } }];
-  }));
+  return Object.fromEntries(
+    names.map((name) => {
+      const cases = runs.flatMap((r) => r.tests.filter((c) => c.name === name));
+      const verdicts: Record<string, number> = {};
+      for (const c of cases) verdicts[c.verdict] = (verdicts[c.verdict] ?? 0) + 1;
+      const s = cases.map((c) => c.seconds);
+      const round = (x: number) => Math.round(x * 100) / 100;
+      return [
+        name,
+        { verdicts, seconds: { min: round(Math.min(...s)), median: round(median(s)), max: round(Math.max(...s)) } },
+      ];
+    }),
+  );
 }
 
 const soak: Record<string, { runs: number; unexpected: string[]; cases: Record<string, CaseFigures> }> = {};
 
-for (const [label, kernel] of [['debian-6.1', async () => 'debian'], ['self-built-6.1', selfBuilt]] as const) {
+for (const [label, kernel] of [
+  ['debian-6.1', async () => 'debian'],
+  ['self-built-6.1', selfBuilt],
+] as const) {
   t.test(`${label}: ${RUNS} cold boots of every single-guest suite, no unexpected verdict`, async (t) => {
     const id = await kernel();
     const runs: RunResult[] = [];
     for (let n = 1; n <= RUNS; n++) {
       const json = join(results, `soak-${label}-${n}.json`);
-      await runCli(['run', '--kernel', id, ...single.flatMap((s) => ['--test', s]), '--results', results, '--json', json]);
+      await runCli([
+        'run',
+        '--kernel',
+        id,
+        ...single.flatMap((s) => ['--test', s]),
+        '--results',
+        results,
+        '--json',
+        json,
+      ]);
       runs.push(JSON.parse(readFileSync(json, 'utf8')) as RunResult);
     }
     const unexpected = runs.flatMap((r, i) => [
-      ...r.tests.filter((c) => UNEXPECTED.has(c.verdict)).map((c) => `run ${i + 1}: ${c.name} ${c.verdict} ${c.reason}`),
+      ...r.tests
+        .filter((c) => UNEXPECTED.has(c.verdict))
+        .map((c) => `run ${i + 1}: ${c.name} ${c.verdict} ${c.reason}`),
       ...r.warnings.map((w) => `run ${i + 1}: warning outside the cases: ${w.title}`),
     ]);
     soak[label] = { runs: RUNS, unexpected, cases: figures(runs) };
     writeJson(join(results, 'soak.json'), soak);
     for (const [name, f] of Object.entries(soak[label].cases)) {
-      t.comment(`${name}: ${JSON.stringify(f.verdicts)} ${f.seconds.min}–${f.seconds.max} s (median ${f.seconds.median})`);
+      t.comment(
+        `${name}: ${JSON.stringify(f.verdicts)} ${f.seconds.min}–${f.seconds.max} s (median ${f.seconds.median})`,
+      );
     }
     t.same(unexpected, [], 'no false alarm');
   });

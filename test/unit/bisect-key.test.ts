@@ -34,12 +34,25 @@ t.test('with no --config the defaults are keyed by content', async (t) => {
   t.match(config, /^CONFIG_MEMCG=y$/m, 'dax-rdma');
   t.match(config, /^CONFIG_FS_DAX=y$/m, 'dax-rdma');
   t.match(config, /^CONFIG_EXT4_FS=y$/m, 'base');
-  t.not(keyOf([], editing('dax-rdma', (s) => s.replace('CONFIG_MEMCG=y\n', ''))), keyOf([]),
-    'dax-rdma before MEMCG: another key');
-  t.not(keyOf([], editing('base', (s) => `${s}CONFIG_IKCONFIG=y\n`)), keyOf([]), 'base with one more option');
+  t.not(
+    keyOf(
+      [],
+      editing('dax-rdma', (s) => s.replace('CONFIG_MEMCG=y\n', '')),
+    ),
+    keyOf([]),
+    'dax-rdma before MEMCG: another key',
+  );
+  t.not(
+    keyOf(
+      [],
+      editing('base', (s) => `${s}CONFIG_IKCONFIG=y\n`),
+    ),
+    keyOf([]),
+    'base with one more option',
+  );
 });
 
-t.test('a suite\'s fragment is keyed by content', async (t) => {
+t.test("a suite's fragment is keyed by content", async (t) => {
   t.match(bisectConfig('git', ['selftests'])!, /^CONFIG_GUP_TEST=y$/m);
   t.not(keyOf(['selftests']), keyOf([]));
   const unset = editing('selftests', (s) => s.replace('CONFIG_GUP_TEST=y', '# CONFIG_GUP_TEST is not set'));
@@ -65,7 +78,10 @@ t.test('the rest of the key still counts', async (t) => {
 });
 
 t.test('packaged kernels are not built: no config, and no fragment read', async (t) => {
-  t.equal(bisectConfig('debian', ['no-such-fragment'], () => {
-    throw new Error('read');
-  }), null);
+  t.equal(
+    bisectConfig('debian', ['no-such-fragment'], () => {
+      throw new Error('read');
+    }),
+    null,
+  );
 });

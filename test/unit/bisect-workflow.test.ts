@@ -20,12 +20,25 @@ function history(n: number): { dir: string; commits: string[] } {
   return { dir, commits };
 }
 
-function request(dir: string, commits: string[], more: Partial<BisectRequest> = {}): BisectRequest & { lines: string[] } {
+function request(
+  dir: string,
+  commits: string[],
+  more: Partial<BisectRequest> = {},
+): BisectRequest & { lines: string[] } {
   const lines: string[] = [];
   return {
-    tree: dir, good: commits[0], bad: commits[commits.length - 1], fix: false, tests: [TEST],
-    options: { ...DEFAULTS }, resultsDir: mkdtempSync(join(tmpdir(), 'orchestrate-bisect-results-')),
-    accel: 'tcg', install: false, log: (line) => lines.push(line), lines, ...more,
+    tree: dir,
+    good: commits[0],
+    bad: commits[commits.length - 1],
+    fix: false,
+    tests: [TEST],
+    options: { ...DEFAULTS },
+    resultsDir: mkdtempSync(join(tmpdir(), 'orchestrate-bisect-results-')),
+    accel: 'tcg',
+    install: false,
+    log: (line) => lines.push(line),
+    lines,
+    ...more,
   };
 }
 
@@ -55,8 +68,11 @@ t.test('the culprit is found past a build failure, a boot crash and a case that 
   t.equal(new Set(refs).size, refs.length, 'no commit tested twice (--runs 1)');
   t.ok(refs.length <= Math.ceil(Math.log2(15)) + 2 + 3, `${refs.length} commits tested`);
   const skipped = report.steps.filter((s) => s.verdict === 'skip').map((s) => s.reason);
-  t.match(skipped, [/^BUILD-FAIL: scripted/, new RegExp(`^stopped running: ${TEST} SKIP`), /^does not boot: kernel crashed: BUG/],
-    'each kind of skip met on the way, with its reason');
+  t.match(
+    skipped,
+    [/^BUILD-FAIL: scripted/, new RegExp(`^stopped running: ${TEST} SKIP`), /^does not boot: kernel crashed: BUG/],
+    'each kind of skip met on the way, with its reason',
+  );
   t.equal(report.builds.used, refs.length);
   const log = JSON.parse(readFileSync(report.log, 'utf8')) as BisectLog;
   t.equal(log.runs.length, refs.length, 'every run logged');
@@ -65,36 +81,43 @@ t.test('the culprit is found past a build failure, a boot crash and a case that 
 t.test('an untestable commit next to the culprit leaves both as the answer', async (t) => {
   const { dir, commits } = history(10);
   const at = indexIn(commits);
-  const report = await bisect(request(dir, commits), new ScriptedTester((call) => {
-    const i = at(call);
-    return i === 5 ? { stage: 'BUILD-FAIL' } : i >= 6 ? FAIL : PASS;
-  }));
+  const report = await bisect(
+    request(dir, commits),
+    new ScriptedTester((call) => {
+      const i = at(call);
+      return i === 5 ? { stage: 'BUILD-FAIL' } : i >= 6 ? FAIL : PASS;
+    }),
+  );
   t.equal(report.status, 'range');
   t.same(report.candidates, [commits[5], commits[6]]);
 });
 
-t.test('a flaky failure: passing commits are run until the miss is unlikely; an infra error is tried again', async (t) => {
-  const { dir, commits } = history(10);
-  const at = indexIn(commits);
-  const flaky: Script = (call, attempt) => {
-    const i = at(call);
-    if (i === 2 && attempt === 0) return { cases: { [TEST]: { verdict: 'ERROR', reason: 'guest lost: ssh closed' } } };
-    return i >= 6 && attempt % 3 !== 2 ? FAIL : PASS;
-  };
-  const tester = new ScriptedTester(flaky);
-  const report = await bisect(request(dir, commits, { options: { ...DEFAULTS, runs: 3 } }), tester);
-  t.equal(report.status, 'found');
-  t.equal(report.culprit, commits[6]);
-  t.ok(report.failRate > 0 && report.failRate < 1, `fail rate ${report.failRate}`);
-  t.ok(report.confidence >= DEFAULTS.confidence, `confidence ${report.confidence}`);
-  const runsOf = (i: number) => tester.calls.filter((c) => c.ref === commits[i]).length;
-  const passing = report.steps.filter((s) => s.verdict === 'good').map((s) => commits.indexOf(s.commit));
-  t.ok(passing.length > 0);
-  for (const i of passing) t.ok(runsOf(i) > 3, `passing commit ${i} ran ${runsOf(i)} times`);
-  if (tester.calls.some((c) => c.ref === commits[2])) t.ok(runsOf(2) >= 2, 'the infra error was run again');
-  const step2 = report.steps.find((s) => s.commit === commits[2]);
-  if (step2) t.equal(step2.verdict, 'good', 'an infra error is not a verdict');
-});
+t.test(
+  'a flaky failure: passing commits are run until the miss is unlikely; an infra error is tried again',
+  async (t) => {
+    const { dir, commits } = history(10);
+    const at = indexIn(commits);
+    const flaky: Script = (call, attempt) => {
+      const i = at(call);
+      if (i === 2 && attempt === 0)
+        return { cases: { [TEST]: { verdict: 'ERROR', reason: 'guest lost: ssh closed' } } };
+      return i >= 6 && attempt % 3 !== 2 ? FAIL : PASS;
+    };
+    const tester = new ScriptedTester(flaky);
+    const report = await bisect(request(dir, commits, { options: { ...DEFAULTS, runs: 3 } }), tester);
+    t.equal(report.status, 'found');
+    t.equal(report.culprit, commits[6]);
+    t.ok(report.failRate > 0 && report.failRate < 1, `fail rate ${report.failRate}`);
+    t.ok(report.confidence >= DEFAULTS.confidence, `confidence ${report.confidence}`);
+    const runsOf = (i: number) => tester.calls.filter((c) => c.ref === commits[i]).length;
+    const passing = report.steps.filter((s) => s.verdict === 'good').map((s) => commits.indexOf(s.commit));
+    t.ok(passing.length > 0);
+    for (const i of passing) t.ok(runsOf(i) > 3, `passing commit ${i} ran ${runsOf(i)} times`);
+    if (tester.calls.some((c) => c.ref === commits[2])) t.ok(runsOf(2) >= 2, 'the infra error was run again');
+    const step2 = report.steps.find((s) => s.commit === commits[2]);
+    if (step2) t.equal(step2.verdict, 'good', 'an infra error is not a verdict');
+  },
+);
 
 t.test('a bisect stopped midway resumes from its log; another verdict key starts again', async (t) => {
   const { dir, commits } = history(32);
@@ -120,7 +143,10 @@ t.test('a bisect stopped midway resumes from its log; another verdict key starts
   const fresh = await bisect(req, other);
   t.equal(fresh.culprit, commits[20]);
   t.not(fresh.log, report.log, 'another key, another log');
-  t.ok(other.calls.some((c) => before.includes(c.ref!)), 'changed verdict rules test again');
+  t.ok(
+    other.calls.some((c) => before.includes(c.ref!)),
+    'changed verdict rules test again',
+  );
 });
 
 t.test('--fix finds the first commit where the test passes', async (t) => {

@@ -2,12 +2,23 @@ import t from 'tap';
 import { buildId, countsAsObject, firstErrors, formatProgress, progress } from '../../orchestrator/core/build.js';
 import { fixture } from '../fixtures.js';
 
-const inputs = { commit: 'c2fa53280e04e4bb994651f9302d5340f8cfeb01', seriesId: 'abc', config: 'CONFIG_A=y\n', compiler: 'gcc (Debian 12.2.0-14+deb12u1) 12.2.0' };
+const inputs = {
+  commit: 'c2fa53280e04e4bb994651f9302d5340f8cfeb01',
+  seriesId: 'abc',
+  config: 'CONFIG_A=y\n',
+  compiler: 'gcc (Debian 12.2.0-14+deb12u1) 12.2.0',
+};
 
 t.test('store ids: same inputs, same id; any input changes it', async (t) => {
   t.equal(buildId(inputs), buildId({ ...inputs }));
   t.match(buildId(inputs), /^build-c2fa53280e04-[0-9a-f]{12}$/);
-  for (const change of [{ commit: `${'d'.repeat(40)}` }, { seriesId: 'abd' }, { seriesId: undefined }, { config: 'CONFIG_A=n\n' }, { compiler: 'gcc 13' }]) {
+  for (const change of [
+    { commit: `${'d'.repeat(40)}` },
+    { seriesId: 'abd' },
+    { seriesId: undefined },
+    { config: 'CONFIG_A=n\n' },
+    { compiler: 'gcc 13' },
+  ]) {
     t.not(buildId({ ...inputs, ...change }), buildId(inputs), JSON.stringify(change));
   }
 });
@@ -37,6 +48,9 @@ t.test('the first errors of a real failed build (gcc 12, O= build, UTF-8 quotes)
     'fs/dax.c:749:16: error: too many arguments to function ‘dax_layout_busy_page_range’',
     '  749 |         return dax_layout_busy_page_range(mapping, 0, LLONG_MAX, NULL);',
   ]);
-  const noCompilerError = log.split('\n').filter((l) => !/error:/.test(l)).join('\n');
-  t.match(firstErrors(noCompilerError).first, /^make\[3\]: \*\*\* .*fs\/dax\.o\] Error 1$/, 'else make\'s own error');
+  const noCompilerError = log
+    .split('\n')
+    .filter((l) => !/error:/.test(l))
+    .join('\n');
+  t.match(firstErrors(noCompilerError).first, /^make\[3\]: \*\*\* .*fs\/dax\.o\] Error 1$/, "else make's own error");
 });

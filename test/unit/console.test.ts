@@ -82,7 +82,9 @@ function fixtureLog(name: string): string {
 }
 
 t.test('golden fixtures', async (t) => {
-  const names = readdirSync(FIXTURES).filter((n) => /\.(log|txt)$/.test(n)).sort();
+  const names = readdirSync(FIXTURES)
+    .filter((n) => /\.(log|txt)$/.test(n))
+    .sort();
   t.ok(names.length >= 12, 'enough fixtures');
   for (const name of names) {
     let fixture = parseFixture(fixtureText(name));
@@ -99,7 +101,11 @@ t.test('fixtures name their source', async (t) => {
   for (const name of readdirSync(FIXTURES).filter((n) => /\.(log|txt)$/.test(n))) {
     const fixture = parseFixture(fixtureText(name));
     if (fixture.headerless) continue;
-    t.match(fixture.comments.join('\n'), /^# source: (google\/syzkaller pkg\/report\/testdata\/linux\/report\/\d+|orchestrate, test\/slow\/.+)$/m, name);
+    t.match(
+      fixture.comments.join('\n'),
+      /^# source: (google\/syzkaller pkg\/report\/testdata\/linux\/report\/\d+|orchestrate, test\/slow\/.+)$/m,
+      name,
+    );
   }
 });
 
@@ -112,7 +118,12 @@ function syzkallerTitle(comments: string[]): { path: string; title?: string } | 
 t.test("fixtures from syzkaller's corpus: its title, or a listed difference, and in the manifest", async (t) => {
   const manifest = readFileSync(join(FIXTURES, 'syzkaller-corpus.manifest'), 'utf8');
   const commit = /^# syzkaller-commit: (\w+)$/m.exec(manifest)?.[1];
-  const listed = new Map(manifest.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => [l.split('\t')[0], l.split('\t')[3]]));
+  const listed = new Map(
+    manifest
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => [l.split('\t')[0], l.split('\t')[3]]),
+  );
   for (const name of readdirSync(FIXTURES).filter((n) => /\.(log|txt)$/.test(n))) {
     const fixture = parseFixture(fixtureText(name));
     const theirs = syzkallerTitle(fixture.comments);
@@ -142,8 +153,15 @@ t.test('stripTimestamp', async (t) => {
   t.equal(stripTimestamp('[  175.968362][T13309] UBSAN: shift'), 'UBSAN: shift');
   t.equal(stripTimestamp('[  T123] init: started'), 'init: started');
   t.equal(stripTimestamp('<6>[   85.501187] WARNING: foo'), 'WARNING: foo');
-  t.equal(stripTimestamp('[   56.067707]  dump_stack+0x194/0x257'), ' dump_stack+0x194/0x257', 'frame indentation kept');
-  t.equal(stripTimestamp('[ INFO: possible circular locking dependency detected ]'), '[ INFO: possible circular locking dependency detected ]');
+  t.equal(
+    stripTimestamp('[   56.067707]  dump_stack+0x194/0x257'),
+    ' dump_stack+0x194/0x257',
+    'frame indentation kept',
+  );
+  t.equal(
+    stripTimestamp('[ INFO: possible circular locking dependency detected ]'),
+    '[ INFO: possible circular locking dependency detected ]',
+  );
   t.equal(stripTimestamp('mount: mounting proc on /proc failed'), 'mount: mounting proc on /proc failed');
 });
 
@@ -158,10 +176,16 @@ t.test('function names lose offsets, modules and compiler suffixes', async (t) =
 
 t.test('a report cut after its header is titled from the header, and corrupted', async (t) => {
   const cases: [string, string][] = [
-    ['WARNING: CPU: 0 PID: 1 at fs/dax.c:123 dax_disassociate_entry.constprop.0+0x12/0x34 [dax]', 'WARNING in dax_disassociate_entry'],
+    [
+      'WARNING: CPU: 0 PID: 1 at fs/dax.c:123 dax_disassociate_entry.constprop.0+0x12/0x34 [dax]',
+      'WARNING in dax_disassociate_entry',
+    ],
     ['WARNING: fs/dax.c:123 at dax_insert_entry+0x36e/0x380, CPU#0: swapper/0/1', 'WARNING in dax_insert_entry'],
     ['kernel BUG at fs/dax.c:123!', 'kernel BUG at fs/dax.c:LINE'],
-    ['BUG: unable to handle kernel NULL pointer dereference at 0000000000000008', 'BUG: unable to handle kernel NULL pointer dereference'],
+    [
+      'BUG: unable to handle kernel NULL pointer dereference at 0000000000000008',
+      'BUG: unable to handle kernel NULL pointer dereference',
+    ],
   ];
   for (const [line, title] of cases) {
     const [w] = parseConsole(`[    2.031496] ${line}\n`);
@@ -173,7 +197,9 @@ t.test('a report cut after its header is titled from the header, and corrupted',
 t.test('titles lose what varies between two reports of one bug', async (t) => {
   const [w] = parseConsole('[    1.000000] BUG: MAX_LOCKDEP_KEYS too low! 8192 at ffff888012345678\n');
   t.equal(w.title, 'BUG: MAX_LOCKDEP_KEYS too low! NUM at ADDR');
-  const [panic] = parseConsole('[    1.000000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n');
+  const [panic] = parseConsole(
+    '[    1.000000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n',
+  );
   t.equal(panic.title, 'Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(NUM,NUM)');
 });
 
@@ -185,7 +211,10 @@ t.test('a header anywhere in a kernel line', async (t) => {
 t.test('unexpected kernel reboot: only once the kernel has printed', async (t) => {
   const boot = 'Decompressing Linux... Parsing ELF... done.\nBooting the kernel.\n[    0.000000] Linux version 6.1.0\n';
   t.same(parseConsole(boot), [], 'the first boot');
-  t.same(parseConsole(`[  500.1] EXT4-fs (vda): mounted\n${boot}`).map((w) => w.title), ['unexpected kernel reboot']);
+  t.same(
+    parseConsole(`[  500.1] EXT4-fs (vda): mounted\n${boot}`).map((w) => w.title),
+    ['unexpected kernel reboot'],
+  );
 });
 
 t.test('frames the unwinder is unsure of are never blamed, yet make a call trace', async (t) => {
@@ -195,14 +224,17 @@ t.test('frames the unwinder is unsure of are never blamed, yet make a call trace
   t.match(w.report, /^ \? __dax_invalidate_entry\+0x73\/0xe6$/m, 'they stay in the report');
 });
 
-t.test('a report printed with its task id is titled from its task\'s lines after another header', async (t) => {
+t.test("a report printed with its task id is titled from its task's lines after another header", async (t) => {
   const [w] = parseConsole(fixtureLog('warn-nested-lock-evict-past-an-oops.log'));
   t.equal(w.title, 'WARNING: nested lock was not taken in evict');
   t.notMatch(w.report, /Internal error: Oops/, 'the oops is a report of its own');
 });
 
 t.test('mangled Rust and C++ frames are demangled', async (t) => {
-  t.equal(demangle('_RNvMs3_NtCshgDM7dBCdno_11rust_binder7processNtB5_7Process10update_ref'), '<rust_binder::process::Process>::update_ref');
+  t.equal(
+    demangle('_RNvMs3_NtCshgDM7dBCdno_11rust_binder7processNtB5_7Process10update_ref'),
+    '<rust_binder::process::Process>::update_ref',
+  );
   t.equal(
     demangle('_RNvXs1_CscPPBqWtAqum_11ashmem_rustNtB5_6AshmemNtNtCs43vyB533jt3_6kernel10miscdevice10MiscDevice4mmap'),
     '<ashmem_rust::Ashmem as kernel::miscdevice::MiscDevice>::mmap',
@@ -223,7 +255,7 @@ t.test('ordinary lines that mention warnings are not reports', async (t) => {
     '[901320.960000] INFO: lockdep is turned off.',
     '[    0.1] RETBleed: WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!',
     '[    0.1] Spectre V2 : WARNING: Unprivileged eBPF is enabled with eIBRS on, data leaks possible via Spectre v2 BHB attacks!',
-    '[    2.3] CAPABILITY: warning: `foo\' uses deprecated v2 capabilities in a way that may be insecure',
+    "[    2.3] CAPABILITY: warning: `foo' uses deprecated v2 capabilities in a way that may be insecure",
     '[    5.6] general protection fault ip:7f0000 sp:7ffd0000 error:0 in libc.so.6[7f0000+1000]',
     '[    1.2] ODEBUG: Out of memory. ODEBUG disabled',
   ];

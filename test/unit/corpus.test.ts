@@ -3,7 +3,8 @@ import t from 'tap';
 import { manifestText, parseCorpusFile } from '../bench/reports.js';
 
 t.test('a corpus file: header, log, and the REPORT section left out', async (t) => {
-  const file = 'TITLE: WARNING in foo\nTYPE: WARNING\nCORRUPTED: Y\n\n[ 1.0] WARNING: CPU: 0\n[ 1.1] x\n\nREPORT:\nWARNING\n';
+  const file =
+    'TITLE: WARNING in foo\nTYPE: WARNING\nCORRUPTED: Y\n\n[ 1.0] WARNING: CPU: 0\n[ 1.1] x\n\nREPORT:\nWARNING\n';
   const e = parseCorpusFile('pkg/report/testdata/linux/report/9', Buffer.from(file));
   t.equal(e.title, 'WARNING in foo');
   t.equal(e.corrupted, true);
@@ -12,7 +13,10 @@ t.test('a corpus file: header, log, and the REPORT section left out', async (t) 
 });
 
 t.test('a corpus file with no header has no report', async (t) => {
-  const e = parseCorpusFile('p', Buffer.from('\n[ 72.1] BUG UNIX (Not tainted): kasan: bad access detected\n\n[ 72.2] x\n'));
+  const e = parseCorpusFile(
+    'p',
+    Buffer.from('\n[ 72.1] BUG UNIX (Not tainted): kasan: bad access detected\n\n[ 72.2] x\n'),
+  );
   t.equal(e.title, undefined);
   t.equal(e.corrupted, false);
   t.equal(e.log, '[ 72.1] BUG UNIX (Not tainted): kasan: bad access detected\n\n[ 72.2] x\n');

@@ -9,8 +9,19 @@ t.test('round trip with parents first and 4-byte alignment', async (t) => {
   ]);
   t.equal(archive.length % 4, 0);
   const members = readCpio(archive);
-  t.same(members.map((m) => m.path), ['lib', 'lib/modules', 'lib/modules/6.1', 'lib/modules/6.1/kernel',
-    'lib/modules/6.1/kernel/a.ko', 'init', 'bin', 'bin/sh']);
+  t.same(
+    members.map((m) => m.path),
+    [
+      'lib',
+      'lib/modules',
+      'lib/modules/6.1',
+      'lib/modules/6.1/kernel',
+      'lib/modules/6.1/kernel/a.ko',
+      'init',
+      'bin',
+      'bin/sh',
+    ],
+  );
   t.equal(members[0].mode, S_IFDIR | 0o755);
   t.equal(members[4].mode, S_IFREG | 0o644);
   t.equal(members[4].data.toString(), 'abc');
@@ -29,5 +40,8 @@ t.test('newc header fields as the kernel reads them', async (t) => {
 
 t.test('concatenated archives read as one stream up to the first trailer', async (t) => {
   const a = cpioArchive([{ kind: 'file', path: 'a', data: '1' }]);
-  t.same(readCpio(Buffer.concat([a, a])).map((m) => m.path), ['a']);
+  t.same(
+    readCpio(Buffer.concat([a, a])).map((m) => m.path),
+    ['a'],
+  );
 });

@@ -16,11 +16,14 @@ t.test('our default fragments build every device in', async (t) => {
   }
 });
 
-t.test('the profile loads the modules of the devices every guest has; share modules are loaded when asked', async (t) => {
-  const late = loadProfile().modules.late;
-  for (const m of [...NVDIMM.modules, ...DEVICES.rxe.modules]) t.ok(late.includes(m), `late modules hold ${m}`);
-  for (const m of SHARE.modules) t.notOk(late.includes(m), `${m}: only for run --share`);
-});
+t.test(
+  'the profile loads the modules of the devices every guest has; share modules are loaded when asked',
+  async (t) => {
+    const late = loadProfile().modules.late;
+    for (const m of [...NVDIMM.modules, ...DEVICES.rxe.modules]) t.ok(late.includes(m), `late modules hold ${m}`);
+    for (const m of SHARE.modules) t.notOk(late.includes(m), `${m}: only for run --share`);
+  },
+);
 
 t.test('each device has its guest script', async (t) => {
   for (const device of Object.values(DEVICES)) t.ok(existsSync(join(guestDir, 'setup', device.setup)), device.setup);
@@ -28,10 +31,18 @@ t.test('each device has its guest script', async (t) => {
 
 t.test('QEMU arguments: a comma in a path is doubled, one backend and device per NVDIMM', async (t) => {
   t.same(SHARE.qemuArgs('/tmp/a,b'), [
-    '-fsdev', 'local,id=share0,path=/tmp/a,,b,security_model=passthrough,multidevs=remap',
-    '-device', 'virtio-9p-pci,fsdev=share0,mount_tag=share0',
+    '-fsdev',
+    'local,id=share0,path=/tmp/a,,b,security_model=passthrough,multidevs=remap',
+    '-device',
+    'virtio-9p-pci,fsdev=share0,mount_tag=share0',
   ]);
-  const args = NVDIMM.qemuArgs([{ id: 'nv0', size: '1G', labelSize: '128K' }, { id: 'nv1', size: '2G', labelSize: '128K' }], ['/x/0.img', '/x/1.img']);
+  const args = NVDIMM.qemuArgs(
+    [
+      { id: 'nv0', size: '1G', labelSize: '128K' },
+      { id: 'nv1', size: '2G', labelSize: '128K' },
+    ],
+    ['/x/0.img', '/x/1.img'],
+  );
   t.equal(args.filter((a) => a === '-device').length, 2);
   t.match(args[1], /^memory-backend-file,id=nv0-mem,share=on,mem-path=\/x\/0\.img,size=1G$/);
 });

@@ -16,10 +16,15 @@ t.test('dmesgLines: the lines of a dmesg that succeeded; a typed error for one t
   t.equal(dmesgLines(ok()), '', 'a quiet kernel');
   t.throws(() => dmesgLines(DENIED), new DmesgError(1, false, DENIED.stderr));
   t.throws(() => dmesgLines(DENIED), { message: `dmesg exited 1: ${EPERM}` });
-  t.throws(() => dmesgLines({ code: 124, timedOut: true, stdout: '[ 1.0] partial\n', stderr: '' }), { message: 'dmesg timed out' },
-    'its error output only, never kernel lines');
-  t.throws(() => dmesgLines({ code: 127, timedOut: false, stdout: '', stderr: NOT_FOUND }),
-    { message: `dmesg exited 127: ${NOT_FOUND}`, status: 127 });
+  t.throws(
+    () => dmesgLines({ code: 124, timedOut: true, stdout: '[ 1.0] partial\n', stderr: '' }),
+    { message: 'dmesg timed out' },
+    'its error output only, never kernel lines',
+  );
+  t.throws(() => dmesgLines({ code: 127, timedOut: false, stdout: '', stderr: NOT_FOUND }), {
+    message: `dmesg exited 127: ${NOT_FOUND}`,
+    status: 127,
+  });
   t.equal(exitCodeOf(new DmesgError(1, false, '')), 1);
 });
 
@@ -33,7 +38,7 @@ t.test('the control: the case passes when every dmesg reads', async (t) => {
   t.equal(r.verdict, 'PASS', r.reason);
 });
 
-t.test('the case\'s own window unread: ERROR, not a PASS without kernel lines', async (t) => {
+t.test("the case's own window unread: ERROR, not a PASS without kernel lines", async (t) => {
   const [r] = await anon([ok(), ok(), DENIED]);
   t.same([r.verdict, r.reason], ['ERROR', `dmesg exited 1: ${EPERM}`]);
   t.match(r.observed, { registered: true }, 'the observation is kept');
@@ -44,22 +49,31 @@ t.test('dmesg missing from the image: ERROR pointing at the image', async (t) =>
   t.same([r.verdict, r.suspects], ['ERROR', ['image']]);
 });
 
-t.test('the read before the cases failing: the suite\'s cases ERROR (setup\'s lines could land in a case)', async (t) => {
+t.test("the read before the cases failing: the suite's cases ERROR (setup's lines could land in a case)", async (t) => {
   for (const reads of [[DENIED], [ok(), DENIED]]) {
     const { results } = await runSuites({ session: new FakeGuest(ANON, { reads }) }, runs('ib-reg-refusal'), '6.1.192');
     t.equal(results.length, 5);
-    t.same([...new Set(results.map((r) => `${r.verdict} ${r.reason}`))],
-      [`ERROR the kernel log before the cases: dmesg exited 1: ${EPERM}`]);
+    t.same(
+      [...new Set(results.map((r) => `${r.verdict} ${r.reason}`))],
+      [`ERROR the kernel log before the cases: dmesg exited 1: ${EPERM}`],
+    );
   }
 });
 
-t.test('the second guest\'s window unread: ERROR naming it', async (t) => {
-  const served = { stdout: '{"kind":"anon","dax":null,"registered":true,"errno":null,"write":"ok","read":"ok","bytes":2097152}\n' };
-  const client = { stdout: '{"role":"client","remote_registered":true,"write":"completed","read":"ok","bytes":2097152}\n' };
+t.test("the second guest's window unread: ERROR naming it", async (t) => {
+  const served = {
+    stdout: '{"kind":"anon","dax":null,"registered":true,"errno":null,"write":"ok","read":"ok","bytes":2097152}\n',
+  };
+  const client = {
+    stdout: '{"role":"client","remote_registered":true,"write":"completed","read":"ok","bytes":2097152}\n',
+  };
   const link: [RegExp, Partial<ExecResult>] = [/peer-link\.sh/, { stdout: 'link=eth1\nrdma=rxe1\n' }];
   const own = new FakeGuest([link, [/rdma-pair server/, served]]);
   const timedOut = { ...DENIED, code: 124, timedOut: true, stderr: '' };
-  const peer = new FakeGuest([link, [/rdma-pair client/, client]], { reads: [ok(), ok(), timedOut], label: 'second guest' });
+  const peer = new FakeGuest([link, [/rdma-pair client/, client]], {
+    reads: [ok(), ok(), timedOut],
+    label: 'second guest',
+  });
   const [r] = (await runSuites({ session: own, peer }, runs('rdma-two-guests/anon'), '6.1.192')).results;
   t.same([r.verdict, r.reason], ['ERROR', 'second guest: dmesg timed out']);
 });

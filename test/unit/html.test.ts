@@ -6,7 +6,8 @@ import { NIGHT } from '../night.js';
 import { BASE_RUN, MATRIX_RUNS, matrixOf, SERIES_RUN } from '../runs.js';
 
 const files = (dir: string, result: RunFiles['result']): RunFiles => ({
-  logs: ['console.log', 'dmesg.txt'].map((name) => ({ name, href: `../runs/${dir}/${name}` })), result,
+  logs: ['console.log', 'dmesg.txt'].map((name) => ({ name, href: `../runs/${dir}/${name}` })),
+  result,
 });
 
 /** The evidence block a cell's link points at: from its id to the end of its <details>. */
@@ -17,30 +18,59 @@ function block(html: string, href: string): string {
 }
 
 const withRuns = {
-  ...NIGHT, base: NIGHT.base.map((c) => ({ ...c, runDir: '/r/base' })),
-  series: NIGHT.series.map((s, i) => ({ ...s, cases: s.cases.map((c) => ({ ...c, runDir: i === 0 ? '/r/aaaa' : '/r/gone' })) })),
+  ...NIGHT,
+  base: NIGHT.base.map((c) => ({ ...c, runDir: '/r/base' })),
+  series: NIGHT.series.map((s, i) => ({
+    ...s,
+    cases: s.cases.map((c) => ({ ...c, runDir: i === 0 ? '/r/aaaa' : '/r/gone' })),
+  })),
 };
-const runs = new Map([['/r/base', files('base', BASE_RUN)], ['/r/aaaa', files('aaaa', SERIES_RUN)],
-  ['/r/gone', { logs: [], result: null, missing: 'the run directory /r/gone is gone' }]]);
+const runs = new Map([
+  ['/r/base', files('base', BASE_RUN)],
+  ['/r/aaaa', files('aaaa', SERIES_RUN)],
+  ['/r/gone', { logs: [], result: null, missing: 'the run directory /r/gone is gone' }],
+]);
 
 t.test('nightly page: each cell links to its evidence', async (t) => {
   const html = htmlReport([withRuns], runs);
   const hrefs = [...html.matchAll(/<td [^>]*><a href="(#[^"]+)">/g)].map((m) => m[1]);
   t.equal(hrefs.length, 6, 'base and two series, two cases each');
   t.equal(new Set(hrefs).size, 6, 'one block each');
-  t.ok(hrefs.every((h) => block(html, h)), 'every link has its block');
-  const regression = block(html, hrefs.find((h) => /aaaa\.ib-reg-refusal_fsdax-ext4$/.test(h))!);
+  t.ok(
+    hrefs.every((h) => block(html, h)),
+    'every link has its block',
+  );
+  const regression = block(
+    html,
+    hrefs.find((h) => /aaaa\.ib-reg-refusal_fsdax-ext4$/.test(h))!,
+  );
   t.match(regression, /<dt>why<\/dt><dd>registered: expected refused<\/dd>/);
-  t.match(regression, /<tr class="differs"><td>registered<\/td><td>false<\/td><td>true<\/td><\/tr>/, 'expected beside observed, the difference marked');
+  t.match(
+    regression,
+    /<tr class="differs"><td>registered<\/td><td>false<\/td><td>true<\/td><\/tr>/,
+    'expected beside observed, the difference marked',
+  );
   t.match(regression, /<td>errno<\/td><td>95 \(EOPNOTSUPP\)<\/td><td>null<\/td>/);
-  t.match(regression, /<li>WARNING in dax_disassociate_entry \(<a href="\.\.\/runs\/aaaa\/dmesg\.txt">dmesg<\/a>\)<\/li>/,
-    'a warning links to its log');
+  t.match(
+    regression,
+    /<li>WARNING in dax_disassociate_entry \(<a href="\.\.\/runs\/aaaa\/dmesg\.txt">dmesg<\/a>\)<\/li>/,
+    'a warning links to its log',
+  );
   t.match(regression, /<a href="\.\.\/runs\/aaaa\/console\.log">console\.log<\/a>/);
-  const known = block(html, hrefs.find((h) => /aaaa\.ib-reg-refusal_fsdax-xfs$/.test(h))!);
-  t.match(known, /<dt>known<\/dt><dd>synthetic: a known failure for the report tests<br>record <code>synthetic-xfs<\/code>; /);
+  const known = block(
+    html,
+    hrefs.find((h) => /aaaa\.ib-reg-refusal_fsdax-xfs$/.test(h))!,
+  );
+  t.match(
+    known,
+    /<dt>known<\/dt><dd>synthetic: a known failure for the report tests<br>record <code>synthetic-xfs<\/code>; /,
+  );
   t.match(known, /; <a href="https:\/\/lore\.kernel\.org\/linux-mm\/">/, 'the reference, a link');
   t.match(known, /<dt>raw verdict<\/dt><dd>FAIL registered: expected false/);
-  const gone = block(html, hrefs.find((h) => /bbbb\./.test(h))!);
+  const gone = block(
+    html,
+    hrefs.find((h) => /bbbb\./.test(h))!,
+  );
   t.match(gone, /<dt>results<\/dt><dd>the run directory \/r\/gone is gone<\/dd>/, 'a missing run says so');
   t.match(block(htmlReport([NIGHT]), hrefs[0]), /no run directory recorded/);
 });
@@ -57,13 +87,25 @@ t.test('nightly page: a series opens its patchcheck and its mail', async (t) => 
   t.equal((html.match(/<svg /g) ?? []).length, 3, 'the plots stay');
 });
 
-t.test('matrix page: cases × kernels, each cell opening its kernel\'s evidence', async (t) => {
+t.test("matrix page: cases × kernels, each cell opening its kernel's evidence", async (t) => {
   const m = matrixOf();
-  const html = matrixHtml(m, m.kernels.map((k, i) => files(k.dir, MATRIX_RUNS[i].result)));
+  const html = matrixHtml(
+    m,
+    m.kernels.map((k, i) => files(k.dir, MATRIX_RUNS[i].result)),
+  );
   t.match(html, /<th>6\.1\.192 debian<br><small>6\.1\.0-56-amd64<br>6\.1\.192 · debian · debian:6\.1<br>/);
-  t.match(html, /<br><a href="\.\.\/runs\/debian-6\.1\.192-2\/console\.log">console\.log<\/a>/, 'the kernel\'s logs in its header');
-  const cells = [...html.matchAll(/<td style="background:[^"]+" title="[^"]*"><a href="(#[^"]+)">([^<]+)(.*?)<\/a><\/td>/g)];
-  t.same(cells.map((c) => c[2]), ['PASS', 'FAIL ⚠1', 'KNOWN', 'PASS']);
+  t.match(
+    html,
+    /<br><a href="\.\.\/runs\/debian-6\.1\.192-2\/console\.log">console\.log<\/a>/,
+    "the kernel's logs in its header",
+  );
+  const cells = [
+    ...html.matchAll(/<td style="background:[^"]+" title="[^"]*"><a href="(#[^"]+)">([^<]+)(.*?)<\/a><\/td>/g),
+  ];
+  t.same(
+    cells.map((c) => c[2]),
+    ['PASS', 'FAIL ⚠1', 'KNOWN', 'PASS'],
+  );
   t.match(cells[1][3], /<small>registered=true<\/small><br><small>errno=null<\/small>/, 'the values that set it apart');
   const fail = block(html, cells[1][1]);
   t.match(fail, /<dt>differs<\/dt><dd>registered=true, errno=null<\/dd>/);
@@ -71,8 +113,15 @@ t.test('matrix page: cases × kernels, each cell opening its kernel\'s evidence'
   t.match(fail, /<a href="\.\.\/runs\/debian-6\.12\.117-1\/dmesg\.txt">dmesg\.txt<\/a>/);
   t.match(block(html, cells[2][1]), /record <code>synthetic-xfs<\/code>/);
   const in612 = (file: string) => `<a href="../runs/debian-6.12.117-1/${file}">`;
-  t.ok(fail.includes(`<li>WARNING in dax_disassociate_entry (${in612('dmesg.txt')}dmesg</a>)</li>`), 'its source from results.json');
-  t.ok(html.includes(`<h2>kernel reports outside the cases</h2>\n<ul><li>6.12.117 debian: WARNING in rxe_cleanup (${in612('console.log')}`));
+  t.ok(
+    fail.includes(`<li>WARNING in dax_disassociate_entry (${in612('dmesg.txt')}dmesg</a>)</li>`),
+    'its source from results.json',
+  );
+  t.ok(
+    html.includes(
+      `<h2>kernel reports outside the cases</h2>\n<ul><li>6.12.117 debian: WARNING in rxe_cleanup (${in612('console.log')}`,
+    ),
+  );
   t.match(html, /2 cases × 2 kernels: <b>unexpected cells<\/b>/);
   const unread = matrixHtml(m, [undefined, { logs: [], result: null, missing: 'no readable results.json in x' }]);
   t.match(block(unread, cells[0][1]), /no run directory recorded/);

@@ -1,6 +1,14 @@
 import t from 'tap';
 import {
-  checkConfig, dependsInKconfig, describeDropped, evaluate, fragmentErrors, mergeFragments, parseConfig, renderRequest, unmetConjuncts,
+  checkConfig,
+  dependsInKconfig,
+  describeDropped,
+  evaluate,
+  fragmentErrors,
+  mergeFragments,
+  parseConfig,
+  renderRequest,
+  unmetConjuncts,
 } from '../../orchestrator/core/kconfig.js';
 import { fixture } from '../fixtures.js';
 
@@ -22,12 +30,19 @@ t.test('merging: later fragments win, the request renders stably', async (t) => 
   ]);
   t.same(merged.get('B'), { value: 'n', from: 'mine' });
   t.equal(renderRequest(merged), 'CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C="x"\n');
-  t.same(fragmentErrors({ name: 'mine', text: '# comment\nCONFIG_A=y\nCONIFG_B=y\n' }), ['mine:3: not a config line: CONIFG_B=y']);
+  t.same(fragmentErrors({ name: 'mine', text: '# comment\nCONFIG_A=y\nCONIFG_B=y\n' }), [
+    'mine:3: not a config line: CONIFG_B=y',
+  ]);
 });
 
 t.test('depends on lines from real Kconfig text', async (t) => {
   t.same(dependsInKconfig(mmKconfig, 'MEMORY_FAILURE'), ['MMU', 'ARCH_SUPPORTS_MEMORY_FAILURE']);
-  t.same(dependsInKconfig(mmKconfig, 'ZONE_DEVICE'), ['MEMORY_HOTPLUG', 'MEMORY_HOTREMOVE', 'SPARSEMEM_VMEMMAP', 'ARCH_HAS_PTE_DEVMAP']);
+  t.same(dependsInKconfig(mmKconfig, 'ZONE_DEVICE'), [
+    'MEMORY_HOTPLUG',
+    'MEMORY_HOTREMOVE',
+    'SPARSEMEM_VMEMMAP',
+    'ARCH_HAS_PTE_DEVMAP',
+  ]);
   t.same(dependsInKconfig(fixture('kconfig', 'drivers-nvdimm-Kconfig'), 'NVDIMM_PFN'), ['ZONE_DEVICE']);
   t.same(dependsInKconfig(mmKconfig, 'NO_SUCH_SYMBOL'), []);
 });
@@ -48,8 +63,14 @@ t.test('what olddefconfig dropped, and why', async (t) => {
     { name: 'extra', text: 'CONFIG_MEMORY_FAILURE=y\nCONFIG_LKDTM=y\n# CONFIG_X86_MCE is not set\n' },
   ]);
   const dropped = checkConfig(merged, result, (s) => dependsInKconfig(mmKconfig, s));
-  t.same(dropped.map((d) => d.symbol), ['MEMORY_FAILURE', 'LKDTM']);
+  t.same(
+    dropped.map((d) => d.symbol),
+    ['MEMORY_FAILURE', 'LKDTM'],
+  );
   t.same(dropped[0].unmet, ['ARCH_SUPPORTS_MEMORY_FAILURE (ARCH_SUPPORTS_MEMORY_FAILURE=n)']);
-  t.equal(describeDropped(dropped[0]), 'CONFIG_MEMORY_FAILURE=y (from extra) ended up unset; unmet: ARCH_SUPPORTS_MEMORY_FAILURE (ARCH_SUPPORTS_MEMORY_FAILURE=n)');
+  t.equal(
+    describeDropped(dropped[0]),
+    'CONFIG_MEMORY_FAILURE=y (from extra) ended up unset; unmet: ARCH_SUPPORTS_MEMORY_FAILURE (ARCH_SUPPORTS_MEMORY_FAILURE=n)',
+  );
   t.match(describeDropped(dropped[1]), /LKDTM=y \(from extra\) ended up unset; its own dependencies hold/);
 });

@@ -1,12 +1,23 @@
 import t from 'tap';
-import { bzImageBanner, compareVersions, identityFromBanner, inRange, validRange } from '../../orchestrator/core/kernel-version.js';
+import {
+  bzImageBanner,
+  compareVersions,
+  identityFromBanner,
+  inRange,
+  validRange,
+} from '../../orchestrator/core/kernel-version.js';
 import { bzImagePayload, configEnabled, elfBanner } from '../../orchestrator/core/vmlinux.js';
 import { fixtureBytes, fixture } from '../fixtures.js';
 
 t.test('identity from the banner of a Debian kernel and of a self-built one', async (t) => {
-  const banner = fixture('console', 'boot-debian-6.1-clean.log').split('\n').find((l) => l.includes('Linux version'))!;
+  const banner = fixture('console', 'boot-debian-6.1-clean.log')
+    .split('\n')
+    .find((l) => l.includes('Linux version'))!;
   t.same(identityFromBanner(banner.replace(/^\[[^\]]*\]\s*/, '')), { release: '6.1.0-56-amd64', version: '6.1.192' });
-  t.same(identityFromBanner('6.1.158-dax+ (root@host) #3 SMP PREEMPT_DYNAMIC Tue Nov 25'), { release: '6.1.158-dax+', version: '6.1.158' });
+  t.same(identityFromBanner('6.1.158-dax+ (root@host) #3 SMP PREEMPT_DYNAMIC Tue Nov 25'), {
+    release: '6.1.158-dax+',
+    version: '6.1.158',
+  });
   t.equal(identityFromBanner('no banner here'), undefined);
 });
 
@@ -18,8 +29,11 @@ t.test('bzImage header of the real Debian 6.1 kernel', async (t) => {
 });
 
 t.test('banner inside an uncompressed vmlinux', async (t) => {
-  const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(100),
-    Buffer.from('Linux version 6.1.192 (me@host) (gcc 12) #1 SMP\n\0')]);
+  const elf = Buffer.concat([
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46]),
+    Buffer.alloc(100),
+    Buffer.from('Linux version 6.1.192 (me@host) (gcc 12) #1 SMP\n\0'),
+  ]);
   t.equal(elfBanner(elf), 'Linux version 6.1.192 (me@host) (gcc 12) #1 SMP');
 });
 

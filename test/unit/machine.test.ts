@@ -4,8 +4,14 @@ import { loadProfile } from '../../orchestrator/adapters/config.js';
 
 const profile = loadProfile();
 const spec: BootSpec = {
-  profile, accel: 'tcg', kernel: '/k/vmlinux', initrd: '/r/initrd.cpio', rootImage: '/i/rootfs.ext4',
-  nvdimmFiles: ['/r/nvdimm0.img', '/r/nvdimm1.img'], diskFiles: ['/r/scratch.img'], sshPort: 40022,
+  profile,
+  accel: 'tcg',
+  kernel: '/k/vmlinux',
+  initrd: '/r/initrd.cpio',
+  rootImage: '/i/rootfs.ext4',
+  nvdimmFiles: ['/r/nvdimm0.img', '/r/nvdimm1.img'],
+  diskFiles: ['/r/scratch.img'],
+  sshPort: 40022,
 };
 
 function after(argv: string[], flag: string): string[] {
@@ -21,11 +27,20 @@ t.test('the default profile builds the command line the measured facts call for'
     'memory-backend-file,id=nvdimm0-mem,share=on,mem-path=/r/nvdimm0.img,size=514M',
     'memory-backend-file,id=nvdimm1-mem,share=on,mem-path=/r/nvdimm1.img,size=258M',
   ]);
-  t.same(after(argv, '-device'), ['virtio-net-pci,netdev=net0', 'nvdimm,id=nvdimm0,memdev=nvdimm0-mem,label-size=2M',
-    'nvdimm,id=nvdimm1,memdev=nvdimm1-mem,label-size=2M']);
+  t.same(after(argv, '-device'), [
+    'virtio-net-pci,netdev=net0',
+    'nvdimm,id=nvdimm0,memdev=nvdimm0-mem,label-size=2M',
+    'nvdimm,id=nvdimm1,memdev=nvdimm1-mem,label-size=2M',
+  ]);
   t.ok(argv.includes('-no-reboot'), 'a panic (panic=-1) ends QEMU');
-  t.same(after(argv, '-drive'), ['file=/i/rootfs.ext4,if=virtio,format=raw,snapshot=on,cache=unsafe',
-    'file=/r/scratch.img,if=virtio,format=raw,cache=unsafe'], 'root with a throwaway overlay, then the scratch disk (vdb)');
+  t.same(
+    after(argv, '-drive'),
+    [
+      'file=/i/rootfs.ext4,if=virtio,format=raw,snapshot=on,cache=unsafe',
+      'file=/r/scratch.img,if=virtio,format=raw,cache=unsafe',
+    ],
+    'root with a throwaway overlay, then the scratch disk (vdb)',
+  );
   t.match(after(argv, '-append')[0], /^console=ttyS0 printk.devkmsg=on log_buf_len=4M panic=-1 /);
 });
 
@@ -36,8 +51,10 @@ t.test('user networking: restricted, forwarded on loopback only', async (t) => {
 
 t.test('a link to a second guest: UDP between two loopback ports, its own MAC', async (t) => {
   const argv = qemuArgs({ ...spec, link: { mac: '52:54:00:77:00:01', localPort: 41001, remotePort: 41002 } });
-  t.same(after(argv, '-netdev'), ['user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22',
-    'socket,id=net1,udp=127.0.0.1:41002,localaddr=127.0.0.1:41001']);
+  t.same(after(argv, '-netdev'), [
+    'user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:40022-:22',
+    'socket,id=net1,udp=127.0.0.1:41002,localaddr=127.0.0.1:41001',
+  ]);
   t.ok(after(argv, '-device').includes('virtio-net-pci,netdev=net1,mac=52:54:00:77:00:01'));
   t.equal(after(qemuArgs(spec), '-netdev').length, 1, 'no second NIC without a link');
 });
@@ -63,6 +80,9 @@ t.test('profile checks: misaligned regions and missing nvdimm=on', async (t) => 
 
 t.test('paths with commas cannot inject QEMU options', async (t) => {
   const argv = qemuArgs({ ...spec, rootImage: '/c,ache/rootfs.ext4,readonly=off', nvdimmFiles: ['/t,mp/a', '/b'] });
-  t.equal(after(argv, '-drive')[0], 'file=/c,,ache/rootfs.ext4,,readonly=off,if=virtio,format=raw,snapshot=on,cache=unsafe');
+  t.equal(
+    after(argv, '-drive')[0],
+    'file=/c,,ache/rootfs.ext4,,readonly=off,if=virtio,format=raw,snapshot=on,cache=unsafe',
+  );
   t.match(after(argv, '-object')[0], /mem-path=\/t,,mp\/a,size=514M$/);
 });

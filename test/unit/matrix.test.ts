@@ -1,16 +1,42 @@
 import t from 'tap';
-import { buildMatrix, matrixTap, matrixUntested, renderMatrix, type MatrixKernel } from '../../orchestrator/core/matrix.js';
+import {
+  buildMatrix,
+  matrixTap,
+  matrixUntested,
+  renderMatrix,
+  type MatrixKernel,
+} from '../../orchestrator/core/matrix.js';
 import { matrixHtml } from '../../orchestrator/core/matrix-html.js';
 import { finishRun, type RunInfo, type TestResult } from '../../orchestrator/core/results.js';
 
-const kernel = (version: string): MatrixKernel => ({ spec: `debian:${version}`, id: `debian-${version}`, release: version, version, source: 'debian', dir: version });
+const kernel = (version: string): MatrixKernel => ({
+  spec: `debian:${version}`,
+  id: `debian-${version}`,
+  release: version,
+  version,
+  source: 'debian',
+  dir: version,
+});
 const info = { id: 'r', durations: {} } as unknown as RunInfo;
 const result = (verdict: TestResult['verdict']): TestResult => ({
-  name: 'odp-fsdax/fsdax-ext4', verdict, reason: 'rxe0 reports no ODP support', expected: null, observed: null, warnings: [], evidence: [], seconds: 1,
+  name: 'odp-fsdax/fsdax-ext4',
+  verdict,
+  reason: 'rxe0 reports no ODP support',
+  expected: null,
+  observed: null,
+  warnings: [],
+  evidence: [],
+  seconds: 1,
 });
-const matrixOf = (...verdicts: TestResult['verdict'][]) => buildMatrix('m', 'now', verdicts.map((v, i) => ({
-  kernel: kernel(`6.${i + 1}`), result: finishRun(info, [result(v)], []),
-})));
+const matrixOf = (...verdicts: TestResult['verdict'][]) =>
+  buildMatrix(
+    'm',
+    'now',
+    verdicts.map((v, i) => ({
+      kernel: kernel(`6.${i + 1}`),
+      result: finishRun(info, [result(v)], []),
+    })),
+  );
 
 t.test('a matrix whose every cell SKIPped tested nothing: it does not pass', async (t) => {
   const skipped = matrixOf('SKIP', 'SKIP');

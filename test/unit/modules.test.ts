@@ -1,11 +1,32 @@
 import t from 'tap';
-import { laneList, lanes, moduleName, parseModulesDep, planModules, splitPlan } from '../../orchestrator/core/modules.js';
+import {
+  laneList,
+  lanes,
+  moduleName,
+  parseModulesDep,
+  planModules,
+  splitPlan,
+} from '../../orchestrator/core/modules.js';
 import { fixture } from '../fixtures.js';
 
 const deps = parseModulesDep(fixture('modules', 'debian-6.1.0-56-modules.dep'));
 const builtin = fixture('modules', 'debian-6.1.0-56-modules.builtin');
-const wanted = ['virtio_pci', 'virtio_blk', 'virtio_net', 'crc32c_generic', 'ext4',
-  'crc32_generic', 'nfit', 'nd_pmem', 'dax_pmem', 'device_dax', 'rdma_rxe', 'ib_uverbs', 'xfs', 'dm_delay'];
+const wanted = [
+  'virtio_pci',
+  'virtio_blk',
+  'virtio_net',
+  'crc32c_generic',
+  'ext4',
+  'crc32_generic',
+  'nfit',
+  'nd_pmem',
+  'dax_pmem',
+  'device_dax',
+  'rdma_rxe',
+  'ib_uverbs',
+  'xfs',
+  'dm_delay',
+];
 
 t.test('module names as modprobe spells them', async (t) => {
   t.equal(moduleName('kernel/drivers/md/dm-delay.ko'), 'dm_delay');
@@ -17,8 +38,16 @@ t.test('Debian 6.1: every dependency loads before its dependents', async (t) => 
   const plan = planModules(deps, builtin, wanted);
   t.same(plan.missing, []);
   const at = (name: string) => plan.load.findIndex((p) => moduleName(p) === name);
-  for (const [dep, user] of [['virtio', 'virtio_pci'], ['jbd2', 'ext4'], ['ib_core', 'rdma_rxe'], ['ib_core', 'ib_uverbs'],
-    ['libnvdimm', 'nd_pmem'], ['dm_mod', 'dm_delay'], ['libcrc32c', 'xfs'], ['ip6_udp_tunnel', 'rdma_rxe']]) {
+  for (const [dep, user] of [
+    ['virtio', 'virtio_pci'],
+    ['jbd2', 'ext4'],
+    ['ib_core', 'rdma_rxe'],
+    ['ib_core', 'ib_uverbs'],
+    ['libnvdimm', 'nd_pmem'],
+    ['dm_mod', 'dm_delay'],
+    ['libcrc32c', 'xfs'],
+    ['ip6_udp_tunnel', 'rdma_rxe'],
+  ]) {
     t.ok(at(dep) >= 0 && at(dep) < at(user), `${dep} before ${user}`);
   }
   t.equal(new Set(plan.load).size, plan.load.length, 'each module once');

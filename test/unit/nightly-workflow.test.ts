@@ -37,15 +37,29 @@ function world() {
   return { tree, dir, series };
 }
 
-function options(w: ReturnType<typeof world>, night: string, db = openDb(join(mkdtempSync(join(tmpdir(), 'orchestrate-night-db-')), 'n.db'))) {
+function options(
+  w: ReturnType<typeof world>,
+  night: string,
+  db = openDb(join(mkdtempSync(join(tmpdir(), 'orchestrate-night-db-')), 'n.db')),
+) {
   const plan: Plan = {
-    name: 'unit', base: { tree: w.tree, ref: 'master' }, series: { dir: w.dir }, tests: [EXT4, XFS], config: [], runs: 1,
+    name: 'unit',
+    base: { tree: w.tree, ref: 'master' },
+    series: { dir: w.dir },
+    tests: [EXT4, XFS],
+    config: [],
+    runs: 1,
     patchcheck: true,
   };
   const lines: string[] = [];
   const o: NightOptions = {
-    loaded: { plan, resolvePath: (p) => p }, db, night, accel: 'tcg', install: false,
-    resultsDir: mkdtempSync(join(tmpdir(), 'orchestrate-night-results-')), log: (l) => lines.push(l),
+    loaded: { plan, resolvePath: (p) => p },
+    db,
+    night,
+    accel: 'tcg',
+    install: false,
+    resultsDir: mkdtempSync(join(tmpdir(), 'orchestrate-night-results-')),
+    log: (l) => lines.push(l),
   };
   return { o, db, lines };
 }
@@ -58,7 +72,15 @@ function scriptFor(series: Record<string, string>) {
     if (call.series === series.nobuild) return { stage: 'BUILD-FAIL' };
     if (call.series === series.lost) throw new Error('ssh: the guest closed the connection');
     if (call.patches?.includes(BREAKS)) {
-      return { cases: { [EXT4]: { verdict: 'FAIL', reason: 'registered: expected refused', warning: 'WARNING in dax_disassociate_entry' } } };
+      return {
+        cases: {
+          [EXT4]: {
+            verdict: 'FAIL',
+            reason: 'registered: expected refused',
+            warning: 'WARNING in dax_disassociate_entry',
+          },
+        },
+      };
     }
     return {};
   };
@@ -66,50 +88,84 @@ function scriptFor(series: Record<string, string>) {
 
 const classes = (cases: { test: string; class: string }[]) => Object.fromEntries(cases.map((c) => [c.test, c.class]));
 
-t.test('a night: base, a series that regresses (its patch named), a clean one, one that does not build, one lost', async (t) => {
-  const w = world();
-  const tester = new ScriptedTester(scriptFor(w.series));
-  const { o, db } = options(w, '2026-12-01');
-  const summary = await runNight(o, tester);
-  t.equal(summary.arrivals.length, 4);
-  t.match(summary.arrivals.find((a) => a.arrival.series.id === w.series.lost)?.error, /guest closed/);
-  const [night] = loadNights(db, 'unit');
-  t.same(classes(night.base), { [EXT4]: 'PASS', [XFS]: 'PASS' });
-  const seriesView = (name: string) => night.series.find((s) => s.id === w.series[name])!;
-  t.same(classes(seriesView('regresses').cases), { [EXT4]: 'REGRESSION', [XFS]: 'PASS' });
-  t.same(seriesView('regresses').cases.find((c) => c.test === EXT4)?.warnings.map((x) => x.title), ['WARNING in dax_disassociate_entry']);
-  t.match(seriesView('regresses').patchcheck, { tests: [EXT4], patch: 2, title: BREAKS, verdict: 'FAIL' });
-  t.same(classes(seriesView('clean').cases), { [EXT4]: 'PASS', [XFS]: 'PASS' });
-  t.same(classes(seriesView('nobuild').cases), { [EXT4]: 'BUILD-FAIL', [XFS]: 'BUILD-FAIL' });
-  t.same(classes(seriesView('lost').cases), { [EXT4]: 'INFRA', [XFS]: 'INFRA' });
-  const regresses = tester.calls.filter((c) => c.patches?.[0] === 'gup: pin fs-DAX pages').map((c) => [c.patches!.length, c.tests]);
-  t.same(regresses, [[2, [EXT4, XFS]], [1, [EXT4]], [2, [EXT4]]], 'the series, then patchcheck on the regressing test');
-  t.ok(night.finished, 'the night is finished');
-});
+t.test(
+  'a night: base, a series that regresses (its patch named), a clean one, one that does not build, one lost',
+  async (t) => {
+    const w = world();
+    const tester = new ScriptedTester(scriptFor(w.series));
+    const { o, db } = options(w, '2026-12-01');
+    const summary = await runNight(o, tester);
+    t.equal(summary.arrivals.length, 4);
+    t.match(summary.arrivals.find((a) => a.arrival.series.id === w.series.lost)?.error, /guest closed/);
+    const [night] = loadNights(db, 'unit');
+    t.same(classes(night.base), { [EXT4]: 'PASS', [XFS]: 'PASS' });
+    const seriesView = (name: string) => night.series.find((s) => s.id === w.series[name])!;
+    t.same(classes(seriesView('regresses').cases), { [EXT4]: 'REGRESSION', [XFS]: 'PASS' });
+    t.same(
+      seriesView('regresses')
+        .cases.find((c) => c.test === EXT4)
+        ?.warnings.map((x) => x.title),
+      ['WARNING in dax_disassociate_entry'],
+    );
+    t.match(seriesView('regresses').patchcheck, { tests: [EXT4], patch: 2, title: BREAKS, verdict: 'FAIL' });
+    t.same(classes(seriesView('clean').cases), { [EXT4]: 'PASS', [XFS]: 'PASS' });
+    t.same(classes(seriesView('nobuild').cases), { [EXT4]: 'BUILD-FAIL', [XFS]: 'BUILD-FAIL' });
+    t.same(classes(seriesView('lost').cases), { [EXT4]: 'INFRA', [XFS]: 'INFRA' });
+    const regresses = tester.calls
+      .filter((c) => c.patches?.[0] === 'gup: pin fs-DAX pages')
+      .map((c) => [c.patches!.length, c.tests]);
+    t.same(
+      regresses,
+      [
+        [2, [EXT4, XFS]],
+        [1, [EXT4]],
+        [2, [EXT4]],
+      ],
+      'the series, then patchcheck on the regressing test',
+    );
+    t.ok(night.finished, 'the night is finished');
+  },
+);
 
-t.test('the next night with the same inputs reuses every result but the lost series; another verdict key runs all', async (t) => {
-  const w = world();
-  const first = new ScriptedTester(scriptFor(w.series));
-  const { o, db } = options(w, '2026-12-01');
-  await runNight(o, first);
+t.test(
+  'the next night with the same inputs reuses every result but the lost series; another verdict key runs all',
+  async (t) => {
+    const w = world();
+    const first = new ScriptedTester(scriptFor(w.series));
+    const { o, db } = options(w, '2026-12-01');
+    await runNight(o, first);
 
-  const second = new ScriptedTester(scriptFor(w.series));
-  const again = await runNight({ ...o, night: '2026-12-02' }, second);
-  t.same(second.calls.map((c) => c.series), [w.series.lost], 'only the series that was lost is run again');
-  t.same(again.arrivals.filter((a) => a.reused).map((a) => a.arrival.series.id).sort(),
-    [w.series.regresses, w.series.clean, w.series.nobuild].sort());
-  const nights = loadNights(db, 'unit');
-  const tonight = nights.find((n) => n.night === '2026-12-02')!;
-  const regresses = tonight.series.find((s) => s.id === w.series.regresses)!;
-  t.same(classes(regresses.cases), { [EXT4]: 'REGRESSION', [XFS]: 'PASS' }, 'a reused result keeps its class');
-  t.ok(regresses.cases.every((c) => c.reused));
-  t.equal(regresses.patchcheck?.patch, 2, 'the patchcheck is found, not run again');
+    const second = new ScriptedTester(scriptFor(w.series));
+    const again = await runNight({ ...o, night: '2026-12-02' }, second);
+    t.same(
+      second.calls.map((c) => c.series),
+      [w.series.lost],
+      'only the series that was lost is run again',
+    );
+    t.same(
+      again.arrivals
+        .filter((a) => a.reused)
+        .map((a) => a.arrival.series.id)
+        .sort(),
+      [w.series.regresses, w.series.clean, w.series.nobuild].sort(),
+    );
+    const nights = loadNights(db, 'unit');
+    const tonight = nights.find((n) => n.night === '2026-12-02')!;
+    const regresses = tonight.series.find((s) => s.id === w.series.regresses)!;
+    t.same(classes(regresses.cases), { [EXT4]: 'REGRESSION', [XFS]: 'PASS' }, 'a reused result keeps its class');
+    t.ok(regresses.cases.every((c) => c.reused));
+    t.equal(regresses.patchcheck?.patch, 2, 'the patchcheck is found, not run again');
 
-  const changed = new ScriptedTester(scriptFor(w.series), 'verdicts-2');
-  await runNight({ ...o, night: '2026-12-03' }, changed);
-  const ran = new Set(changed.calls.map((c) => c.series ?? 'base'));
-  t.same(['base', ...Object.values(w.series)].filter((x) => !ran.has(x)), [], 'new verdict rules: base and every series again');
-});
+    const changed = new ScriptedTester(scriptFor(w.series), 'verdicts-2');
+    await runNight({ ...o, night: '2026-12-03' }, changed);
+    const ran = new Set(changed.calls.map((c) => c.series ?? 'base'));
+    t.same(
+      ['base', ...Object.values(w.series)].filter((x) => !ran.has(x)),
+      [],
+      'new verdict rules: base and every series again',
+    );
+  },
+);
 
 t.test('a series that makes a case stop running is UNTESTED, and patchcheck names the patch', async (t) => {
   const w = world();
@@ -123,7 +179,10 @@ t.test('a series that makes a case stop running is UNTESTED, and patchcheck name
   const regresses = night.series.find((s) => s.id === w.series.regresses)!;
   t.same(classes(regresses.cases), { [EXT4]: 'PASS', [XFS]: 'UNTESTED' });
   t.match(regresses.patchcheck, { patch: 2, verdict: 'UNTESTED' });
-  t.same(classes(night.series.find((s) => s.id === w.series.lost)!.cases), { [EXT4]: 'APPLY-FAIL', [XFS]: 'APPLY-FAIL' });
+  t.same(classes(night.series.find((s) => s.id === w.series.lost)!.cases), {
+    [EXT4]: 'APPLY-FAIL',
+    [XFS]: 'APPLY-FAIL',
+  });
 });
 
 t.test('a base that does not build: every series is judged against nothing, never called FIXED', async (t) => {
@@ -133,5 +192,9 @@ t.test('a base that does not build: every series is judged against nothing, neve
   await runNight(o, tester);
   const [night] = loadNights(db, 'unit');
   t.same(classes(night.base), { [EXT4]: 'BUILD-FAIL', [XFS]: 'BUILD-FAIL' });
-  for (const s of night.series) t.notOk(s.cases.some((c) => c.class === 'FIXED'), `${s.title}: no FIXED over a base that never ran`);
+  for (const s of night.series)
+    t.notOk(
+      s.cases.some((c) => c.class === 'FIXED'),
+      `${s.title}: no FIXED over a base that never ran`,
+    );
 });

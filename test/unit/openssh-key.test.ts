@@ -8,7 +8,13 @@ const PUB = fixture('ssh', 'ed25519-leading-zero.pub').trim();
 
 /** The fields of ssh-keygen's private key section: checkint, pub, seed, comment. */
 function fields(file: string) {
-  const b = Buffer.from(file.split('\n').filter((l) => l && !l.startsWith('-----')).join(''), 'base64');
+  const b = Buffer.from(
+    file
+      .split('\n')
+      .filter((l) => l && !l.startsWith('-----'))
+      .join(''),
+    'base64',
+  );
   let at = 'openssh-key-v1\0'.length;
   const next = () => {
     const n = b.readUInt32BE(at);
@@ -33,7 +39,7 @@ function fields(file: string) {
 
 t.test('the private key file is byte for byte what ssh-keygen wrote', async (t) => {
   const f = fields(FILE);
-  t.equal(f.pub[0], 0, 'the fixture\'s public key starts with a zero byte');
+  t.equal(f.pub[0], 0, "the fixture's public key starts with a zero byte");
   t.equal(privateKeyFile(f.seed, f.pub, f.comment, f.checkint), FILE);
 });
 

@@ -1,16 +1,34 @@
 import t from 'tap';
-import { finishRun, onlyUntested, unrunResults, type RunInfo, type TestResult } from '../../orchestrator/core/results.js';
+import {
+  finishRun,
+  onlyUntested,
+  unrunResults,
+  type RunInfo,
+  type TestResult,
+} from '../../orchestrator/core/results.js';
 import { describe, renderTap, renderText, summaryLine } from '../../orchestrator/core/render.js';
 import { shellJoin, shellQuote } from '../../orchestrator/core/shell.js';
 
 const info: RunInfo = {
-  id: 'r1', started: '2026-11-25T00:00:00Z', kernel: { id: 'debian-6.1.192-2', release: '6.1.0-56-amd64', version: '6.1.192', source: 'debian' },
-  accel: 'tcg', accelReason: 'probe', qemu: { version: '7.2.19', argv: [] }, image: 'abc', durations: { total: 12.5 }, boot: {},
+  id: 'r1',
+  started: '2026-11-25T00:00:00Z',
+  kernel: { id: 'debian-6.1.192-2', release: '6.1.0-56-amd64', version: '6.1.192', source: 'debian' },
+  accel: 'tcg',
+  accelReason: 'probe',
+  qemu: { version: '7.2.19', argv: [] },
+  image: 'abc',
+  durations: { total: 12.5 },
+  boot: {},
 };
 const pass: TestResult = {
-  name: 'ib-reg-refusal/fsdax-ext4', verdict: 'PASS', reason: 'refused', expected: { registered: false, errno: 95 },
-  observed: { device: 'rxe0', kind: 'file', dax: true, registered: false, errno: 95 }, warnings: [],
-  evidence: ['rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95'], seconds: 1.2,
+  name: 'ib-reg-refusal/fsdax-ext4',
+  verdict: 'PASS',
+  reason: 'refused',
+  expected: { registered: false, errno: 95 },
+  observed: { device: 'rxe0', kind: 'file', dax: true, registered: false, errno: 95 },
+  warnings: [],
+  evidence: ['rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95'],
+  seconds: 1.2,
 };
 
 t.test('a run passes only when every verdict is PASS or SKIP and no warning is unexpected', async (t) => {
@@ -29,20 +47,31 @@ t.test('a run in which every case SKIPped tested nothing: it does not pass', asy
   t.equal(onlyUntested(r), true, 'what --allow-nothing-tested accepts');
   t.match(summaryLine(r), /^2 SKIP in 12\.5 s: nothing was tested$/);
   t.match(renderTap(r), /\n# nothing was tested: every case SKIPped$/);
-  t.equal(onlyUntested(finishRun(info, [skip], [{ title: 'WARNING in x', kind: 'warning', source: 'console' }])), false, 'not a warning');
+  t.equal(
+    onlyUntested(finishRun(info, [skip], [{ title: 'WARNING in x', kind: 'warning', source: 'console' }])),
+    false,
+    'not a warning',
+  );
   t.equal(onlyUntested(finishRun(info, [skip, { ...pass, verdict: 'ERROR' }], [])), false, 'not an error');
   t.equal(onlyUntested(finishRun(info, [], [])), false, 'not a run with no case');
 });
 
 t.test('text and TAP rendering', async (t) => {
-  const r = finishRun(info, [pass, { ...pass, name: 'ib-reg-refusal/anon', verdict: 'FAIL', reason: 'errno: expected null, observed 12' }], []);
+  const r = finishRun(
+    info,
+    [pass, { ...pass, name: 'ib-reg-refusal/anon', verdict: 'FAIL', reason: 'errno: expected null, observed 12' }],
+    [],
+  );
   const text = renderText(r);
   t.match(text, /kernel 6\.1\.0-56-amd64 \(6\.1\.192, debian\) under TCG/);
   t.match(text, /expected: registered=false errno=95 \(EOPNOTSUPP\)/);
   t.match(text, /evidence: rdma_rxe: rxe_mr_init_user: Unable to pin memory region err = -95/);
   t.match(text, /reason: {3}errno: expected null, observed 12/);
   t.match(text.split('\n').pop(), /^1 PASS, 1 FAIL in 12\.5 s$/);
-  t.equal(renderTap(r).split('\n').slice(0, 4).join('\n'), 'TAP version 14\n1..2\nok 1 - ib-reg-refusal/fsdax-ext4\nnot ok 2 - ib-reg-refusal/anon');
+  t.equal(
+    renderTap(r).split('\n').slice(0, 4).join('\n'),
+    'TAP version 14\n1..2\nok 1 - ib-reg-refusal/fsdax-ext4\nnot ok 2 - ib-reg-refusal/anon',
+  );
   t.equal(describe(null), '-');
 });
 

@@ -1,19 +1,46 @@
 import t from 'tap';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeWords, parseSeries, parseSubject, prefixOf, seriesTitle, splitMbox } from '../../orchestrator/core/series.js';
+import {
+  decodeWords,
+  parseSeries,
+  parseSubject,
+  prefixOf,
+  seriesTitle,
+  splitMbox,
+} from '../../orchestrator/core/series.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
 import { fixture } from '../fixtures.js';
 
 const dir = join(fixturesDir, 'series', 'gup-fsdax-v2');
-const fromDir = parseSeries(readdirSync(dir).sort().flatMap((f) => splitMbox(fixture('series', 'gup-fsdax-v2', f))));
+const fromDir = parseSeries(
+  readdirSync(dir)
+    .sort()
+    .flatMap((f) => splitMbox(fixture('series', 'gup-fsdax-v2', f))),
+);
 const fromList = parseSeries(splitMbox(fixture('series', 'gup-fsdax-v2.list.mbox')));
 
 t.test('subject tags', async (t) => {
-  t.same(parseSubject('[PATCH v3 07/13] dax: warn if dma collides with truncate'), { version: 3, index: 7, total: 13, rfc: false, title: 'dax: warn if dma collides with truncate' });
-  t.same(parseSubject('[RFC PATCH net-next 0/2] rxe: odp'), { version: 1, index: 0, total: 2, rfc: true, title: 'rxe: odp' });
+  t.same(parseSubject('[PATCH v3 07/13] dax: warn if dma collides with truncate'), {
+    version: 3,
+    index: 7,
+    total: 13,
+    rfc: false,
+    title: 'dax: warn if dma collides with truncate',
+  });
+  t.same(parseSubject('[RFC PATCH net-next 0/2] rxe: odp'), {
+    version: 1,
+    index: 0,
+    total: 2,
+    rfc: true,
+    title: 'rxe: odp',
+  });
   t.same(parseSubject('[PATCH] fs/dax: fix'), { version: 1, rfc: false, title: 'fs/dax: fix' });
-  t.same(parseSubject('[PATCHv2 1/3] dax: x'), { version: 2, index: 1, total: 3, rfc: false, title: 'dax: x' }, '--subject-prefix=PATCHv2');
+  t.same(
+    parseSubject('[PATCHv2 1/3] dax: x'),
+    { version: 2, index: 1, total: 3, rfc: false, title: 'dax: x' },
+    '--subject-prefix=PATCHv2',
+  );
   t.equal(parseSubject('Re: dax: something'), undefined);
   t.equal(parseSubject('dax: no tag'), undefined);
 });
@@ -26,12 +53,19 @@ t.test('encoded words as git send-email writes them', async (t) => {
 t.test('a directory of git format-patch files: cover letter, order, base-commit', async (t) => {
   t.equal(fromDir.version, 2);
   t.equal(fromDir.total, 3);
-  t.same(fromDir.patches.map((p) => p.index), [1, 2, 3]);
-  t.same(fromDir.patches.map((p) => p.title), [
-    'fs/dax: say why break-layouts waits for page references',
-    'mm/gup: let FOLL_LONGTERM pin fs-DAX pages',
-    'Documentation: dax: note that long-term pins of fs-DAX are refused',
-  ], 'folded subjects unfolded');
+  t.same(
+    fromDir.patches.map((p) => p.index),
+    [1, 2, 3],
+  );
+  t.same(
+    fromDir.patches.map((p) => p.title),
+    [
+      'fs/dax: say why break-layouts waits for page references',
+      'mm/gup: let FOLL_LONGTERM pin fs-DAX pages',
+      'Documentation: dax: note that long-term pins of fs-DAX are refused',
+    ],
+    'folded subjects unfolded',
+  );
   t.equal(fromDir.cover?.title, 'mm/gup, dax: long-term pins of fs-DAX');
   t.match(fromDir.cover?.body, /Changes since v1/);
   t.equal(fromDir.baseCommit, 'c2fa53280e04e4bb994651f9302d5340f8cfeb01');
@@ -40,7 +74,10 @@ t.test('a directory of git format-patch files: cover letter, order, base-commit'
 });
 
 t.test('as a list delivers it: out of order, a reply, an older version', async (t) => {
-  t.same(fromList.patches.map((p) => p.index), [1, 2, 3]);
+  t.same(
+    fromList.patches.map((p) => p.index),
+    [1, 2, 3],
+  );
   t.equal(fromList.cover?.messageId, '<20261120100000.1000-0-ada@example.org>');
   t.same(fromList.problems, ['ignored other versions: v1']);
   t.equal(fromList.id, fromDir.id, 'same patches, same id, whatever the headers');
@@ -50,7 +87,9 @@ t.test('as a list delivers it: out of order, a reply, an older version', async (
 
 t.test('a missing patch is a problem, not a guess', async (t) => {
   const messages = splitMbox(fixture('series', 'gup-fsdax-v2.list.mbox'));
-  const without2 = messages.filter((m) => !/v2 2\/3/.test(m.headers.get('subject') ?? '') || /^Re:/.test(m.headers.get('subject') ?? ''));
+  const without2 = messages.filter(
+    (m) => !/v2 2\/3/.test(m.headers.get('subject') ?? '') || /^Re:/.test(m.headers.get('subject') ?? ''),
+  );
   t.same(parseSeries(without2).problems, ['ignored other versions: v1', 'patch 2/3 is missing']);
   t.match(parseSeries([]).problems, [/no patches found/]);
 });
@@ -65,7 +104,10 @@ t.test('a single patch without a counter', async (t) => {
 });
 
 t.test('a commit message line "From …:" after a blank line is not a new message', async (t) => {
-  const text = fixture('series', 'build-break.patch').replace('Signed-off-by: Ada', 'From review:\nNo-Tag: x\n\nSigned-off-by: Ada');
+  const text = fixture('series', 'build-break.patch').replace(
+    'Signed-off-by: Ada',
+    'From review:\nNo-Tag: x\n\nSigned-off-by: Ada',
+  );
   const s = parseSeries(splitMbox(text));
   t.equal(s.patches.length, 1);
   t.same(s.problems, []);

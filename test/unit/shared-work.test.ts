@@ -18,7 +18,12 @@ t.test('callers while it runs share one run; the next caller after it ends start
 
 t.test('a failed run is forgotten: the next caller tries again', async (t) => {
   const inFlight = new Map<string, Promise<string>>();
-  await t.rejects(sharedWork(inFlight, 'k', async () => { throw new Error('make failed'); }), /make failed/);
+  await t.rejects(
+    sharedWork(inFlight, 'k', async () => {
+      throw new Error('make failed');
+    }),
+    /make failed/,
+  );
   t.equal(inFlight.size, 0);
   t.equal(await sharedWork(inFlight, 'k', async () => 'built'), 'built');
 });

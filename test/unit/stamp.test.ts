@@ -2,15 +2,28 @@
 import t from 'tap';
 import { bootSuspects, hashChange, statChange, type FileStamp } from '../../orchestrator/core/stamp.js';
 
-const made: FileStamp = { path: 'rootfs.ext4', size: 616562688, mtimeMs: 1000, ctimeMs: 1000, ino: 42, sha256: 'ab'.repeat(32) };
+const made: FileStamp = {
+  path: 'rootfs.ext4',
+  size: 616562688,
+  mtimeMs: 1000,
+  ctimeMs: 1000,
+  ino: 42,
+  sha256: 'ab'.repeat(32),
+};
 
 t.test('a stat as made is no change; size and absence prove one; other stats need the hash', async (t) => {
   t.equal(statChange(made, { size: made.size, mtimeMs: 1000, ctimeMs: 1000, ino: 42 }), undefined);
   t.same(statChange(made, undefined), { why: 'rootfs.ext4 is missing', sure: true });
-  t.same(statChange(made, { size: 10, mtimeMs: 1000, ctimeMs: 1000, ino: 42 }), { why: 'rootfs.ext4 is 10 bytes, 616562688 when made', sure: true });
+  t.same(statChange(made, { size: 10, mtimeMs: 1000, ctimeMs: 1000, ino: 42 }), {
+    why: 'rootfs.ext4 is 10 bytes, 616562688 when made',
+    sure: true,
+  });
   for (const changed of [{ ctimeMs: 2000 }, { mtimeMs: 2000 }, { ino: 43 }]) {
-    t.same(statChange(made, { size: made.size, mtimeMs: 1000, ctimeMs: 1000, ino: 42, ...changed }),
-      { why: 'rootfs.ext4 was written or replaced since it was made', sure: false }, JSON.stringify(changed));
+    t.same(
+      statChange(made, { size: made.size, mtimeMs: 1000, ctimeMs: 1000, ino: 42, ...changed }),
+      { why: 'rootfs.ext4 was written or replaced since it was made', sure: false },
+      JSON.stringify(changed),
+    );
   }
 });
 
@@ -21,7 +34,8 @@ t.test('the hash decides', async (t) => {
 });
 
 t.test('how far a boot got names the artifacts to check', async (t) => {
-  const at = (banner: boolean, init: boolean, switchRoot: boolean, sshd: boolean) => bootSuspects({ banner, init, switchRoot, sshd });
+  const at = (banner: boolean, init: boolean, switchRoot: boolean, sshd: boolean) =>
+    bootSuspects({ banner, init, switchRoot, sshd });
   t.same(at(false, false, false, false), ['kernel']);
   t.same(at(true, false, false, false), ['kernel', 'initramfs']);
   t.same(at(true, true, false, false), ['initramfs', 'image']);

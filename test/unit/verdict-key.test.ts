@@ -8,7 +8,10 @@ import { dirname, join } from 'node:path';
 import { keyParts, verdictKeyOf, type KeySources } from '../../orchestrator/adapters/verdict-key.js';
 
 const TOOLCHAIN = [
-  'gcc (Debian 12.2.0-14) 12.2.0', 'cc (Debian 12.2.0-14) 12.2.0', 'libibverbs-dev=44.0-2', 'liburing-dev=2.3-3',
+  'gcc (Debian 12.2.0-14) 12.2.0',
+  'cc (Debian 12.2.0-14) 12.2.0',
+  'libibverbs-dev=44.0-2',
+  'liburing-dev=2.3-3',
 ].join('\n');
 const DAX_RDMA = 'CONFIG_FS_DAX=y\nCONFIG_CGROUPS=y\nCONFIG_MEMCG=y\n';
 
@@ -30,9 +33,13 @@ function sources(): KeySources {
     writeFileSync(join(root, path), text);
   }
   return {
-    codeDir: join(root, 'code'), guestDir: join(root, 'guest'), configsDir: join(root, 'configs'),
-    recipe: join(root, 'recipe.json'), qemu: '7.2.19',
-    packageLock: join(root, 'package-lock.json'), toolchain: TOOLCHAIN,
+    codeDir: join(root, 'code'),
+    guestDir: join(root, 'guest'),
+    configsDir: join(root, 'configs'),
+    recipe: join(root, 'recipe.json'),
+    qemu: '7.2.19',
+    packageLock: join(root, 'package-lock.json'),
+    toolchain: TOOLCHAIN,
   };
 }
 
@@ -45,22 +52,31 @@ t.test('unchanged inputs give the same key', async (t) => {
 });
 
 const changes: [string, (s: KeySources) => KeySources][] = [
-  ['package-lock.json (another zx)', (s) => {
-    writeFileSync(s.packageLock, readFileSync(s.packageLock, 'utf8').replace('8.8.5', '8.8.6'));
-    return s;
-  }],
+  [
+    'package-lock.json (another zx)',
+    (s) => {
+      writeFileSync(s.packageLock, readFileSync(s.packageLock, 'utf8').replace('8.8.5', '8.8.6'));
+      return s;
+    },
+  ],
   ['the compiler', (s) => ({ ...s, toolchain: s.toolchain.replace(/12\.2\.0-14/g, '12.2.0-15') })],
   ['the installed liburing-dev', (s) => ({ ...s, toolchain: s.toolchain.replace('2.3-3', '2.5-1') })],
   ['the installed libibverbs-dev', (s) => ({ ...s, toolchain: s.toolchain.replace('44.0-2', '47.0-1') })],
-  ['a default fragment\'s content (dax-rdma before MEMCG)', (s) => {
-    const path = join(s.configsDir, 'kernel', 'dax-rdma.config');
-    writeFileSync(path, readFileSync(path, 'utf8').replace('CONFIG_MEMCG=y\n', ''));
-    return s;
-  }],
-  ['a suite\'s fragment added', (s) => {
-    writeFileSync(join(s.configsDir, 'kernel', 'selftests.config'), 'CONFIG_GUP_TEST=y\n');
-    return s;
-  }],
+  [
+    "a default fragment's content (dax-rdma before MEMCG)",
+    (s) => {
+      const path = join(s.configsDir, 'kernel', 'dax-rdma.config');
+      writeFileSync(path, readFileSync(path, 'utf8').replace('CONFIG_MEMCG=y\n', ''));
+      return s;
+    },
+  ],
+  [
+    "a suite's fragment added",
+    (s) => {
+      writeFileSync(join(s.configsDir, 'kernel', 'selftests.config'), 'CONFIG_GUP_TEST=y\n');
+      return s;
+    },
+  ],
 ];
 
 for (const [what, change] of changes) {
