@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { shellJoin } from '../core/shell.js';
 import { Lab } from '../engine/lab.js';
-import { Phases, prepare } from '../engine/pipeline.js';
+import { bootOptions, Phases, prepare } from '../engine/pipeline.js';
 import { kernelOptions, log, type KernelArgs } from './common.js';
 
 interface Args extends KernelArgs {
@@ -20,14 +20,7 @@ export const bootCommand: CommandModule<object, Args> = {
   handler: async (args) => {
     const p = await prepare({ ...args, log }, new Phases());
     log(`accel: ${p.accel.accel} (${p.accel.reason})`);
-    const boot = {
-      kernel: p.kernel,
-      profile: p.profile,
-      accel: p.accel,
-      rootImage: p.image.path,
-      initramfs: p.initramfs,
-      extraCmdline: args.append,
-    };
+    const boot = bootOptions(p, args.append);
     if (args.dryRun) {
       process.stdout.write(`${shellJoin(Lab.plan(boot))}\n`);
       log(

@@ -115,6 +115,18 @@ export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, ph
 
 type Prepared = Awaited<ReturnType<typeof prepare>> & { brought?: Record<string, string[]> };
 
+/** What a Lab boots of a prepared run: its kernel, machine, image and initramfs, with extra kernel arguments. */
+export function bootOptions(p: Awaited<ReturnType<typeof prepare>>, append?: string[]) {
+  return {
+    kernel: p.kernel,
+    profile: p.profile,
+    accel: p.accel,
+    rootImage: p.image.path,
+    initramfs: p.initramfs,
+    extraCmdline: append,
+  };
+}
+
 /** Needs checked against the kernel's config first, then (devices, packages) in the guest. */
 function gateFor(p: Prepared, session: Guest): Gate {
   const config = p.kernel.config && existsSync(p.kernel.config) ? readFileSync(p.kernel.config, 'utf8') : undefined;
@@ -270,14 +282,9 @@ async function bootAndTest(
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
     lab = await phases.time('boot', () =>
       Lab.open({
-        kernel: p.kernel,
-        profile: p.profile,
-        accel: p.accel,
-        rootImage: p.image.path,
-        initramfs: p.initramfs,
+        ...bootOptions(p, opts.append),
         consolePath: join(dir, 'console.log'),
         peerConsolePath: peerConsole,
-        extraCmdline: opts.append,
         log: opts.log,
       }),
     );

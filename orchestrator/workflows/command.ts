@@ -9,7 +9,7 @@ import { NVDIMM, RXE as RXE_DEVICE, SHARE } from '../core/devices.js';
 import { parseFacts, setupScript, type GuestCommand } from '../suites/suite.js';
 import { DEVDAX_NAMESPACE, FSDAX_NAMESPACE, RXE } from '../suites/memory.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
-import { checkWritable, newRunId, Phases, prepare, type RunOptions } from '../engine/pipeline.js';
+import { bootOptions, checkWritable, newRunId, Phases, prepare, type RunOptions } from '../engine/pipeline.js';
 import { GuestLost, kernelLines } from '../engine/guest.js';
 import { Lab } from '../engine/lab.js';
 
@@ -77,13 +77,8 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
   const p = await prepare({ ...o, extraModules: modules }, phases);
   mkdirSync(dir, { recursive: true });
   const lab = await Lab.open({
-    kernel: p.kernel,
-    profile: p.profile,
-    accel: p.accel,
-    rootImage: p.image.path,
-    initramfs: p.initramfs,
+    ...bootOptions(p, o.append),
     consolePath: join(dir, 'console.log'),
-    extraCmdline: o.append,
     log: o.log,
     share,
   });
