@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { suiteFragments } from '../suites/index.js';
 import { resolve } from 'node:path';
 import { DEFAULTS } from '../core/bisect.js';
@@ -6,26 +5,9 @@ import { bisectJson, renderBisect } from '../core/bisect-report.js';
 import { writeJson } from '../adapters/store.js';
 import { bisect } from '../workflows/bisect.js';
 import { qemuTester } from '../engine/tester.js';
-import { log, machineOptions, type KernelArgs } from './common.js';
+import { command, log, machineOptions } from './common.js';
 
-interface Args extends Omit<KernelArgs, 'kernel' | 'modules'> {
-  tree?: string;
-  good?: string;
-  bad?: string;
-  kernels?: string;
-  test: string[];
-  runs: number;
-  maxRuns: number;
-  confidence: number;
-  fix: boolean;
-  anyFailure: boolean;
-  config?: string[];
-  json?: string;
-  replay?: string;
-  results: string;
-}
-
-export const bisectCommand: CommandModule<object, Args> = {
+export const bisectCommand = command({
   command: 'bisect',
   describe: 'find the commit (or Debian kernel) where a test starts failing, or with --fix passing',
   builder: (y) =>
@@ -66,7 +48,7 @@ export const bisectCommand: CommandModule<object, Args> = {
       .option('config', { type: 'string', array: true, describe: 'extra config fragments (as for build)' })
       .option('replay', { type: 'string', describe: 'start from this bisect log' })
       .option('results', { type: 'string', default: 'results', describe: 'run results and the bisect log go here' })
-      .option('json', { type: 'string', describe: 'write the answer as JSON here' }) as never,
+      .option('json', { type: 'string', describe: 'write the answer as JSON here' }),
   handler: async (args) => {
     const report = await bisect(
       {
@@ -89,4 +71,4 @@ export const bisectCommand: CommandModule<object, Args> = {
     process.stdout.write(`${renderBisect(report)}\n`);
     process.exitCode = report.status === 'found' || report.status === 'range' ? 0 : 1;
   },
-};
+});

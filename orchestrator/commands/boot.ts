@@ -1,14 +1,9 @@
-import type { CommandModule } from 'yargs';
 import { shellJoin } from '../core/shell.js';
 import { Lab } from '../engine/lab.js';
 import { bootOptions, Phases, prepare } from '../engine/pipeline.js';
-import { kernelOptions, log, type KernelArgs } from './common.js';
+import { command, kernelOptions, log } from './common.js';
 
-interface Args extends KernelArgs {
-  dryRun: boolean;
-}
-
-export const bootCommand: CommandModule<object, Args> = {
+export const bootCommand = command({
   command: 'boot',
   describe: 'boot a guest and print the ssh command to reach it; Ctrl-C stops it',
   builder: (y) =>
@@ -16,7 +11,7 @@ export const bootCommand: CommandModule<object, Args> = {
       type: 'boolean',
       default: false,
       describe: 'print the QEMU command line and stop',
-    }) as never,
+    }),
   handler: async (args) => {
     const p = await prepare({ ...args, log }, new Phases());
     log(`accel: ${p.accel.accel} (${p.accel.reason})`);
@@ -34,4 +29,4 @@ export const bootCommand: CommandModule<object, Args> = {
     await lab.stopped();
     await lab.close();
   },
-};
+});

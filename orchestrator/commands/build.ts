@@ -1,18 +1,12 @@
-import type { CommandModule } from 'yargs';
 import { resolve } from 'node:path';
 import { writeJson } from '../adapters/store.js';
-import { buildFromArgs, buildOptions, describeOutcome, log, type BuildArgs } from './common.js';
+import { command, buildFromArgs, buildOptions, describeOutcome, log } from './common.js';
 import { isBuilt } from '../engine/build.js';
 
-interface Args extends BuildArgs {
-  json?: string;
-}
-
-export const buildCommand: CommandModule<object, Args> = {
+export const buildCommand = command({
   command: 'build',
   describe: 'build a kernel from a git tree (+ a patch series, + config fragments) into the store; prints its id',
-  builder: (y) =>
-    buildOptions(y).option('json', { type: 'string', describe: 'write the outcome as JSON here' }) as never,
+  builder: (y) => buildOptions(y).option('json', { type: 'string', describe: 'write the outcome as JSON here' }),
   handler: async (args) => {
     const outcome = await buildFromArgs(args);
     if (args.json) writeJson(resolve(args.json), outcome);
@@ -24,4 +18,4 @@ export const buildCommand: CommandModule<object, Args> = {
       process.exitCode = 1;
     }
   },
-};
+});

@@ -1,5 +1,5 @@
 // Options and output shared by the commands that boot and test.
-import type { Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { resolve } from 'node:path';
 import { renderTap, renderText } from '../core/render.js';
 import { onlyUntested, type RunResult } from '../core/results.js';
@@ -105,13 +105,20 @@ export interface BuildArgs {
   force: boolean;
 }
 
-export function buildOptions<T>(y: Argv<T>, treeRequired = true) {
+const TREE = 'a kernel git tree (never modified: we build in a worktree of it)';
+
+/** --tree (required) and what to build of it. */
+export function buildOptions<T>(y: Argv<T>) {
+  return buildFlags(y.option('tree', { type: 'string', demandOption: true, describe: TREE }));
+}
+
+/** --tree when a command can also do without one (run takes --kernel instead). */
+export function optionalBuildOptions<T>(y: Argv<T>) {
+  return buildFlags(y.option('tree', { type: 'string', describe: TREE }));
+}
+
+function buildFlags<T>(y: Argv<T>) {
   return y
-    .option('tree', {
-      type: 'string',
-      demandOption: treeRequired,
-      describe: 'a kernel git tree (never modified: we build in a worktree of it)',
-    })
     .option('ref', { type: 'string', describe: "commit to build (default: the series' base-commit, else HEAD)" })
     .option('series', {
       type: 'string',
@@ -146,4 +153,15 @@ export function describeOutcome(o: BuildOutcome): string {
   const details = o.kind === 'BUILD-FAIL' ? o.details.map((l) => `\n  ${l}`).join('') : '';
   const log = o.log ? `\n  log: ${o.log}` : '';
   return `${o.kind}: ${o.reason}${o.cached ? ' (known from an earlier build of the same inputs; --force to retry)' : ''}${details}${log}`;
+}
+
+/** A command whose handler's arguments are the types its builder's options declare (yargs infers them). */
+export function command<U>(m: {
+  command: string;
+  aliases?: string[];
+  describe: string;
+  builder: (y: Argv) => Argv<U>;
+  handler: (args: ArgumentsCamelCase<U>) => Promise<void> | void;
+}): CommandModule<object, U> {
+  return m;
 }

@@ -1,6 +1,6 @@
-import type { CommandModule } from 'yargs';
 import { gcPlan, listRecords, storeDir } from '../adapters/kernel-store.js';
 import { removeTree } from '../adapters/lifecycle.js';
+import { command } from './common.js';
 
 interface Args {
   action: 'list' | 'gc';
@@ -34,7 +34,7 @@ function gc(args: Args): void {
   );
 }
 
-export const kernelsCommand: CommandModule<object, Args> = {
+export const kernelsCommand = command({
   command: 'kernels <action>',
   describe: 'list the kernel store, or gc it (leftovers, failed builds, kernels unused for --older-than days)',
   builder: (y) =>
@@ -42,6 +42,6 @@ export const kernelsCommand: CommandModule<object, Args> = {
       .positional('action', { choices: ['list', 'gc'] as const, demandOption: true })
       .option('older-than', { type: 'number', default: 30, describe: 'gc: days since a kernel was last used' })
       .option('debian', { type: 'boolean', default: false, describe: 'gc: Debian kernels too' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'gc: only say what would go' }) as never,
+      .option('dry-run', { type: 'boolean', default: false, describe: 'gc: only say what would go' }),
   handler: (args) => (args.action === 'gc' ? gc(args) : list()),
-};
+});

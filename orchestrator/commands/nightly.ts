@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { githubActions, kubernetes } from '../core/emit.js';
@@ -9,18 +8,7 @@ import { intake } from '../workflows/intake.js';
 import { loadPlan, runNight } from '../workflows/nightly.js';
 import { qemuTester } from '../engine/tester.js';
 import { loadNights, writeReports } from '../workflows/report.js';
-import { log, machineOptions, type KernelArgs } from './common.js';
-
-interface Args extends Omit<KernelArgs, 'kernel' | 'modules'> {
-  plan: string;
-  since?: string;
-  night?: string;
-  db: string;
-  reports: string;
-  results: string;
-  onlySeries?: string;
-  emit?: 'github-actions' | 'k8s';
-}
+import { command, log, machineOptions } from './common.js';
 
 function sinceDate(since?: string): Date | undefined {
   if (!since) return undefined;
@@ -30,7 +18,7 @@ function sinceDate(since?: string): Date | undefined {
   return d;
 }
 
-export const nightlyCommand: CommandModule<object, Args> = {
+export const nightlyCommand = command({
   command: 'nightly',
   describe: 'test every series that arrived against the base: build, boot, test, classify, report',
   builder: (y) =>
@@ -52,7 +40,7 @@ export const nightlyCommand: CommandModule<object, Args> = {
       .option('emit', {
         choices: ['github-actions', 'k8s'] as const,
         describe: 'print the job matrix for a scheduler instead of running',
-      }) as never,
+      }),
   handler: async (args) => {
     const since = sinceDate(args.since);
     const loaded = loadPlan(args.plan);
@@ -77,4 +65,4 @@ export const nightlyCommand: CommandModule<object, Args> = {
       db.close();
     }
   },
-};
+});

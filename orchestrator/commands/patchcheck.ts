@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { suiteFragments } from '../suites/index.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -7,15 +6,9 @@ import { writeJson } from '../adapters/store.js';
 import { patchcheck } from '../workflows/patchcheck.js';
 import { qemuTester } from '../engine/tester.js';
 import { loadSeries } from '../workflows/series.js';
-import { buildOptions, log, testRunOptions, type BuildArgs, type TestRunArgs } from './common.js';
+import { command, buildOptions, log, testRunOptions } from './common.js';
 
-interface Args extends TestRunArgs, BuildArgs {
-  base?: string;
-  test: string[];
-  keepGoing: boolean;
-}
-
-export const patchcheckCommand: CommandModule<object, Args> = {
+export const patchcheckCommand = command({
   command: 'patchcheck',
   describe: 'apply a series one patch at a time; build, boot and test each; name the first patch that breaks',
   builder: (y) =>
@@ -34,7 +27,7 @@ export const patchcheckCommand: CommandModule<object, Args> = {
         type: 'boolean',
         default: false,
         describe: 'test every patch, not just up to the first breakage',
-      }) as never,
+      }),
   handler: async (args) => {
     if (!args.series) throw new UsageError('patchcheck needs --series');
     if (args.ref && args.base) throw new UsageError('give --base or --ref, not both');
@@ -68,4 +61,4 @@ export const patchcheckCommand: CommandModule<object, Args> = {
     process.stdout.write(`${renderSteps(steps, series.total)}\n${renderConclusion(found, series.total, args.test)}\n`);
     process.exitCode = found.kind === 'none' ? 0 : 1;
   },
-};
+});

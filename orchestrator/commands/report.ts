@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -6,7 +5,7 @@ import { renderSummary } from '../core/nightly-report.js';
 import { openDb } from '../adapters/db.js';
 import { mergeInto } from '../adapters/history.js';
 import { loadNights, writeMatrixPage, writeReports } from '../workflows/report.js';
-import { log } from './common.js';
+import { command, log } from './common.js';
 
 interface Args {
   db: string;
@@ -35,7 +34,7 @@ function nightlyReports(args: Args): void {
   }
 }
 
-export const reportCommand: CommandModule<object, Args> = {
+export const reportCommand = command({
   command: 'report',
   describe:
     'print the latest night and write its reports (HTML, mails, JUnit, KCIDB) from the history; or a matrix as HTML',
@@ -51,11 +50,11 @@ export const reportCommand: CommandModule<object, Args> = {
       .option('matrix', {
         type: 'string',
         describe: 'instead, the matrix in DIR (run with several --kernel) as HTML',
-      }) as never,
+      }),
   handler: (args) => {
     if (!args.matrix) return nightlyReports(args);
     const out = resolve(args.out ?? join(args.matrix, 'index.html'));
     writeMatrixPage(resolve(args.matrix), out);
     log(`matrix: ${out}`);
   },
-};
+});

@@ -1,4 +1,3 @@
-import type { CommandModule } from 'yargs';
 import { resolve } from 'node:path';
 import { errorLine, UsageError } from '../errors.js';
 import { gitBisectCode, toRun } from '../core/bisect.js';
@@ -11,8 +10,9 @@ import { suiteFragments } from '../suites/index.js';
 import { checkSetup, runInGuest, SETUPS } from '../workflows/command.js';
 import { existsSync, statSync } from 'node:fs';
 import {
+  command,
   buildFromArgs,
-  buildOptions,
+  optionalBuildOptions,
   describeOutcome,
   log,
   runAndReport,
@@ -23,7 +23,7 @@ import {
 
 interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
   kernel?: KernelSpec[];
-  test: string[];
+  test?: string[];
   tree?: string;
   jobs: number;
   exitCode: 'verdict' | 'git-bisect';
@@ -82,12 +82,12 @@ async function kernelsOf(args: Args): Promise<KernelSpec[] | undefined> {
 }
 
 /** Several kernels: one table of cases × kernels; exit 0 only when no cell is unexpected. */
-async function matrix(args: Args, kernels: KernelSpec[]): Promise<number> {
+async function matrix(args: Args, kernels: KernelSpec[], tests: string[]): Promise<number> {
   if (args.exitCode === 'git-bisect') throw new UsageError('--exit-code git-bisect takes one kernel');
   const { matrix: m, dir } = await runMatrix({
     ...args,
     kernels,
-    tests: args.test,
+    tests,
     resultsDir: args.results,
     noKnown: !args.known,
     log,
@@ -113,18 +113,18 @@ async function buildAndRun(args: Args): Promise<Codes> {
     throw new UsageError('name a test (--test T) or a command to run in the guest (run -- CMD ARGS…)');
   const kernels = await kernelsOf(args);
   if (!kernels) return { verdict: 1, gitBisect: 125 };
-  if (kernels.length > 1) return same(await matrix(args, kernels));
+  if (kernels.length > 1) return same(await matrix(args, kernels, args.test));
   const { result, code } = await runAndReport({ ...args, kernel: kernels[0] }, args.test);
   return { verdict: code, gitBisect: gitBisectCode(toRun(result, {})) };
 }
 
-export const runCommand: CommandModule<object, Args> = {
+export const runCommand = command({
   command: 'run',
   aliases: ['test'],
   describe:
     'boot a kernel and run tests (suite or suite/case); with --tree, build it first; several --kernel: a matrix',
   builder: (y) =>
-    buildOptions(testRunOptions(y), false)
+    optionalBuildOptions(testRunOptions(y))
       .option('kernel', {
         type: 'string',
         array: true,
@@ -161,7 +161,7 @@ export const runCommand: CommandModule<object, Args> = {
         choices: ['verdict', 'git-bisect'] as const,
         default: 'verdict' as const,
         describe: 'git-bisect: 0 pass, 1 fail, 125 untestable, 255 infrastructure error (for git bisect run)',
-      }) as never,
+      }),
   handler: async (args) => {
     if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError('--jobs must be a positive integer');
     if (args.exitCode === 'verdict') {
@@ -175,4 +175,4 @@ export const runCommand: CommandModule<object, Args> = {
       process.exitCode = 255;
     }
   },
-};
+});

@@ -1,13 +1,7 @@
-import type { CommandModule } from 'yargs';
 import { describeRevisions, ensureLinuxSource } from '../adapters/linux-source.js';
-import { log } from './common.js';
+import { command, log } from './common.js';
 
-interface Args {
-  version?: string;
-  list: boolean;
-}
-
-export const sourceCommand: CommandModule<object, Args> = {
+export const sourceCommand = command({
   command: 'source',
   describe: "make a git tree of Debian's linux-source-6.1 or -6.12 (cached per package revision) and print its path",
   builder: (y) =>
@@ -21,7 +15,7 @@ export const sourceCommand: CommandModule<object, Args> = {
         type: 'boolean',
         default: false,
         describe: 'list the revisions the archive has, and which are imported',
-      }) as never,
+      }),
   handler: async (args) => {
     if (args.list) {
       process.stdout.write(`${(await describeRevisions()).join('\n')}\n`);
@@ -29,4 +23,4 @@ export const sourceCommand: CommandModule<object, Args> = {
     }
     process.stdout.write(`${await ensureLinuxSource(log, args.version)}\n`);
   },
-};
+});
