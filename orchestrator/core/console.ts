@@ -19,7 +19,7 @@ import {
 
 export { TITLE_DIFFERENCES, titleDifference, type WarningKind } from './console-formats.js';
 
-export interface Warning {
+export interface KernelReport {
   title: string;
   kind: WarningKind;
   /** 1-based line of the input where the report starts. */
@@ -475,7 +475,7 @@ class ReportCollector {
 
 const textOf = (lines: Line[]) => lines.map((l) => l.text).join('\n');
 
-function toWarning(r: OpenReport): Warning {
+function toWarning(r: OpenReport): KernelReport {
   const own = r.lines.slice(0, r.aftermath);
   const titled = own.slice(0, r.titleEnd).filter((l) => !l.questionable && !UNTITLED.test(l.text));
   const described = describe(r.group, textOf(titled));
@@ -488,12 +488,12 @@ function toWarning(r: OpenReport): Warning {
     .slice(0, r.shownEnd)
     .map((l) => l.shown)
     .join('\n');
-  const warning: Warning = { title: normalizeTitle(described.title), kind, line: r.start + 1, report };
+  const warning: KernelReport = { title: normalizeTitle(described.title), kind, line: r.start + 1, report };
   return corrupted ? { ...warning, corrupted } : warning;
 }
 
 /** Every report in the console or dmesg text, in order. */
-export function parseConsole(text: string): Warning[] {
+export function parseConsole(text: string): KernelReport[] {
   const lines = text.split(/\r*\n/);
   const collector = new ReportCollector();
   lines.forEach((raw, i) => collector.line(i, raw, lines[i + 1]));
@@ -501,6 +501,6 @@ export function parseConsole(text: string): Warning[] {
 }
 
 /** The guest is dead after this report: a panic, or a report the kernel panicked inside. */
-export function fatal(w: Warning): boolean {
+export function fatal(w: KernelReport): boolean {
   return w.kind === 'panic' || /^Kernel panic - not syncing/m.test(w.report);
 }

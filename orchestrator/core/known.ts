@@ -12,7 +12,7 @@ export interface KnownRecord {
   kernels: string;
   /** The observed values that make it this bug (each must show, and nothing else may deviate). */
   deviates: Record<string, unknown>;
-  /** Warning titles this bug leaves in the case's dmesg window. */
+  /** Titles of the kernel reports this bug leaves in the case's dmesg window. */
   warnings: string[];
   /** One line: why the kernel behaves so. */
   cause: string;

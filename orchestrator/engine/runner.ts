@@ -1,7 +1,7 @@
 // Running selected suites on a booted guest: setup once per suite, then each case with its
 // own dmesg window, verdict and evidence.
 import { basename } from 'node:path';
-import { matchEvidence, parseConsole, fatal, type Warning } from '../core/console.js';
+import { matchEvidence, parseConsole, fatal, type KernelReport } from '../core/console.js';
 import { expectationFor, type ExpectationFile } from '../core/expectations.js';
 import { recordsFor, type KnownRecord } from '../core/known.js';
 import { unrunResults, type TestResult, type WarningRef } from '../core/results.js';
@@ -30,7 +30,7 @@ export interface SuiteRun {
   known?: KnownRecord[];
 }
 
-export function toRef(w: Warning, source: WarningRef['source']): WarningRef {
+export function toRef(w: KernelReport, source: WarningRef['source']): WarningRef {
   return { title: w.title, kind: w.kind, source };
 }
 

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConsole, titleDifference, type Warning } from '../../orchestrator/core/console.js';
+import { parseConsole, titleDifference, type KernelReport } from '../../orchestrator/core/console.js';
 import { median } from '../../orchestrator/core/median.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
 
@@ -50,7 +50,7 @@ type Verdict = 'exact' | 'deliberate' | 'differs' | 'missed' | 'false-alarm' | '
 
 interface Scored {
   entry: CorpusEntry;
-  ours?: Warning;
+  ours?: KernelReport;
   verdict: Verdict;
   rule?: string;
 }

@@ -18,7 +18,7 @@ import {
   stripTimestamp,
   titleDifference,
   TITLE_DIFFERENCES,
-  type Warning,
+  type KernelReport,
 } from '../../orchestrator/core/console.js';
 import { demangle } from '../../orchestrator/core/demangle.js';
 
@@ -60,11 +60,11 @@ function parseFixture(text: string): Fixture {
   return { comments: header.filter((l) => l.startsWith('#')), expected, log: text.slice(split + 2), headerless: false };
 }
 
-function summary(w: Warning): Expected {
+function summary(w: KernelReport): Expected {
   return w.corrupted ? { title: w.title, kind: w.kind, corrupted: w.corrupted } : { title: w.title, kind: w.kind };
 }
 
-function headerFor(comments: string[], warnings: Warning[]): string {
+function headerFor(comments: string[], warnings: KernelReport[]): string {
   const entries = warnings.flatMap((w) => [
     `TITLE: ${w.title}`,
     `KIND: ${w.kind}`,
