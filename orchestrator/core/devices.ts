@@ -1,11 +1,17 @@
 // Each device a guest gets besides its disk and NIC, in one place: the QEMU arguments that make it,
 // the kernel options and modules it needs, and the guest script that sets it up. Our config
 // fragments and the machine profile are checked against these (test/unit/devices.test).
-import type { NvdimmSpec } from './machine.js';
 
 /** QEMU splits option values at commas; a literal comma is written twice. */
 export function optionValue(value: string): string {
   return value.replace(/,/g, ',,');
+}
+
+/** One NVDIMM of the machine profile. */
+export interface NvdimmSpec {
+  id: string;
+  size: string;
+  labelSize: string;
 }
 
 export interface Device {

@@ -1,13 +1,7 @@
 // The machine profile (configs/machines/*.yaml) and the QEMU command line built from it.
-import { NVDIMM, optionValue, SHARE } from './devices.js';
+import { NVDIMM, optionValue, SHARE, type NvdimmSpec } from './devices.js';
 
-export { optionValue };
-
-export interface NvdimmSpec {
-  id: string;
-  size: string;
-  labelSize: string;
-}
+export { optionValue, type NvdimmSpec };
 
 export interface DiskSpec {
   id: string;
