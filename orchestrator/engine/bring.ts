@@ -8,6 +8,7 @@ import { lineOf } from '../core/debian.js';
 import { checkoutWorktree } from '../adapters/git.js';
 import { readRecord, type Kernel } from '../adapters/kernel-store.js';
 import { ensureLinuxSource, sourceRevisions } from '../adapters/linux-source.js';
+import { buildMmSelftests } from '../adapters/selftests.js';
 import { cacheDir } from '../paths.js';
 import { isExternal } from '../suites/suite.js';
 import type { Selection } from '../suites/index.js';
@@ -57,10 +58,8 @@ export async function bringSuites(
   let tree: Promise<string> | undefined;
   for (const { suite } of selections) {
     if (!isExternal(suite) || !suite.bring) continue;
-    brought[suite.name] = await suite.bring(
-      { version: kernel.version, tree: () => (tree ??= sourceTreeOf(kernel, log)) },
-      log,
-    );
+    tree ??= sourceTreeOf(kernel, log);
+    brought[suite.name] = await buildMmSelftests(await tree, suite.bring.mmSelftests, log);
   }
   return brought;
 }

@@ -6,7 +6,6 @@
 import { FSDAX_NAMESPACE } from './memory.js';
 import type { Need } from '../core/needs.js';
 import { extDir, setupScript, type ExternalRun, type ExternalSuite, type SetupFacts } from './suite.js';
-import { buildMmSelftests } from '../adapters/selftests.js';
 
 const NAME = 'kselftest-gup';
 const bin = (program: string) => `${extDir(NAME)}/${program}`;
@@ -43,7 +42,7 @@ export const kselftestGup: ExternalSuite = {
   needs: ['nvdimm:fsdax', 'fs:ext4'],
   setup: [FSDAX_NAMESPACE],
   fragments: ['selftests'],
-  bring: async (kernel, log) => buildMmSelftests(await kernel.tree(), ['gup_test', 'gup_longterm'], log),
+  bring: { mmSelftests: ['gup_test', 'gup_longterm'] },
   runs: (facts) => [
     gupTest('get-user-pages-fast', '-u'),
     gupTest('pin-user-pages-fast', '-a'),

@@ -67,13 +67,6 @@ export function parseObservation(stdout: string): Record<string, unknown> | unde
   return undefined;
 }
 
-/** A kernel a suite brings programs for: its upstream version, and where its source tree is. */
-export interface BringKernel {
-  version: string;
-  /** The tree the kernel was built from, or orchestrate source's tree of its line (Debian). */
-  tree: () => Promise<string>;
-}
-
 /** One program run of an external suite; its cases are named PREFIX/CASE. */
 export interface ExternalRun {
   /** The case name when the run reports none of its own (exit status), or is skipped whole. */
@@ -104,8 +97,8 @@ export interface ExternalSuite {
   fragments?: string[];
   /** Modules to load besides the profile's, when this suite is selected. */
   modules?: string[];
-  /** Programs made on the host for the kernel under test, uploaded to GUEST_ROOT/ext/SUITE/. */
-  bring?(kernel: BringKernel, log: (line: string) => void): Promise<string[]>;
+  /** The kernel's own mm selftests this suite runs: built on the host from the source of the kernel under test, uploaded to GUEST_ROOT/ext/SUITE/. */
+  bring?: { mmSelftests: string[] };
   /** Cases known without running; without them the cases are whatever the runs report. */
   cases?: string[];
   /** The runs, given the selected case names when not every case is selected. */
