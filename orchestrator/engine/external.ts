@@ -143,30 +143,9 @@ function runNames(suite: ExternalSuite, run: ExternalRun): { prefix: string; who
   return { prefix, whole: `${prefix}${run.name}` };
 }
 
-async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcome> {
+/** The program under `marks`, its output kept: what it printed, and what the kernel said meanwhile. */
+async function execute(ctx: ExternalContext, run: ExternalRun) {
   const { session, suite } = ctx;
-  const { prefix, whole } = runNames(suite, run);
-  const unmet = await gated(ctx.gate, run.needs ?? [], [whole]);
-  if (unmet) return { results: unmet, outside: [] };
-  ctx.running(whole);
-  const setupFailed = await steps(session, run.setup);
-  const cleanup = async () => {
-    const failed = await steps(session, run.cleanup);
-    return failed ? unrunResults([`${whole}:cleanup`], 'ERROR', `cleanup: ${failed}`) : [];
-  };
-  if (setupFailed)
-    return { results: [...unrunResults([whole], 'ERROR', `setup: ${setupFailed}`), ...(await cleanup())], outside: [] };
-  // What the kernel said during setup belongs to no case.
-  const before = await kernelLines(session);
-  if (before.error) {
-    return {
-      results: [
-        ...unrunResults([whole], 'ERROR', `the kernel log before the run: ${before.error}`),
-        ...(await cleanup()),
-      ],
-      outside: [],
-    };
-  }
   const started = performance.now();
   const out = await session.exec(
     [workload('marks'), String(suite.caseSeconds), '--', ...run.command.argv],
@@ -174,50 +153,68 @@ async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcom
   );
   const seconds = (performance.now() - started) / 1000;
   const dmesg = await kernelLines(session);
-  ctx.save(
-    `${[suite.name, run.prefix, run.name]
-      .filter(Boolean)
-      .join('-')
-      .replace(/[^\w.-]+/g, '_')}.out`,
-    out.stdout,
-  );
-  const lines = out.stdout.split('\n');
+  const file = [suite.name, run.prefix, run.name]
+    .filter(Boolean)
+    .join('-')
+    .replace(/[^\w.-]+/g, '_');
+  ctx.save(`${file}.out`, out.stdout);
+  return { out, seconds, dmesg, lines: out.stdout.split('\n') };
+}
+
+/** Each case the run reported, judged in its dmesg window; the run's own errors; the kernel lines after the last case. */
+function judgeRun(ctx: ExternalContext, run: ExternalRun, ran: Awaited<ReturnType<typeof execute>>) {
+  const { suite } = ctx;
+  const { prefix, whole } = runNames(suite, run);
+  const { out, seconds, dmesg, lines } = ran;
   const reported = parseOutput(run.format ?? suite.format, lines, {
     byRun: run.byRun,
     name: run.name,
     code: out.code,
   }).map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}` }));
-  const {
-    windows,
-    seconds: each,
-    after,
-  } = caseWindows(
+  const cases = caseWindows(
     dmesg.log,
     reported.map((x) => x.line),
   );
   const resultOf = (x: ExternalResult, i: number) =>
-    dmesg.error ? unread(x, dmesg.error) : judged(ctx, x.name, x, windows[i], each[i] ?? seconds / reported.length);
+    dmesg.error
+      ? unread(x, dmesg.error)
+      : judged(ctx, x.name, x, cases.windows[i], cases.seconds[i] ?? seconds / reported.length);
   // The run's own errors are kept whatever was selected: they say why selected cases are missing.
-  const results = [
-    ...reported.map(resultOf).filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns)),
-    ...(!dmesg.error
-      ? runErrors(ctx, run, out, lines, reported, dmesg.log)
-      : reported.length
-        ? []
-        : unrunResults([whole], 'ERROR', `the kernel log could not be read after the run: ${dmesg.error}`)),
-  ];
+  const own = !dmesg.error
+    ? runErrors(ctx, run, out, lines, reported, dmesg.log)
+    : reported.length
+      ? []
+      : unrunResults([whole], 'ERROR', `the kernel log could not be read after the run: ${dmesg.error}`);
+  const selected = reported.map(resultOf).filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns));
+  return { results: [...selected, ...own], after: cases.after };
+}
+
+async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcome> {
+  const { session, suite } = ctx;
+  const { whole } = runNames(suite, run);
+  const unmet = await gated(ctx.gate, run.needs ?? [], [whole]);
+  if (unmet) return { results: unmet, outside: [] };
+  ctx.running(whole);
+  const cleanup = async () => {
+    const failed = await steps(session, run.cleanup);
+    return failed ? unrunResults([`${whole}:cleanup`], 'ERROR', `cleanup: ${failed}`) : [];
+  };
+  const setupFailed = await steps(session, run.setup);
+  if (setupFailed)
+    return { results: [...unrunResults([whole], 'ERROR', `setup: ${setupFailed}`), ...(await cleanup())], outside: [] };
+  // What the kernel said during setup belongs to no case.
+  const before = await kernelLines(session);
+  if (before.error) {
+    const why = `the kernel log before the run: ${before.error}`;
+    return { results: [...unrunResults([whole], 'ERROR', why), ...(await cleanup())], outside: [] };
+  }
+  const { results, after } = judgeRun(ctx, run, await execute(ctx, run));
   results.push(...(await cleanup()));
   const afterCleanup = await kernelLines(session);
   if (afterCleanup.error)
     results.push(...unrunResults([`${whole}:cleanup`], 'ERROR', `the kernel log after cleanup: ${afterCleanup.error}`));
-  return {
-    results,
-    outside: [
-      ...toRef(parseConsole(before.log)),
-      ...toRef(parseConsole(after)),
-      ...toRef(parseConsole(afterCleanup.log)),
-    ],
-  };
+  const reports = [before.log, after, afterCleanup.log].flatMap((text) => toRef(parseConsole(text)));
+  return { results, outside: reports };
 }
 
 /** A case whose kernel lines could not be read: whatever the suite said, nobody saw what the kernel did. */

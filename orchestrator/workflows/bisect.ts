@@ -136,6 +136,33 @@ function describeRun(l: LoggedRun): string {
   return r.kind === 'tested' ? (r.failures.length ? `fails: ${r.detail}` : 'passes') : `${r.kind}: ${r.reason}`;
 }
 
+/** The log file of a bisect: its runs so far, kept whole after each one. */
+interface Log {
+  path: string;
+  runs: LoggedRun[];
+  save(): void;
+}
+
+async function openLog(req: BisectRequest, tester: KernelTester, range: Range, options: BisectOptions): Promise<Log> {
+  const { append, accel, bootTimeout, stallTimeout } = req;
+  const verdicts = await tester.verdictKey({ append, accel, bootTimeout, stallTimeout });
+  const key = logKey(range, req, options.mode, verdicts, bisectConfig(range.kind, req.configs));
+  const path = join(resolve(req.resultsDir), `bisect-${key}.json`);
+  // Infrastructure errors are about the setup of that moment: a resumed bisect tries those commits again.
+  const runs = loadLog(path, key, req.replay).filter((l) => range.commits.includes(l.commit) && l.run.kind !== 'infra');
+  if (runs.length) req.log(`resuming from ${req.replay ?? path}: ${runs.length} runs logged`);
+  const { good, bad, kernels, tests, configs } = req;
+  const inputs = { tree: range.kind === 'git' ? range.repo : undefined, good, bad, kernels, tests, mode: options.mode };
+  const log: BisectLog = {
+    format: 'orchestrate-bisect/1',
+    key,
+    inputs: { ...inputs, configs, options },
+    commits: range.commits,
+    runs,
+  };
+  return { path, runs, save: () => writeJson(path, log) };
+}
+
 export async function bisect(req: BisectRequest, tester: KernelTester): Promise<ReportView> {
   const started = performance.now();
   if (!!req.tree === !!req.kernels)
@@ -143,45 +170,20 @@ export async function bisect(req: BisectRequest, tester: KernelTester): Promise<
   const mode: Mode = req.fix ? 'fix' : 'regression';
   const range = req.tree ? await gitRange(req) : await debianKernels(req.kernels!);
   const options: BisectOptions = { ...DEFAULTS, ...req.options, mode };
-  const { append, accel, bootTimeout, stallTimeout } = req;
-  const verdicts = await tester.verdictKey({ append, accel, bootTimeout, stallTimeout });
-  const key = logKey(range, req, mode, verdicts, bisectConfig(range.kind, req.configs));
-  const path = join(resolve(req.resultsDir), `bisect-${key}.json`);
-  // Infrastructure errors are about the setup of that moment: a resumed bisect tries those commits again.
-  const runs = loadLog(path, key, req.replay).filter((l) => range.commits.includes(l.commit) && l.run.kind !== 'infra');
-  if (runs.length) req.log(`resuming from ${req.replay ?? path}: ${runs.length} runs logged`);
-  const repo = range.kind === 'git' ? range.repo : undefined;
-  const save = () =>
-    writeJson(path, {
-      format: 'orchestrate-bisect/1',
-      key,
-      inputs: {
-        tree: repo,
-        good: req.good,
-        bad: req.bad,
-        kernels: req.kernels,
-        tests: req.tests,
-        mode,
-        configs: req.configs,
-        options,
-      },
-      commits: range.commits,
-      runs,
-    } satisfies BisectLog);
-  req.log(
-    `bisecting ${range.commits.length - 1} ${range.kind === 'git' ? 'commits' : 'kernel versions'} (${mode}; ⌈log2 N⌉ = ${idealSteps(range.commits.length - 1)}); log: ${path}`,
-  );
-  save();
+  const log = await openLog(req, tester, range, options);
+  const count = range.commits.length - 1;
+  const noun = range.kind === 'git' ? 'commits' : 'kernel versions';
+  req.log(`bisecting ${count} ${noun} (${mode}; ⌈log2 N⌉ = ${idealSteps(count)}); log: ${log.path}`);
+  log.save();
   for (;;) {
     throwIfInterrupted();
-    const action = next(range.commits, runs, options);
-    if (action.kind === 'done') return report(action.result, range, runs, path, started);
-    req.log(
-      `${action.purpose === 'step' ? 'testing' : `checking ${action.purpose.replace('check-', '')}`} ${short(action.commit)}`,
-    );
+    const action = next(range.commits, log.runs, options);
+    if (action.kind === 'done') return report(action.result, range, log.runs, log.path, started);
+    const doing = action.purpose === 'step' ? 'testing' : `checking ${action.purpose.replace('check-', '')}`;
+    req.log(`${doing} ${short(action.commit)}`);
     const logged = await testCommit(tester, req, range, action.commit);
-    runs.push(logged);
-    save();
+    log.runs.push(logged);
+    log.save();
     req.log(`  ${short(action.commit)}: ${describeRun(logged)}`);
   }
 }

@@ -10,7 +10,7 @@ import { parseFacts, setupScript, type GuestCommand } from '../suites/suite.js';
 import { DEVDAX_NAMESPACE, FSDAX_NAMESPACE, RXE } from '../suites/memory.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { bootOptions, checkWritable, newRunId, Phases, prepare, type RunOptions } from '../engine/pipeline.js';
-import { GuestLost, kernelLines } from '../engine/guest.js';
+import { GuestLost, kernelLines, type Guest } from '../engine/guest.js';
 import { Lab } from '../engine/lab.js';
 
 export const SETUPS = ['fsdax', 'fsdax2', 'devdax', 'rxe'] as const;
@@ -68,46 +68,46 @@ export function commandExit(code: number, reports: string[], allowWarnings: bool
   return dmesgError || (reports.length && !allowWarnings) ? 1 : 0;
 }
 
+/** CMD on a ready guest, its output streamed; what it exited with and the kernel reports it left. */
+async function runCommand(guest: Guest, o: CommandOptions, facts: Record<string, string>, dir: string) {
+  await guest.dmesgDelta();
+  const started = performance.now();
+  const r = await guest.exec(['env', ...environment(facts), ...o.argv], o.timeoutSeconds, {
+    onStdout: (chunk) => process.stdout.write(chunk),
+    onStderr: (chunk) => process.stderr.write(chunk),
+    collect: false,
+  });
+  const lines = await kernelLines(guest);
+  writeAtomic(join(dir, 'dmesg.txt'), guest.kernelLog);
+  const seconds = (performance.now() - started) / 1000;
+  const reports = parseConsole(lines.log).map((w) => w.title);
+  return { code: r.code ?? 255, timedOut: r.timedOut, seconds, reports, dmesgError: lines.error };
+}
+
 export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
-  const phases = new Phases();
   const share = o.share ? resolve(o.share) : undefined;
   const dir = resolve(o.resultsDir, newRunId());
   checkWritable(dir);
   const modules = [...(share ? SHARE.modules : []), ...(o.setup.includes('rxe') ? [RXE_DEVICE.userCm] : [])];
-  const p = await prepare({ ...o, extraModules: modules }, phases);
+  const p = await prepare({ ...o, extraModules: modules }, new Phases());
   mkdirSync(dir, { recursive: true });
-  const lab = await Lab.open({
-    ...bootOptions(p, o.append),
-    consolePath: join(dir, 'console.log'),
-    log: o.log,
-    share,
-  });
-  const s = lab.guests.session;
+  const consolePath = join(dir, 'console.log');
+  const lab = await Lab.open({ ...bootOptions(p, o.append), consolePath, log: o.log, share });
   const record = (fields: Record<string, unknown>) =>
     writeJson(join(dir, 'command.json'), { argv: o.argv, setup: o.setup, share, ...fields });
   try {
     const facts = await ready(lab, p, o, share);
-    await s.dmesgDelta();
-    const started = performance.now();
-    const r = await s.exec(['env', ...environment(facts), ...o.argv], o.timeoutSeconds, {
-      onStdout: (chunk) => process.stdout.write(chunk),
-      onStderr: (chunk) => process.stderr.write(chunk),
-      collect: false,
-    });
-    const lines = await kernelLines(s);
-    const reports = parseConsole(lines.log).map((w) => w.title);
-    writeAtomic(join(dir, 'dmesg.txt'), s.kernelLog);
-    const code = r.code ?? 255;
-    const dmesgError = lines.error;
-    record({ facts, code, timedOut: r.timedOut, seconds: (performance.now() - started) / 1000, reports, dmesgError });
+    const ran = await runCommand(lab.guests.session, o, facts, dir);
+    record({ facts, ...ran });
+    const { code, reports, dmesgError } = ran;
     return { code: commandExit(code, reports, o.allowWarnings, dmesgError), dir, reports, dmesgError };
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
     // The guest died under the command (a console log that could not be written is thrown by close).
-    const crash = parseConsole(s.consoleText()).find(fatal)?.title;
+    const crash = parseConsole(lab.consoleText()).find(fatal)?.title;
     record({ lost: err.message, crash });
     throw new OrchestrateError(
-      `the guest was lost while the command ran: ${crash ?? err.message} (console: ${join(dir, 'console.log')})`,
+      `the guest was lost while the command ran: ${crash ?? err.message} (console: ${consolePath})`,
       1,
     );
   } finally {

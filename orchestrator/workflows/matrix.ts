@@ -34,48 +34,45 @@ async function pool<T, R>(items: T[], n: number, work: (item: T) => Promise<R>):
   return out;
 }
 
-export async function runMatrix(o: MatrixOptions): Promise<{ matrix: Matrix; dir: string }> {
-  const id = newRunId();
-  const started = new Date().toISOString();
-  const dir = resolve(o.resultsDir, `matrix-${id}`);
-  if (
-    o.modules &&
-    o.kernels.filter((k) => k.kind === 'path' || (k.kind === 'stored' && !/^(debian|build)-/.test(k.id))).length > 1
-  ) {
+/** Each kernel asked for, found or fetched one after another; the same kernel asked for twice is one column. */
+async function columns(o: MatrixOptions): Promise<{ spec: KernelSpec; kernel: Kernel }[]> {
+  const paths = o.kernels.filter((k) => k.kind === 'path' || (k.kind === 'stored' && !/^(debian|build)-/.test(k.id)));
+  if (o.modules && paths.length > 1) {
     throw new UsageError('--modules belongs to one --kernel PATH: give a matrix one path kernel at most');
   }
   const kernels: { spec: KernelSpec; kernel: Kernel }[] = [];
   for (const spec of o.kernels) {
     const kernel = await resolveKernel({ kernel: spec, modules: o.modules, log: o.log });
-    // The same kernel asked for twice (debian and debian:6.1) is one column.
     if (!kernels.some((k) => k.kernel.id === kernel.id)) kernels.push({ spec, kernel });
   }
+  return kernels;
+}
+
+/** One column's run, in its own directory under the matrix's. */
+async function column(o: MatrixOptions, dir: string, spec: KernelSpec, kernel: Kernel) {
+  const log = (line: string) => o.log(`${kernel.release}: ${line}`);
+  const target: KernelSpec = kernel.source === 'path' ? spec : { kind: 'stored', id: kernel.id };
+  const { result, dir: runDir } = await runTests({ ...o, kernel: target, resultsDir: dir, log });
+  const { id, release, version, source } = kernel;
+  const k: MatrixKernel = { spec: kernelSpecText(spec), id, release, version, source, dir: relative(dir, runDir) };
+  return { kernel: k, result };
+}
+
+export async function runMatrix(o: MatrixOptions): Promise<{ matrix: Matrix; dir: string }> {
+  const id = newRunId();
+  const started = new Date().toISOString();
+  const dir = resolve(o.resultsDir, `matrix-${id}`);
+  const kernels = await columns(o);
   await prepareShared(o.log);
-  const runs = await pool(kernels, o.jobs, async ({ spec, kernel }) => {
-    const log = (line: string) => o.log(`${kernel.release}: ${line}`);
-    const target: KernelSpec = kernel.source === 'path' ? spec : { kind: 'stored', id: kernel.id };
-    const { result, dir: runDir } = await runTests({ ...o, kernel: target, resultsDir: dir, log });
-    const k: MatrixKernel = {
-      spec: kernelSpecText(spec),
-      id: kernel.id,
-      release: kernel.release,
-      version: kernel.version,
-      source: kernel.source,
-      dir: relative(dir, runDir),
-    };
-    return { kernel: k, result };
-  });
+  const runs = await pool(kernels, o.jobs, ({ spec, kernel }) => column(o, dir, spec, kernel));
   const failed = runs.flatMap((r, i) =>
     r.status === 'rejected'
       ? [`${kernelSpecText(kernels[i].spec)}: ${errorLine(r.reason).replace(/^error: /, '')}`]
       : [],
   );
   if (failed.length) throw new OrchestrateError(`the matrix stopped: ${failed.join('; ')}`, 1);
-  const matrix = buildMatrix(
-    id,
-    started,
-    runs.map((r) => (r as PromiseFulfilledResult<{ kernel: MatrixKernel; result: RunResult }>).value),
-  );
+  const done = runs.map((r) => (r as PromiseFulfilledResult<{ kernel: MatrixKernel; result: RunResult }>).value);
+  const matrix = buildMatrix(id, started, done);
   writeJson(join(dir, 'matrix.json'), matrix);
   writeAtomic(join(dir, 'matrix.tap'), `${matrixTap(matrix)}\n`);
   writeAtomic(join(dir, 'matrix.junit.xml'), matrixJunit(matrix));

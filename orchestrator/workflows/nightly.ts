@@ -17,7 +17,7 @@ import {
   type StageFailure,
 } from '../core/nightly.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
-import { conclude, renderConclusion } from '../core/patchcheck.js';
+import { conclude, renderConclusion, type Conclusion, type Step } from '../core/patchcheck.js';
 import { OUTSIDE_CASES } from '../core/signature.js';
 import { bootFailure, type RunResult } from '../core/results.js';
 import { blockingProblems, seriesTitle, type Series } from '../core/series.js';
@@ -37,6 +37,7 @@ import {
   reuse,
   setNightBase,
   warningsOf,
+  type PatchcheckRow,
 } from '../adapters/history.js';
 import { resolveRev, tryResolveRev } from '../adapters/git.js';
 import { ensureLinuxSource } from '../adapters/linux-source.js';
@@ -97,6 +98,20 @@ function inputsHash(parts: unknown[]): string {
 export function nightInputs(plan: Plan, config: string, verdicts: string, commit: string, seriesId?: string): string {
   const what = seriesId ? ['series', seriesId] : ['base'];
   return inputsHash([...what, commit, config, plan.tests, plan.runs, verdicts]);
+}
+
+/** A night's options with what it runs on: the tester that has kernels tested. */
+type Night = NightOptions & { tester: KernelTester; planKnown: KnownRecord[] };
+
+/** What every step of one night shares. */
+interface Tonight extends Night {
+  plan: Plan;
+  tree: string;
+  /** The rendered config and the verdict key: with a commit (and a series), a result's inputs. */
+  config: string;
+  key: string;
+  nightId: number;
+  bases: Map<string, { inputs: string; kernel?: string; version?: string }>;
 }
 
 function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings'> {
@@ -176,57 +191,51 @@ function record(
   );
 }
 
+/** The history's row for a patchcheck that named a patch, or found that none alone breaks the tests. */
+function patchcheckRow(inputs: string, s: Series, tests: string[], steps: Step[], found: Conclusion): PatchcheckRow {
+  const broke = found.kind === 'breaks' || found.kind === 'stops-running' ? found : undefined;
+  const detail =
+    found.kind === 'breaks'
+      ? found.newlyFailing.join(', ') || found.step.reason
+      : found.kind === 'stops-running'
+        ? `${found.untested.join(', ')} stop running (SKIP)`
+        : null;
+  return {
+    inputs,
+    series_id: s.id,
+    tests: JSON.stringify(tests),
+    patch: broke?.step.index ?? null,
+    title: broke?.step.title ?? null,
+    verdict: found.kind === 'stops-running' ? 'UNTESTED' : (broke?.step.verdict ?? null),
+    detail,
+    steps: JSON.stringify(steps),
+    finished: new Date().toISOString(),
+  };
+}
+
 /** Patchchecks a series that regressed (once per inputs: a resumed or later night finds the row). */
-async function nameThePatch(
-  o: Night,
-  plan: Plan,
-  tree: string,
-  commit: string,
-  s: Series,
-  inputs: string,
-  nightId: number,
-): Promise<void> {
-  const db = o.db;
-  if (hasPatchcheck(db, inputs)) return;
-  const classes: Classified[] = resultsOf(db, inputs, nightId).map((r) => ({
+async function nameThePatch(n: Tonight, commit: string, s: Series, inputs: string): Promise<void> {
+  if (hasPatchcheck(n.db, inputs)) return;
+  const classes: Classified[] = resultsOf(n.db, inputs, n.nightId).map((r) => ({
     test: r.test,
     class: r.class as Classified['class'],
     detail: r.detail,
   }));
-  const tests = patchcheckTargets(plan, s.patches.length, classes);
+  const tests = patchcheckTargets(n.plan, s.patches.length, classes);
   if (!tests.length) return;
-  o.log(`nightly: patchcheck of "${seriesTitle(s)}" on ${tests.join(', ')}`);
+  n.log(`nightly: patchcheck of "${seriesTitle(s)}" on ${tests.join(', ')}`);
   try {
-    const steps = await patchcheck(
-      { ...o, tree, ref: commit, configs: plan.config, series: s, tests, keepGoing: false },
-      o.tester,
-    );
+    const asked = { ...n, tree: n.tree, ref: commit, configs: n.plan.config, series: s, tests, keepGoing: false };
+    const steps = await patchcheck(asked, n.tester);
     const found = conclude(steps);
     if (found.kind === 'base-broken' || found.kind === 'inconclusive') {
-      o.log(`nightly: patchcheck of ${s.id}: ${renderConclusion(found, s.patches.length, tests)}; not recorded`);
+      n.log(`nightly: patchcheck of ${s.id}: ${renderConclusion(found, s.patches.length, tests)}; not recorded`);
       return;
     }
-    const broke = found.kind === 'breaks' || found.kind === 'stops-running' ? found : undefined;
-    const detail =
-      found.kind === 'breaks'
-        ? found.newlyFailing.join(', ') || found.step.reason
-        : found.kind === 'stops-running'
-          ? `${found.untested.join(', ')} stop running (SKIP)`
-          : null;
-    insertPatchcheck(db, {
-      inputs,
-      series_id: s.id,
-      tests: JSON.stringify(tests),
-      patch: broke?.step.index ?? null,
-      title: broke?.step.title ?? null,
-      verdict: found.kind === 'stops-running' ? 'UNTESTED' : (broke?.step.verdict ?? null),
-      detail,
-      steps: JSON.stringify(steps),
-      finished: new Date().toISOString(),
-    });
+    insertPatchcheck(n.db, patchcheckRow(inputs, s, tests, steps, found));
   } catch (err) {
     if (err instanceof InterruptedError) throw err;
-    o.log(`nightly: patchcheck of ${s.id}: ${(err as Error).message}`);
+    n.log(`nightly: patchcheck of ${s.id}: ${(err as Error).message}`);
   }
 }
 
@@ -245,20 +254,6 @@ export interface NightSummary {
   plan: Plan;
   baseCommit: string;
   arrivals: { arrival: Arrival; reused: boolean; error?: string }[];
-}
-
-/** A night's options with what it runs on: the tester that has kernels tested. */
-type Night = NightOptions & { tester: KernelTester; planKnown: KnownRecord[] };
-
-/** What every step of one night shares. */
-interface Tonight extends Night {
-  plan: Plan;
-  tree: string;
-  /** The rendered config and the verdict key: with a commit (and a series), a result's inputs. */
-  config: string;
-  key: string;
-  nightId: number;
-  bases: Map<string, { inputs: string; kernel?: string; version?: string }>;
 }
 
 /** The base at COMMIT, tested (or found) once a night. */
@@ -309,7 +304,7 @@ async function testSeries(n: Tonight, arrival: Arrival, baseCommit: string): Pro
       : await buildAndTest(n, n.plan, n.tree, commit, s);
     record(n.db, n.nightId, s.id, inputs, t, classesOf(n.plan, t, baseOutcomes(n.db, b.inputs)));
   }
-  await nameThePatch(n, n.plan, n.tree, commit, s, inputs, n.nightId);
+  await nameThePatch(n, commit, s, inputs);
   return { reused };
 }
 
@@ -321,39 +316,29 @@ function recordLost(n: Tonight, arrival: Arrival, message: string): void {
   record(n.db, n.nightId, arrival.series.id, `infra-${Date.now()}`, none, rows);
 }
 
-export async function runNight(night: NightOptions, tester: KernelTester): Promise<NightSummary> {
+/** Opens tonight: the plan's records, the verdict key, the base's tree and commit, tonight's row in the history. */
+async function open(night: NightOptions, tester: KernelTester): Promise<Tonight & { baseCommit: string }> {
   const { plan, resolvePath } = night.loaded;
   const known = plan.known ? loadKnown(resolvePath(plan.known), night.log) : [];
   // Everything else that decides a verdict: a cached result is reused only when it matches too.
-  const key = await tester.verdictKey({
-    append: night.append,
-    known,
-    accel: night.accel,
-    bootTimeout: night.bootTimeout,
-    stallTimeout: night.stallTimeout,
-  });
-  const tree =
-    plan.base.tree === 'linux-source'
-      ? await ensureLinuxSource(night.log, plan.base.source)
-      : resolvePath(plan.base.tree);
+  const { append, accel, bootTimeout, stallTimeout } = night;
+  const key = await tester.verdictKey({ append, known, accel, bootTimeout, stallTimeout });
+  const fromSource = plan.base.tree === 'linux-source';
+  const tree = fromSource ? await ensureLinuxSource(night.log, plan.base.source) : resolvePath(plan.base.tree);
   const baseCommit = await resolveRev(tree, plan.base.ref);
-  const n: Tonight = {
-    ...night,
-    planKnown: known,
-    tester,
-    plan,
-    tree,
-    key,
-    config: renderRequest(mergeFragments(loadFragments(plan.config))),
-    nightId: openNight(night.db, plan.name, night.night),
-    bases: new Map(),
-  };
+  const config = renderRequest(mergeFragments(loadFragments(plan.config)));
+  const nightId = openNight(night.db, plan.name, night.night);
+  return { ...night, planKnown: known, tester, plan, tree, key, config, nightId, bases: new Map(), baseCommit };
+}
+
+export async function runNight(night: NightOptions, tester: KernelTester): Promise<NightSummary> {
+  const n = await open(night, tester);
+  const { plan, baseCommit } = n;
   const main = await base(n, baseCommit);
   setNightBase(n.db, n.nightId, { commit: baseCommit, kernel: main.kernel ?? null, version: main.version ?? null });
   const arrivals: NightSummary['arrivals'] = [];
-  for (const arrival of intake(plan, resolvePath, n.since).filter(
-    (a) => !n.onlySeries || a.series.id === n.onlySeries,
-  )) {
+  const wanted = (a: Arrival) => !n.onlySeries || a.series.id === n.onlySeries;
+  for (const arrival of intake(plan, n.loaded.resolvePath, n.since).filter(wanted)) {
     throwIfInterrupted();
     storeSeries(n, arrival);
     try {
