@@ -6,6 +6,8 @@ import { buildKernel, isBuilt, type BuildOutcome, type BuildRequest } from './bu
 import { fetchDebianKernel } from './kernels.js';
 import { runTests, type RunOptions } from './pipeline.js';
 
+export { isBuilt, loadFragments, type BuildOutcome, type BuildRequest } from './build.js';
+
 /** A run's options without the kernel: the tester picks that. */
 export type TestRun = Omit<RunOptions, 'kernel' | 'modules'>;
 

@@ -22,11 +22,9 @@ import { commitInfo, isAncestor, repoTop, resolveRev, revList } from '../adapter
 import { readJsonOr, writeJson } from '../adapters/store.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
 import { mergeFragments, renderRequest } from '../core/kconfig.js';
-import { isBuilt, loadFragments } from '../engine/build.js';
-import type { RunOptions } from '../engine/pipeline.js';
-import type { KernelTester } from '../engine/tester.js';
+import { isBuilt, loadFragments, type KernelTester, type TestRun } from '../engine/tester.js';
 
-export interface BisectRequest extends Omit<RunOptions, 'kernel' | 'modules'> {
+export interface BisectRequest extends TestRun {
   tree?: string;
   good?: string;
   bad?: string;

@@ -43,14 +43,12 @@ import { resolveRev, tryResolveRev } from '../adapters/git.js';
 import { ensureLinuxSource } from '../adapters/linux-source.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
 import { readRecord } from '../adapters/kernel-store.js';
-import { isBuilt, loadFragments } from '../engine/build.js';
 import { suiteFragments } from '../suites/index.js';
 import { intake, type Arrival } from './intake.js';
 import { patchcheck } from './patchcheck.js';
-import type { RunOptions } from '../engine/pipeline.js';
-import type { KernelTester } from '../engine/tester.js';
+import { isBuilt, loadFragments, type KernelTester, type TestRun } from '../engine/tester.js';
 
-export interface NightOptions extends Omit<RunOptions, 'kernel' | 'modules' | 'tests'> {
+export interface NightOptions extends Omit<TestRun, 'tests'> {
   /** The plan, as loadPlan gave it. */
   loaded: LoadedPlan;
   db: Db;

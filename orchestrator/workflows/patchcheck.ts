@@ -1,12 +1,9 @@
 // ktest's patchcheck: the base, then each prefix of the series, built, booted and tested in turn.
 import { conclude, runVerdict, type Step } from '../core/patchcheck.js';
 import { prefixOf, type Series } from '../core/series.js';
-import { isBuilt, type BuildRequest } from '../engine/build.js';
-import type { RunOptions } from '../engine/pipeline.js';
-import type { KernelTester } from '../engine/tester.js';
+import { isBuilt, type BuildRequest, type KernelTester, type TestRun } from '../engine/tester.js';
 
-export interface PatchcheckOptions
-  extends Omit<BuildRequest, 'series' | 'log'>, Omit<RunOptions, 'kernel' | 'modules'> {
+export interface PatchcheckOptions extends Omit<BuildRequest, 'series' | 'log'>, TestRun {
   series: Series;
   /** Go on after the first breakage (default: stop there, as ktest does). */
   keepGoing: boolean;
