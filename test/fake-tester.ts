@@ -12,6 +12,7 @@ import type { Verdict } from '../orchestrator/core/verdict.js';
 import type { FailedBuild } from '../orchestrator/adapters/kernel-store.js';
 import type { BuildRequest } from '../orchestrator/engine/build.js';
 import type { BuiltAndTested, KernelTester, PackagedAndTested, TestRun } from '../orchestrator/engine/tester.js';
+import { info } from './runs.js';
 
 /** What one request asked for: a ref (and which series, with the titles of the patches applied) or a packaged version. */
 export interface Call {
@@ -33,17 +34,10 @@ export interface Scripted {
 /** CALL and how many times the same ref (and series prefix) was asked for before. */
 export type Script = (call: Call, attempt: number) => Scripted;
 
-function info(call: Call, crash?: string): RunInfo {
+function runInfo(call: Call, crash?: string): RunInfo {
   return {
-    id: `run-${call.ref ?? call.version}`,
-    started: '2026-12-03T00:00:00Z',
-    kernel: { id: 'k', release: '6.1.0-fake', version: '6.1.0', source: 'build' },
-    accel: 'tcg',
-    accelReason: 'fake',
-    qemu: { version: 'fake', argv: [] },
-    image: 'fake',
+    ...info(`run-${call.ref ?? call.version}`, '6.1.0-fake', '6.1.0', 'build'),
     durations: { boot: 2, tests: 3 },
-    boot: {},
     ...(crash ? { bootFailure: { reason: `kernel crashed: ${crash}`, crash } } : {}),
   };
 }
@@ -66,10 +60,10 @@ function caseOf(name: string, said: NonNullable<Scripted['cases']>[string] | und
 export function resultOf(call: Call, s: Scripted): RunResult {
   if (s.bootCrash) {
     const failure = { reason: `kernel crashed: ${s.bootCrash}`, crash: s.bootCrash };
-    return finishRun(info(call, s.bootCrash), bootFailedResults(call.tests, failure), []);
+    return finishRun(runInfo(call, s.bootCrash), bootFailedResults(call.tests, failure), []);
   }
   return finishRun(
-    info(call),
+    runInfo(call),
     call.tests.map((t) => caseOf(t, s.cases?.[t])),
     [],
   );

@@ -12,7 +12,8 @@ import {
 } from '../orchestrator/core/results.js';
 import { SYNTHETIC } from './night.js';
 
-const info = (id: string, release: string, version: string, source: string): RunInfo => ({
+/** A run's header as the pipeline writes it, for a made-up run. */
+export const info = (id: string, release: string, version: string, source: string): RunInfo => ({
   id,
   started: '2026-11-25T01:00:00.000Z',
   kernel: { id, release, version, source },

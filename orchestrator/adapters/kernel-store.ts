@@ -80,6 +80,16 @@ export interface Kernel extends KernelIdentity {
   config?: string;
 }
 
+/** Stamps every file of a stored kernel but its record (kernel.json is written, and read, on its own). */
+function stampKernel(dir: string): void {
+  const files = listTree(dir).map((f) => relative(dir, f));
+  writeStamp(
+    join(dir, STAMP),
+    dir,
+    files.filter((f) => f !== 'kernel.json'),
+  );
+}
+
 export function storeDir(): string {
   return kernelStoreDir();
 }
@@ -140,13 +150,7 @@ export function stage(id: string): { dir: string; commit: (record: KernelRecord)
     dir,
     commit(record) {
       writeFileSync(join(dir, 'kernel.json'), `${JSON.stringify(record, null, 2)}\n`);
-      writeStamp(
-        join(dir, STAMP),
-        dir,
-        listTree(dir)
-          .map((f) => relative(dir, f))
-          .filter((f) => f !== 'kernel.json'),
-      );
+      stampKernel(dir);
       const final = join(storeDir(), id);
       rmSync(final, { recursive: true, force: true });
       renameSync(dir, final);
@@ -212,13 +216,7 @@ export function takeKernel(id: string, log: (line: string) => void = () => {}): 
     // Built before kernels were stamped: it cannot be made again from the store alone, so it is
     // trusted once and stamped as it is.
     log(`kernel ${id} in the store has no stamp (stored by an older orchestrate): stamping it as it is`);
-    writeStamp(
-      join(dir, STAMP),
-      dir,
-      listTree(dir)
-        .map((f) => relative(dir, f))
-        .filter((f) => f !== 'kernel.json'),
-    );
+    stampKernel(dir);
   }
   const why = checkArtifact(join(dir, STAMP), dir);
   if (why) {
