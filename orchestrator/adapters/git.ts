@@ -41,6 +41,23 @@ export async function tryResolveRev(dir: string, rev: string): Promise<string | 
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
+/** The files git tracks in the work tree at DIR (their working-tree paths, absolute); undefined: not a git tree. */
+export async function trackedFiles(dir: string): Promise<string[] | undefined> {
+  const r = await tryGit(dir, ['ls-files', '-z']);
+  return r.code === 0
+    ? r.stdout
+        .split('\0')
+        .filter(Boolean)
+        .map((f) => join(dir, f))
+    : undefined;
+}
+
+/** The commit a `git archive` tar (uncompressed, in TAR) was made from, when its header says. */
+export async function tarCommit(tar: Buffer): Promise<string | undefined> {
+  const r = await exec(['git', 'get-tar-commit-id'], { input: tar.subarray(0, 1024), check: false });
+  return r.code === 0 && /^[0-9a-f]{40}$/.test(r.stdout.trim()) ? r.stdout.trim() : undefined;
+}
+
 /** Full hash of REV, or a usage error naming it. */
 export async function resolveRev(dir: string, rev: string): Promise<string> {
   const found = await tryResolveRev(dir, rev);

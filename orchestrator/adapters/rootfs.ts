@@ -43,11 +43,12 @@ function packagesOf(text: string): string[] {
 
 function recipe() {
   const packagesFile = join(guestDir, 'image', 'packages');
+  const customize = join(guestDir, 'image', 'customize');
   const overlay = join(guestDir, 'rootfs');
   const packages = packagesOf(readFileSync(packagesFile, 'utf8'));
   const files = listTree(overlay);
-  const hash = fingerprint(guestDir, [packagesFile, ...files], [SUITE, EXCLUDES, INCLUDES, 'ext4-v1']);
-  return { packages, overlay, files, hash };
+  const hash = fingerprint(guestDir, [packagesFile, customize, ...files], [SUITE, EXCLUDES, INCLUDES, 'ext4-v1']);
+  return { packages, customize, overlay, files, hash };
 }
 
 function imageDir(hash: string): string {
@@ -104,6 +105,7 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string
     `--include=${r.packages.join(',')}`,
     ...EXCLUDES.map((p) => `--dpkgopt=path-exclude=${p}`),
     ...INCLUDES.map((p) => `--dpkgopt=path-include=${p}`),
+    `--customize-hook=${r.customize}`,
     SUITE,
     root,
   ]);

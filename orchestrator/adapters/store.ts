@@ -1,7 +1,9 @@
 // Writing results: atomically (temp file + rename), so a crash never leaves half a file.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { asWriteError, WriteError } from '../errors.js';
+import { exec } from './exec.js';
+import { listTree } from './fingerprint.js';
 
 /** Writes PATH whole or not at all; a full or read-only disk is a WriteError naming it. */
 export function writeAtomic(path: string, data: string | Buffer): void {
@@ -18,6 +20,22 @@ export function writeAtomic(path: string, data: string | Buffer): void {
     }
     throw asWriteError(err, path, basename(path));
   }
+}
+
+/** A .tar.gz unpacked into DIR (made anew, whole or not at all); its files, relative to DIR's parent. */
+export async function unpackInto(dir: string, tgz: Buffer): Promise<string[]> {
+  const tmp = `${dir}.${process.pid}.tmp`;
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    await exec(['tar', '-C', tmp, '--no-same-owner', '-xzf', '-'], { input: tgz });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw asWriteError(err, dir, basename(dir));
+  }
+  return listTree(dir).map((f) => relative(dirname(dir), f));
 }
 
 const MiB = 2 ** 20;

@@ -2,9 +2,9 @@
 // console parser, the verdict rules) and the npm packages it runs with (package-lock.json), the
 // guest side (workloads, setup scripts, the image recipe and the package versions it installed),
 // the host toolchain that builds the guest's binaries, the expectations, known-bug records and
-// kernel config fragments, the machine profile, QEMU and extra kernel arguments. Cached verdicts
-// (nightly results and patchchecks, bisect logs) are keyed by it: change any of these and the
-// next night or bisect runs again.
+// kernel config fragments, the machine profile, QEMU and extra kernel arguments, the suites' own
+// sources the environment names (fstests). Cached verdicts (nightly results and patchchecks,
+// bisect logs) are keyed by it: change any of these and the next night or bisect runs again.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,8 @@ import { exec } from './exec.js';
 import { fingerprint, listTree } from './fingerprint.js';
 import { qemuVersion } from './qemu.js';
 import { ensureImage } from './rootfs.js';
+import { findSource } from './suite-source.js';
+import { SOURCE_RECIPES } from '../suites/index.js';
 
 /** The running orchestrate: dist/orchestrator (or the sources under tsx). */
 const CODE_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -36,6 +38,8 @@ export interface VerdictKeyParts {
   lock: string;
   /** The compilers and -dev packages that build the guest's workloads and selftests. */
   toolchain: string;
+  /** The suites' own sources the environment names (fstests: ORCHESTRATE_FSTESTS), by their content. */
+  suites: string;
 }
 
 export function verdictKeyOf(parts: VerdictKeyParts): string {
@@ -57,6 +61,8 @@ export interface KeySources {
   packageLock: string;
   /** What toolchainVersions() read. */
   toolchain: string;
+  /** What suiteSourceKeys() read. */
+  suites: string;
 }
 
 /** What a run adds to the key: its extra kernel arguments, its plan's records, how the guest runs. */
@@ -88,14 +94,22 @@ export function keyParts(src: KeySources, run: KeyRun = {}): VerdictKeyParts {
     fragments: tree(join(src.configsDir, 'kernel')),
     lock: existsSync(src.packageLock) ? digest(readFileSync(src.packageLock)) : 'none',
     toolchain: src.toolchain,
+    suites: src.suites,
   };
 }
 
 /**
  * Workloads are built with make's `cc` and link libibverbs; selftests with `gcc -static`, glibc
- * and liburing; both include the uapi headers of linux-libc-dev.
+ * and liburing; both include the uapi headers of linux-libc-dev. fstests' build links the -dev
+ * packages its recipe names.
  */
-const DEV_PACKAGES = ['libc6-dev', 'linux-libc-dev', 'libibverbs-dev', 'liburing-dev'];
+const DEV_PACKAGES = [
+  'libc6-dev',
+  'linux-libc-dev',
+  'libibverbs-dev',
+  'liburing-dev',
+  ...SOURCE_RECIPES.flatMap((r) => r.hostNeeds).map((n) => n.pkg),
+].filter((p, i, all) => p.endsWith('-dev') && all.indexOf(p) === i);
 
 async function stdoutOf(argv: string[]): Promise<string> {
   const r = await exec(argv, { check: false }).catch(() => undefined);
@@ -110,6 +124,14 @@ export async function toolchainVersions(): Promise<string> {
   return [...compilers, ...packages.split('\n').sort()].join('\n');
 }
 
+/** Each suite source the environment names, by content: `fstests=KEY`, or `fstests=unset`. */
+export async function suiteSourceKeys(env = process.env): Promise<string> {
+  const keys = await Promise.all(
+    SOURCE_RECIPES.map(async (r) => `${r.name}=${env[r.env] ? (await findSource(r, env)).key : 'unset'}`),
+  );
+  return keys.join('\n');
+}
+
 let sources: Promise<KeySources> | undefined;
 
 async function ourSources(): Promise<KeySources> {
@@ -122,6 +144,7 @@ async function ourSources(): Promise<KeySources> {
     qemu: await qemuVersion(),
     packageLock: join(repoRoot, 'package-lock.json'),
     toolchain: await toolchainVersions(),
+    suites: await suiteSourceKeys(),
   };
 }
 

@@ -12,7 +12,7 @@ export interface ExternalResult {
   line: number;
 }
 
-export type OutputFormat = 'ktap' | 'unittest' | 'status';
+export type OutputFormat = 'ktap' | 'unittest' | 'status' | 'fstests';
 
 /** A case name fit for --test and globs: lower case, runs of other characters as one '-'. */
 export function caseSlug(text: string): string {
@@ -169,6 +169,8 @@ export function stoppedEarly(
     if (bail && (!plan || reported < Number(plan))) return `${bail.trim()} after ${reported} results`;
     if (plan && reported < Number(plan)) return `reported ${reported} of the ${plan} cases it planned (exit ${code})`;
   }
+  if (format === 'fstests' && !lines.some((l) => /^(Passed all \d+ tests|Failed \d+ of \d+ tests|Not run:)/.test(l)))
+    return `stopped before check's summary (exit ${code}), after ${reported} results`;
   if (format === 'unittest') {
     const ran = lines.map((l) => /^Ran (\d+) tests? in /.exec(l)?.[1]).find(Boolean);
     if (!ran) return `stopped before unittest's summary (exit ${code}), after ${reported} results`;
@@ -186,6 +188,9 @@ export function openCase(format: OutputFormat, lines: string[]): string | undefi
       const started = UT_START.exec(line);
       if (started) open = started[2].endsWith(started[1]) ? started[2] : `${started[2]}.${started[1]}`;
       if (open && UT_STATUS.test(line)) open = undefined;
+    } else if (format === 'fstests') {
+      const test = FST_TEST.exec(line);
+      if (test) open = test[2]?.trim() ? undefined : test[1];
     } else if (format === 'ktap') {
       const run = KTAP_RUN.exec(line);
       if (run) open = caseSlug(run[1].replace(/\s*\.\.\.\s*$/, ''));
@@ -200,6 +205,60 @@ export function marksKept(dmesg: string): number {
   return dmesg.split('\n').filter((l) => MARK.test(l)).length;
 }
 
+const UNFINISHED = 'did not finish';
+const FST_TEST = /^(\w[\w-]*\/\d+)(?:\s+(.*))?$/;
+const FST_END = /^(Ran:|Not run:|Failures:|Passed all \d+ tests|Failed \d+ of \d+ tests|SECTION\s+--|={10,})/;
+
+/** One test's lines (its name line and what check printed after it) as a result. */
+function fstestsResult(name: string, block: string[], line: number): ExternalResult {
+  const first = block[0].trim();
+  if (!first && block.length === 1) return { name, result: 'error', message: UNFINISHED, line };
+  const notRun = /\[not run\]\s*(.*)$/.exec(first);
+  if (notRun) return { name, result: 'skip', message: notRun[1] || 'not run', line };
+  if (/\[expunged\]/.test(first)) return { name, result: 'skip', message: "expunged by fstests' exclude list", line };
+  const failed = /\[failed|- output mismatch|- no such test|no qualified output|\[dumped core\]|_check_/.test(
+    block.join('\n'),
+  );
+  if (!failed && /\d+s$/.test(first)) return { name, result: 'pass', message: '', line };
+  // The diff check prints (indented by four) is kept to its changed lines.
+  const said = [first.replace(/^\d+s \.\.\.\s*/, ''), ...block.slice(1)]
+    .filter((l) => !/^ {4}/.test(l) || /^ {4}[-+](?![-+]{2} )/.test(l))
+    .map((l) => l.trim())
+    .filter((l) => l && !/^\(Run '/.test(l))
+    .slice(0, 8)
+    .join(' | ');
+  return { name, result: 'fail', message: said || 'check printed no result', line };
+}
+
+/**
+ * fstests' check: each test's line is "NAME  Ns" (pass), "NAME  [not run] WHY", or a failure
+ * ("[failed, exit status N]", "- output mismatch (see …)", "_check_dmesg: …") followed by the diff's
+ * first lines; a result's output line is the last one of its test (its window ends after its checks).
+ */
+export function parseFstests(lines: string[]): ExternalResult[] {
+  const out: ExternalResult[] = [];
+  let open: { name: string; block: string[]; last: number } | undefined;
+  const close = () => {
+    if (open) out.push(fstestsResult(open.name, open.block, open.last));
+    open = undefined;
+  };
+  lines.forEach((raw, i) => {
+    const line = raw.trimEnd();
+    const test = FST_TEST.exec(line);
+    if (test) {
+      close();
+      open = { name: test[1], block: [test[2] ?? ''], last: i };
+    } else if (FST_END.test(line)) close();
+    else if (open && line) {
+      open.block.push(line);
+      open.last = i;
+    }
+  });
+  close();
+  // A name with nothing after it is a test that did not finish (openCase names it).
+  return out.filter((r) => r.message !== UNFINISHED);
+}
+
 export function parseOutput(
   format: OutputFormat,
   lines: string[],
@@ -207,6 +266,7 @@ export function parseOutput(
 ): ExternalResult[] {
   if (format === 'ktap') return parseKtap(lines, opts.byRun);
   if (format === 'unittest') return parseUnittest(lines);
+  if (format === 'fstests') return parseFstests(lines);
   return [statusResult(opts.name ?? 'run', opts.code ?? null, lines)];
 }
 

@@ -9,6 +9,8 @@ import { showValue } from './render.js';
 export interface RunFiles {
   /** The run's logs that exist, each with its link relative to the page. */
   logs: { name: string; href: string }[];
+  /** The run directory as the page links to it (a case's own files are under it). */
+  dirHref?: string;
   /** Its results.json; null when it could not be read, and `missing` says why. */
   result: RunResult | null;
   missing?: string;
@@ -89,7 +91,14 @@ function resultItems(facts: CaseFacts, run: RunFiles | undefined): Item[] {
     ...itemIf('raw verdict', test.raw && esc(`${test.raw.verdict} ${test.raw.reason}`)),
     ['values', valuesHtml(test)],
     ...test.evidence.map((e): Item => ['evidence', esc(e)]),
+    ...itemIf('files', run.dirHref !== undefined && filesHtml(run.dirHref, test.files ?? [])),
   ];
+}
+
+/** A case's own files (fstests' .out.bad, .full, .dmesg), each a link. */
+function filesHtml(dirHref: string, files: string[]): string {
+  const href = (f: string) => [dirHref, ...f.split('/').map(encodeURIComponent)].join('/');
+  return files.map((f) => linkHtml(href(f), f.split('/').slice(1).join('/') || f)).join(' · ');
 }
 
 /**

@@ -16,6 +16,8 @@ export interface TestResult {
   observed: Record<string, unknown> | null;
   warnings: WarningRef[];
   evidence: string[];
+  /** Files the suite wrote for this case (fstests' .out.bad, .full, .dmesg), relative to the run's directory. */
+  files?: string[];
   seconds: number;
   /** KNOWN: the known-bug record, and the verdict without it. */
   known?: KnownRef;
@@ -35,6 +37,8 @@ export interface RunInfo {
   /** peerArgv: the second guest's, for two-guest suites. */
   qemu: { version: string; argv: string[]; peerArgv?: string[] };
   image: string;
+  /** The suites' own sources (fstests): where each came from, its commit and the key of what was built. */
+  sources?: Record<string, { path: string; key: string; commit?: string }>;
   /** Seconds per phase. */
   durations: Record<string, number>;
   /** Seconds from QEMU start to boot milestones seen on the console. */

@@ -1,5 +1,6 @@
-// What the selected external suites bring for the kernel under test (the kernel's selftests,
-// built from its source), made on the host before the guest boots.
+// What the selected external suites bring, made on the host before the guest boots: the kernel's
+// selftests, built from the source of the kernel under test; a suite's own source (fstests), built
+// once per source and guest image.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -9,6 +10,7 @@ import { checkoutWorktree } from '../adapters/git.js';
 import { readRecord, type Kernel } from '../adapters/kernel-store.js';
 import { ensureLinuxSource, sourceRevisions } from '../adapters/linux-source.js';
 import { buildMmSelftests } from '../adapters/selftests.js';
+import { builtSuite, findSource, type SuiteSource } from '../adapters/suite-source.js';
 import { cacheDir } from '../paths.js';
 import { isExternal } from '../suites/suite.js';
 import type { Selection } from '../suites/index.js';
@@ -48,18 +50,34 @@ async function sourceTreeOf(kernel: Kernel, log: (line: string) => void): Promis
   return ensureLinuxSource(log, exact ? kernel.version : lineOf(kernel.version));
 }
 
-/** Suite name → host files to upload to its extDir. */
+export interface Brought {
+  /** Suite name → host files to upload to its extDir. */
+  files: Record<string, string[]>;
+  /** Suite name → the source its own tree was built from. */
+  sources: Record<string, SuiteSource>;
+}
+
+/** What the selected suites bring for KERNEL, with the guest image IMAGE: built (or found cached) on the host. */
 export async function bringSuites(
   selections: Selection[],
   kernel: Kernel,
+  image: string,
   log: (line: string) => void,
-): Promise<Record<string, string[]>> {
-  const brought: Record<string, string[]> = {};
+): Promise<Brought> {
+  const brought: Brought = { files: {}, sources: {} };
   let tree: Promise<string> | undefined;
   for (const { suite } of selections) {
     if (!isExternal(suite) || !suite.bring) continue;
-    tree ??= sourceTreeOf(kernel, log);
-    brought[suite.name] = await buildMmSelftests(await tree, suite.bring.mmSelftests, log);
+    const { mmSelftests, source } = suite.bring;
+    const files = (brought.files[suite.name] = [] as string[]);
+    if (mmSelftests) {
+      tree ??= sourceTreeOf(kernel, log);
+      files.push(...(await buildMmSelftests(await tree, mmSelftests, log)));
+    }
+    if (source) {
+      const found = (brought.sources[suite.name] = await findSource(source));
+      files.push(await builtSuite(source, found, image, log));
+    }
   }
   return brought;
 }

@@ -26,6 +26,8 @@ export interface ExternalContext {
   gate: Gate;
   /** Keeps a run's whole output with the run's results (FILE, TEXT). */
   save: (file: string, text: string) => void;
+  /** Keeps a run's collected files (a .tar.gz) in its results as DIR; their paths there. */
+  keep: (dir: string, tgz: Buffer) => Promise<string[]>;
   /** Told the name of each run as it starts (a lost guest's CRASH is named by it). */
   running: (name: string) => void;
 }
@@ -88,6 +90,13 @@ interface RunOutcome {
   results: TestResult[];
   /** Kernel reports after the run's last case. */
   outside: WarningRef[];
+}
+
+/** Is case NAME (suite/…) among the selected? */
+function selects(ctx: Pick<ExternalContext, 'suite' | 'patterns'>, name: string): boolean {
+  const { suite, patterns } = ctx;
+  const short = name.slice(suite.name.length + 1);
+  return !patterns || patterns.some((p) => (suite.matches ? suite.matches(short, p) : matchesAny(short, [p])));
 }
 
 /** Could a case of RUN match one of the patterns? Its prefix and a pattern's literal head must agree. */
@@ -158,8 +167,19 @@ async function execute(ctx: ExternalContext, run: ExternalRun) {
     .join('-')
     .replace(/[^\w.-]+/g, '_');
   ctx.save(`${file}.out`, out.stdout);
-  return { out, seconds, dmesg, lines: out.stdout.split('\n') };
+  const kept = run.collect ? await collect(ctx, run.collect, file) : { files: [] };
+  return { out, seconds, dmesg, lines: out.stdout.split('\n'), ...kept };
 }
+
+/** The run's directory of per-case files, fetched from the guest and kept as DIR in the results. */
+async function collect(ctx: ExternalContext, from: string, dir: string): Promise<{ files: string[]; error?: string }> {
+  const r = await ctx.session.exec(['sh', '-c', 'tar -C "$1" -czf - . | base64 -w0', 'sh', from], 300);
+  if (r.code !== 0) return { files: [], error: `could not fetch ${from}: ${tail(r.stderr)}` };
+  return { files: await ctx.keep(dir, Buffer.from(r.stdout, 'base64')) };
+}
+
+/** The kept files of a reported case: DIR/NAME.* (fstests: generic/413.out.bad, .full, .dmesg). */
+const filesOf = (files: string[], reported: string) => files.filter((f) => f.includes(`/${reported}.`));
 
 /** Each case the run reported, judged in its dmesg window; the run's own errors; the kernel lines after the last case. */
 function judgeRun(ctx: ExternalContext, run: ExternalRun, ran: Awaited<ReturnType<typeof execute>>) {
@@ -170,23 +190,26 @@ function judgeRun(ctx: ExternalContext, run: ExternalRun, ran: Awaited<ReturnTyp
     byRun: run.byRun,
     name: run.name,
     code: out.code,
-  }).map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}` }));
+  }).map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}`, files: filesOf(ran.files, x.name) }));
   const cases = caseWindows(
     dmesg.log,
     reported.map((x) => x.line),
   );
-  const resultOf = (x: ExternalResult, i: number) =>
-    dmesg.error
+  const resultOf = (x: ExternalResult & { files: string[] }, i: number) => ({
+    ...(dmesg.error
       ? unread(x, dmesg.error)
-      : judged(ctx, x.name, x, cases.windows[i], cases.seconds[i] ?? seconds / reported.length);
+      : judged(ctx, x.name, x, cases.windows[i], cases.seconds[i] ?? seconds / reported.length)),
+    ...(x.files.length ? { files: x.files } : {}),
+  });
   // The run's own errors are kept whatever was selected: they say why selected cases are missing.
   const own = !dmesg.error
     ? runErrors(ctx, run, out, lines, reported, dmesg.log)
     : reported.length
       ? []
       : unrunResults([whole], 'ERROR', `the kernel log could not be read after the run: ${dmesg.error}`);
-  const selected = reported.map(resultOf).filter((r) => matchesAny(r.name.slice(suite.name.length + 1), ctx.patterns));
-  return { results: [...selected, ...own], after: cases.after };
+  const selected = reported.map(resultOf).filter((r) => selects(ctx, r.name));
+  const lost = ran.error ? unrunResults([`${whole}:collect`], 'ERROR', ran.error) : [];
+  return { results: [...selected, ...own, ...lost], after: cases.after };
 }
 
 async function oneRun(ctx: ExternalContext, run: ExternalRun): Promise<RunOutcome> {
@@ -236,8 +259,8 @@ export async function runExternal(ctx: ExternalContext, facts: SetupFacts, out: 
     out.outside.push(...r.outside);
   }
   // A pattern that matched nothing is said, not passed over.
-  const names = out.results.slice(from).map((r) => r.name.slice(ctx.suite.name.length + 1));
-  const unmatched = (ctx.patterns ?? []).filter((p) => !names.some((n) => matchesAny(n, [p])));
+  const names = out.results.slice(from).map((r) => r.name);
+  const unmatched = (ctx.patterns ?? []).filter((p) => !names.some((n) => selects({ ...ctx, patterns: [p] }, n)));
   out.results.push(
     ...unrunResults(
       unmatched.map((p) => `${ctx.suite.name}/${p}`),

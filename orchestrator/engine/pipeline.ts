@@ -24,11 +24,11 @@ import { ensureHost, REPRO_NEEDS, requireHost } from '../adapters/host.js';
 import { ensureInitramfs, verifyInitramfs } from '../adapters/initramfs.js';
 import { qemuVersion } from '../adapters/qemu.js';
 import { ensureImage, verifyImage } from '../adapters/rootfs.js';
-import { writeAtomic, writeJson } from '../adapters/store.js';
+import { unpackInto, writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads, verifyWorkloads } from '../adapters/workloads.js';
 import { caseNames, selectTests } from '../suites/index.js';
 import { peerSetupOf, setupScript } from '../suites/suite.js';
-import { bringSuites } from './bring.js';
+import { bringSuites, type Brought } from './bring.js';
 import { resolveKernel } from './kernels.js';
 import { lostResults, runSuites, toRef, type SuiteRun, type SuitesOutcome } from './runner.js';
 import { GuestLost, type Guest } from './guest.js';
@@ -113,7 +113,7 @@ export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, ph
   return { profile, kernel, image, workloads, initramfs, accel };
 }
 
-type Prepared = Awaited<ReturnType<typeof prepare>> & { brought?: Record<string, string[]> };
+type Prepared = Awaited<ReturnType<typeof prepare>> & { brought?: Brought };
 
 /** What a Lab boots of a prepared run: its kernel, machine, image and initramfs, with extra kernel arguments. */
 export function bootOptions(p: Awaited<ReturnType<typeof prepare>>, append?: string[]) {
@@ -158,15 +158,16 @@ async function testGuests(
     const why = await phases.time('modules', () =>
       lab.ready({
         binaries: p.workloads.binaries,
-        brought: p.brought,
+        brought: p.brought?.files,
         modulesSeconds: p.profile.timeouts.modulesSeconds,
         log,
       }),
     );
     if (why) return { results: unrunResults(names, 'ERROR', why), outside: [], suspects: ['kernel', 'initramfs'] };
     const save = (file: string, text: string) => writeAtomic(join(dir, file), text);
+    const keep = (name: string, tgz: Buffer) => unpackInto(join(dir, name), tgz);
     return await phases.time('tests', () =>
-      runSuites(guests, runs, p.kernel.version, { gate: gateFor(p, guests.session), save }),
+      runSuites(guests, runs, p.kernel.version, { gate: gateFor(p, guests.session), save, keep }),
     );
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
@@ -343,6 +344,7 @@ async function runInfo(p: Prepared, phases: Phases): Promise<RunInfo> {
     accelReason: p.accel.reason,
     qemu: { version: await qemuVersion(), argv: [] },
     image: p.image.hash,
+    ...(Object.keys(p.brought?.sources ?? {}).length ? { sources: p.brought?.sources } : {}),
     durations: phases.durations,
     boot: {},
   };
@@ -356,7 +358,7 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
   const names = caseNames(selection);
   const modules = [...new Set(selection.flatMap((s) => s.suite.modules ?? []))];
   const p: Prepared = await prepare({ ...opts, extraModules: [...(opts.extraModules ?? []), ...modules] }, phases);
-  p.brought = await phases.time('suites', () => bringSuites(selection, p.kernel, opts.log));
+  p.brought = await phases.time('suites', () => bringSuites(selection, p.kernel, p.image.hash, opts.log));
   if (p.accel.accel === 'tcg') opts.log(`accel: ${p.accel.reason}`);
   const info = await runInfo(p, phases);
   const dir = resolve(opts.resultsDir, info.id);

@@ -223,6 +223,8 @@ export interface SuitesOptions {
   gate?: Gate;
   /** Keeps an external run's whole output next to results.json. */
   save?: (file: string, text: string) => void;
+  /** Keeps an external run's collected files next to results.json (DIR, a .tar.gz); their paths there. */
+  keep?: (dir: string, tgz: Buffer) => Promise<string[]>;
 }
 
 /** One suite's cases, after its setup, into OUT as they finish: ours case by case, an external suite run by run. */
@@ -247,6 +249,7 @@ async function suiteCases(
       version,
       gate,
       save: opts.save ?? (() => {}),
+      keep: opts.keep ?? (async () => []),
       running,
     };
     return runExternal(ctx, facts, out);

@@ -2,6 +2,7 @@
 import { UsageError } from '../errors.js';
 import { matchesAny } from '../core/glob.js';
 import { dioVsTruncate, dioWriteVsTruncate } from './dio-vs-truncate.js';
+import { fstests } from './fstests.js';
 import { ibRegRefusal } from './ib-reg-refusal.js';
 import { longtermPinFsdax } from './longterm-pin-fsdax.js';
 import { odpFsdax } from './odp-fsdax.js';
@@ -22,8 +23,12 @@ export const SUITES: AnySuite[] = [
   longtermPinFsdax,
   rdmaCore,
   kselftestGup,
+  fstests,
   rdmaSmoke,
 ];
+
+/** The suites' own sources, built on the host (fstests'), with what their builds need. */
+export const SOURCE_RECIPES = SUITES.flatMap((s) => (isExternal(s) && s.bring?.source ? [s.bring.source] : []));
 
 export interface Selection {
   suite: AnySuite;

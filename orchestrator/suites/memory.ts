@@ -11,6 +11,11 @@ export const FSDAX_NAMESPACE: GuestCommand = {
   argv: [setupScript(NVDIMM.setup), 'namespace0.0', 'fsdax', 'fsdax'],
   timeoutSeconds: 60,
 };
+/** The second NVDIMM as fs-DAX too (fstests' SCRATCH_DEV), instead of device DAX. */
+export const FSDAX2_NAMESPACE: GuestCommand = {
+  argv: [setupScript(NVDIMM.setup), 'namespace1.0', 'fsdax', 'fsdax2'],
+  timeoutSeconds: 60,
+};
 export const DEVDAX_NAMESPACE: GuestCommand = {
   argv: [setupScript(NVDIMM.setup), 'namespace1.0', 'devdax', 'devdax'],
   timeoutSeconds: 60,

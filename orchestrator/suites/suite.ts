@@ -67,6 +67,20 @@ export function parseObservation(stdout: string): Record<string, unknown> | unde
   return undefined;
 }
 
+/** A suite's own source (fstests), as its users keep it: how it is found and built on the host. */
+export interface SourceRecipe {
+  /** The suite; also the packed tree's top directory in the guest. */
+  name: string;
+  /** The environment variable naming a checkout or a .tar/.tar.gz source archive. */
+  env: string;
+  /** Where users get it (said when the variable is unset). */
+  upstream: string;
+  /** Commands run in a copy of the tree, in order. */
+  build: string[][];
+  /** What the build needs on the host: a program on PATH or a header, and the Debian package that has it. */
+  hostNeeds: { probe: string; pkg: string }[];
+}
+
 /** One program run of an external suite; its cases are named PREFIX/CASE. */
 export interface ExternalRun {
   /** The case name when the run reports none of its own (exit status), or is skipped whole. */
@@ -75,6 +89,8 @@ export interface ExternalRun {
   setup?: GuestCommand[];
   command: GuestCommand;
   cleanup?: GuestCommand[];
+  /** A guest directory of per-case files (fstests' results/), kept with the run; CASE.* files are the case's. */
+  collect?: string;
   /** KTAP: name cases by the last "# [RUN] …" line (their result lines all say the same). */
   byRun?: boolean;
   /** This run's output format, when it is not the suite's. */
@@ -97,13 +113,18 @@ export interface ExternalSuite {
   fragments?: string[];
   /** Modules to load besides the profile's, when this suite is selected. */
   modules?: string[];
-  /** The kernel's own mm selftests this suite runs: built on the host from the source of the kernel under test, uploaded to GUEST_ROOT/ext/SUITE/. */
-  bring?: { mmSelftests: string[] };
+  /**
+   * What the engine builds on the host and uploads to extDir(SUITE): the kernel's own mm selftests (from the source
+   * of the kernel under test), or the suite's own source tree packed as tree.tar (fstests).
+   */
+  bring?: { mmSelftests?: string[]; source?: SourceRecipe };
   /** Cases known without running; without them the cases are whatever the runs report. */
   cases?: string[];
   /** The runs, given the selected case names when not every case is selected. */
   runs(facts: SetupFacts, selected?: string[]): ExternalRun[];
   format: OutputFormat;
+  /** Does a reported case (without the suite) fall under a selected pattern? Default: the pattern as a glob. */
+  matches?(name: string, pattern: string): boolean;
   /** A reported case's name as we spell it (rdma-core: without the "tests." package). */
   caseName?(reported: string): string;
   /** A run silent this long is killed: its current case timed out. */

@@ -5,9 +5,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OrchestrateError, UsageError } from '../errors.js';
 import { fatal, parseConsole } from '../core/console.js';
-import { NVDIMM, RXE as RXE_DEVICE, SHARE } from '../core/devices.js';
+import { RXE as RXE_DEVICE, SHARE } from '../core/devices.js';
 import { parseFacts, setupScript, type GuestCommand } from '../suites/suite.js';
-import { DEVDAX_NAMESPACE, FSDAX_NAMESPACE, RXE } from '../suites/memory.js';
+import { DEVDAX_NAMESPACE, FSDAX2_NAMESPACE, FSDAX_NAMESPACE, RXE } from '../suites/memory.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
 import { bootOptions, checkWritable, newRunId, Phases, prepare, type RunOptions } from '../engine/pipeline.js';
 import { GuestLost, kernelLines, type Guest } from '../engine/guest.js';
@@ -16,13 +16,9 @@ import { Lab } from '../engine/lab.js';
 export const SETUPS = ['fsdax', 'fsdax2', 'devdax', 'rxe'] as const;
 export type SetupName = (typeof SETUPS)[number];
 
-const FSDAX2: GuestCommand = {
-  argv: [setupScript(NVDIMM.setup), 'namespace1.0', 'fsdax', 'fsdax2'],
-  timeoutSeconds: 60,
-};
 const STEPS: Record<SetupName, GuestCommand> = {
   fsdax: FSDAX_NAMESPACE,
-  fsdax2: FSDAX2,
+  fsdax2: FSDAX2_NAMESPACE,
   devdax: DEVDAX_NAMESPACE,
   rxe: RXE,
 };

@@ -112,7 +112,10 @@ function readRunFiles(runDir: string, pageDir: string): RunFiles {
   }));
   if (!existsSync(runDir)) return { logs, result: null, missing: `the run directory ${runDir} is gone` };
   const result = readJsonOr<RunResult>(join(runDir, 'results.json'));
-  return result?.tests ? { logs, result } : { logs, result: null, missing: `no readable results.json in ${runDir}` };
+  const dirHref = hrefFrom(pageDir, runDir);
+  return result?.tests
+    ? { logs, dirHref, result }
+    : { logs, result: null, missing: `no readable results.json in ${runDir}` };
 }
 
 function runsOf(nights: NightView[], pageDir: string): Map<string, RunFiles> {

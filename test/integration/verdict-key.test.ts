@@ -7,7 +7,13 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keyParts, toolchainVersions, verdictKeyOf, type KeySources } from '../../orchestrator/adapters/verdict-key.js';
+import {
+  keyParts,
+  suiteSourceKeys,
+  toolchainVersions,
+  verdictKeyOf,
+  type KeySources,
+} from '../../orchestrator/adapters/verdict-key.js';
 import { openDb } from '../../orchestrator/adapters/db.js';
 import { insertResult, openNight, reuse } from '../../orchestrator/adapters/history.js';
 import { parsePlan } from '../../orchestrator/core/nightly.js';
@@ -31,6 +37,7 @@ const src: KeySources = {
   qemu: '7.2.19',
   packageLock: copy(join(repoRoot, 'package-lock.json'), 'package-lock.json'),
   toolchain,
+  suites: await suiteSourceKeys(),
 };
 const key = (s: KeySources = src, run = {}) => verdictKeyOf(keyParts(s, run));
 const before = key();

@@ -127,3 +127,24 @@ t.test("matrix page: cases × kernels, each cell opening its kernel's evidence",
   t.match(block(unread, cells[0][1]), /no run directory recorded/);
   t.match(block(unread, cells[1][1]), /no readable results\.json in x/);
 });
+
+t.test("a case's own files (fstests' .full, .out.bad) are links under its run directory", async (t) => {
+  const tests = SERIES_RUN.tests.map((c, i) =>
+    i === 0 ? { ...c, files: ['fstests-xfs-check/xfs/551.full', 'fstests-xfs-check/xfs/551.out.bad'] } : c,
+  );
+  const withFiles = new Map([
+    ...runs,
+    ['/r/aaaa', { ...files('aaaa', { ...SERIES_RUN, tests }), dirHref: '../runs/aaaa' }],
+  ]);
+  const html = htmlReport([withRuns], withFiles);
+  const name = SERIES_RUN.tests[0].name.replace('/', '_');
+  const href = [...html.matchAll(/<td [^>]*><a href="(#[^"]+)">/g)]
+    .map((m) => m[1])
+    .find((h) => h.includes(`aaaa.${name}`))!;
+  t.match(
+    block(html, href),
+    '<dt>files</dt><dd><a href="../runs/aaaa/fstests-xfs-check/xfs/551.full">xfs/551.full</a> · ' +
+      '<a href="../runs/aaaa/fstests-xfs-check/xfs/551.out.bad">xfs/551.out.bad</a></dd>',
+  );
+  t.notMatch(block(html, href.replace(name, SERIES_RUN.tests[1].name.replace('/', '_'))), '<dt>files</dt>');
+});

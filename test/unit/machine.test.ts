@@ -25,7 +25,7 @@ t.test('the default profile builds the command line the measured facts call for'
   t.same(after(argv, '-accel'), ['tcg,thread=multi']);
   t.same(after(argv, '-object'), [
     'memory-backend-file,id=nvdimm0-mem,share=on,mem-path=/r/nvdimm0.img,size=514M',
-    'memory-backend-file,id=nvdimm1-mem,share=on,mem-path=/r/nvdimm1.img,size=258M',
+    'memory-backend-file,id=nvdimm1-mem,share=on,mem-path=/r/nvdimm1.img,size=1026M',
   ]);
   t.same(after(argv, '-device'), [
     'virtio-net-pci,netdev=net0',

@@ -40,6 +40,7 @@ function sources(): KeySources {
     qemu: '7.2.19',
     packageLock: join(root, 'package-lock.json'),
     toolchain: TOOLCHAIN,
+    suites: 'fstests=8bea7c544fa9f98f',
   };
 }
 
@@ -61,6 +62,7 @@ const changes: [string, (s: KeySources) => KeySources][] = [
   ],
   ['the compiler', (s) => ({ ...s, toolchain: s.toolchain.replace(/12\.2\.0-14/g, '12.2.0-15') })],
   ['the installed liburing-dev', (s) => ({ ...s, toolchain: s.toolchain.replace('2.3-3', '2.5-1') })],
+  ['another fstests source', (s) => ({ ...s, suites: 'fstests=0123456789abcdef' })],
   ['the installed libibverbs-dev', (s) => ({ ...s, toolchain: s.toolchain.replace('44.0-2', '47.0-1') })],
   [
     "a default fragment's content (dax-rdma before MEMCG)",
