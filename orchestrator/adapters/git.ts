@@ -52,6 +52,12 @@ export async function trackedFiles(dir: string): Promise<string[] | undefined> {
     : undefined;
 }
 
+/** Are the tracked files at DIR as HEAD has them? */
+export async function trackedUnchanged(dir: string): Promise<boolean> {
+  const r = await tryGit(dir, ['status', '--porcelain', '--untracked-files=no']);
+  return r.code === 0 && !r.stdout.trim();
+}
+
 /** The commit a `git archive` tar (uncompressed, in TAR) was made from, when its header says. */
 export async function tarCommit(tar: Buffer): Promise<string | undefined> {
   const r = await exec(['git', 'get-tar-commit-id'], { input: tar.subarray(0, 1024), check: false });

@@ -17,11 +17,11 @@ import { gunzipSync } from 'node:zlib';
 import { OrchestrateError, UsageError } from '../errors.js';
 import { cacheDir } from '../paths.js';
 import { sharedWork } from '../core/shared-work.js';
+import type { SourceRecipe } from '../suites/suite.js';
 import { exec } from './exec.js';
 import { fingerprint, listTree } from './fingerprint.js';
-import { tarCommit, trackedFiles, tryResolveRev } from './git.js';
+import { tarCommit, trackedFiles, trackedUnchanged, tryResolveRev } from './git.js';
 import { ensureHost } from './host.js';
-import type { SourceRecipe } from '../suites/suite.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
 import { checkArtifact, writeStamp } from './stamp.js';
 import { needSpace } from './store.js';
@@ -54,12 +54,7 @@ async function checkout(path: string, recipe: SourceRecipe): Promise<SuiteSource
     files.filter((f) => existsSync(f)),
   );
   const head = await tryResolveRev(path, 'HEAD');
-  return { path, key, commit: head && `${head}${(await unchanged(path)) ? '' : '+changes'}` };
-}
-
-async function unchanged(path: string): Promise<boolean> {
-  const r = await exec(['git', '-C', path, 'status', '--porcelain', '--untracked-files=no'], { check: false });
-  return r.code === 0 && !r.stdout.trim();
+  return { path, key, commit: head && `${head}${(await trackedUnchanged(path)) ? '' : '+changes'}` };
 }
 
 function tarBytes(path: string): Buffer {
