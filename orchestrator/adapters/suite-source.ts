@@ -57,8 +57,8 @@ async function checkout(path: string, recipe: SourceRecipe): Promise<SuiteSource
   return { path, key, commit: head && `${head}${(await trackedUnchanged(path)) ? '' : '+changes'}` };
 }
 
-function tarBytes(path: string): Buffer {
-  const raw = readFileSync(path);
+/** The archive at PATH as an uncompressed tar (RAW: its bytes, when already read). */
+function tarBytes(path: string, raw = readFileSync(path)): Buffer {
   try {
     return /\.(tgz|gz)$/.test(path) ? gunzipSync(raw) : raw;
   } catch (err) {
@@ -67,8 +67,9 @@ function tarBytes(path: string): Buffer {
 }
 
 async function archive(path: string): Promise<SuiteSource> {
-  const key = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
-  return { path, key, commit: await tarCommit(tarBytes(path)) };
+  const raw = readFileSync(path);
+  const key = createHash('sha256').update(raw).digest('hex').slice(0, 16);
+  return { path, key, commit: await tarCommit(tarBytes(path, raw)) };
 }
 
 /** The suite's build failed: its command and the end of what it printed. */
