@@ -1,4 +1,4 @@
-// The field's suites our tests run (fstests), as ../shared/third_party keeps them next to the
+// The field's suites our tests run (fstests, ndctl, blktests), as ../shared/third_party keeps them next to the
 // checkout (see its README), or where ORCHESTRATE_THIRD_PARTY points. Missing, a test fails saying so.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,3 +22,9 @@ export function thirdParty(name: string): string {
 
 /** The environment a run of orchestrate needs to find fstests. */
 export const withFstests = (env = process.env) => ({ ...env, ORCHESTRATE_FSTESTS: thirdParty('fstests.tar.gz') });
+
+/** The environment a run of orchestrate needs to find ndctl's tests. */
+export const withNdctl = (env = process.env) => ({ ...env, ORCHESTRATE_NDCTL: thirdParty('ndctl.tar.gz') });
+
+/** The environment a run of orchestrate needs to find blktests. */
+export const withBlktests = (env = process.env) => ({ ...env, ORCHESTRATE_BLKTESTS: thirdParty('blktests.tar.gz') });

@@ -1,6 +1,7 @@
 // The initramfs: busybox, our stage-one init and the kernel's modules, cached per kernel and
 // module set; per-run files (keys) go in a second small archive appended at boot.
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { cpioArchive, type CpioEntry } from '../core/cpio.js';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../core/modules.js';
 import type { MachineProfile } from '../core/machine.js';
 import { cacheDir, guestDir } from '../paths.js';
+import { exec } from './exec.js';
 import { fingerprint } from './fingerprint.js';
 import { NEEDS } from './host.js';
 import { checkArtifact, deepCheck, writeStamp } from './stamp.js';
@@ -35,63 +37,98 @@ function modulePlan(kernel: Kernel, profile: MachineProfile) {
     deps: new Map() as ModuleDeps,
     early: [] as string[],
     late: [] as string[],
+    shipped: [] as string[],
   };
   if (!kernel.modulesDir) return noModules;
   const deps = parseModulesDep(readOr(join(kernel.modulesDir, 'modules.dep')));
   const builtin = readOr(join(kernel.modulesDir, 'modules.builtin'));
   const plan = planModules(deps, builtin, [...profile.modules.early, ...profile.modules.late]);
   const [early, late] = splitPlan(deps, plan.load, profile.modules.early);
-  return { plan, deps, early, late };
+  const ship = planModules(deps, builtin, profile.modules.ship ?? []);
+  const loaded = new Set(plan.load);
+  return { plan, deps, early, late, shipped: ship.load.filter((m) => !loaded.has(m)) };
 }
 
-function entries(kernel: Kernel, deps: ModuleDeps, early: string[], late: string[]): CpioEntry[] {
+function entries(
+  kernel: Kernel,
+  deps: ModuleDeps,
+  lists: { early: string[]; late: string[]; shipped: string[] },
+  indexes: Map<string, Buffer>,
+): CpioEntry[] {
+  const { early, late, shipped } = lists;
   const init = readFileSync(join(guestDir, 'initramfs', 'init'));
   const list: CpioEntry[] = [
     { kind: 'file', path: 'init', data: init, mode: 0o755 },
     { kind: 'file', path: 'bin/busybox', data: readFileSync(NEEDS.busybox.probe), mode: 0o755 },
     { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
     { kind: 'file', path: 'bin/load-modules', data: readFileSync(LOAD_MODULES), mode: 0o755 },
-    ...['dev', 'proc', 'sys', 'newroot', 'run/orchestrate'].map((path) => ({ kind: 'dir', path }) as CpioEntry),
+    ...['dev', 'proc', 'sys', 'newroot', 'run/orchestrate', 'boot'].map((path) => ({ kind: 'dir', path }) as CpioEntry),
     { kind: 'file', path: 'etc/orchestrate/modules.early', data: laneList(deps, early) },
     { kind: 'file', path: 'etc/orchestrate/modules.late', data: laneList(deps, late) },
   ];
+  // What a Debian system has in /boot: blktests and others read the running kernel's options there.
+  if (kernel.config && existsSync(kernel.config))
+    list.push({ kind: 'file', path: `boot/config-${kernel.release}`, data: readFileSync(kernel.config) });
   if (kernel.modulesDir) {
     const base = `lib/modules/${kernel.release}`;
-    for (const rel of [...early, ...late]) {
+    for (const rel of [...early, ...late, ...shipped]) {
       list.push({ kind: 'file', path: `${base}/${rel}`, data: readFileSync(join(kernel.modulesDir, rel)) });
     }
-    for (const index of ['modules.dep', 'modules.builtin', 'modules.order', 'modules.alias', 'modules.symbols']) {
-      const file = join(kernel.modulesDir, index);
-      if (existsSync(file)) list.push({ kind: 'file', path: `${base}/${index}`, data: readFileSync(file) });
-    }
+    for (const [index, data] of indexes) list.push({ kind: 'file', path: `${base}/${index}`, data });
   }
   return list;
 }
 
-export function ensureInitramfs(
+const BUILTIN = ['modules.builtin', 'modules.builtin.modinfo', 'modules.order'];
+
+/**
+ * depmod's indexes of the modules the guest gets, made on the host: modprobe and modinfo read the
+ * .bin indexes only (a module found by name or alias, as blktests and ndctl's tests load theirs).
+ */
+async function moduleIndexes(kernel: Kernel, modules: string[]): Promise<Map<string, Buffer>> {
+  const stage = mkdtempSync(join(tmpdir(), 'orchestrate-depmod-'));
+  try {
+    const dir = join(stage, 'lib', 'modules', kernel.release);
+    for (const rel of [...modules, ...BUILTIN]) {
+      const from = join(kernel.modulesDir!, rel);
+      if (!existsSync(from)) continue;
+      mkdirSync(dirname(join(dir, rel)), { recursive: true });
+      copyFileSync(from, join(dir, rel));
+    }
+    await exec([NEEDS.depmod.probe, '-b', stage, kernel.release]);
+    const made = readdirSync(dir).filter((f) => f.startsWith('modules.'));
+    return new Map(made.map((f) => [f, readFileSync(join(dir, f))]));
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+export async function ensureInitramfs(
   kernel: Kernel,
   profile: MachineProfile,
   log: (line: string) => void = () => {},
-): Initramfs {
-  const { plan, deps, early, late } = modulePlan(kernel, profile);
+): Promise<Initramfs> {
+  const { plan, deps, early, late, shipped } = modulePlan(kernel, profile);
   if (plan.missing.length)
     log(
       `modules the profile wants that ${kernel.release} has neither built in nor as modules: ${plan.missing.join(' ')}`,
     );
   const init = join(guestDir, 'initramfs', 'init');
-  const modules = kernel.modulesDir ? [...early, ...late, 'modules.dep'].map((m) => join(kernel.modulesDir!, m)) : [];
+  const all = [...early, ...late, ...shipped, 'modules.dep'];
+  const modules = kernel.modulesDir ? all.map((m) => join(kernel.modulesDir!, m)) : [];
   const stamps = [kernel.boot, ...modules].map((f) => [f, statSync(f).size, statSync(f).mtimeMs]);
   const key = fingerprint(
     guestDir,
     [init, LOAD_MODULES, NEEDS.busybox.probe],
-    [kernel.id, kernel.release, stamps, early, late, 'cpio-v3'],
+    [kernel.id, kernel.release, stamps, early, late, shipped, 'cpio-v4-depmod'],
   );
   const dir = join(cacheDir(), 'initramfs');
   const path = join(dir, `${kernel.release}-${key}.cpio`);
   const bad = existsSync(path) ? checkArtifact(stampOf(path), dir) : 'missing';
   if (bad) {
     if (bad !== 'missing') log(`initramfs of ${kernel.release}: ${bad}; making it again`);
-    writeAtomic(path, cpioArchive(entries(kernel, deps, early, late)));
+    const indexes = kernel.modulesDir ? await moduleIndexes(kernel, [...early, ...late, ...shipped]) : new Map();
+    writeAtomic(path, cpioArchive(entries(kernel, deps, { early, late, shipped }, indexes)));
     writeStamp(stampOf(path), dir, [basename(path)]);
   }
   return { path };

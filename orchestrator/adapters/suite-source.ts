@@ -91,7 +91,9 @@ export async function builtSuite(
   log: (line: string) => void,
 ): Promise<string> {
   const key = createHash('sha256')
-    .update(JSON.stringify([source.key, image, recipe.build, 'suite-build-v1']))
+    .update(
+      JSON.stringify([source.key, image, recipe.build, ...(recipe.buildAt ? [recipe.buildAt] : []), 'suite-build-v1']),
+    )
     .digest('hex')
     .slice(0, 16);
   const dir = join(cacheDir(), 'suites', `${recipe.name}-${key}`);
@@ -131,12 +133,18 @@ async function buildIn(work: string, recipe: SourceRecipe, source: SuiteSource, 
   log(`building ${recipe.name} from ${source.path}${source.commit ? ` (${source.commit.slice(0, 12)})` : ''}`);
   await copySource(source.path, tree);
   for (const argv of recipe.build) {
-    const r = await exec(argv, { cwd: tree, check: false });
+    const r = await exec(recipe.buildAt ? boundAt(recipe.buildAt, tree, argv) : argv, { cwd: tree, check: false });
     if (r.code !== 0) throw new SuiteBuildError(recipe.name, argv, lastLines(`${r.stdout}\n${r.stderr}`));
   }
   await exec(['tar', '-C', work, '--exclude=.git', '-cf', join(work, PACKED), recipe.name]);
   removeTree(tree);
   writeStamp(join(work, STAMP), work, [PACKED]);
+}
+
+/** ARGV run in a private mount namespace where TREE is also at AT, from AT. */
+function boundAt(at: string, tree: string, argv: string[]): string[] {
+  const script = 'mkdir -p "$1" && mount --bind "$2" "$1" && cd "$1" && shift 2 && exec "$@"';
+  return ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', at, tree, ...argv];
 }
 
 const lastLines = (text: string) => text.trim().split('\n').slice(-3).join(' | ');

@@ -12,7 +12,7 @@ export interface ExternalResult {
   line: number;
 }
 
-export type OutputFormat = 'ktap' | 'unittest' | 'status' | 'fstests';
+export type OutputFormat = 'ktap' | 'unittest' | 'status' | 'fstests' | 'blktests' | 'meson';
 
 /** A case name fit for --test and globs: lower case, runs of other characters as one '-'. */
 export function caseSlug(text: string): string {
@@ -171,6 +171,12 @@ export function stoppedEarly(
   }
   if (format === 'fstests' && !lines.some((l) => /^(Passed all \d+ tests|Failed \d+ of \d+ tests|Not run:)/.test(l)))
     return `stopped before check's summary (exit ${code}), after ${reported} results`;
+  if (format === 'meson' && !lines.some((l) => /^Ok:\s+\d+/.test(l.trim())))
+    return `stopped before meson's summary (exit ${code}), after ${reported} results`;
+  if (format === 'blktests') {
+    const open = openCase(format, lines);
+    if (open) return `stopped in ${open} (exit ${code}), after ${reported} results`;
+  }
   if (format === 'unittest') {
     const ran = lines.map((l) => /^Ran (\d+) tests? in /.exec(l)?.[1]).find(Boolean);
     if (!ran) return `stopped before unittest's summary (exit ${code}), after ${reported} results`;
@@ -191,6 +197,12 @@ export function openCase(format: OutputFormat, lines: string[]): string | undefi
     } else if (format === 'fstests') {
       const test = FST_TEST.exec(line);
       if (test) open = test[2]?.trim() ? undefined : test[1];
+    } else if (format === 'meson') {
+      const test = MESON_LINE.exec(line);
+      if (test) open = test[3] === 'RUNNING' ? `${test[1]}/${test[2]}` : undefined;
+    } else if (format === 'blktests') {
+      const test = BLK_LINE.exec(line);
+      if (test) open = test[4] ? undefined : blktestsCase(test[1], test[2], test[3]);
     } else if (format === 'ktap') {
       const run = KTAP_RUN.exec(line);
       if (run) open = caseSlug(run[1].replace(/\s*\.\.\.\s*$/, ''));
@@ -258,6 +270,100 @@ export function parseFstests(lines: string[]): ExternalResult[] {
   return out;
 }
 
+// blktests' check, its stdout not a terminal: "TEST[ => DEV] [(COND)] (DESCRIPTION)" when a test
+// starts, the same line ending "[passed]", "[failed]" or "[not run]" when it ends, then its details
+// indented by four (runtime, skip reasons, "exited with status N", the diff, dmesg's lines).
+const BLK_LINE =
+  /^(\w[\w-]*\/\d+)(?: => (\S+))?\s+(?:\(((?:[\w-]+=[^\s()]+ ?)+)\)\s+)?(?:\(.*\))?\s*(?:\[(passed|failed|not run)\])?$/;
+const BLK_GROUP = /^(\w[\w-]*)\/\*\*\*\s+\[not run\]$/;
+
+/**
+ * A blktests case: TEST, then its results directory as blktests names it (DEV or "nodev", then
+ * "_KEY_VALUE" per condition) less a leading "nodev_": nvme/006/tr_rdma_bd_device, srp/001.
+ */
+export function blktestsCase(test: string, dev?: string, cond?: string): string {
+  const dir = [dev, cond?.trim().replace(/[ =]/g, '_')].filter(Boolean).join('_');
+  return dir ? `${test}/${dir}` : test;
+}
+
+function blktestsResult(name: string, status: string, details: string[], line: number): ExternalResult {
+  const said = details.filter((l) => !/^runtime\s/.test(l));
+  if (status === 'passed') return { name, result: 'pass', message: '', line };
+  if (status === 'not run') return { name, result: 'skip', message: said.join('; ') || 'not run', line };
+  // The diff's headers carry the results path and a time: only its changed lines are words.
+  const message = said
+    .filter((l) => !/^(\.\.\.|\(Run 'diff|\(See '|--- |\+\+\+ |@@ )/.test(l))
+    .slice(0, 8)
+    .join(' | ');
+  return { name, result: 'fail', message: message || 'failed', line };
+}
+
+/** blktests' check lines as results; a result's line is its test's last detail line. A group check skipped whole is GROUP/all. */
+export function parseBlktests(lines: string[]): ExternalResult[] {
+  const out: ExternalResult[] = [];
+  let open: { name: string; status: string; details: string[]; last: number } | undefined;
+  const close = () => {
+    if (open?.status) out.push(blktestsResult(open.name, open.status, open.details, open.last));
+    open = undefined;
+  };
+  lines.forEach((raw, i) => {
+    const line = raw.trimEnd();
+    const test = BLK_LINE.exec(line);
+    const group = BLK_GROUP.exec(line);
+    if (test || group) {
+      close();
+      const name = test ? blktestsCase(test[1], test[2], test[3]) : `${group![1]}/all`;
+      open = { name, status: test ? (test[4] ?? '') : 'not run', details: [], last: i };
+    } else if (open && /^ {4}\S/.test(line)) {
+      open.details.push(line.trim());
+      open.last = i;
+    }
+  });
+  close();
+  return out;
+}
+
+// meson test -v, one test at a time: "N/M PROJECT:SUITE / TEST  RUNNING", the test's output between
+// two rules, then "N/M PROJECT:SUITE / TEST  RESULT  1.23s [exit status 77]"; a summary at the end.
+const MESON_LINE = /^\s*\d+\/\d+ [^\s:]+:(\S+) \/ (\S+)\s+([A-Z]+)(?:\s+([\d.]+s))?(?:\s+(.*))?$/;
+const MESON_RULE = /^[\u2015\u2500-]{10,}|\u2700/;
+/** ndctl's C tests end with their contexts released and a tally: not what went wrong. */
+const MESON_NOISE =
+  /^lib\w+: \w+_unref: context \S+ released$|^attempted: \d+ skipped: \d+$|^>>> |^libkmod: (DEBUG|INFO) |^\++ /;
+const MESON_KIND: Record<string, ExternalResultKind> = {
+  OK: 'pass',
+  EXPECTEDFAIL: 'pass',
+  SKIP: 'skip',
+  FAIL: 'fail',
+  UNEXPECTEDPASS: 'fail',
+  TIMEOUT: 'fail',
+  ERROR: 'error',
+  INTERRUPT: 'error',
+};
+
+/** meson's results, a test's message its last output lines (a skip's reason, a failure's last words). */
+export function parseMeson(lines: string[]): ExternalResult[] {
+  const out: ExternalResult[] = [];
+  let said: string[] = [];
+  // After the summary meson lists the failures again: the same results, not more.
+  const end = lines.findIndex((l) => /^(Summary of Failures:|Ok:\s+\d+)/.test(l.trim()));
+  lines.slice(0, end < 0 ? undefined : end).forEach((raw, i) => {
+    const line = raw.trimEnd();
+    const m = MESON_LINE.exec(line);
+    if (!m || m[3] === 'RUNNING') {
+      if (m) said = [];
+      else if (line && !MESON_RULE.test(line) && !MESON_NOISE.test(line.trim())) said.push(line.trim());
+      return;
+    }
+    const [, suite, test, status, , detail] = m;
+    const result = MESON_KIND[status] ?? 'error';
+    const words = result === 'pass' ? [] : [...said.slice(-3), detail ?? status].filter(Boolean);
+    out.push({ name: `${suite}/${test}`, result, message: words.join(' | '), line: i });
+    said = [];
+  });
+  return out;
+}
+
 export function parseOutput(
   format: OutputFormat,
   lines: string[],
@@ -266,6 +372,8 @@ export function parseOutput(
   if (format === 'ktap') return parseKtap(lines, opts.byRun);
   if (format === 'unittest') return parseUnittest(lines);
   if (format === 'fstests') return parseFstests(lines);
+  if (format === 'blktests') return parseBlktests(lines);
+  if (format === 'meson') return parseMeson(lines);
   return [statusResult(opts.name ?? 'run', opts.code ?? null, lines)];
 }
 

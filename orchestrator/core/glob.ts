@@ -13,3 +13,9 @@ export function globToRegExp(pattern: string): RegExp {
 export function matchesAny(name: string, patterns: string[] | undefined): boolean {
   return !patterns || patterns.some((p) => globToRegExp(p).test(name));
 }
+
+/** A pattern's first part and the rest ("*" when it has one part): ext4/generic/413 → ext4, generic/413. */
+export function splitFirst(pattern: string): [first: string, rest: string] {
+  const slash = pattern.indexOf('/');
+  return slash < 0 ? [pattern, '*'] : [pattern.slice(0, slash), pattern.slice(slash + 1)];
+}

@@ -17,7 +17,8 @@ export interface MachineProfile {
   /** Plain virtio disks after the root (/dev/vdb, …), empty and sparse for each run. */
   disks?: DiskSpec[];
   cmdline: string[];
-  modules: { early: string[]; late: string[] };
+  /** ship: in the guest for a suite's own modprobe (blktests loads and unloads its modules), never loaded by us. */
+  modules: { early: string[]; late: string[]; ship?: string[] };
   /** stallSeconds: console silence before the sshd marker that counts as a hung boot (booted again once). */
   timeouts: { bootSeconds: number; modulesSeconds: number; stallSeconds?: number };
 }

@@ -179,7 +179,8 @@ async function collect(ctx: ExternalContext, from: string, dir: string): Promise
 }
 
 /** The kept files of a reported case: DIR/NAME.* (fstests: generic/413.out.bad, .full, .dmesg). */
-const filesOf = (files: string[], reported: string) => files.filter((f) => f.includes(`/${reported}.`));
+const filesOf = (suite: ExternalSuite, files: string[], reported: string) =>
+  suite.filesOf ? suite.filesOf(reported, files) : files.filter((f) => f.includes(`/${reported}.`));
 
 /** Each case the run reported, judged in its dmesg window; the run's own errors; the kernel lines after the last case. */
 function judgeRun(ctx: ExternalContext, run: ExternalRun, ran: Awaited<ReturnType<typeof execute>>) {
@@ -190,7 +191,11 @@ function judgeRun(ctx: ExternalContext, run: ExternalRun, ran: Awaited<ReturnTyp
     byRun: run.byRun,
     name: run.name,
     code: out.code,
-  }).map((x) => ({ ...x, name: `${prefix}${suite.caseName?.(x.name) ?? x.name}`, files: filesOf(ran.files, x.name) }));
+  }).map((x) => ({
+    ...x,
+    name: `${prefix}${suite.caseName?.(x.name) ?? x.name}`,
+    files: filesOf(suite, ran.files, x.name),
+  }));
   const cases = caseWindows(
     dmesg.log,
     reported.map((x) => x.line),

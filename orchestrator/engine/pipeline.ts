@@ -2,7 +2,7 @@
 // tests → results. Each phase is timed; nothing outlives the run.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { asWriteError } from '../errors.js';
+import { asWriteError, UsageError } from '../errors.js';
 import type { ArtifactKind } from '../core/stamp.js';
 import type { KernelSpec } from '../core/kernel-spec.js';
 import { GateError, isGuestNeed, unmetConfig, unmetInGuest, type Gate } from '../core/needs.js';
@@ -26,8 +26,8 @@ import { qemuVersion } from '../adapters/qemu.js';
 import { ensureImage, verifyImage } from '../adapters/rootfs.js';
 import { unpackInto, writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads, verifyWorkloads } from '../adapters/workloads.js';
-import { caseNames, selectTests } from '../suites/index.js';
-import { peerSetupOf, setupScript } from '../suites/suite.js';
+import { caseNames, selectTests, type Selection } from '../suites/index.js';
+import { isExternal, peerSetupOf, setupScript, type SuiteMachine } from '../suites/suite.js';
 import { bringSuites, type Brought } from './bring.js';
 import { resolveKernel } from './kernels.js';
 import { lostResults, runSuites, toRef, type SuiteRun, type SuitesOutcome } from './runner.js';
@@ -52,6 +52,10 @@ export interface RunOptions {
   noKnown?: boolean;
   /** Modules to load besides the profile's late ones (9p for a shared directory). */
   extraModules?: string[];
+  /** Modules put in the guest unloaded, for a suite's own modprobe. */
+  shipModules?: string[];
+  /** A suite's own NVDIMMs, memory and kernel arguments, over the profile's. */
+  machine?: SuiteMachine;
   log: (line: string) => void;
 }
 
@@ -97,6 +101,10 @@ export async function prepareShared(log: (line: string) => void): Promise<void> 
 export async function prepare(opts: Omit<RunOptions, 'tests' | 'resultsDir'>, phases: Phases) {
   const profile = loadProfile();
   profile.modules.late.push(...(opts.extraModules ?? []));
+  profile.modules.ship = [...(profile.modules.ship ?? []), ...(opts.shipModules ?? [])];
+  const { cmdline, ...machine } = opts.machine ?? {};
+  Object.assign(profile, machine);
+  profile.cmdline.push(...(cmdline ?? []));
   if (opts.bootTimeout) profile.timeouts.bootSeconds = opts.bootTimeout;
   if (opts.stallTimeout) profile.timeouts.stallSeconds = opts.stallTimeout;
   await phases.time('host', async () => {
@@ -350,6 +358,14 @@ async function runInfo(p: Prepared, phases: Phases): Promise<RunInfo> {
   };
 }
 
+/** The one machine the selected suites ask for; two suites that want different ones cannot share a guest. */
+function suiteMachine(selection: Selection[]): SuiteMachine | undefined {
+  const asked = selection.flatMap((s) => (isExternal(s.suite) && s.suite.machine ? [s.suite] : []));
+  const differ = asked.find((s) => JSON.stringify(s.machine) !== JSON.stringify(asked[0].machine));
+  if (differ) throw new UsageError(`${asked[0].name} and ${differ.name} need different guests: test them in two runs`);
+  return asked[0]?.machine;
+}
+
 async function runOnce(opts: RunOptions): Promise<Attempt> {
   const phases = new Phases();
   const selection = selectTests(opts.tests);
@@ -357,7 +373,12 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
   const runs = selection.map((s) => ({ selection: s, expectations: loadExpectations(s.suite), known }));
   const names = caseNames(selection);
   const modules = [...new Set(selection.flatMap((s) => s.suite.modules ?? []))];
-  const p: Prepared = await prepare({ ...opts, extraModules: [...(opts.extraModules ?? []), ...modules] }, phases);
+  const ship = [...new Set(selection.flatMap((s) => (isExternal(s.suite) ? (s.suite.shipModules ?? []) : [])))];
+  const extraModules = [...(opts.extraModules ?? []), ...modules];
+  const p: Prepared = await prepare(
+    { ...opts, extraModules, shipModules: ship, machine: suiteMachine(selection) },
+    phases,
+  );
   p.brought = await phases.time('suites', () => bringSuites(selection, p.kernel, p.image.hash, opts.log));
   if (p.accel.accel === 'tcg') opts.log(`accel: ${p.accel.reason}`);
   const info = await runInfo(p, phases);

@@ -3,7 +3,7 @@
 // user's (ORCHESTRATE_FSTESTS: a checkout or `git archive` of it), built on the host. Cases are
 // fstests/FS/TEST (fstests/ext4/generic/413); the default is the dax group on both file systems;
 // FS/@GROUP runs a group of fstests' own (fstests/xfs/@quick, fstests/*/@quick).
-import { matchesAny } from '../core/glob.js';
+import { matchesAny, splitFirst } from '../core/glob.js';
 import { FSDAX2_NAMESPACE, FSDAX_NAMESPACE } from './memory.js';
 import { extDir, setupScript, type ExternalRun, type ExternalSuite, type SetupFacts } from './suite.js';
 
@@ -13,16 +13,10 @@ const DEFAULT_GROUP = 'dax';
 const resultsDir = (fs: string) => `/var/tmp/fstests-results/${fs}`;
 const configFile = (fs: string) => `/var/tmp/fstests-${fs}.config`;
 
-/** A pattern's file-system part and its test part (a test, a glob, or @GROUP). */
-function split(pattern: string): [fs: string, test: string] {
-  const slash = pattern.indexOf('/');
-  return slash < 0 ? [pattern, '*'] : [pattern.slice(0, slash), pattern.slice(slash + 1)];
-}
-
 /** check's arguments for FS: groups (-g) and tests; undefined when no pattern is about FS. */
 export function checkArgs(fs: string, patterns?: string[]): string[] | undefined {
   if (!patterns) return ['-g', DEFAULT_GROUP];
-  const tests = patterns.map(split).filter(([f]) => matchesAny(fs, [f]));
+  const tests = patterns.map(splitFirst).filter(([f]) => matchesAny(fs, [f]));
   if (!tests.length) return undefined;
   const groups = tests.filter(([, t]) => t.startsWith('@')).map(([, t]) => t.slice(1));
   // A glob selects among the default group's tests: fstests has no glob of its own.
@@ -33,7 +27,7 @@ export function checkArgs(fs: string, patterns?: string[]): string[] | undefined
 
 /** Does case NAME (FS/DIR/NUM) fall under PATTERN? FS/@GROUP takes whatever check ran for it. */
 export function fstestsMatch(name: string, pattern: string): boolean {
-  const [[fs, test], [wantFs, want]] = [split(name), split(pattern)];
+  const [[fs, test], [wantFs, want]] = [splitFirst(name), splitFirst(pattern)];
   return matchesAny(fs, [wantFs]) && (want.startsWith('@') || matchesAny(test, [want]));
 }
 

@@ -2,7 +2,9 @@
 import { UsageError } from '../errors.js';
 import { matchesAny } from '../core/glob.js';
 import { dioVsTruncate, dioWriteVsTruncate } from './dio-vs-truncate.js';
+import { blktests } from './blktests.js';
 import { fstests } from './fstests.js';
+import { ndctl } from './ndctl.js';
 import { ibRegRefusal } from './ib-reg-refusal.js';
 import { longtermPinFsdax } from './longterm-pin-fsdax.js';
 import { odpFsdax } from './odp-fsdax.js';
@@ -24,6 +26,8 @@ export const SUITES: AnySuite[] = [
   rdmaCore,
   kselftestGup,
   fstests,
+  ndctl,
+  blktests,
   rdmaSmoke,
 ];
 

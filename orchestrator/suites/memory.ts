@@ -6,6 +6,8 @@ import type { Need } from '../core/needs.js';
 
 export const MAP_SIZE = String(2 * 1024 * 1024);
 
+/** systemd-udevd, for suites written for a machine that runs it. */
+export const UDEV: GuestCommand = { argv: [setupScript('udev.sh')], timeoutSeconds: 120 };
 export const RXE: GuestCommand = { argv: [setupScript(RXE_DEVICE.setup), 'eth0'], timeoutSeconds: 30 };
 export const FSDAX_NAMESPACE: GuestCommand = {
   argv: [setupScript(NVDIMM.setup), 'namespace0.0', 'fsdax', 'fsdax'],

@@ -3,6 +3,7 @@
 // external suite, a program of the field's read in its own format.
 import type { OutputFormat } from '../core/external.js';
 import type { Need } from '../core/needs.js';
+import type { MachineProfile } from '../core/machine.js';
 
 /** Where uploaded guest files live in the guest. */
 export const GUEST_ROOT = '/run/orchestrate/guest';
@@ -77,6 +78,9 @@ export interface SourceRecipe {
   upstream: string;
   /** Commands run in a copy of the tree, in order. */
   build: string[][];
+  /** Where the build sees the tree (bound there in a mount namespace of its own), for builds that
+   * write absolute paths into what they make (meson): the guest unpacks it at the same path. */
+  buildAt?: string;
   /** What the build needs on the host: a program on PATH or a header, and the Debian package that has it. */
   hostNeeds: { probe: string; pkg: string }[];
 }
@@ -113,6 +117,10 @@ export interface ExternalSuite {
   fragments?: string[];
   /** Modules to load besides the profile's, when this suite is selected. */
   modules?: string[];
+  /** The guest this suite needs instead of the profile's NVDIMMs and memory, and kernel arguments added. */
+  machine?: SuiteMachine;
+  /** Modules (and what they depend on) put in the guest unloaded: the suite loads and unloads them itself. */
+  shipModules?: string[];
   /**
    * What the engine builds on the host and uploads to extDir(SUITE): the kernel's own mm selftests (from the source
    * of the kernel under test), or the suite's own source tree packed as tree.tar (fstests).
@@ -125,12 +133,20 @@ export interface ExternalSuite {
   format: OutputFormat;
   /** Does a reported case (without the suite) fall under a selected pattern? Default: the pattern as a glob. */
   matches?(name: string, pattern: string): boolean;
+  /** A reported case's kept files among the run's collected ones; default: DIR/CASE.* (fstests). */
+  filesOf?(reported: string, files: string[]): string[];
   /** A reported case's name as we spell it (rdma-core: without the "tests." package). */
   caseName?(reported: string): string;
   /** A run silent this long is killed: its current case timed out. */
   caseSeconds: number;
   /** Each run's whole time. */
   suiteSeconds: number;
+}
+
+export interface SuiteMachine {
+  nvdimms?: MachineProfile['nvdimms'];
+  memory?: MachineProfile['memory'];
+  cmdline?: string[];
 }
 
 export type AnySuite = TestSuite | ExternalSuite;

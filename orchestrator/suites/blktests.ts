@@ -1,0 +1,101 @@
+// blktests, as the RDMA storage maintainers run it: nvme/ with NVMe-oF over soft-RoCE
+// (NVMET_TRTYPES=rdma, USE_RXE=1) and over loop for comparison, and srp/ over rxe. The source is
+// the user's (ORCHESTRATE_BLKTESTS: a checkout or `git archive` of it), built on the host. Cases are
+// blktests/GROUP/NNN[/CONDITIONS] as blktests names its results (blktests/nvme/006/tr_rdma_bd_device).
+import { matchesAny, splitFirst } from '../core/glob.js';
+import { UDEV } from './memory.js';
+import { extDir, setupScript, type ExternalRun, type ExternalSuite, type SetupFacts } from './suite.js';
+
+const NAME = 'blktests';
+export const GROUPS = ['nvme', 'srp'] as const;
+const CONFIG = '/var/tmp/blktests.config';
+const results = (facts: SetupFacts, group: string) => `${facts.blktests_out}/results-${group}`;
+
+/**
+ * check's config: rxe rather than siw; NVMe-oF over RDMA and loop; the targets' backing files
+ * (NVME_IMG_SIZE) fit the scratch disk with room for results (nvme/012 wants 350 MiB at least);
+ * TIMEOUT caps the fio runs of the timed tests, which otherwise write the whole image under TCG.
+ */
+export const CHECK_CONFIG = ['USE_RXE=1', 'NVMET_TRTYPES=rdma loop', 'NVME_IMG_SIZE=512m', 'TIMEOUT=20'];
+
+/** check's arguments for GROUP: named tests, or the group; undefined when no pattern is about it. */
+export function checkTests(group: string, patterns?: string[]): string[] | undefined {
+  if (!patterns) return [group];
+  const mine = patterns.map(splitFirst).filter(([g]) => matchesAny(group, [g]));
+  if (!mine.length) return undefined;
+  const tests = mine.map(([, rest]) => rest.split('/')[0]);
+  if (tests.some((t) => t.includes('*'))) return [group];
+  return [...new Set(tests)].map((t) => `${group}/${t}`);
+}
+
+/** Does case NAME (GROUP/NNN[/CONDITIONS]) fall under PATTERN? A test's pattern takes all its conditions. */
+export function blktestsMatch(name: string, pattern: string): boolean {
+  const [[group, rest], [wantGroup, want]] = [splitFirst(name), splitFirst(pattern)];
+  if (!matchesAny(group, [wantGroup])) return false;
+  const test = rest.split('/')[0];
+  return matchesAny(rest, [want]) || (!want.includes('/') && matchesAny(test, [want]));
+}
+
+/** A case's kept files: results/DIR/GROUP/NNN (its status) and .full, .out.bad, .dmesg beside it. */
+export function blktestsFiles(name: string, files: string[]): string[] {
+  const [group, test, ...conditions] = name.split('/');
+  const cond = conditions.join('/');
+  const dirs = cond ? [`nodev_${cond}`, cond] : ['nodev'];
+  const bases = dirs.map((d) => `/${d}/${group}/${test}`);
+  return files.filter((f) => bases.some((b) => f.endsWith(b) || f.includes(`${b}.`)));
+}
+
+function checkRun(group: (typeof GROUPS)[number], facts: SetupFacts, tests: string[]): ExternalRun {
+  return {
+    name: group,
+    // The SRP tests find their multipath devices by udev's /dev/disk/by-id links.
+    setup: group === 'srp' ? [UDEV] : [],
+    command: { argv: [setupScript('blktests.sh'), 'check', CONFIG, results(facts, group), ...tests] },
+    collect: results(facts, group),
+  };
+}
+
+export const blktests: ExternalSuite = {
+  kind: 'external',
+  name: NAME,
+  summary: 'blktests: nvme/ over NVMe-oF RDMA (rxe) and loop, srp/ over rxe; default: both groups',
+  needs: [],
+  setup: [
+    { argv: [setupScript('blktests.sh'), 'unpack', `${extDir(NAME)}/tree.tar`, '/dev/vdb'], timeoutSeconds: 300 },
+    { argv: [setupScript('blktests.sh'), 'configfs'], timeoutSeconds: 30 },
+    { argv: [setupScript('blktests.sh'), 'config', CONFIG, ...CHECK_CONFIG], timeoutSeconds: 30 },
+  ],
+  // nvme/047 and 051 take a loop device without asking blktests for the driver (_have_loop), as on
+  // a machine whose kmod static nodes load loop on first open: loaded, as such a machine would have it.
+  modules: ['loop'],
+  // blktests loads and unloads these itself (and checks they are modules): shipped, never loaded by us.
+  shipModules: [
+    ...['configfs', 'nvme_loop', 'nvme_rdma', 'nvmet_rdma', 'nvmet', 'null_blk'],
+    ...['ib_srp', 'ib_srpt', 'ib_ipoib', 'ib_umad', 'rdma_cm', 'scsi_debug', 'target_core_iblock', 'target_core_mod'],
+    ...['dm_multipath', 'dm_queue_length', 'dm_service_time', 'sd_mod', 'sg'],
+    ...['scsi_dh_alua', 'scsi_dh_emc', 'scsi_dh_rdac'],
+  ],
+  bring: {
+    source: {
+      name: NAME,
+      env: 'ORCHESTRATE_BLKTESTS',
+      upstream: 'https://github.com/osandov/blktests',
+      build: [['make', '-j2']],
+      hostNeeds: [
+        { probe: 'gcc', pkg: 'gcc' },
+        { probe: 'g++', pkg: 'g++' },
+        { probe: 'make', pkg: 'make' },
+      ],
+    },
+  },
+  runs: (facts, selected) =>
+    GROUPS.flatMap((group) => {
+      const tests = checkTests(group, selected);
+      return tests ? [checkRun(group, facts, tests)] : [];
+    }),
+  matches: blktestsMatch,
+  filesOf: blktestsFiles,
+  format: 'blktests',
+  caseSeconds: 1800,
+  suiteSeconds: 6 * 3600,
+};
