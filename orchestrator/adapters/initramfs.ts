@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { cpioArchive, type CpioEntry } from '../core/cpio.js';
 import {
+  carried,
   laneList,
   parseModulesDep,
   planModules,
@@ -23,6 +24,8 @@ export interface Initramfs {
   path: string;
 }
 
+/** What modprobe reads: without them it finds no module by name. */
+const BIN = ['modules.dep.bin', 'modules.builtin.bin'];
 const LOAD_MODULES = join(guestDir, 'rootfs', 'usr', 'lib', 'orchestrate', 'load-modules');
 
 function readOr(path: string, fallback = ''): string {
@@ -35,16 +38,17 @@ function modulePlan(kernel: Kernel, profile: MachineProfile) {
     deps: new Map() as ModuleDeps,
     early: [] as string[],
     late: [] as string[],
+    carry: [] as string[],
   };
   if (!kernel.modulesDir) return noModules;
   const deps = parseModulesDep(readOr(join(kernel.modulesDir, 'modules.dep')));
   const builtin = readOr(join(kernel.modulesDir, 'modules.builtin'));
   const plan = planModules(deps, builtin, [...profile.modules.early, ...profile.modules.late]);
   const [early, late] = splitPlan(deps, plan.load, profile.modules.early);
-  return { plan, deps, early, late };
+  return { plan, deps, early, late, carry: carried(deps, plan.load) };
 }
 
-function entries(kernel: Kernel, deps: ModuleDeps, early: string[], late: string[]): CpioEntry[] {
+function entries(kernel: Kernel, deps: ModuleDeps, early: string[], late: string[], carry: string[]): CpioEntry[] {
   const init = readFileSync(join(guestDir, 'initramfs', 'init'));
   const list: CpioEntry[] = [
     { kind: 'file', path: 'init', data: init, mode: 0o755 },
@@ -57,10 +61,17 @@ function entries(kernel: Kernel, deps: ModuleDeps, early: string[], late: string
   ];
   if (kernel.modulesDir) {
     const base = `lib/modules/${kernel.release}`;
-    for (const rel of [...early, ...late]) {
+    for (const rel of [...early, ...late, ...carry]) {
       list.push({ kind: 'file', path: `${base}/${rel}`, data: readFileSync(join(kernel.modulesDir, rel)) });
     }
-    for (const index of ['modules.dep', 'modules.builtin', 'modules.order', 'modules.alias', 'modules.symbols']) {
+    for (const index of [
+      'modules.dep',
+      'modules.builtin',
+      'modules.order',
+      'modules.alias',
+      'modules.symbols',
+      ...BIN,
+    ]) {
       const file = join(kernel.modulesDir, index);
       if (existsSync(file)) list.push({ kind: 'file', path: `${base}/${index}`, data: readFileSync(file) });
     }
@@ -73,25 +84,26 @@ export function ensureInitramfs(
   profile: MachineProfile,
   log: (line: string) => void = () => {},
 ): Initramfs {
-  const { plan, deps, early, late } = modulePlan(kernel, profile);
+  const { plan, deps, early, late, carry } = modulePlan(kernel, profile);
   if (plan.missing.length)
     log(
       `modules the profile wants that ${kernel.release} has neither built in nor as modules: ${plan.missing.join(' ')}`,
     );
   const init = join(guestDir, 'initramfs', 'init');
-  const modules = kernel.modulesDir ? [...early, ...late, 'modules.dep'].map((m) => join(kernel.modulesDir!, m)) : [];
+  const all = [...early, ...late, ...carry, 'modules.dep'];
+  const modules = kernel.modulesDir ? all.map((m) => join(kernel.modulesDir!, m)) : [];
   const stamps = [kernel.boot, ...modules].map((f) => [f, statSync(f).size, statSync(f).mtimeMs]);
   const key = fingerprint(
     guestDir,
     [init, LOAD_MODULES, NEEDS.busybox.probe],
-    [kernel.id, kernel.release, stamps, early, late, 'cpio-v3'],
+    [kernel.id, kernel.release, stamps, early, late, carry, 'cpio-v4'],
   );
   const dir = join(cacheDir(), 'initramfs');
   const path = join(dir, `${kernel.release}-${key}.cpio`);
   const bad = existsSync(path) ? checkArtifact(stampOf(path), dir) : 'missing';
   if (bad) {
     if (bad !== 'missing') log(`initramfs of ${kernel.release}: ${bad}; making it again`);
-    writeAtomic(path, cpioArchive(entries(kernel, deps, early, late)));
+    writeAtomic(path, cpioArchive(entries(kernel, deps, early, late, carry)));
     writeStamp(stampOf(path), dir, [basename(path)]);
   }
   return { path };
