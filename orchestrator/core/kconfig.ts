@@ -102,6 +102,12 @@ export function renderDirectives(d: Directives): string {
   ].join('\n');
 }
 
+/** What a build asks of the tree, by content: the merged request, then any directives (none: as before them). */
+export function requestKey(fragments: Fragment[]): string {
+  const directives = renderDirectives(fragmentDirectives(fragments));
+  return renderRequest(mergeFragments(fragments)) + (directives && `${directives}\n`);
+}
+
 /** Dropped options that count: not those a fragment made optional and the tree does not define. */
 export function unexcused(dropped: Dropped[], optional: string[], defined: (symbol: string) => boolean): Dropped[] {
   return dropped.filter((d) => !optional.includes(d.symbol) || defined(d.symbol));
