@@ -1,6 +1,6 @@
 // Building a kernel from a tree, a revision, a series and fragments into the store. The id is
 // known before anything is built, so identical inputs are a cache hit; failures are kept too.
-import { copyFileSync, cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ToolError, UsageError } from '../errors.js';
@@ -345,6 +345,7 @@ async function stageModules(b: Locked, log: string, dest: string): Promise<void>
   const staging = join(b.dirs.base, 'modules-install');
   const installed = await installModules(b.dirs, b.ccache ?? true, { staging, extmods: b.directives.modules, log });
   cpSync(installed, dest, { recursive: true });
+  rmSync(staging, { recursive: true, force: true });
 }
 
 function sourceOf(repo: string): BuildMetadata['source'] {

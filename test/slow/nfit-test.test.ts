@@ -2,7 +2,8 @@
 // its modules with the test builds in updates/; a guest on it loads nfit_test next to QEMU's own
 // NVDIMMs, whose /dev/pmem0 the test builds of libnvdimm and nfit still give.
 import t from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRecord, storeDir } from '../../orchestrator/adapters/kernel-store.js';
 import { cacheDir } from '../../orchestrator/paths.js';
@@ -36,4 +37,16 @@ t.test('linux-source-6.1 --config nfit-test: modules in the store, nfit_test in 
   t.match(r.stdout, /\/updates\/nfit\.ko$/m, 'the test build of nfit is the one modprobe finds');
   for (const bus of ['ACPI.NFIT', 'nfit_test.0', 'nfit_test.1'])
     t.match(r.stdout, new RegExp(`"provider":\\s*"${bus.replace('.', '\\.')}"`), `bus ${bus}`);
+});
+
+t.test('a modules directory the tree lacks is CONFIG-FAIL, with one reason', async (t) => {
+  const { dir: tree } = await sourceTree();
+  const fragment = join(mkdtempSync(join(tmpdir(), 'orchestrate-fragment-')), 'nope.config');
+  writeFileSync(fragment, '# orchestrate: modules tools/testing/nope\nCONFIG_MODULES=y\n');
+  const r = await runCli(['build', '--tree', tree, '--config', fragment, '--force']);
+  t.equal(r.code, 1, r.stderr.slice(-1000));
+  t.match(
+    r.stdout,
+    /^CONFIG-FAIL: the fragments ask for modules in tools\/testing\/nope, which the tree does not have$/m,
+  );
 });
