@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { cpioArchive, type CpioEntry } from '../core/cpio.js';
 import {
+  carried,
   laneList,
   parseModulesDep,
   planModules,
@@ -46,7 +47,9 @@ function modulePlan(kernel: Kernel, profile: MachineProfile) {
   const [early, late] = splitPlan(deps, plan.load, profile.modules.early);
   const ship = planModules(deps, builtin, profile.modules.ship ?? []);
   const loaded = new Set(plan.load);
-  return { plan, deps, early, late, shipped: ship.load.filter((m) => !loaded.has(m)) };
+  // A build's own test modules (updates/: nfit_test) come along too, as a suite's shipped ones do.
+  const shipped = [...new Set([...ship.load, ...carried(deps, plan.load)])].filter((m) => !loaded.has(m));
+  return { plan, deps, early, late, shipped };
 }
 
 function entries(

@@ -10,12 +10,14 @@ export interface BuildInputs {
   config: string;
   /** `gcc --version`'s first line. */
   compiler: string;
+  /** The fragments' directives as renderDirectives gives them; absent or empty leaves older ids as they were. */
+  directives?: string;
 }
 
 export function buildId(inputs: BuildInputs): string {
-  const hash = createHash('sha256')
-    .update(JSON.stringify([inputs.commit, inputs.seriesId ?? '', inputs.config, inputs.compiler]))
-    .digest('hex');
+  const hashed = [inputs.commit, inputs.seriesId ?? '', inputs.config, inputs.compiler];
+  if (inputs.directives) hashed.push(inputs.directives);
+  const hash = createHash('sha256').update(JSON.stringify(hashed)).digest('hex');
   return `build-${inputs.commit.slice(0, 12)}-${hash.slice(0, 12)}`;
 }
 

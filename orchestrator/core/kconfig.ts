@@ -38,13 +38,79 @@ export function parseConfig(text: string): ConfigValues {
   return values;
 }
 
+/**
+ * What a fragment asks of the build beyond Kconfig, in comments Kconfig ignores:
+ * `# orchestrate: modules DIR...` builds and installs the tree's DIR with `make M=DIR`;
+ * `# orchestrate: optional SYMBOL...` lets a tree that has no such symbol drop it (an option newer trees have).
+ */
+export interface Directives {
+  modules: string[];
+  optional: string[];
+}
+
+const DIRECTIVE = /^#\s*orchestrate:\s*(.*)$/;
+const TREE_DIR = /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[\w.+-]+(\/[\w.+-]+)*$/;
+const SYMBOL = /^(CONFIG_)?[A-Z0-9_]+$/;
+
+/** One directive's words, or why it is malformed. */
+function parseDirective(body: string): { key: keyof Directives; values: string[] } | string {
+  const [key, ...values] = body.split(/\s+/).filter(Boolean);
+  if (key === 'modules') {
+    const bad = values.find((v) => !TREE_DIR.test(v.replace(/\/$/, '')));
+    if (!values.length || bad)
+      return `"modules" wants directories of the tree (tools/testing/nvdimm)${bad ? `, not ${bad}` : ''}`;
+    return { key, values: values.map((v) => v.replace(/\/$/, '')) };
+  }
+  if (key === 'optional') {
+    const bad = values.find((v) => !SYMBOL.test(v));
+    if (!values.length || bad) return `"optional" wants Kconfig symbols${bad ? `, not ${bad}` : ''}`;
+    return { key, values: values.map((v) => v.replace(/^CONFIG_/, '')) };
+  }
+  return `unknown directive "${key ?? ''}" (want "modules DIR..." or "optional SYMBOL...")`;
+}
+
 /** Lines that are neither options nor comments: a typo in a fragment should not pass silently. */
 export function fragmentErrors(f: Fragment): string[] {
   return f.text.split('\n').flatMap((line, i) => {
     const t = line.trim();
+    const directive = DIRECTIVE.exec(t);
+    if (directive) {
+      const parsed = parseDirective(directive[1]);
+      return typeof parsed === 'string' ? [`${f.name}:${i + 1}: ${parsed}: ${t}`] : [];
+    }
     if (!t || SET.test(t) || UNSET.test(t) || (t.startsWith('#') && !t.startsWith('# CONFIG_'))) return [];
     return [`${f.name}:${i + 1}: not a config line: ${t}`];
   });
+}
+
+/** The fragments' directives merged: each list sorted, without repeats; malformed ones are fragmentErrors'. */
+export function fragmentDirectives(fragments: Fragment[]): Directives {
+  const found: Directives = { modules: [], optional: [] };
+  for (const line of fragments.flatMap((f) => f.text.split('\n'))) {
+    const directive = DIRECTIVE.exec(line.trim());
+    const parsed = directive && parseDirective(directive[1]);
+    if (parsed && typeof parsed !== 'string') found[parsed.key].push(...parsed.values);
+  }
+  return { modules: [...new Set(found.modules)].sort(), optional: [...new Set(found.optional)].sort() };
+}
+
+/** The directives as the build id hashes them: empty when there are none, so such ids do not change. */
+export function renderDirectives(d: Directives): string {
+  return [
+    ...d.modules.map((m) => `# orchestrate: modules ${m}`),
+    ...d.optional.map((s) => `# orchestrate: optional ${s}`),
+  ].join('\n');
+}
+
+/** What a build asks of the tree, by content: the merged request, then any directives (none: as before them). */
+export function requestKey(fragments: Fragment[]): string {
+  const directives = renderDirectives(fragmentDirectives(fragments));
+  return renderRequest(mergeFragments(fragments)) + (directives && `${directives}\n`);
+}
+
+/** Dropped options that count: not those a fragment made optional and the tree does not define. */
+export function unexcused(dropped: Dropped[], optional: string[], defined: (symbol: string) => boolean): Dropped[] {
+  return dropped.filter((d) => !optional.includes(d.symbol) || defined(d.symbol));
 }
 
 export function mergeFragments(fragments: Fragment[]): Map<string, Requested> {

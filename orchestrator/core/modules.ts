@@ -86,3 +86,20 @@ export function laneList(deps: ModuleDeps, load: string[]): string {
   const lane = lanes(deps, load);
   return load.map((path, i) => `${lane[i]} ${path}\n`).join('');
 }
+
+/**
+ * Modules the guest should have without loading them: those a build installed from the tree's
+ * external directories (updates/, such as nfit_test), with their dependencies, less LOADED.
+ */
+export function carried(deps: ModuleDeps, loaded: string[]): string[] {
+  const out: string[] = [];
+  const seen = new Set(loaded);
+  const visit = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    for (const dep of deps.get(path) ?? []) visit(dep);
+    out.push(path);
+  };
+  [...deps.keys()].filter((p) => p.startsWith('updates/')).forEach(visit);
+  return out;
+}

@@ -1,6 +1,6 @@
 // Building a kernel from a tree, a revision, a series and fragments into the store. The id is
 // known before anything is built, so identical inputs are a cache hit; failures are kept too.
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ToolError, UsageError } from '../errors.js';
@@ -8,7 +8,17 @@ import { throwIfInterrupted } from '../adapters/lifecycle.js';
 import { buildId, firstErrors, formatProgress, progress } from '../core/build.js';
 import { elfBanner } from '../core/vmlinux.js';
 import { identityFromBanner } from '../core/kernel-version.js';
-import { describeDropped, fragmentErrors, mergeFragments, renderRequest, type Fragment } from '../core/kconfig.js';
+import {
+  describeDropped,
+  fragmentDirectives,
+  fragmentErrors,
+  mergeFragments,
+  renderDirectives,
+  renderRequest,
+  type Directives,
+  type Fragment,
+} from '../core/kconfig.js';
+import { configEnabled } from '../core/vmlinux.js';
 import { seriesTitle, type Series } from '../core/series.js';
 import {
   applyPatch,
@@ -20,7 +30,15 @@ import {
   tryResolveRev,
 } from '../adapters/git.js';
 import { sourceMarker } from '../adapters/linux-source.js';
-import { artifacts, compilerVersion, configure, make, type BuildDirs } from '../adapters/kbuild.js';
+import {
+  artifacts,
+  compilerVersion,
+  configure,
+  installModules,
+  make,
+  type BuildDirs,
+  type MakeResult,
+} from '../adapters/kbuild.js';
 import { ensureHost, KBUILD_NEEDS, NEEDS } from '../adapters/host.js';
 import {
   failureDir,
@@ -116,8 +134,10 @@ export async function buildKernel(req: BuildRequest): Promise<BuildOutcome> {
   const commit = await baseCommit(repo, req.ref, req.series);
   const fragments = loadFragments(req.configs);
   const merged = mergeFragments(fragments);
+  const directives = fragmentDirectives(fragments);
   const compiler = await compilerVersion();
-  const id = buildId({ commit, seriesId: req.series?.id, config: renderRequest(merged), compiler });
+  const config = renderRequest(merged);
+  const id = buildId({ commit, seriesId: req.series?.id, config, compiler, directives: renderDirectives(directives) });
   // Known outcomes first: again after the lock, since its holder may have just built (or failed) this.
   const known = (): BuildOutcome | undefined => {
     if (req.force) return undefined;
@@ -135,7 +155,7 @@ export async function buildKernel(req: BuildRequest): Promise<BuildOutcome> {
       const meanwhile = known();
       if (meanwhile) return meanwhile;
       await ensureHost(KBUILD_NEEDS, req.log);
-      const result = await buildLocked({ ...req, repo, commit, id, dirs, merged, fragments, compiler });
+      const result = await buildLocked({ ...req, repo, commit, id, dirs, merged, directives, fragments, compiler });
       return { ...result, seconds: seconds() } as BuildOutcome;
     },
     (pid) => req.log(`waiting for the build of this tree by pid ${pid}`),
@@ -148,6 +168,7 @@ interface Locked extends BuildRequest {
   id: string;
   dirs: BuildDirs;
   merged: ReturnType<typeof mergeFragments>;
+  directives: Directives;
   fragments: Fragment[];
   compiler: string;
 }
@@ -187,7 +208,12 @@ async function buildLocked(b: Locked) {
     }
   }
   if (patches.length) b.log(`applied ${patches.length} patches on ${b.commit.slice(0, 12)}`);
-  const dropped = await phases.time('configure', () => configure(b.dirs, b.merged, ccache));
+  const missing = b.directives.modules.filter((m) => !existsSync(join(b.dirs.src, m)));
+  if (missing.length) {
+    const reason = `the fragments ask for modules in ${missing.join(', ')}, which the tree does not have`;
+    return fail(b.id, 'CONFIG-FAIL', reason, [reason]);
+  }
+  const dropped = await phases.time('configure', () => configure(b.dirs, b.merged, ccache, b.directives.optional));
   if (dropped.length) {
     const lines = dropped.map(describeDropped);
     return fail(
@@ -197,15 +223,22 @@ async function buildLocked(b: Locked) {
       lines,
     );
   }
+  const modules = configEnabled(readFileSync(artifacts(b.dirs.out).config, 'utf8'), 'MODULES');
+  if (b.directives.modules.length && !modules) {
+    const reason = `the fragments ask for modules in ${b.directives.modules.join(', ')} but CONFIG_MODULES is not set`;
+    return fail(b.id, 'CONFIG-FAIL', reason, [reason]);
+  }
   const log = join(b.dirs.base, 'build.log');
   const counts = join(b.dirs.base, 'objects.json');
-  const expected = readJsonOr<{ full: number }>(counts)?.full ?? DEFAULT_OBJECTS;
+  // A build with modules compiles more objects: counted apart.
+  const countKey = modules ? 'withModules' : 'full';
+  const expected = readJsonOr<Record<string, number>>(counts)?.[countKey] ?? DEFAULT_OBJECTS;
   const fresh = !existsSync(join(b.dirs.out, 'vmlinux'));
   b.log(
-    `building ${b.commit.slice(0, 12)}${patches.length ? ` + ${patches.length} patches` : ''} (${fresh ? 'full' : 'incremental'} build, ${ccache ? 'ccache' : 'no ccache'})`,
+    `building ${b.commit.slice(0, 12)}${patches.length ? ` + ${patches.length} patches` : ''} (${fresh ? 'full' : 'incremental'} build${modules ? ' with modules' : ''}, ${ccache ? 'ccache' : 'no ccache'})`,
   );
   const reporter = progressReporter(fresh ? expected : 0, b.log);
-  const made = await phases.time('make', () => make(b.dirs, log, ccache, reporter));
+  const made = await phases.time('make', () => makeAll(b, log, modules, reporter));
   if (!made.ok && made.signal)
     throw new ToolError(['make'], made.signal, 'make was killed; nothing recorded, the next build starts over');
   if (!made.ok) {
@@ -215,9 +248,27 @@ async function buildLocked(b: Locked) {
     copyFileSync(log, keep);
     return out;
   }
-  if (fresh) writeJson(counts, { full: made.objects });
-  const kernel = await phases.time('store', () => storeBuild(b, log, made.objects, phases));
+  if (fresh) writeJson(counts, { ...readJsonOr<Record<string, number>>(counts), [countKey]: made.objects });
+  const kernel = await phases.time('store', () => storeBuild(b, log, made.objects, modules, phases));
   return { kind: 'built' as const, id: b.id, kernel };
+}
+
+/** The kernel, its modules when the config has them, then each external directory's, as one result. */
+async function makeAll(b: Locked, log: string, modules: boolean, onObject: (n: number) => void): Promise<MakeResult> {
+  const ccache = b.ccache ?? true;
+  const targets = ['vmlinux', 'bzImage', ...(modules ? ['modules'] : [])];
+  let made = await make(b.dirs, log, ccache, onObject, { targets });
+  for (const extmod of b.directives.modules) {
+    if (!made.ok) break;
+    const base = made.objects;
+    const next = await make(b.dirs, log, ccache, (n) => onObject(base + n), {
+      targets: ['modules'],
+      extmod,
+      append: true,
+    });
+    made = { ...next, objects: base + next.objects, seconds: made.seconds + next.seconds };
+  }
+  return made;
 }
 
 function progressReporter(expected: number, log: (line: string) => void) {
@@ -234,9 +285,10 @@ function progressReporter(expected: number, log: (line: string) => void) {
   };
 }
 
-async function storeBuild(b: Locked, log: string, objects: number, phases: Phases): Promise<Kernel> {
+async function storeBuild(b: Locked, log: string, objects: number, modules: boolean, phases: Phases): Promise<Kernel> {
   const a = artifacts(b.dirs.out);
   const { dir, commit } = stage(b.id);
+  if (modules) await phases.time('modules', () => stageModules(b, log, join(dir, 'modules')));
   copyFileSync(a.bzImage, join(dir, 'bzImage'));
   copyFileSync(a.vmlinux, join(dir, 'vmlinux'));
   copyFileSync(a.config, join(dir, 'config'));
@@ -278,12 +330,22 @@ async function storeBuild(b: Locked, log: string, objects: number, phases: Phase
       vmlinux: 'vmlinux',
       config: 'config',
       systemMap: 'System.map',
+      modules: modules ? 'modules' : undefined,
       buildLog: 'build.log',
       cover: s?.cover ? 'cover.txt' : undefined,
     },
     build,
     added: new Date().toISOString(),
   });
+}
+
+/** modules_install (the tree's, then the external directories') into the staged kernel's DEST. */
+async function stageModules(b: Locked, log: string, dest: string): Promise<void> {
+  await ensureHost([NEEDS.depmod], b.log);
+  const staging = join(b.dirs.base, 'modules-install');
+  const installed = await installModules(b.dirs, b.ccache ?? true, { staging, extmods: b.directives.modules, log });
+  cpSync(installed, dest, { recursive: true });
+  rmSync(staging, { recursive: true, force: true });
 }
 
 function sourceOf(repo: string): BuildMetadata['source'] {

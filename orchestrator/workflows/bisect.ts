@@ -21,7 +21,7 @@ import { availableKernels } from '../adapters/apt.js';
 import { commitInfo, isAncestor, repoTop, resolveRev, revList } from '../adapters/git.js';
 import { readJsonOr, writeJson } from '../adapters/store.js';
 import { throwIfInterrupted } from '../adapters/lifecycle.js';
-import { mergeFragments, renderRequest } from '../core/kconfig.js';
+import { requestKey } from '../core/kconfig.js';
 import { isBuilt, loadFragments, type KernelTester, type TestRun } from '../engine/tester.js';
 
 export interface BisectRequest extends TestRun {
@@ -84,10 +84,11 @@ async function debianKernels(spec: string): Promise<Range> {
 
 /**
  * The config a step's build would use, by content: our default fragments, then --config and the
- * selected suites' fragments, merged and rendered as the build id hashes it. Packaged kernels: none.
+ * selected suites' fragments, merged and rendered as the build id hashes it (their directives too,
+ * when there are any). Packaged kernels: none.
  */
 export function bisectConfig(kind: 'git' | 'debian', configs?: string[], load = loadFragments): string | null {
-  return kind === 'git' ? renderRequest(mergeFragments(load(configs))) : null;
+  return kind === 'git' ? requestKey(load(configs)) : null;
 }
 
 /** What a logged run depends on: a log of other inputs, or of another orchestrate, is not resumed. */

@@ -16,7 +16,7 @@ import {
   type Plan,
   type StageFailure,
 } from '../core/nightly.js';
-import { mergeFragments, renderRequest } from '../core/kconfig.js';
+import { requestKey } from '../core/kconfig.js';
 import { conclude, renderConclusion, type Conclusion, type Step } from '../core/patchcheck.js';
 import { OUTSIDE_CASES } from '../core/signature.js';
 import { bootFailure, type RunResult } from '../core/results.js';
@@ -324,7 +324,7 @@ async function open(night: NightOptions, tester: KernelTester): Promise<Tonight 
   const fromSource = plan.base.tree === 'linux-source';
   const tree = fromSource ? await ensureLinuxSource(night.log, plan.base.source) : resolvePath(plan.base.tree);
   const baseCommit = await resolveRev(tree, plan.base.ref);
-  const config = renderRequest(mergeFragments(loadFragments(plan.config)));
+  const config = requestKey(loadFragments(plan.config));
   const nightId = openNight(night.db, plan.name, night.night);
   return { ...night, planKnown: known, tester, plan, tree, key, config, nightId, bases: new Map(), baseCommit };
 }

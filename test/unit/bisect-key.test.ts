@@ -85,3 +85,15 @@ t.test('packaged kernels are not built: no config, and no fragment read', async 
     null,
   );
 });
+
+t.test('a directive is keyed: asking for external modules is another config', async (t) => {
+  t.notMatch(bisectConfig('git', [])!, /orchestrate:/, 'none: the config as before');
+  t.match(bisectConfig('git', ['nfit-test'])!, /^# orchestrate: modules tools\/testing\/nvdimm$/m);
+  t.not(
+    keyOf(['nfit-test']),
+    keyOf(
+      ['nfit-test'],
+      editing('nfit-test', (s) => s.replace(/^# orchestrate: modules .*$/m, '')),
+    ),
+  );
+});

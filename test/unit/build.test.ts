@@ -23,6 +23,14 @@ t.test('store ids: same inputs, same id; any input changes it', async (t) => {
   }
 });
 
+t.test('directives change the id only when a fragment has them', async (t) => {
+  t.equal(buildId({ ...inputs, directives: '' }), buildId(inputs), 'no directives: the ids of stored kernels hold');
+  t.equal(buildId(inputs), 'build-c2fa53280e04-8134c88e6339', 'the id function itself is unchanged');
+  const nvdimm = buildId({ ...inputs, directives: '# orchestrate: modules tools/testing/nvdimm' });
+  t.not(nvdimm, buildId(inputs));
+  t.not(nvdimm, buildId({ ...inputs, directives: '# orchestrate: modules samples/kobject' }));
+});
+
 t.test('objects counted off kbuild quiet lines', async (t) => {
   t.ok(countsAsObject('  CC      fs/dax.o'));
   t.ok(countsAsObject('  LD      vmlinux.o'));

@@ -4,12 +4,19 @@ import {
   dependsInKconfig,
   describeDropped,
   evaluate,
+  fragmentDirectives,
   fragmentErrors,
   mergeFragments,
   parseConfig,
+  renderDirectives,
   renderRequest,
+  unexcused,
   unmetConjuncts,
+  type Dropped,
 } from '../../orchestrator/core/kconfig.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configsDir } from '../../orchestrator/paths.js';
 import { fixture } from '../fixtures.js';
 
 // A real olddefconfig result: tinyconfig + base + dax-rdma + MEMORY_FAILURE=y + LKDTM=y on 6.1.192.
@@ -73,4 +80,58 @@ t.test('what olddefconfig dropped, and why', async (t) => {
     'CONFIG_MEMORY_FAILURE=y (from extra) ended up unset; unmet: ARCH_SUPPORTS_MEMORY_FAILURE (ARCH_SUPPORTS_MEMORY_FAILURE=n)',
   );
   t.match(describeDropped(dropped[1]), /LKDTM=y \(from extra\) ended up unset; its own dependencies hold/);
+});
+
+t.test('directives: modules and optional symbols, merged across fragments', async (t) => {
+  const nfit = { name: 'nfit-test', text: readFileSync(join(configsDir, 'kernel', 'nfit-test.config'), 'utf8') };
+  const mine = { name: 'mine', text: '#orchestrate:  modules tools/testing/nvdimm/ samples/kobject\nCONFIG_A=y\n' };
+  t.same(fragmentErrors(nfit), [], 'ours parses');
+  t.same(fragmentErrors(mine), []);
+  t.same(fragmentDirectives([nfit, mine]), {
+    modules: ['samples/kobject', 'tools/testing/nvdimm'],
+    optional: ['NVDIMM_SECURITY_TEST'],
+  });
+  t.notOk(mergeFragments([mine]).has('orchestrate'), 'a comment to Kconfig');
+  t.equal(renderDirectives(fragmentDirectives([{ name: 'plain', text: 'CONFIG_A=y\n# a comment\n' }])), '');
+  t.equal(
+    renderDirectives(fragmentDirectives([mine])),
+    '# orchestrate: modules samples/kobject\n# orchestrate: modules tools/testing/nvdimm',
+  );
+});
+
+t.test('a malformed directive is one clear line', async (t) => {
+  const errors = (text: string) => fragmentErrors({ name: 'f', text });
+  t.same(errors('# orchestrate: modules\n'), [
+    'f:1: "modules" wants directories of the tree (tools/testing/nvdimm): # orchestrate: modules',
+  ]);
+  t.same(errors('CONFIG_A=y\n# orchestrate: modules ../nvdimm\n'), [
+    'f:2: "modules" wants directories of the tree (tools/testing/nvdimm), not ../nvdimm: # orchestrate: modules ../nvdimm',
+  ]);
+  t.match(errors('# orchestrate: modules /abs/dir'), [/not \/abs\/dir/]);
+  t.match(errors('# orchestrate: modules tools/./x'), [/not tools\/\.\/x/]);
+  t.match(errors('# orchestrate: optional nvdimm_security'), [/"optional" wants Kconfig symbols, not nvdimm_security/]);
+  t.match(errors('# orchestrate: module tools/testing/nvdimm'), [
+    /^f:1: unknown directive "module" \(want "modules DIR\.\.\." or "optional SYMBOL\.\.\."\)/,
+  ]);
+  t.same(fragmentDirectives([{ name: 'f', text: '# orchestrate: modules ../x\n' }]).modules, [], 'never used');
+});
+
+t.test('an optional symbol the tree does not define is not dropped; one it defines is', async (t) => {
+  const dropped = (symbol: string): Dropped => ({ symbol, wanted: 'y', got: 'unset', from: 'f', unmet: [] });
+  const all = [dropped('NVDIMM_SECURITY_TEST'), dropped('TYPO')];
+  t.same(
+    unexcused(all, ['NVDIMM_SECURITY_TEST'], () => false),
+    [dropped('TYPO')],
+    '6.1: no such symbol',
+  );
+  t.same(
+    unexcused(all, ['NVDIMM_SECURITY_TEST'], () => true),
+    all,
+    '6.12 has it: its unmet dependencies count',
+  );
+  t.same(
+    unexcused(all, [], () => false),
+    all,
+    'not optional: a typo still fails',
+  );
 });

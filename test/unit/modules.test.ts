@@ -1,5 +1,6 @@
 import t from 'tap';
 import {
+  carried,
   laneList,
   lanes,
   moduleName,
@@ -82,4 +83,21 @@ t.test('lanes: modules sharing dependencies share a lane', async (t) => {
   t.not(of('rdma_rxe'), of('nfit'));
   t.not(of('xfs'), of('dm_delay'));
   t.match(laneList(deps, late), /^\d+ kernel\/\S+\.ko\n/);
+});
+
+t.test('the external modules a build installed are carried with their dependencies, not loaded', async (t) => {
+  const nvdimm = parseModulesDep(
+    [
+      'kernel/drivers/char/hw_random/virtio-rng.ko:',
+      'updates/nfit.ko: updates/libnvdimm.ko updates/test/nfit_test_iomap.ko',
+      'updates/libnvdimm.ko: updates/test/nfit_test_iomap.ko',
+      'updates/test/nfit_test_iomap.ko:',
+      'updates/test/nfit_test.ko: updates/nfit.ko updates/libnvdimm.ko updates/test/nfit_test_iomap.ko kernel/lib/x.ko',
+      'kernel/lib/x.ko:',
+    ].join('\n'),
+  );
+  const load = planModules(nvdimm, '', ['nfit']).load;
+  t.same(load, ['updates/test/nfit_test_iomap.ko', 'updates/libnvdimm.ko', 'updates/nfit.ko']);
+  t.same(carried(nvdimm, load), ['kernel/lib/x.ko', 'updates/test/nfit_test.ko']);
+  t.same(carried(deps, []), [], "Debian's kernels have no updates/");
 });
