@@ -1,7 +1,7 @@
 #!/bin/bash
-# blktests.sh unpack TAR DISK: unpack the blktests tree built on the host; an ext4 on DISK holds
-# check's results and the tests' images (NVMe targets back onto 1 GiB files there, O_DIRECT
-# included, which /tmp's tmpfs lacks before 6.6). Prints blktests=DIR and blktests_out=DIR.
+# blktests.sh disk DISK: an ext4 on DISK for check's results and the tests' images (NVMe targets
+# back onto files there, O_DIRECT included, which /tmp's tmpfs lacks before 6.6); prints
+# blktests_out=DIR.
 # blktests.sh configfs: configfs mounted at /sys/kernel/config (nvmet and the SCSI target are
 # configured there; Debian builds configfs as a module, systemd would mount it).
 # blktests.sh config FILE KEY=VALUE...: check's config file, one bash assignment per pair.
@@ -10,11 +10,9 @@
 set -eu
 dir=/var/tmp/blktests out=/var/tmp/blktests-out
 case $1 in
-unpack)
-	rm -rf "$dir" && mkdir -p "$dir" "$out"
-	tar -C "$dir" --strip-components=1 -xf "$2"
-	mountpoint -q "$out" || { mkfs.ext4 -q -F "$3" && mount "$3" "$out"; }
-	echo "blktests=$dir"
+disk)
+	mkdir -p "$out"
+	mountpoint -q "$out" || { mkfs.ext4 -q -F "$2" && mount "$2" "$out"; }
 	echo "blktests_out=$out"
 	;;
 configfs)
@@ -38,5 +36,5 @@ check)
 	./check -c "$config" -o "$results" "$@" | cat
 	exit "${PIPESTATUS[0]}"
 	;;
-*) echo "usage: blktests.sh unpack TAR DISK | configfs | config FILE KEY=VALUE... | check CONFIG RESULTS TEST..." >&2; exit 2 ;;
+*) echo "usage: blktests.sh disk DISK | configfs | config FILE KEY=VALUE... | check CONFIG RESULTS TEST..." >&2; exit 2 ;;
 esac

@@ -1,18 +1,11 @@
 #!/bin/sh
-# fstests.sh unpack TAR: unpack the fstests tree built on the host; prints fstests=DIR.
 # fstests.sh config FS TEST_DEV SCRATCH_DEV RESULTS CONFIG: make FS on TEST_DEV and write CONFIG,
 # what check reads (HOST_OPTIONS) to test FS on the two fs-DAX devices, results under RESULTS.
 # ext4: -b 4096 (DAX needs the block size to be the page size), mounted -o dax. xfs: reflink and
 # rmapbt, as the dax group's xfs/550-552 require (_require_scratch_reflink,
 # _require_xfs_scratch_rmapbt), mounted -o dax=always.
 set -eu
-dir=/var/tmp/fstests
 case $1 in
-unpack)
-	rm -rf "$dir" && mkdir -p "$dir"
-	tar -C "$dir" --strip-components=1 -xf "$2"
-	echo "fstests=$dir"
-	;;
 config)
 	fs=$2 test=$3 scratch=$4 results=$5 config=$6
 	case $fs in
@@ -34,5 +27,5 @@ export TEST_FS_MOUNT_OPTS="$mount"
 export RESULT_BASE=$results
 EOC
 	;;
-*) echo "usage: fstests.sh unpack TAR | config FS TEST_DEV SCRATCH_DEV RESULTS CONFIG" >&2; exit 2 ;;
+*) echo "usage: fstests.sh config FS TEST_DEV SCRATCH_DEV RESULTS CONFIG" >&2; exit 2 ;;
 esac

@@ -4,7 +4,7 @@
 // blktests/GROUP/NNN[/CONDITIONS] as blktests names its results (blktests/nvme/006/tr_rdma_bd_device).
 import { matchesAny, splitFirst } from '../core/glob.js';
 import { UDEV } from './memory.js';
-import { extDir, setupScript, type ExternalRun, type ExternalSuite, type SetupFacts } from './suite.js';
+import { setupScript, unpackTree, type ExternalRun, type ExternalSuite, type SetupFacts } from './suite.js';
 
 const NAME = 'blktests';
 export const GROUPS = ['nvme', 'srp'] as const;
@@ -61,7 +61,8 @@ export const blktests: ExternalSuite = {
   summary: 'blktests: nvme/ over NVMe-oF RDMA (rxe) and loop, srp/ over rxe; default: both groups',
   needs: [],
   setup: [
-    { argv: [setupScript('blktests.sh'), 'unpack', `${extDir(NAME)}/tree.tar`, '/dev/vdb'], timeoutSeconds: 300 },
+    unpackTree(NAME, '/var/tmp/blktests'),
+    { argv: [setupScript('blktests.sh'), 'disk', '/dev/vdb'], timeoutSeconds: 120 },
     { argv: [setupScript('blktests.sh'), 'configfs'], timeoutSeconds: 30 },
     { argv: [setupScript('blktests.sh'), 'config', CONFIG, ...CHECK_CONFIG], timeoutSeconds: 30 },
   ],
@@ -75,6 +76,7 @@ export const blktests: ExternalSuite = {
     ...['dm_multipath', 'dm_queue_length', 'dm_service_time', 'sd_mod', 'sg'],
     ...['scsi_dh_alua', 'scsi_dh_emc', 'scsi_dh_rdac'],
   ],
+  fragments: ['blktests'],
   bring: {
     source: {
       name: NAME,

@@ -5,7 +5,7 @@
 // FS/@GROUP runs a group of fstests' own (fstests/xfs/@quick, fstests/*/@quick).
 import { matchesAny, splitFirst } from '../core/glob.js';
 import { FSDAX2_NAMESPACE, FSDAX_NAMESPACE } from './memory.js';
-import { extDir, setupScript, type ExternalRun, type ExternalSuite, type SetupFacts } from './suite.js';
+import { setupScript, unpackTree, type ExternalRun, type ExternalSuite, type SetupFacts } from './suite.js';
 
 const NAME = 'fstests';
 export const FILE_SYSTEMS = ['ext4', 'xfs'] as const;
@@ -55,7 +55,7 @@ export const fstests: ExternalSuite = {
   setup: [
     FSDAX_NAMESPACE,
     FSDAX2_NAMESPACE,
-    { argv: [setupScript('fstests.sh'), 'unpack', `${extDir(NAME)}/tree.tar`], timeoutSeconds: 300 },
+    unpackTree(NAME, '/var/tmp/fstests'),
   ],
   fragments: ['fstests'],
   bring: {

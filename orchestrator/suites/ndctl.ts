@@ -7,7 +7,7 @@
 // meson names them (ndctl/ndctl/libndctl, ndctl/dax/dax-ext4.sh).
 import { matchesAny } from '../core/glob.js';
 import { UDEV } from './memory.js';
-import { extDir, setupScript, type ExternalSuite } from './suite.js';
+import { setupScript, unpackTree, type ExternalSuite } from './suite.js';
 
 const NAME = 'ndctl';
 /** Where the tree is built and run: meson's build directory holds absolute paths. */
@@ -26,22 +26,23 @@ export const ndctl: ExternalSuite = {
   summary: "ndctl's tests (meson test, destructive ones included) on nfit_test's buses, QEMU's NVDIMMs and e820 pmem",
   needs: ['nvdimm:fsdax'],
   // The destructive tests want room in whichever region they find first: dm.sh two 1 GiB namespaces,
-  // align.sh 3 GiB in an idle region on a 1 GiB boundary, daxctl-devices.sh a 4 GiB namespace;
-  // the e820 tests (legacy pmem carved from RAM by memmap=) a 1 GiB file, device-dax and
-  // device-dax-fio.sh a 2 GiB namespace at 1 GiB alignment: RAM above 4 GiB (the machine keeps 3 GiB
-  // below 4 GiB) is 1 GiB-aligned, and the guest keeps 3 GiB.
+  // align.sh 3 GiB in an idle region on a 1 GiB boundary, daxctl-devices.sh a 4 GiB namespace. The
+  // e820 tests take legacy pmem carved from RAM by memmap=: device-dax writes twice its alignment
+  // (2 GiB at 1 GiB) into an fs-DAX namespace whose 1 GiB-aligned metadata takes 1 GiB, so 4 GiB,
+  // 1 GiB-aligned: RAM above 4 GiB (the machine keeps 3 GiB below 4 GiB, which the guest keeps).
   machine: {
-    memory: { size: '5G', slots: 4, maxmem: '16G' },
+    memory: { size: '7G', slots: 4, maxmem: '20G' },
     nvdimms: [
       { id: 'nvdimm0', size: '5122M', labelSize: '2M' },
       { id: 'nvdimm1', size: '5122M', labelSize: '2M' },
     ],
-    cmdline: ['memmap=2G!4G'],
+    cmdline: ['memmap=4G!4G'],
   },
+  fragments: ['nfit-test'],
   modules: ['nd_e820'],
   shipModules: ['kmem', 'nfit_test', 'cxl_test'],
   // dm.sh's dmsetup waits for udev to make /dev/mapper/NAME, as on the machines the tests were written for.
-  setup: [UDEV, { argv: [setupScript('ndctl.sh'), 'unpack', `${extDir(NAME)}/tree.tar`], timeoutSeconds: 300 }],
+  setup: [UDEV, unpackTree(NAME, AT)],
   bring: {
     source: {
       name: NAME,

@@ -162,3 +162,9 @@ export function peerSetupOf(suite: AnySuite): GuestCommand[] | undefined {
 
 /** Where an external suite's brought files are in the guest. */
 export const extDir = (suite: string) => `${GUEST_ROOT}/ext/${suite}`;
+
+/** A suite's own tree, built on the host (bring.source), unpacked at DIR; prints SUITE=DIR. */
+export const unpackTree = (suite: string, dir: string): GuestCommand => ({
+  argv: [setupScript('unpack-tree.sh'), `${extDir(suite)}/tree.tar`, dir, suite],
+  timeoutSeconds: 300,
+});

@@ -1,7 +1,8 @@
 // ndctl's tests and blktests through orchestrate, the whole of them, on Debian's 6.1 and 6.12 (a
 // matrix each): every test a verdict, every FAIL or ERROR one the test says why; and ndctl's
-// positive control: our 6.1 as packaged passes the destructive tests that look for a region with
-// room, the same tree with a region's available_size reading 0 fails them.
+// positive controls: our 6.1 passes ndctl's destructive tests that create namespaces, the same tree
+// with a region's available_size reading 0 fails them; our 6.1 with blktests' modules passes NVMe-oF
+// over rxe and over loop, the same tree with rxe losing receive completions fails rdma, not loop.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,13 +53,13 @@ for (const suite of ['ndctl', 'blktests']) {
   });
 }
 
-async function kernel(series?: string): Promise<string> {
+async function kernel(series?: string, config?: string): Promise<string> {
   const { dir, head } = await sourceTree();
   const r = await runCli([
     'build',
-    '--tree',
-    dir,
+    ...['--tree', dir],
     ...(series ? ['--series', onBase(join('series', series), head)] : []),
+    ...(config ? ['--config', config] : []),
   ]);
   if (r.code !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr.slice(-2000)}`);
   return r.stdout.trim();
@@ -94,4 +95,37 @@ t.test('positive control: a region that reads no available size fails the tests 
     t.equal(g?.verdict, 'PASS', `${c} on our 6.1: ${g?.reason}`);
     t.equal(b?.verdict, 'FAIL', `${c} with available_size 0: ${b?.reason}`);
   }
+});
+
+const NVME = ['nvme/003', 'nvme/006'];
+
+async function nvmeTests(id: string): Promise<RunResult> {
+  const json = join(results, `blktests-control-${id}.json`);
+  await runCli(
+    ['run', '--kernel', id, ...NVME.flatMap((c) => ['--test', `blktests/${c}`]), '--results', results, '--json', json],
+    env,
+  );
+  return JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+}
+
+t.test('positive control: rxe that loses receive completions fails NVMe-oF over rdma, not over loop', async (t) => {
+  const good = await nvmeTests(await kernel(undefined, 'blktests'));
+  const broken = await nvmeTests(await kernel('rxe-drop-recv-completions.patch', 'blktests'));
+  const verdicts = (r: RunResult, transport: string) =>
+    r.tests.filter((c) => c.name.includes(`/tr_${transport}`)).map((c) => `${c.name} ${c.verdict}`);
+  for (const transport of ['rdma', 'loop']) {
+    t.ok(verdicts(good, transport).length >= 3, `${transport}: nvme/003 and both nvme/006 on our 6.1`);
+    t.ok(
+      verdicts(good, transport).every((v) => v.endsWith(' PASS')),
+      `${transport} on our 6.1: ${verdicts(good, transport)}`,
+    );
+  }
+  t.ok(
+    verdicts(broken, 'rdma').every((v) => v.endsWith(' FAIL')),
+    `rdma with receive completions lost: ${verdicts(broken, 'rdma')}`,
+  );
+  t.ok(
+    verdicts(broken, 'loop').every((v) => v.endsWith(' PASS')),
+    `loop does not use rxe: ${verdicts(broken, 'loop')}`,
+  );
 });

@@ -22,7 +22,17 @@ t.test(
       { name: 'nvme/006/tr_loop_bd_device', result: 'skip', message: 'driver nvme_loop is not available', line: 0 },
       "Debian's 6.1 has no NVME_TARGET_LOOP: blktests' own reason",
     );
-    t.equal(byName.get('nvme/002')?.result, 'skip', 'loop-only tests have no condition but the transport');
+    t.same(
+      [byName.get('nvme/002/tr_rdma')?.result, byName.get('nvme/002/tr_rdma')?.message],
+      ['skip', 'nvme_trtype=rdma is not supported in this test'],
+      'a loop-only test over rdma',
+    );
+    t.match(byName.get('nvme/048/tr_rdma'), { result: 'fail', message: '+expected queue count 2 not set | +FAIL' });
+    t.equal(
+      parseBlktests(nvme).length,
+      111,
+      'nvme/002-063 over rdma and loop, once per condition: as many as check ended',
+    );
     t.notOk(
       [...byName.keys()].some((n) => n.includes(' ') || n.includes('(')),
       'names fit --test',
