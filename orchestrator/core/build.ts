@@ -57,7 +57,8 @@ function formatSeconds(s: number): string {
   return m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-const ERROR_LINE = /^[^\s:][^:]*:\d+(:\d+)?: (fatal )?error: |^ld: .*(undefined reference|multiple definition)/;
+const ERROR_LINE =
+  /^[^\s:][^:]*:\d+(:\d+)?: (fatal )?error: |^ld: .*(undefined reference|multiple definition)|^ERROR: modpost: /;
 const MAKE_ERROR = /^make(\[\d+\])?: \*\*\*/;
 
 /** Paths as the tree names them: kbuild with O= prints sources as ../src/… or absolute. */

@@ -62,3 +62,11 @@ t.test('the first errors of a real failed build (gcc 12, O= build, UTF-8 quotes)
     .join('\n');
   t.match(firstErrors(noCompilerError).first, /^make\[3\]: \*\*\* .*fs\/dax\.o\] Error 1$/, "else make's own error");
 });
+
+t.test("modpost's undefined symbols head a BUILD-FAIL of external modules", async (t) => {
+  // make M=tools/testing/nvdimm on 6.1.192 with nfit-test but no GENERIC_ALLOCATOR (no X86_MCE).
+  const log = fixture('kbuild', 'modpost-nfit-test-6.1.192-no-gen-pool.log');
+  const e = firstErrors(log, ['/root/.cache/orchestrate/kbuild/linux-source-6.1-6.1.192-3-7b4ddbe3/src/']);
+  t.equal(e.first, 'ERROR: modpost: "gen_pool_create" [tools/testing/nvdimm/test/nfit_test.ko] undefined!');
+  t.equal(e.lines.length, 3);
+});
