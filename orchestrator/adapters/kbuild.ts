@@ -8,8 +8,8 @@ import {
   dependsInKconfig,
   parseConfig,
   renderRequest,
-  type Dropped,
   unexcused,
+  type Dropped,
   type Requested,
 } from '../core/kconfig.js';
 import { countsAsObject } from '../core/build.js';
