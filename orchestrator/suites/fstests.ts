@@ -52,11 +52,7 @@ export const fstests: ExternalSuite = {
   name: NAME,
   summary: 'fstests on fs-DAX: ext4 -o dax and xfs -o dax=always on two NVDIMM namespaces; default: the dax group',
   needs: ['nvdimm:fsdax'],
-  setup: [
-    FSDAX_NAMESPACE,
-    FSDAX2_NAMESPACE,
-    unpackTree(NAME, '/var/tmp/fstests'),
-  ],
+  setup: [FSDAX_NAMESPACE, FSDAX2_NAMESPACE, unpackTree(NAME, '/var/tmp/fstests')],
   fragments: ['fstests'],
   bring: {
     source: {
