@@ -22,7 +22,7 @@ t.test('an unknown test or case', async (t) => {
   await oneLineError(
     t,
     ['run', '--test', 'no-such-test'],
-    /^error: unknown test "no-such-test" \(known: ib-reg-refusal, rdma-loopback, rdma-two-guests, dio-vs-truncate, dio-write-vs-truncate, odp-fsdax, longterm-pin-fsdax, rdma-core, kselftest-gup, fstests, rdma-smoke\)$/,
+    /^error: unknown test "no-such-test" \(known: ib-reg-refusal, rdma-loopback, rdma-two-guests, dio-vs-truncate, dio-write-vs-truncate, odp-fsdax, longterm-pin-fsdax, rdma-core, kselftest-gup, fstests, ndctl, blktests, rdma-smoke\)$/,
   );
   await oneLineError(
     t,
