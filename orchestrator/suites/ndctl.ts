@@ -42,7 +42,7 @@ export const ndctl: ExternalSuite = {
   modules: ['nd_e820'],
   shipModules: ['kmem', 'nfit_test', 'cxl_test'],
   // dm.sh's dmsetup waits for udev to make /dev/mapper/NAME, as on the machines the tests were written for.
-  setup: [UDEV, unpackTree(NAME, AT)],
+  setup: [UDEV, { argv: [setupScript('ndctl.sh'), 'labels'], timeoutSeconds: 60 }, unpackTree(NAME, AT)],
   bring: {
     source: {
       name: NAME,
