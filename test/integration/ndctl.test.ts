@@ -12,9 +12,6 @@ import { withNdctl } from '../third-party.js';
 
 const out = mkdtempSync(join(tmpdir(), 'orchestrate-ndctl-'));
 const json = join(out, 'results.json');
-// Not sub-section.sh before dm.sh: on 6.1, dm.sh's 1 GiB create-namespace right after sub-section.sh's
-// 16 MiB namespaces were made and destroyed fails with EINVAL (seen once, not yet read); meson's own
-// order has align.sh's init-labels between them. The whole suite is in the slow tier.
 const TESTS = ['dax/dm.sh', 'dax/dax-dev', 'dax/revoke-devmem', 'ndctl/create.sh'];
 const run = await runCli(
   [
