@@ -1,8 +1,8 @@
 // ndctl's tests and blktests through orchestrate, the whole of them, on Debian's 6.1 and 6.12 (a
-// matrix each): every test a verdict, every FAIL or ERROR one the test says why; and ndctl's
-// positive controls: our 6.1 passes ndctl's destructive tests that create namespaces, the same tree
-// with a region's available_size reading 0 fails them; our 6.1 with blktests' modules passes NVMe-oF
-// over rxe and over loop, the same tree with rxe losing receive completions fails rdma, not loop.
+// matrix each): every test a verdict, every FAIL or ERROR one the test says why. ndctl's whole suite
+// on our 6.1 with nfit_test, and the positive controls: the same tree whose fs-DAX never maps a PMD
+// fails ndctl's PMD fault tests, not the others; our 6.1 with blktests' modules passes NVMe-oF over
+// rxe and over loop, the same tree with rxe losing receive completions fails rdma, not loop.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,36 +65,40 @@ async function kernel(series?: string, config?: string): Promise<string> {
   return r.stdout.trim();
 }
 
-// sub-section.sh is not one: with no region reporting room it creates no namespace and passes
-// (iter = available / 16 MiB = 0), a weakness of the test, not of the control.
-const REGION_TESTS = ['dax/dm.sh', 'ndctl/align.sh'];
+const DAX_PMD = ['dax/dax-ext4.sh', 'dax/dax-xfs.sh'];
+const UNTOUCHED = 'dax/revoke-devmem';
 
-async function regionTests(id: string): Promise<RunResult> {
-  const json = join(results, `ndctl-control-${id}.json`);
-  await runCli(
-    [
-      'run',
-      '--kernel',
-      id,
-      ...REGION_TESTS.flatMap((c) => ['--test', `ndctl/${c}`]),
-      '--results',
-      results,
-      '--json',
-      json,
-    ],
-    env,
-  );
+async function ndctl(id: string, tests: string[]): Promise<RunResult> {
+  const json = join(results, `ndctl-${id}.json`);
+  const selection = tests.length ? tests.flatMap((c) => ['--test', `ndctl/${c}`]) : ['--test', 'ndctl'];
+  await runCli(['run', '--kernel', id, ...selection, '--results', results, '--json', json], env);
   return JSON.parse(readFileSync(json, 'utf8')) as RunResult;
 }
 
-t.test('positive control: a region that reads no available size fails the tests that need room', async (t) => {
-  const good = await regionTests(await kernel());
-  const broken = await regionTests(await kernel('region-available-size-zero.patch'));
-  for (const c of REGION_TESTS) {
-    const [g, b] = [good, broken].map((r) => r.tests.find((x) => x.name === `ndctl/${c}`));
-    t.equal(g?.verdict, 'PASS', `${c} on our 6.1: ${g?.reason}`);
-    t.equal(b?.verdict, 'FAIL', `${c} with available_size 0: ${b?.reason}`);
+const verdictOf = (r: RunResult, c: string) => r.tests.find((x) => x.name === `ndctl/${c}`);
+
+t.test('ndctl on our 6.1 with nfit_test, then fs-DAX that never maps a PMD fails the PMD tests only', async (t) => {
+  const started = performance.now();
+  const good = await ndctl(await kernel(undefined, 'nfit-test'), []);
+  t.comment(`ndctl on nfit_test: ${good.tests.length} tests: ${tally(good.tests.map((c) => c.verdict))}`);
+  t.comment(`${Math.round((performance.now() - started) / 1000)} s`);
+  t.ok(verdictOf(good, 'ndctl/libndctl')?.verdict === 'PASS', 'nfit_test loaded: libndctl ran and passed');
+  t.same(
+    good.tests.filter((c) => ['FAIL', 'ERROR', 'CRASH'].includes(c.verdict)).map((c) => `${c.name}: ${c.reason}`),
+    [],
+    'no FAIL, ERROR or CRASH',
+  );
+  const broken = await ndctl(await kernel('dax-pmd-fault-fallback.patch', 'nfit-test'), [...DAX_PMD, UNTOUCHED]);
+  for (const c of DAX_PMD) {
+    t.equal(verdictOf(good, c)?.verdict, 'PASS', `${c} on our 6.1: ${verdictOf(good, c)?.reason}`);
+    t.equal(
+      verdictOf(broken, c)?.verdict,
+      'FAIL',
+      `${c} with every PMD fault falling back: ${verdictOf(broken, c)?.reason}`,
+    );
   }
+  for (const r of [good, broken])
+    t.equal(verdictOf(r, UNTOUCHED)?.verdict, 'PASS', `${UNTOUCHED} faults no fs-DAX PMD`);
 });
 
 const NVME = ['nvme/003', 'nvme/006'];

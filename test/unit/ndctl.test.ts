@@ -32,11 +32,18 @@ t.test("exit 77 is SKIP with the test's own last words, not its shell trace or i
   t.match(byName.get('cxl/cxl-topology.sh')!.message, /Module cxl_test not found/);
 });
 
-t.test("the other results, and a runner stopped before meson's summary", async (t) => {
+t.test('the other results (the JSON a test listed is not its last words), and a runner stopped early', async (t) => {
   const out = parseMeson([
     ' 1/3 ndctl:dax / dm.sh                    RUNNING       ',
     'fail: 42',
     ' 1/3 ndctl:dax / dm.sh                    FAIL             1.63s   exit status 1',
+    ' 2/3 ndctl:dax / device-dax               RUNNING       ',
+    'namespace2.0: failed dax soft offline',
+    '{',
+    '  "dev":"namespace2.0",',
+    '  "blockdev":"pmem2"',
+    '}',
+    ' 2/3 ndctl:dax / device-dax               FAIL             0.92s   (exit status 254 or signal 126 SIGinvalid)',
     ' 2/3 ndctl:ndctl / libndctl               TIMEOUT        600.01s   killed by signal 15 SIGTERM',
     ' 3/3 ndctl:ndctl / monitor.sh             RUNNING       ',
   ]);
@@ -44,6 +51,7 @@ t.test("the other results, and a runner stopped before meson's summary", async (
     out.map((r) => [r.name, r.result, r.message]),
     [
       ['dax/dm.sh', 'fail', 'fail: 42 | exit status 1'],
+      ['dax/device-dax', 'fail', 'namespace2.0: failed dax soft offline | (exit status 254 or signal 126 SIGinvalid)'],
       ['ndctl/libndctl', 'fail', 'killed by signal 15 SIGTERM'],
     ],
   );
