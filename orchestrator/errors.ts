@@ -122,6 +122,13 @@ export class InterruptedError extends OrchestrateError {
   }
 }
 
+/** A lock's live holder held it longer than we wait. */
+export class LockWaitError extends OrchestrateError {
+  constructor(path: string, holder: string, waited: string) {
+    super(`gave up after ${waited} waiting for ${holder} (lock ${path})`, 1);
+  }
+}
+
 /** One line, whatever the message: yargs and tools like to spread theirs over several. */
 export function errorLine(thrown: unknown): string {
   const err = unmasked(thrown);

@@ -68,9 +68,15 @@ export const MIGRATIONS: string[] = [
    );`,
 ];
 
+/**
+ * How long a statement waits for another process's write (several nightly jobs, a merge, a report
+ * on one database) before "database is locked"; set at open, so it covers the switch to WAL too.
+ */
+const BUSY_MS = 10_000;
+
 export function openDb(path: string): Db {
   mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new Database(path, { timeout: BUSY_MS });
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   migrate(db);
@@ -79,7 +85,7 @@ export function openDb(path: string): Db {
 
 /** Each step re-reads the version inside an IMMEDIATE transaction: two processes opening a new database don't both migrate. */
 export function migrate(db: Db): number {
-  db.pragma('busy_timeout = 10000');
+  db.pragma(`busy_timeout = ${BUSY_MS}`);
   for (let v = 0; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       if ((db.pragma('user_version', { simple: true }) as number) !== v) return;

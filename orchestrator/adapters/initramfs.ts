@@ -19,6 +19,7 @@ import { exec } from './exec.js';
 import { fingerprint } from './fingerprint.js';
 import { NEEDS } from './host.js';
 import { checkArtifact, deepCheck, writeStamp } from './stamp.js';
+import { makeOnce } from './lock.js';
 import { writeAtomic } from './store.js';
 import type { Kernel } from './kernel-store.js';
 
@@ -106,6 +107,20 @@ async function moduleIndexes(kernel: Kernel, modules: string[]): Promise<Map<str
   }
 }
 
+/** What an initramfs is made of: our files, the kernel's and its modules' stats, the module lists. */
+function cacheKey(kernel: Kernel, lists: { early: string[]; late: string[]; shipped: string[] }): string {
+  const { early, late, shipped } = lists;
+  const init = join(guestDir, 'initramfs', 'init');
+  const all = [...early, ...late, ...shipped, 'modules.dep'];
+  const modules = kernel.modulesDir ? all.map((m) => join(kernel.modulesDir!, m)) : [];
+  const stamps = [kernel.boot, ...modules].map((f) => [f, statSync(f).size, statSync(f).mtimeMs]);
+  return fingerprint(
+    guestDir,
+    [init, LOAD_MODULES, NEEDS.busybox.probe],
+    [kernel.id, kernel.release, stamps, early, late, shipped, 'cpio-v4-depmod'],
+  );
+}
+
 export async function ensureInitramfs(
   kernel: Kernel,
   profile: MachineProfile,
@@ -116,25 +131,21 @@ export async function ensureInitramfs(
     log(
       `modules the profile wants that ${kernel.release} has neither built in nor as modules: ${plan.missing.join(' ')}`,
     );
-  const init = join(guestDir, 'initramfs', 'init');
-  const all = [...early, ...late, ...shipped, 'modules.dep'];
-  const modules = kernel.modulesDir ? all.map((m) => join(kernel.modulesDir!, m)) : [];
-  const stamps = [kernel.boot, ...modules].map((f) => [f, statSync(f).size, statSync(f).mtimeMs]);
-  const key = fingerprint(
-    guestDir,
-    [init, LOAD_MODULES, NEEDS.busybox.probe],
-    [kernel.id, kernel.release, stamps, early, late, shipped, 'cpio-v4-depmod'],
-  );
   const dir = join(cacheDir(), 'initramfs');
-  const path = join(dir, `${kernel.release}-${key}.cpio`);
-  const bad = existsSync(path) ? checkArtifact(stampOf(path), dir) : 'missing';
-  if (bad) {
-    if (bad !== 'missing') log(`initramfs of ${kernel.release}: ${bad}; making it again`);
+  const path = join(dir, `${kernel.release}-${cacheKey(kernel, { early, late, shipped })}.cpio`);
+  const ready = (locked: boolean) => {
+    const bad = existsSync(path) ? checkArtifact(stampOf(path), dir) : 'missing';
+    if (!bad) return { path };
+    if (locked && bad !== 'missing') log(`initramfs of ${kernel.release}: ${bad}; making it again`);
+    return undefined;
+  };
+  const make = async () => {
     const indexes = kernel.modulesDir ? await moduleIndexes(kernel, [...early, ...late, ...shipped]) : new Map();
     writeAtomic(path, cpioArchive(entries(kernel, deps, { early, late, shipped }, indexes)));
     writeStamp(stampOf(path), dir, [basename(path)]);
-  }
-  return { path };
+    return { path };
+  };
+  return makeOnce(path, ready, make, { what: `making the initramfs of ${kernel.release}`, log });
 }
 
 const stampOf = (path: string) => `${path}.stamp.json`;

@@ -17,7 +17,8 @@ import { bzImageBanner, identityFromBanner, type KernelIdentity } from '../core/
 import { bzImagePayload, configEnabled, elfBanner, isElf } from '../core/vmlinux.js';
 import { kernelStoreDir } from '../paths.js';
 import { execBuffer } from './exec.js';
-import { pidAlive, readJsonOr, writeJson } from './store.js';
+import { pidAlive } from './lock.js';
+import { readJsonOr, writeJson } from './store.js';
 import { trackDir, releaseDir, removeTree } from './lifecycle.js';
 import { listTree } from './fingerprint.js';
 import { checkArtifact, deepCheck, readStamp, writeStamp } from './stamp.js';
@@ -94,8 +95,13 @@ export function storeDir(): string {
   return kernelStoreDir();
 }
 
+/** A kernel's directory in the store; ENTRY.lock beside it while it is fetched or built. */
+export function entryDir(id: string): string {
+  return join(storeDir(), id);
+}
+
 function recordPath(id: string): string {
-  return join(storeDir(), id, 'kernel.json');
+  return join(entryDir(id), 'kernel.json');
 }
 
 export function readRecord(id: string): KernelRecord | undefined {

@@ -19,6 +19,7 @@ import { exec } from './exec.js';
 import { importTree } from './git.js';
 import { ensureHost, isRoot, NEEDS } from './host.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
+import { makeOnce } from './lock.js';
 import { needSpace, readJsonOr } from './store.js';
 
 /** Nothing of the machine's git config (signing, hooks, object format) may change the commit. */
@@ -87,7 +88,13 @@ export async function ensureLinuxSource(log: (line: string) => void = () => {}, 
   if (pinned && existsSync(join(pinned, '.git', MARKER))) return pinned;
   const r = await pick(query);
   const tree = treePath(r);
-  if (existsSync(join(tree, '.git', MARKER))) return tree;
+  const ready = () => (existsSync(join(tree, '.git', MARKER)) ? tree : undefined);
+  const what = `making a git tree of ${r.pkg} ${r.revision}`;
+  return makeOnce(tree, ready, () => importSource(r, tree, log), { what, log });
+}
+
+/** Debian's tarball of R as a git tree at TREE, made aside and renamed into place. */
+async function importSource(r: SourceRevision, tree: string, log: (line: string) => void): Promise<string> {
   needSpace(join(cacheDir(), 'trees'), 3 * 2 ** 30, `the git tree of ${r.pkg} ${r.revision}`);
   log(`making a git tree of ${r.pkg} ${r.revision}`);
   const staging = trackDir(`${tree}.staging-${process.pid}`);

@@ -20,6 +20,7 @@ import { fingerprint, listTree } from './fingerprint.js';
 import { isRoot } from './host.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
 import { checkArtifact, deepCheck, writeStamp } from './stamp.js';
+import { makeOnce } from './lock.js';
 import { needSpace } from './store.js';
 
 export const SUITE = 'bookworm';
@@ -80,24 +81,29 @@ export function verifyImage(image: Image): string | undefined {
   return bad;
 }
 
+/** The cached image of HASH when it is there and as made; LOG hears why not when it is there. */
+function cached(hash: string, log?: (line: string) => void): Image | undefined {
+  const dir = imageDir(hash);
+  if (!existsSync(dir)) return undefined;
+  const bad = checkArtifact(join(dir, STAMP), dir);
+  if (!bad) return { hash, path: join(dir, IMAGE_FILE), built: false, seconds: 0 };
+  log?.(`guest image ${hash}: ${bad}; building it again`);
+  return undefined;
+}
+
 export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string) => void } = {}): Promise<Image> {
   const started = performance.now();
   const r = recipe();
-  const dir = imageDir(r.hash);
-  const path = join(dir, IMAGE_FILE);
-  if (existsSync(dir) && !opts.rebuild) {
-    const bad = checkArtifact(join(dir, STAMP), dir);
-    if (!bad) return { hash: r.hash, path, built: false, seconds: 0 };
-    opts.log?.(`guest image ${r.hash}: ${bad}; building it again`);
-  }
-  if (!isRoot())
-    throw new MissingToolError('building the guest image needs root (mmdebstrap, mke2fs -d with root-owned files)');
-  opts.log?.(`building guest image ${r.hash} (${r.packages.length} packages)`);
-  needSpace(join(cacheDir(), 'images'), 2 ** 30, 'the guest image');
-  const work = trackDir(join(cacheDir(), 'images', `.build-${r.hash}-${process.pid}`));
-  removeTree(work);
-  mkdirSync(work, { recursive: true });
-  const root = join(work, 'root');
+  const ready = (locked: boolean) => (opts.rebuild ? undefined : cached(r.hash, locked ? opts.log : undefined));
+  const build = async (): Promise<Image> => {
+    const path = await buildImage(r, opts.log);
+    return { hash: r.hash, path, built: true, seconds: (performance.now() - started) / 1000 };
+  };
+  return makeOnce(imageDir(r.hash), ready, build, { what: `building guest image ${r.hash}`, log: opts.log });
+}
+
+/** mmdebstrap of the recipe's packages into ROOT, with our files laid over it and no host keys. */
+async function bootstrap(r: ReturnType<typeof recipe>, root: string): Promise<void> {
   await exec([
     'mmdebstrap',
     '--variant=minbase',
@@ -113,6 +119,18 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string
   for (const key of readdirSync(join(root, 'etc', 'ssh')).filter((f) => f.startsWith('ssh_host_'))) {
     rmSync(join(root, 'etc', 'ssh', key));
   }
+}
+
+async function buildImage(r: ReturnType<typeof recipe>, log?: (line: string) => void): Promise<string> {
+  if (!isRoot())
+    throw new MissingToolError('building the guest image needs root (mmdebstrap, mke2fs -d with root-owned files)');
+  log?.(`building guest image ${r.hash} (${r.packages.length} packages)`);
+  needSpace(join(cacheDir(), 'images'), 2 ** 30, 'the guest image');
+  const work = trackDir(join(cacheDir(), 'images', `.build-${r.hash}-${process.pid}`));
+  removeTree(work);
+  mkdirSync(work, { recursive: true });
+  const root = join(work, 'root');
+  await bootstrap(r, root);
   const size = Math.ceil((await sizeMiB(root)) * 1.3) + 256;
   const image = join(work, IMAGE_FILE);
   await exec(['mke2fs', '-q', '-t', 'ext4', '-L', 'orchestrate', '-d', root, image, `${size}M`]);
@@ -126,8 +144,9 @@ export async function ensureImage(opts: { rebuild?: boolean; log?: (line: string
   writeFileSync(join(work, 'recipe.json'), `${JSON.stringify(recipeJson, null, 2)}\n`);
   removeTree(root);
   writeStamp(join(work, STAMP), work, [IMAGE_FILE]);
+  const dir = imageDir(r.hash);
   rmSync(dir, { recursive: true, force: true });
   renameSync(work, dir);
   releaseDir(work);
-  return { hash: r.hash, path, built: true, seconds: (performance.now() - started) / 1000 };
+  return join(dir, IMAGE_FILE);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { cacheDir } from '../paths.js';
 import { sharedWork } from '../core/shared-work.js';
+import { makeOnce } from './lock.js';
 import { exec } from './exec.js';
 import { ensureHost, NEEDS } from './host.js';
 import { tryResolveRev } from './git.js';
@@ -22,7 +23,7 @@ async function treeKey(tree: string): Promise<string> {
 }
 
 /** Builds in flight in this process, by output directory. */
-const building = new Map<string, Promise<void>>();
+const building = new Map<string, Promise<string[]>>();
 
 /**
  * Builds PROGRAMS (gup_test, gup_longterm, …) of the tree's mm selftests that it has; returns the
@@ -43,10 +44,13 @@ export async function buildMmSelftests(
     .digest('hex')
     .slice(0, 16);
   const out = join(cacheDir(), 'selftests', key);
-  if (!existsSync(out)) {
-    await sharedWork(building, out, () => build(tree, dir, have, out, log));
-  }
-  return have.map((p) => join(out, p));
+  const built = have.map((p) => join(out, p));
+  const ready = () => (existsSync(out) ? built : undefined);
+  const make = async () => {
+    await build(tree, dir, have, out, log);
+    return built;
+  };
+  return sharedWork(building, out, () => makeOnce(out, ready, make, { what: `building mm selftests ${key}`, log }));
 }
 
 async function build(
@@ -92,11 +96,6 @@ async function build(
     );
   }
   removeTree(join(tmp, 'o'));
-  try {
-    renameSync(tmp, out);
-  } catch (err) {
-    if (!existsSync(out)) throw err;
-    removeTree(tmp);
-  }
+  renameSync(tmp, out);
   releaseDir(tmp);
 }

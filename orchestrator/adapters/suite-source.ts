@@ -24,6 +24,7 @@ import { tarCommit, trackedFiles, trackedUnchanged, tryResolveRev } from './git.
 import { ensureHost } from './host.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
 import { checkArtifact, writeStamp } from './stamp.js';
+import { makeOnce } from './lock.js';
 import { needSpace } from './store.js';
 
 export interface SuiteSource {
@@ -97,13 +98,17 @@ export async function builtSuite(
     .digest('hex')
     .slice(0, 16);
   const dir = join(cacheDir(), 'suites', `${recipe.name}-${key}`);
-  if (existsSync(dir)) {
+  const ready = (locked: boolean) => {
+    if (!existsSync(dir)) return undefined;
     const bad = checkArtifact(join(dir, STAMP), dir);
     if (!bad) return join(dir, PACKED);
+    if (!locked) return undefined;
     log(`${recipe.name} build ${key}: ${bad}; building it again`);
     removeTree(dir);
-  }
-  return sharedWork(building, dir, () => build(recipe, source, dir, log));
+    return undefined;
+  };
+  const what = `building ${recipe.name} ${key}`;
+  return sharedWork(building, dir, () => makeOnce(dir, ready, () => build(recipe, source, dir, log), { what, log }));
 }
 
 async function build(recipe: SourceRecipe, source: SuiteSource, dir: string, log: (line: string) => void) {
@@ -113,12 +118,7 @@ async function build(recipe: SourceRecipe, source: SuiteSource, dir: string, log
   removeTree(work);
   try {
     await buildIn(work, recipe, source, log);
-    try {
-      renameSync(work, dir);
-    } catch (err) {
-      // Another orchestrate built the same meanwhile: theirs is as good.
-      if (!existsSync(dir)) throw err;
-    }
+    renameSync(work, dir);
   } finally {
     removeTree(work);
     releaseDir(work);

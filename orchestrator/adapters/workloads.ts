@@ -5,6 +5,7 @@ import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cacheDir, guestDir } from '../paths.js';
 import { sharedWork } from '../core/shared-work.js';
+import { makeOnce } from './lock.js';
 import { exec } from './exec.js';
 import { fingerprint, listTree } from './fingerprint.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
@@ -28,21 +29,27 @@ export function verifyWorkloads(w: Workloads): string | undefined {
 export async function ensureWorkloads(log: (line: string) => void = () => {}): Promise<Workloads> {
   const sources = listTree(SOURCES).filter((f) => !f.includes('/build/'));
   const dir = join(cacheDir(), 'workloads', fingerprint(SOURCES, sources));
-  let built = false;
-  const bad = existsSync(dir) ? checkArtifact(`${dir}.stamp.json`, dir) : 'missing';
-  if (bad && bad !== 'missing') {
+  const found = (built: boolean) => ({ dir, binaries: readdirSync(dir).map((f) => join(dir, f)), built });
+  const ready = (locked: boolean) => {
+    const bad = existsSync(dir) ? checkArtifact(`${dir}.stamp.json`, dir) : 'missing';
+    if (!bad) return found(false);
+    if (!locked || bad === 'missing') return undefined;
     log(`workloads ${basename(dir)}: ${bad}; building them again`);
     removeTree(dir);
-  }
-  if (bad) {
-    await sharedWork(building, dir, () => build(dir));
-    built = true;
-  }
-  return { dir, binaries: readdirSync(dir).map((f) => join(dir, f)), built };
+    return undefined;
+  };
+  const make = async () => {
+    log(`building workloads ${basename(dir)}`);
+    await build(dir);
+    return found(true);
+  };
+  return sharedWork(building, dir, () =>
+    makeOnce(dir, ready, make, { what: `building the workloads ${basename(dir)}`, log }),
+  );
 }
 
 /** Builds in flight in this process, by directory: concurrent runs share one build. */
-const building = new Map<string, Promise<void>>();
+const building = new Map<string, Promise<Workloads>>();
 
 /**
  * make into a directory of our own, stamped there (a directory's rename keeps its files' stats),
@@ -55,9 +62,6 @@ async function build(dir: string): Promise<void> {
     writeStamp(`${tmp}.stamp.json`, tmp, readdirSync(tmp));
     renameSync(`${tmp}.stamp.json`, `${dir}.stamp.json`);
     renameSync(tmp, dir);
-  } catch (err) {
-    // Another process put the same workloads in place first: theirs will do.
-    if (!existsSync(dir)) throw err;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     rmSync(`${tmp}.stamp.json`, { force: true });

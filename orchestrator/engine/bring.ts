@@ -3,7 +3,8 @@
 // once per source and guest image.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { withLock } from '../adapters/lock.js';
 import { needSpace } from '../adapters/store.js';
 import { lineOf } from '../core/debian.js';
 import { checkoutWorktree } from '../adapters/git.js';
@@ -15,33 +16,33 @@ import { cacheDir } from '../paths.js';
 import { isExternal } from '../suites/suite.js';
 import type { Selection } from '../suites/index.js';
 
-/** Worktrees being checked out in this process, by directory: concurrent runs share one. */
-const checkouts = new Map<string, Promise<string>>();
-
-/** Our worktree of a build's tree (one per tree, moved between commits) at the source it built. */
-function builtSource(tree: string, commit: string): Promise<string> {
-  const dir = join(
-    cacheDir(),
-    'selftests-src',
-    `${basename(tree)}-${createHash('sha256').update(tree).digest('hex').slice(0, 8)}`,
-  );
-  const previous = checkouts.get(dir) ?? Promise.resolve('');
-  const next = previous
-    .catch(() => '')
-    .then(async () => {
-      if (!existsSync(dir))
-        needSpace(join(cacheDir(), 'selftests-src'), 2 * 2 ** 30, `a worktree of ${tree} for its selftests`);
-      await checkoutWorktree(tree, dir, commit);
-      return dir;
-    });
-  checkouts.set(dir, next);
-  return next;
+/** Our worktree of a build's tree: one per tree, moved between commits (under its lock). */
+function worktreeOf(tree: string): string {
+  const name = `${basename(tree)}-${createHash('sha256').update(tree).digest('hex').slice(0, 8)}`;
+  return join(cacheDir(), 'selftests-src', name);
 }
 
-/** The source of KERNEL: what a build was made from (its series applied), else Debian's linux-source of its version (or line). */
-async function sourceTreeOf(kernel: Kernel, log: (line: string) => void): Promise<string> {
+/** PROGRAMS of the mm selftests of KERNEL's source, built on the host. */
+async function mmSelftestsOf(kernel: Kernel, programs: string[], log: (line: string) => void): Promise<string[]> {
   const build = readRecord(kernel.id)?.build;
-  if (build) return builtSource(build.tree, build.head ?? build.commit);
+  if (!build) return buildMmSelftests(await debianSource(kernel, log), programs, log);
+  const dir = worktreeOf(build.tree);
+  const commit = build.head ?? build.commit;
+  const what = `building the selftests of ${build.tree} at ${commit.slice(0, 12)}`;
+  // Held until the selftests are built: another run may move the worktree to its own commit next.
+  return withLock(
+    `${dir}.lock`,
+    async () => {
+      if (!existsSync(dir)) needSpace(dirname(dir), 2 * 2 ** 30, `a worktree of ${build.tree} for its selftests`);
+      await checkoutWorktree(build.tree, dir, commit);
+      return buildMmSelftests(dir, programs, log);
+    },
+    { what, log },
+  );
+}
+
+/** Debian's linux-source of KERNEL's version (or line), for a kernel not built here. */
+async function debianSource(kernel: Kernel, log: (line: string) => void): Promise<string> {
   const exact = (await sourceRevisions()).some((r) => r.version === kernel.version);
   if (!exact)
     log(
@@ -65,15 +66,11 @@ export async function bringSuites(
   log: (line: string) => void,
 ): Promise<Brought> {
   const brought: Brought = { files: {}, sources: {} };
-  let tree: Promise<string> | undefined;
   for (const { suite } of selections) {
     if (!isExternal(suite) || !suite.bring) continue;
     const { mmSelftests, source } = suite.bring;
     const files = (brought.files[suite.name] = [] as string[]);
-    if (mmSelftests) {
-      tree ??= sourceTreeOf(kernel, log);
-      files.push(...(await buildMmSelftests(await tree, mmSelftests, log)));
-    }
+    if (mmSelftests) files.push(...(await mmSelftestsOf(kernel, mmSelftests, log)));
     if (source) {
       const found = (brought.sources[suite.name] = await findSource(source));
       files.push(await builtSuite(source, found, image, log));

@@ -41,6 +41,7 @@ import {
 } from '../adapters/kbuild.js';
 import { ensureHost, KBUILD_NEEDS, NEEDS } from '../adapters/host.js';
 import {
+  entryDir,
   failureDir,
   readFailure,
   recordFailure,
@@ -50,7 +51,8 @@ import {
   type FailedBuild,
   type Kernel,
 } from '../adapters/kernel-store.js';
-import { needSpace, readJsonOr, withLock, writeJson } from '../adapters/store.js';
+import { withLock } from '../adapters/lock.js';
+import { needSpace, readJsonOr, writeJson } from '../adapters/store.js';
 import { cacheDir, configsDir } from '../paths.js';
 import { Phases } from './pipeline.js';
 
@@ -149,17 +151,16 @@ export async function buildKernel(req: BuildRequest): Promise<BuildOutcome> {
   const before = known();
   if (before) return before;
   const dirs = buildDirs(repo);
-  return withLock(
-    join(dirs.base, 'lock'),
-    async () => {
-      const meanwhile = known();
-      if (meanwhile) return meanwhile;
-      await ensureHost(KBUILD_NEEDS, req.log);
-      const result = await buildLocked({ ...req, repo, commit, id, dirs, merged, directives, fragments, compiler });
-      return { ...result, seconds: seconds() } as BuildOutcome;
-    },
-    (pid) => req.log(`waiting for the build of this tree by pid ${pid}`),
-  );
+  // The tree's lock keeps its worktree to one build; the entry's, one build of this id, whatever the tree.
+  const lock = { what: `building kernel ${id} in ${repo}`, log: req.log };
+  const locked = async () => {
+    const meanwhile = known();
+    if (meanwhile) return meanwhile;
+    await ensureHost(KBUILD_NEEDS, req.log);
+    const result = await buildLocked({ ...req, repo, commit, id, dirs, merged, directives, fragments, compiler });
+    return { ...result, seconds: seconds() } as BuildOutcome;
+  };
+  return withLock(join(dirs.base, 'lock'), () => withLock(`${entryDir(id)}.lock`, locked, lock), lock);
 }
 
 interface Locked extends BuildRequest {

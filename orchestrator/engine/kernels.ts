@@ -8,6 +8,7 @@ import { availableKernels, download, extractDeb } from '../adapters/apt.js';
 import { exec } from '../adapters/exec.js';
 import { ensureHost, isRoot, NEEDS } from '../adapters/host.js';
 import {
+  entryDir,
   extractPvhVmlinux,
   kernelFromPath,
   removedLine,
@@ -17,6 +18,7 @@ import {
   useKernel,
   type Kernel,
 } from '../adapters/kernel-store.js';
+import { makeOnce } from '../adapters/lock.js';
 import { needSpace } from '../adapters/store.js';
 
 export interface KernelOptions {
@@ -67,11 +69,12 @@ export async function fetchDebianKernel(query?: string, log: (line: string) => v
   if (cached) return cached;
   const deb = await findDebianKernel(query);
   const id = storeIdOf(deb);
-  const stored = useKernel(id, log);
-  if (stored) return stored;
-  await ensureHost([NEEDS.dpkgDeb, NEEDS.depmod, NEEDS.xz, NEEDS.zstd], log);
-  log(`fetching ${deb.pkg} ${deb.debVersion}`);
-  return storeDebianKernel(deb, id);
+  const fetch = async () => {
+    await ensureHost([NEEDS.dpkgDeb, NEEDS.depmod, NEEDS.xz, NEEDS.zstd], log);
+    log(`fetching ${deb.pkg} ${deb.debVersion}`);
+    return storeDebianKernel(deb, id);
+  };
+  return makeOnce(entryDir(id), () => useKernel(id, log), fetch, { what: `fetching kernel ${id}`, log });
 }
 
 async function storeDebianKernel(deb: DebianKernel, id: string): Promise<Kernel> {
