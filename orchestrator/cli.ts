@@ -49,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
       .demandCommand(1, 'name a command')
       .strict()
       .fail((msg, err) => {
-        throw err ?? new UsageError(msg);
+        // yargs' own errors (a coerce function's message among them) are usage errors.
+        throw err && err.name !== 'YError' ? err : new UsageError(err?.message ?? msg);
       })
       .help()
       .parseAsync();

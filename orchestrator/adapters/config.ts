@@ -1,6 +1,7 @@
 // Loading configs/: machine profiles and expectations, checked before anything boots.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { stringify } from 'yaml';
 import { YAML } from 'zx';
 import { UsageError } from '../errors.js';
 import { checkExpectations, checkOverrides, type ExpectationFile } from '../core/expectations.js';
@@ -8,6 +9,13 @@ import { legacyRecord, parseExpunge, parseKnown, rangeOfExpungeFile, type KnownR
 import { checkProfile, type MachineProfile } from '../core/machine.js';
 import { configsDir } from '../paths.js';
 import { isExternal, type AnySuite } from '../suites/suite.js';
+
+/** Documents as YAML 1.1, as Kubernetes and GitHub read it ("on", "yes" quoted), the comments above, '---' between. */
+export function yamlText(comments: string[], docs: unknown[]): string {
+  const head = comments.flatMap((c) => c.split('\n')).map((c) => `# ${c}`.trimEnd());
+  const body = docs.map((d) => stringify(d, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false }));
+  return [...head, body.join('---\n')].join('\n');
+}
 
 export function loadYaml(path: string): unknown {
   if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);

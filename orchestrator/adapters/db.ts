@@ -66,6 +66,16 @@ export const MIGRATIONS: string[] = [
      steps TEXT NOT NULL,
      finished TEXT NOT NULL
    );`,
+  `CREATE TABLE shards (
+     night_id INTEGER NOT NULL REFERENCES nights(id),
+     job TEXT NOT NULL,
+     shard INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     split TEXT NOT NULL,
+     started TEXT NOT NULL,
+     finished TEXT,
+     PRIMARY KEY (night_id, job, shard)
+   );`,
 ];
 
 /**

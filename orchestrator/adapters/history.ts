@@ -1,5 +1,6 @@
 // The nightly history: every statement on the database (adapters/db.ts holds its schema), one row
 // type per table, and the named operations the nightly and the reports use.
+import type { Shard, ShardJob } from '../core/shard.js';
 import { openDb, type Db } from './db.js';
 
 export interface NightRow {
@@ -137,8 +138,13 @@ export function mergeInto(db: Db, other: string): number {
   db.prepare('ATTACH DATABASE ? AS other').run(other);
   try {
     return db.transaction(() => {
+      // A job that tested nothing (an empty shard) knows no base: another job's fills it in.
       db.exec(
-        'INSERT OR IGNORE INTO nights (plan, night, started, finished, base_commit, base_kernel, base_version) SELECT plan, night, started, finished, base_commit, base_kernel, base_version FROM other.nights',
+        `INSERT INTO nights (plan, night, started, finished, base_commit, base_kernel, base_version)
+         SELECT plan, night, started, finished, base_commit, base_kernel, base_version FROM other.nights WHERE true
+         ON CONFLICT (plan, night) DO UPDATE SET base_commit = COALESCE(nights.base_commit, excluded.base_commit),
+           base_kernel = COALESCE(nights.base_kernel, excluded.base_kernel),
+           base_version = COALESCE(nights.base_version, excluded.base_version)`,
       );
       db.exec('INSERT OR IGNORE INTO series SELECT * FROM other.series');
       db.exec('INSERT OR IGNORE INTO patchchecks SELECT * FROM other.patchchecks');
@@ -153,11 +159,70 @@ export function mergeInto(db: Db, other: string): number {
         copyWarnings(db, r.id, insertResult(db, { ...r, night_id: nightId }), 'other');
         n++;
       }
+      mergeShards(db);
       return n;
     })();
   } finally {
     db.exec('DETACH DATABASE other');
   }
+}
+
+/** The attached database's shard jobs; a job finished in either database is finished. */
+function mergeShards(db: Db): void {
+  const jobs = db
+    .prepare('SELECT s.*, n.plan, n.night FROM other.shards s JOIN other.nights n ON n.id = s.night_id')
+    .all() as (ShardRow & { plan: string; night: string })[];
+  for (const j of jobs)
+    db.prepare(
+      `INSERT INTO shards (night_id, job, shard, count, split, started, finished) VALUES (?,?,?,?,?,?,?)
+       ON CONFLICT (night_id, job, shard) DO UPDATE SET finished = COALESCE(shards.finished, excluded.finished)`,
+    ).run(openNight(db, j.plan, j.night), j.job, j.shard, j.count, j.split, j.started, j.finished);
+}
+
+export interface ShardRow {
+  night_id: number;
+  /** The series the job tested (--only-series), '' for all. */
+  job: string;
+  shard: number;
+  count: number;
+  /** JSON: every shard's --test values. */
+  split: string;
+  started: string;
+  finished: string | null;
+}
+
+/** A shard job begins (again): its split is kept for the merge to tell what a lost shard held. */
+export function startShard(db: Db, nightId: number, job: string, shard: Shard, split: string[][]): void {
+  db.prepare(
+    `INSERT INTO shards (night_id, job, shard, count, split, started) VALUES (?,?,?,?,?,?)
+     ON CONFLICT (night_id, job, shard) DO UPDATE SET count = excluded.count, split = excluded.split,
+       started = excluded.started, finished = NULL`,
+  ).run(nightId, job, shard.index, shard.count, JSON.stringify(split), new Date().toISOString());
+}
+
+export function finishShard(db: Db, nightId: number, job: string, shard: Shard): void {
+  db.prepare('UPDATE shards SET finished = ? WHERE night_id = ? AND job = ? AND shard = ?').run(
+    new Date().toISOString(),
+    nightId,
+    job,
+    shard.index,
+  );
+}
+
+export function shardJobsOf(db: Db, nightId: number): ShardJob[] {
+  const rows = db.prepare('SELECT * FROM shards WHERE night_id = ? ORDER BY job, shard').all(nightId) as ShardRow[];
+  return rows.map((r) => ({ job: r.job, shard: r.shard, split: JSON.parse(r.split), finished: !!r.finished }));
+}
+
+/** What the rows of lost shards are stored under: never an inputs hash, so never reused. */
+export const LOST_SHARD = 'lost-shard';
+
+/** The night's rows for lost shards, as now computed: the last merge's are replaced. */
+export function replaceLostShardRows(db: Db, nightId: number, rows: ResultRow[]): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM results WHERE night_id = ? AND inputs = ?').run(nightId, LOST_SHARD);
+    for (const r of rows) insertResult(db, r);
+  })();
 }
 
 export function finishNight(db: Db, nightId: number, at = new Date().toISOString()): void {

@@ -4,8 +4,10 @@ import { resolve } from 'node:path';
 import { renderTap, renderText } from '../core/render.js';
 import { onlyUntested, type RunResult } from '../core/results.js';
 import { parseKernelSpec, type KernelSpec } from '../core/kernel-spec.js';
+import { parseShard, type Shard } from '../core/shard.js';
+import { UsageError } from '../errors.js';
 import { writeJson } from '../adapters/store.js';
-import { runTests } from '../engine/pipeline.js';
+import { runTests, type RunOptions } from '../engine/pipeline.js';
 import { buildKernel, isBuilt, type BuildOutcome } from '../engine/build.js';
 import { loadSeries } from '../workflows/series.js';
 
@@ -78,10 +80,22 @@ export function testRunOptions<T>(y: Argv<T>) {
 
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Runs TESTS, prints the table (or TAP); the result and the exit code it calls for. */
-export async function runAndReport(args: TestRunArgs, tests: string[]): Promise<{ result: RunResult; code: number }> {
+/** --shard I/N, checked where it is read. */
+export function shardOption(text: string): Shard {
+  const shard = parseShard(text);
+  if (!shard) throw new UsageError(`--shard ${text}: want I/N with 1 <= I <= N (e.g. 2/4)`);
+  return shard;
+}
+
+/** Runs TESTS (ASKED's shard when given), prints the table (or TAP); the result and the exit code it calls for. */
+export async function runAndReport(
+  args: TestRunArgs,
+  tests: string[],
+  asked?: RunOptions['asked'],
+): Promise<{ result: RunResult; code: number }> {
   const { result, dir } = await runTests({
     ...args,
+    asked,
     tests,
     resultsDir: args.results,
     noKnown: !args.known,

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 import { renderSummary } from '../core/nightly-report.js';
 import { openDb } from '../adapters/db.js';
 import { mergeInto } from '../adapters/history.js';
-import { loadNights, writeMatrixPage, writeReports } from '../workflows/report.js';
+import { loadNights, recordLostShards, writeMatrixPage, writeReports } from '../workflows/report.js';
 import { command, log } from './common.js';
 
 interface Args {
@@ -24,6 +24,7 @@ function nightlyReports(args: Args): void {
     for (const path of args.merge ?? []) {
       log(`merged ${mergeInto(db, resolve(path))} results from ${path}`);
     }
+    if (args.merge?.length) for (const line of recordLostShards(db)) log(`lost: ${line}`);
     const nights = loadNights(db, args.plan);
     if (!nights.length) throw new UsageError(`no nights in ${args.db}`);
     const written = writeReports(resolve(args.out ?? 'reports'), nights);

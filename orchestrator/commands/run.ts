@@ -2,10 +2,13 @@ import { resolve } from 'node:path';
 import { errorLine, UsageError } from '../errors.js';
 import { gitBisectCode, toRun } from '../core/bisect.js';
 import { parseKernelSpec, type KernelSpec } from '../core/kernel-spec.js';
+import { historyCutoff, type Shard } from '../core/shard.js';
 import { matrixTap, matrixUntested, renderMatrix } from '../core/matrix.js';
 import { writeJson } from '../adapters/store.js';
 import { isBuilt } from '../engine/build.js';
+import type { RunOptions } from '../engine/pipeline.js';
 import { runMatrix } from '../workflows/matrix.js';
+import { describeShard, planShard } from '../workflows/shard.js';
 import { suiteFragments } from '../suites/index.js';
 import { checkSetup, runInGuest, SETUPS } from '../workflows/command.js';
 import { existsSync, statSync } from 'node:fs';
@@ -16,6 +19,7 @@ import {
   describeOutcome,
   log,
   runAndReport,
+  shardOption,
   testRunOptions,
   type BuildArgs,
   type TestRunArgs,
@@ -31,12 +35,14 @@ interface Args extends Omit<TestRunArgs, 'kernel'>, Omit<BuildArgs, 'tree'> {
   share?: string;
   allowWarnings: boolean;
   commandTimeout: number;
+  shard?: Shard;
   '--'?: (string | number)[];
 }
 
 /** run -- CMD: CMD in a guest set up as asked, its output streamed, its exit status ours. */
 async function guestCommand(args: Args, argv: string[]): Promise<number> {
   if (args.test?.length) throw new UsageError('give --test or a command after --, not both');
+  if (args.shard) throw new UsageError('--shard splits the cases of --test, not a command after --');
   if ((args.kernel?.length ?? 0) + (args.tree ? 1 : 0) > 1) throw new UsageError('run -- CMD takes one kernel');
   if (args.share && !(existsSync(args.share) && statSync(args.share).isDirectory()))
     throw new UsageError(`--share ${args.share}: no such directory`);
@@ -82,12 +88,13 @@ async function kernelsOf(args: Args): Promise<KernelSpec[] | undefined> {
 }
 
 /** Several kernels: one table of cases × kernels; exit 0 only when no cell is unexpected. */
-async function matrix(args: Args, kernels: KernelSpec[], tests: string[]): Promise<number> {
+async function matrix(args: Args, kernels: KernelSpec[], tests: string[], asked?: Asked): Promise<number> {
   if (args.exitCode === 'git-bisect') throw new UsageError('--exit-code git-bisect takes one kernel');
   const { matrix: m, dir } = await runMatrix({
     ...args,
     kernels,
     tests,
+    asked,
     resultsDir: args.results,
     noKnown: !args.known,
     log,
@@ -106,15 +113,27 @@ interface Codes {
 
 const same = (code: number): Codes => ({ verdict: code, gitBisect: code });
 
+type Asked = RunOptions['asked'];
+
+/** --shard: this shard's tests, split by the history under --results as it stood when today (UTC) began. */
+function shardOf(args: Args, tests: string[], shard: Shard): { tests: string[]; asked: Asked } {
+  const plan = planShard(tests, shard, resolve(args.results), historyCutoff());
+  log(describeShard(plan));
+  return { tests: plan.tests, asked: { selection: tests, shard } };
+}
+
 async function buildAndRun(args: Args): Promise<Codes> {
   const command = (args['--'] ?? []).map(String);
   if (command.length) return same(await guestCommand(args, command));
   if (!args.test?.length)
     throw new UsageError('name a test (--test T) or a command to run in the guest (run -- CMD ARGS…)');
+  const part = args.shard && shardOf(args, args.test, args.shard);
+  if (part && !part.tests.length) return same(0);
+  const tests = part?.tests ?? args.test;
   const kernels = await kernelsOf(args);
   if (!kernels) return { verdict: 1, gitBisect: 125 };
-  if (kernels.length > 1) return same(await matrix(args, kernels, args.test));
-  const { result, code } = await runAndReport({ ...args, kernel: kernels[0] }, args.test);
+  if (kernels.length > 1) return same(await matrix(args, kernels, tests, part?.asked));
+  const { result, code } = await runAndReport({ ...args, kernel: kernels[0] }, tests, part?.asked);
   return { verdict: code, gitBisect: gitBisectCode(toRun(result, {})) };
 }
 
@@ -156,6 +175,11 @@ export const runCommand = command({
         type: 'number',
         default: 3600,
         describe: 'with -- CMD: seconds before CMD is killed',
+      })
+      .option('shard', {
+        type: 'string',
+        coerce: shardOption,
+        describe: 'I/N: only shard I of N of the selected cases, balanced by the durations of the runs under --results',
       })
       .option('exit-code', {
         choices: ['verdict', 'git-bisect'] as const,

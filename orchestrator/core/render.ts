@@ -58,7 +58,8 @@ export function summaryLine(r: RunResult): string {
 export function renderText(r: RunResult): string {
   const k = r.run.kernel;
   const width = Math.max(0, ...r.tests.map((t) => t.name.length));
-  const head = `kernel ${k.release} (${k.version}, ${k.source}) under ${r.run.accel.toUpperCase()}`;
+  const shard = r.run.shard ? `, shard ${r.run.shard.index}/${r.run.shard.count}` : '';
+  const head = `kernel ${k.release} (${k.version}, ${k.source}) under ${r.run.accel.toUpperCase()}${shard}`;
   const body = r.tests.flatMap((t) => caseLines(t, width));
   const runWarnings = r.warnings.map((w) => `unexpected warning outside the tests (${w.source}): ${w.title}`);
   return [head, ...body, ...runWarnings, summaryLine(r)].join('\n');

@@ -1,4 +1,5 @@
 // The results of a run: what results.json holds, the summary, and the exit status it implies.
+import type { Shard } from './shard.js';
 import type { ArtifactKind } from './stamp.js';
 import { tally, type KnownRef, type Verdict } from './verdict.js';
 
@@ -37,6 +38,10 @@ export interface RunInfo {
   /** peerArgv: the second guest's, for two-guest suites. */
   qemu: { version: string; argv: string[]; peerArgv?: string[] };
   image: string;
+  /** The tests as asked (--test); a shard's: the whole run's, of which it ran its part. */
+  selection?: string[];
+  /** This run is shard INDEX of COUNT of the selection (run --shard, nightly --shard). */
+  shard?: Shard;
   /** The suites' own sources (fstests): where each came from, its commit and the key of what was built. */
   sources?: Record<string, { path: string; key: string; commit?: string }>;
   /** Seconds per phase. */

@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { asWriteError, UsageError } from '../errors.js';
 import type { ArtifactKind } from '../core/stamp.js';
 import type { KernelSpec } from '../core/kernel-spec.js';
+import type { Shard } from '../core/shard.js';
 import { GateError, isGuestNeed, unmetConfig, unmetInGuest, type Gate } from '../core/needs.js';
 import { readRecord, verifyKernel } from '../adapters/kernel-store.js';
 import { parseConsole } from '../core/console.js';
@@ -56,6 +57,8 @@ export interface RunOptions {
   shipModules?: string[];
   /** A suite's own NVDIMMs, memory and kernel arguments, over the profile's. */
   machine?: SuiteMachine;
+  /** The tests as asked, when `tests` is a shard of them: results.json says so. */
+  asked?: { selection: string[]; shard: Shard };
   log: (line: string) => void;
 }
 
@@ -343,7 +346,7 @@ function consoleOnly(t: Tested, bootCrash?: string): WarningRef[] {
   ];
 }
 
-async function runInfo(p: Prepared, phases: Phases): Promise<RunInfo> {
+async function runInfo(p: Prepared, phases: Phases, opts: RunOptions): Promise<RunInfo> {
   return {
     id: newRunId(),
     started: new Date().toISOString(),
@@ -352,6 +355,8 @@ async function runInfo(p: Prepared, phases: Phases): Promise<RunInfo> {
     accelReason: p.accel.reason,
     qemu: { version: await qemuVersion(), argv: [] },
     image: p.image.hash,
+    selection: opts.asked?.selection ?? opts.tests,
+    ...(opts.asked ? { shard: opts.asked.shard } : {}),
     ...(Object.keys(p.brought?.sources ?? {}).length ? { sources: p.brought?.sources } : {}),
     durations: phases.durations,
     boot: {},
@@ -381,7 +386,7 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
   );
   p.brought = await phases.time('suites', () => bringSuites(selection, p.kernel, p.image.hash, opts.log));
   if (p.accel.accel === 'tcg') opts.log(`accel: ${p.accel.reason}`);
-  const info = await runInfo(p, phases);
+  const info = await runInfo(p, phases, opts);
   const dir = resolve(opts.resultsDir, info.id);
   mkdirSync(dir, { recursive: true });
   const t = await bootAndTest(p, runs, names, info, phases, dir, opts);

@@ -97,6 +97,8 @@ export const blktests: ExternalSuite = {
     }),
   matches: blktestsMatch,
   filesOf: blktestsFiles,
+  // check runs a test once for all its transports: a shard takes nvme/006 whole.
+  shardUnit: (name) => name.split('/').slice(0, 2).join('/'),
   format: 'blktests',
   caseSeconds: 1800,
   suiteSeconds: 6 * 3600,

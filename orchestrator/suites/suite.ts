@@ -137,6 +137,11 @@ export interface ExternalSuite {
   filesOf?(reported: string, files: string[]): string[];
   /** A reported case's name as we spell it (rdma-core: without the "tests." package). */
   caseName?(reported: string): string;
+  /**
+   * The pattern that runs case NAME (without the suite) and what must run with it, a shard's unit;
+   * default NAME; undefined: the selection runs whole in one shard.
+   */
+  shardUnit?(name: string): string | undefined;
   /** A run silent this long is killed: its current case timed out. */
   caseSeconds: number;
   /** Each run's whole time. */

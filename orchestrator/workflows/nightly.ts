@@ -27,6 +27,7 @@ import type { Db } from '../adapters/db.js';
 import {
   baseResults,
   finishNight,
+  finishShard,
   hasPatchcheck,
   insertPatchcheck,
   insertSeries,
@@ -36,6 +37,7 @@ import {
   resultsOf,
   reuse,
   setNightBase,
+  startShard,
   warningsOf,
   type PatchcheckRow,
 } from '../adapters/history.js';
@@ -47,6 +49,8 @@ import { suiteFragments } from '../suites/index.js';
 import { intake, type Arrival } from './intake.js';
 import { patchcheck } from './patchcheck.js';
 import { isBuilt, loadFragments, type KernelTester, type TestRun } from '../engine/tester.js';
+import { historyCutoff, type Shard } from '../core/shard.js';
+import { describeShard, planShard, type ShardPlan } from './shard.js';
 
 export interface NightOptions extends Omit<TestRun, 'tests'> {
   /** The plan, as loadPlan gave it. */
@@ -56,6 +60,8 @@ export interface NightOptions extends Omit<TestRun, 'tests'> {
   since?: Date;
   /** Test only this series (a job of a scaled-out night). */
   onlySeries?: string;
+  /** Test only this shard of the plan's tests (a job of a night split further). */
+  shard?: Shard;
 }
 
 export interface Tested {
@@ -110,6 +116,8 @@ interface Tonight extends Night {
   key: string;
   nightId: number;
   bases: Map<string, { inputs: string; kernel?: string; version?: string }>;
+  /** With --shard: the split, and this job's part of it (plan.tests). */
+  part?: ShardPlan;
 }
 
 function outcomes(result: RunResult): Pick<Tested, 'cases' | 'stage' | 'warnings'> {
@@ -316,7 +324,8 @@ function recordLost(n: Tonight, arrival: Arrival, message: string): void {
 
 /** Opens tonight: the plan's records, the verdict key, the base's tree and commit, tonight's row in the history. */
 async function open(night: NightOptions, tester: KernelTester): Promise<Tonight & { baseCommit: string }> {
-  const { plan, resolvePath } = night.loaded;
+  const { resolvePath } = night.loaded;
+  const { plan, part, asked } = shardOf(night);
   const known = plan.known ? loadKnown(resolvePath(plan.known), night.log) : [];
   // Everything else that decides a verdict: a cached result is reused only when it matches too.
   const { append, accel, bootTimeout, stallTimeout } = night;
@@ -326,11 +335,31 @@ async function open(night: NightOptions, tester: KernelTester): Promise<Tonight 
   const baseCommit = await resolveRev(tree, plan.base.ref);
   const config = requestKey(loadFragments(plan.config));
   const nightId = openNight(night.db, plan.name, night.night);
-  return { ...night, planKnown: known, tester, plan, tree, key, config, nightId, bases: new Map(), baseCommit };
+  const bases = new Map();
+  return { ...night, asked, planKnown: known, tester, plan, tree, key, config, nightId, bases, baseCommit, part };
+}
+
+/** The plan, or with --shard its shard: the plan's tests split by the runs before this night began. */
+function shardOf(night: NightOptions): { plan: Plan; part?: ShardPlan; asked?: TestRun['asked'] } {
+  const { plan } = night.loaded;
+  if (!night.shard) return { plan };
+  const part = planShard(plan.tests, night.shard, resolve(night.resultsDir), historyCutoff(night.night));
+  night.log(`nightly: ${describeShard(part)}`);
+  return { plan: { ...plan, tests: part.tests }, part, asked: { selection: plan.tests, shard: night.shard } };
 }
 
 export async function runNight(night: NightOptions, tester: KernelTester): Promise<NightSummary> {
   const n = await open(night, tester);
+  const job = n.onlySeries ?? '';
+  if (n.part) startShard(n.db, n.nightId, job, n.part.shard, n.part.split);
+  const arrivals = n.plan.tests.length ? await testAll(n) : [];
+  if (n.part) finishShard(n.db, n.nightId, job, n.part.shard);
+  finishNight(n.db, n.nightId);
+  return { nightId: n.nightId, plan: n.plan, baseCommit: n.baseCommit, arrivals };
+}
+
+/** The base, then every series that arrived (or the one asked for). */
+async function testAll(n: Tonight & { baseCommit: string }): Promise<NightSummary['arrivals']> {
   const { plan, baseCommit } = n;
   const main = await base(n, baseCommit);
   setNightBase(n.db, n.nightId, { commit: baseCommit, kernel: main.kernel ?? null, version: main.version ?? null });
@@ -347,6 +376,5 @@ export async function runNight(night: NightOptions, tester: KernelTester): Promi
       arrivals.push({ arrival, reused: false, error: (err as Error).message });
     }
   }
-  finishNight(n.db, n.nightId);
-  return { nightId: n.nightId, plan, baseCommit, arrivals };
+  return arrivals;
 }

@@ -13,13 +13,19 @@ import type { RunResult } from '../core/results.js';
 import { seriesTitle } from '../core/series.js';
 import type { Db } from '../adapters/db.js';
 import {
+  LOST_SHARD,
   nightsOf,
   patchcheckFor,
+  replaceLostShardRows,
   resultsOfNight,
   seriesOf,
+  shardJobsOf,
   warningsOf,
+  type ResultRow,
   type StoredResult,
 } from '../adapters/history.js';
+import { lostUnits, type LostUnit } from '../core/shard.js';
+import { covers } from '../suites/shards.js';
 import { readJsonOr, writeAtomic, writeJson } from '../adapters/store.js';
 
 function caseRow(db: Db, r: StoredResult): CaseRow {
@@ -76,6 +82,48 @@ export function loadNights(db: Db, plan?: string): NightView[] {
       }),
     };
   });
+}
+
+/**
+ * After a merge of sharded jobs' databases: each unit of a night's split that no row covers is an
+ * INFRA row naming its shard (core/shard.ts lostUnits), as if one machine had lost it; the lines said.
+ */
+export function recordLostShards(db: Db): string[] {
+  return nightsOf(db).flatMap((n) => {
+    const jobs = shardJobsOf(db, n.id);
+    if (!jobs.length) return [];
+    const rows = resultsOfNight(db, n.id).filter((r) => r.inputs !== LOST_SHARD);
+    const found = rows.map((r) => ({ series: r.series_id, test: r.test }));
+    const lost = lostUnits(jobs, found, covers);
+    // A series no merged job got as far as storing has no row to hang its cases on: said, not reported.
+    const stored = (l: LostUnit) => l.series === null || !!seriesOf(db, l.series);
+    replaceLostShardRows(
+      db,
+      n.id,
+      lost.filter(stored).map((l) => lostRow(n.id, l)),
+    );
+    const who = (l: LostUnit) => (l.series ? `series ${l.series}${stored(l) ? '' : ' (never stored)'}` : 'base');
+    return lost.map((l) => `${n.night} ${who(l)}: ${l.pattern} INFRA, ${l.detail}`);
+  });
+}
+
+function lostRow(nightId: number, l: LostUnit): ResultRow {
+  return {
+    night_id: nightId,
+    series_id: l.series,
+    inputs: LOST_SHARD,
+    test: l.pattern,
+    verdict: 'INFRA',
+    class: 'INFRA',
+    detail: l.detail,
+    known: null,
+    kernel: null,
+    build_seconds: 0,
+    boot_seconds: 0,
+    test_seconds: 0,
+    reused: 0,
+    run_dir: null,
+  };
 }
 
 /** reports/index.html over every night; per night: summary.txt, junit.xml, kcidb.json, mail/<series>.txt. */

@@ -136,3 +136,17 @@ t.test('nightly and report: a plan or history that is not there or not right', a
   );
   await oneLineError(t, ['report', '--merge', '/no/job.db'], /^error: --merge \/no\/job\.db: no such file$/);
 });
+
+t.test('shards: a --shard that is no I/N, --shard on a command, --shards without --emit', async (t) => {
+  for (const shard of ['0/2', '3/2', 'half'])
+    await oneLineError(
+      t,
+      ['run', '--test', 'ib-reg-refusal', '--shard', shard],
+      new RegExp(`^error: --shard ${shard}: want I/N with 1 <= I <= N`),
+    );
+  await oneLineError(t, ['run', '--shard', '1/2', '--', 'true'], /^error: --shard splits the cases of --test/);
+  const plan = 'configs/nightly/dax-rdma.yaml';
+  await oneLineError(t, ['nightly', '--plan', plan, '--shards', '2'], /^error: --image and --shards shape what --emit/);
+  await oneLineError(t, ['nightly', '--plan', plan, '--emit', 'k8s', '--shards', '0'], /^error: --shards must be/);
+  await oneLineError(t, ['nightly', '--plan', plan, '--emit', 'k8s', '--shard', '1/2'], /^error: --shard I\/N is what/);
+});

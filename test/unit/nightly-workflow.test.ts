@@ -1,14 +1,15 @@
 // A night end to end (a real git tree, series as mbox files, the SQLite history, the reports'
 // reading of it) against a tester with a scripted history of verdicts: no kernel is built or booted.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSeries, splitMbox } from '../../orchestrator/core/series.js';
 import type { Plan } from '../../orchestrator/core/nightly.js';
 import { openDb } from '../../orchestrator/adapters/db.js';
 import { runNight, type NightOptions } from '../../orchestrator/workflows/nightly.js';
-import { loadNights } from '../../orchestrator/workflows/report.js';
+import { loadNights, recordLostShards } from '../../orchestrator/workflows/report.js';
+import { mergeInto, openNight, shardJobsOf, startShard } from '../../orchestrator/adapters/history.js';
 import { commitFile, gitIn } from '../git-repo.js';
 import { ScriptedTester, type Call, type Scripted } from '../fake-tester.js';
 
@@ -41,12 +42,13 @@ function options(
   w: ReturnType<typeof world>,
   night: string,
   db = openDb(join(mkdtempSync(join(tmpdir(), 'orchestrate-night-db-')), 'n.db')),
+  tests = [EXT4, XFS],
 ) {
   const plan: Plan = {
     name: 'unit',
     base: { tree: w.tree, ref: 'master' },
     series: { dir: w.dir },
-    tests: [EXT4, XFS],
+    tests,
     config: [],
     runs: 1,
     patchcheck: true,
@@ -197,4 +199,107 @@ t.test('a base that does not build: every series is judged against nothing, neve
       s.cases.some((c) => c.class === 'FIXED'),
       `${s.title}: no FIXED over a base that never ran`,
     );
+});
+
+const FOUR = [EXT4, XFS, 'ib-reg-refusal/devdax', 'ib-reg-refusal/pagecache'];
+const newDb = (name: string) => join(mkdtempSync(join(tmpdir(), 'orchestrate-shard-db-')), `${name}.db`);
+
+/** Yesterday's run in the results directory: ext4 took as long as the other three together, and more. */
+function history(resultsDir: string): void {
+  const dir = join(resultsDir, '20261130T010000-aaaa');
+  mkdirSync(dir);
+  const seconds: Record<string, number> = { [EXT4]: 40, [XFS]: 10, 'ib-reg-refusal/devdax': 10 };
+  const tests = Object.entries(seconds).map(([name, s]) => ({ name, seconds: s }));
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ run: { selection: FOUR }, tests }));
+}
+
+/** Each series (and the base) as "SERIES|TEST|CLASS" lines, sorted: the night as the reports see it. */
+function caseSet(db: ReturnType<typeof openDb>): string[] {
+  const [night] = loadNights(db, 'unit');
+  return [
+    ...night.base.map((c) => `base|${c.test}|${c.class}`),
+    ...night.series.flatMap((s) => s.cases.map((c) => `${s.id}|${c.test}|${c.class}`)),
+  ].sort();
+}
+
+/** A night split in two: a job per series and shard, each into its own database, as --emit has it run. */
+async function shardedJobs(w: ReturnType<typeof world>, resultsDir: string) {
+  const dbs = new Map<string, string>();
+  const calls: Call[] = [];
+  for (const series of Object.values(w.series))
+    for (const index of [1, 2]) {
+      const path = newDb(`job-${series}-${index}`);
+      const tester = new ScriptedTester(scriptFor(w.series));
+      const { o } = options(w, '2026-12-01', openDb(path), FOUR);
+      await runNight({ ...o, resultsDir, onlySeries: series, shard: { index, count: 2 } }, tester);
+      o.db.close();
+      calls.push(...tester.calls);
+      dbs.set(`${series} ${index}`, path);
+    }
+  return { dbs, calls };
+}
+
+t.test('a night split in two shards per series, its databases merged, is the night one machine runs', async (t) => {
+  const w = world();
+  const whole = options(w, '2026-12-01', undefined, FOUR);
+  history(whole.o.resultsDir);
+  await runNight(whole.o, new ScriptedTester(scriptFor(w.series)));
+  const { dbs, calls } = await shardedJobs(w, whole.o.resultsDir);
+  t.same(
+    [...new Set(calls.filter((c) => !c.series).map((c) => c.tests.join(' ')))],
+    [EXT4, [XFS, 'ib-reg-refusal/devdax', 'ib-reg-refusal/pagecache'].join(' ')],
+    'the base in two shards balanced by yesterday: ext4 alone, the rest together',
+  );
+  const merged = openDb(newDb('nightly'));
+  for (const path of dbs.values()) mergeInto(merged, path);
+  t.same(recordLostShards(merged), [], 'no shard lost');
+  t.same(caseSet(merged), caseSet(whole.db), 'the same cases, the same classes');
+  t.equal(caseSet(merged).length, 5 * FOUR.length, 'the base and four series, four cases each, once');
+});
+
+t.test('a shard whose database is missing, or whose job died: its cases are INFRA, the shard named', async (t) => {
+  const w = world();
+  const { o } = options(w, '2026-12-01', undefined, FOUR);
+  history(o.resultsDir);
+  const { dbs } = await shardedJobs(w, o.resultsDir);
+  const late = dbs.get(`${w.series.regresses} 2`)!;
+  const died = newDb('died');
+  {
+    const db = openDb(died);
+    const split = shardJobsOf(openDb(dbs.get(`${w.series.clean} 2`)!), 1)[0].split;
+    startShard(db, openNight(db, 'unit', '2026-12-01'), w.series.clean, { index: 2, count: 2 }, split);
+    db.close();
+  }
+  const merged = openDb(newDb('nightly'));
+  for (const [key, path] of dbs)
+    if (key !== `${w.series.regresses} 2` && key !== `${w.series.clean} 2`) mergeInto(merged, path);
+  mergeInto(merged, died);
+  const lines = recordLostShards(merged);
+  t.equal(lines.length, 6, `three cases of shard 2, in two series: ${lines.join('; ')}`);
+  const [night] = loadNights(merged, 'unit');
+  const lost = (name: string) =>
+    night.series.find((s) => s.id === w.series[name])!.cases.filter((c) => c.class === 'INFRA');
+  t.same(
+    lost('regresses').map((c) => [c.test, c.detail]),
+    [XFS, 'ib-reg-refusal/devdax', 'ib-reg-refusal/pagecache'].map((test) => [
+      test,
+      'shard 2/2: no database of its job (the job never ran, or its database was lost)',
+    ]),
+  );
+  t.same(
+    lost('clean').map((c) => c.detail),
+    Array(3).fill('shard 2/2: its job did not finish'),
+  );
+  t.notOk(
+    night.base.some((c) => c.class === 'INFRA'),
+    "the base's shard 2 came from the other series' jobs",
+  );
+  mergeInto(merged, late);
+  t.equal(recordLostShards(merged).length, 3, 'the late database merged: only the dead job is still lost');
+  t.notOk(
+    loadNights(merged, 'unit')[0]
+      .series.find((s) => s.id === w.series.regresses)!
+      .cases.some((c) => c.class === 'INFRA'),
+    'its INFRA rows gave way to its results',
+  );
 });

@@ -19,7 +19,6 @@ import {
   renderSummary,
   svgPlot,
 } from '../../orchestrator/core/nightly-report.js';
-import { githubActions, kubernetes } from '../../orchestrator/core/emit.js';
 import { NIGHT } from '../night.js';
 
 const c = (name: string, verdict: CaseOutcome['verdict'], warnings: string[] = [], reason = ''): CaseOutcome => ({
@@ -282,7 +281,7 @@ t.test('the terminal summary and the mail', async (t) => {
   );
 });
 
-t.test('JUnit, KCIDB, HTML, job matrices: shape', async (t) => {
+t.test('JUnit, KCIDB, HTML: shape', async (t) => {
   const x = junitXml(NIGHT);
   t.match(
     x,
@@ -327,32 +326,5 @@ t.test('JUnit, KCIDB, HTML, job matrices: shape', async (t) => {
     svgPlot('p', ['a', 'b', 'c'], [{ name: 'n', values: [1, NaN, 2] }]),
     /points="30\.0,100\.0 450\.0,40\.0"/,
     'a night with nothing measured is a gap',
-  );
-  const plan = {
-    name: 'dax-rdma',
-    base: { tree: 't', ref: 'HEAD' },
-    series: { dir: 's' },
-    tests: ['x'],
-    config: [],
-    runs: 1,
-    patchcheck: true,
-  };
-  const jobs = [
-    { series: 'aaaa', title: 'A' },
-    { series: 'bbbb', title: 'B' },
-  ];
-  t.match(
-    githubActions(plan, 'configs/nightly/dax-rdma.yaml', jobs),
-    /- \{ series: "aaaa", title: "A" \}[\s\S]*--only-series \$\{\{ matrix\.series \}\}[\s\S]*report --db nightly\.db --merge dbs\/\*\.db/,
-  );
-  t.match(kubernetes(plan, 'p.yaml', jobs), /completions: 2[\s\S]*set -- aaaa bbbb;/);
-  t.match(
-    kubernetes(plan, 'my plans/p.yaml', jobs),
-    /--plan 'my plans\/p\.yaml' --only-series "\$1"/,
-    'the plan path is quoted for the shell',
-  );
-  t.match(
-    githubActions(plan, 'my plans/p.yaml', jobs),
-    /run: npx orchestrate nightly --plan 'my plans\/p\.yaml' --only-series/,
   );
 });
