@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runCli } from '../cli.js';
 import { fixture } from '../fixtures.js';
 import { userRepo } from '../git-repo.js';
+import { fixturesDir } from '../../orchestrator/paths.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'orchestrate-bad-'));
 
@@ -135,4 +136,23 @@ t.test('nightly and report: a plan or history that is not there or not right', a
     /^error: --db .*none\.db: no such file \(run orchestrate nightly first\)$/,
   );
   await oneLineError(t, ['report', '--merge', '/no/job.db'], /^error: --merge \/no\/job\.db: no such file$/);
+});
+
+t.test('a bug report or a retest of something that is not there', async (t) => {
+  await oneLineError(
+    t,
+    ['report', '--bug', join(scratch, 'no-run')],
+    /^error: .*no-run: no run there \(a directory with results\.json, or a run id in results\)$/,
+  );
+  const passing = join(fixturesDir, 'bug-report', 'build-fix-bio-release-dio-pass');
+  await oneLineError(
+    t,
+    ['report', '--bug', passing, '--out', join(scratch, 'r')],
+    /^error: no FAIL, CRASH or KNOWN case in run 20261204T034646-9i02 \(8 PASS\)$/,
+  );
+  await oneLineError(
+    t,
+    ['retest', scratch, '--series', '/no/fix.mbox'],
+    /^error: .*: no report\.json \(write one with orchestrate report --bug\)$/,
+  );
 });
