@@ -13,6 +13,7 @@ import { nightlyCommand } from './commands/nightly.js';
 import { patchcheckCommand } from './commands/patchcheck.js';
 import { reportCommand } from './commands/report.js';
 import { reproCommand } from './commands/repro.js';
+import { retestCommand } from './commands/retest.js';
 import { runCommand } from './commands/run.js';
 import { setupCommand } from './commands/setup.js';
 import { sourceCommand } from './commands/source.js';
@@ -44,6 +45,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(bisectCommand)
       .command(nightlyCommand)
       .command(reportCommand)
+      .command(retestCommand)
       .command(testsCommand)
       .option('debug', { type: 'boolean', describe: 'show stack traces' })
       .demandCommand(1, 'name a command')

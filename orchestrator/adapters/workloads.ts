@@ -1,7 +1,8 @@
 // Guest workloads (guest/workloads/*.c) built on the host, whose Debian 12 userspace is the
 // guest's, and cached by a hash of their sources.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { cacheDir, guestDir } from '../paths.js';
 import { sharedWork } from '../core/shared-work.js';
@@ -67,4 +68,13 @@ async function build(dir: string): Promise<void> {
     rmSync(`${tmp}.stamp.json`, { force: true });
     releaseDir(tmp);
   }
+}
+
+/** A copy of a report's repro/ in a directory of ours with its workloads built (make); the caller removes it. */
+export async function buildReproducer(repro: string): Promise<string> {
+  const dir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-retest-')));
+  cpSync(repro, dir, { recursive: true });
+  rmSync(join(dir, 'work'), { recursive: true, force: true });
+  await exec(['make', '-s', '-C', dir]);
+  return dir;
 }

@@ -5,6 +5,7 @@ import { renderSummary } from '../core/nightly-report.js';
 import { openDb } from '../adapters/db.js';
 import { mergeInto } from '../adapters/history.js';
 import { loadNights, recordLostShards, writeMatrixPage, writeReports } from '../workflows/report.js';
+import { writeBugReport } from '../workflows/bug-report.js';
 import { command, log } from './common.js';
 
 interface Args {
@@ -13,6 +14,11 @@ interface Args {
   plan?: string;
   merge?: string[];
   matrix?: string;
+  bug?: string;
+  results: string;
+  tree?: string;
+  bisect?: string;
+  reportedBy?: string;
 }
 
 function nightlyReports(args: Args): void {
@@ -35,10 +41,25 @@ function nightlyReports(args: Args): void {
   }
 }
 
+async function bugReport(args: Args & { bug: string }): Promise<void> {
+  const r = await writeBugReport({
+    target: args.bug,
+    resultsDir: args.results,
+    out: args.out,
+    tree: args.tree,
+    bisect: args.bisect,
+    reportedBy: args.reportedBy,
+    log,
+  });
+  for (const note of r.notes) log(`note: ${note}`);
+  process.stdout.write(`${r.subject}\n`);
+  log(`report: ${r.dir} (mail.txt, not sent)`);
+}
+
 export const reportCommand = command({
   command: 'report',
   describe:
-    'print the latest night and write its reports (HTML, mails, JUnit, KCIDB) from the history; or a matrix as HTML',
+    'print the latest night and write its reports (HTML, mails, JUnit, KCIDB) from the history; or a matrix as HTML; or a bug report',
   builder: (y) =>
     y
       .option('db', { type: 'string', default: 'results/nightly.db', describe: 'the SQLite history' })
@@ -51,8 +72,21 @@ export const reportCommand = command({
       .option('matrix', {
         type: 'string',
         describe: 'instead, the matrix in DIR (run with several --kernel) as HTML',
-      }),
-  handler: (args) => {
+      })
+      .option('bug', {
+        type: 'string',
+        describe: 'instead, a bug report of RUN[/CASE] (a run directory or id) into --out (default reports/bug-…)',
+      })
+      .option('results', { type: 'string', default: 'results', describe: 'with --bug: where run ids are' })
+      .option('tree', {
+        type: 'string',
+        describe:
+          "with --bug: the kernel's tree, for get_maintainer.pl and decode_stacktrace.sh (default: one of ours)",
+      })
+      .option('bisect', { type: 'string', describe: 'with --bug: the bisection (orchestrate bisect --json FILE)' })
+      .option('reported-by', { type: 'string', describe: 'with --bug: "Name <address>" for the Reported-by: tag' }),
+  handler: async (args) => {
+    if (args.bug) return bugReport({ ...args, bug: args.bug });
     if (!args.matrix) return nightlyReports(args);
     const out = resolve(args.out ?? join(args.matrix, 'index.html'));
     writeMatrixPage(resolve(args.matrix), out);

@@ -20,13 +20,32 @@ export interface KnownRecord {
   reference: string;
   /** What was measured and what was read (e.g. where the range starts and why it is not measured). */
   note?: string;
+  /** A bug report's subject, without the [BUG] tag (orchestrate report --bug). */
+  title?: string;
+  /** What the bug does to users, one sentence, for a bug report. */
+  impact?: string;
+  /** The commit that brought the bug, as a Fixes: tag's value: 12+ hex digits ("subject"). */
+  fixes?: string;
   /** The file it came from, for messages. */
   source: string;
   /** From an old expunge file: any failure of the case, nothing known about how it deviates. */
   legacy?: boolean;
 }
 
-const KEYS = ['id', 'cases', 'kernels', 'deviates', 'warnings', 'cause', 'reference', 'note'];
+const KEYS = [
+  'id',
+  'cases',
+  'kernels',
+  'deviates',
+  'warnings',
+  'cause',
+  'reference',
+  'note',
+  'title',
+  'impact',
+  'fixes',
+];
+const FIXES = /^[0-9a-f]{12,40} \(".+"\)$/;
 
 /** A known-failures file: a YAML list of records. Problems are thrown as one line each. */
 export function parseKnown(raw: unknown, source: string): KnownRecord[] {
@@ -56,6 +75,9 @@ export function parseKnown(raw: unknown, source: string): KnownRecord[] {
     if (!Array.isArray(warnings) || !warnings.every((w) => typeof w === 'string'))
       fail(`${at}: warnings must be a list of titles`);
     if (!Object.keys(deviates).length && !warnings.length) fail(`${at}: say what deviates (deviates: or warnings:)`);
+    for (const key of ['note', 'title', 'impact', 'fixes'])
+      if (r[key] !== undefined && typeof r[key] !== 'string') fail(`${at}: ${key} must be a string`);
+    if (typeof r.fixes === 'string' && !FIXES.test(r.fixes)) fail(`${at}: fixes must read 0123456789ab ("subject")`);
     return {
       id: String(r.id),
       cases: cases as string[],
@@ -64,7 +86,10 @@ export function parseKnown(raw: unknown, source: string): KnownRecord[] {
       warnings,
       cause: String(r.cause),
       reference: String(r.reference),
-      note: typeof r.note === 'string' ? r.note : undefined,
+      note: r.note as string | undefined,
+      title: r.title as string | undefined,
+      impact: r.impact as string | undefined,
+      fixes: r.fixes as string | undefined,
       source,
     };
   });

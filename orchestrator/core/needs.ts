@@ -66,3 +66,18 @@ export function knownNeed(need: string): boolean {
     (CHECKED_ELSEWHERE as readonly string[]).includes(need)
   );
 }
+
+/** The modules a modular kernel (Debian's) loads for each shorthand need, in load order. */
+const MODULES_OF: Partial<Record<Need, readonly string[]>> = {
+  'nvdimm:fsdax': NVDIMM.modules,
+  'nvdimm:devdax': NVDIMM.modules,
+  'fs:ext4': ['ext4'],
+  'fs:xfs': ['xfs'],
+  'disk:dm-delay': ['dm_delay'],
+  'rdma:rxe': RXE.modules,
+};
+
+/** What to modprobe for NEEDS, each once. */
+export function modulesFor(needs: Need[]): string[] {
+  return [...new Set(needs.flatMap((n) => MODULES_OF[n] ?? []))];
+}

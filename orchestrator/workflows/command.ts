@@ -29,6 +29,8 @@ export interface CommandOptions extends Omit<RunOptions, 'tests'> {
   share?: string;
   allowWarnings: boolean;
   timeoutSeconds: number;
+  /** Where CMD's output goes as it arrives (default: our stdout). */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export function checkSetup(setup: string[]): SetupName[] {
@@ -69,7 +71,7 @@ async function runCommand(guest: Guest, o: CommandOptions, facts: Record<string,
   await guest.dmesgDelta();
   const started = performance.now();
   const r = await guest.exec(['env', ...environment(facts), ...o.argv], o.timeoutSeconds, {
-    onStdout: (chunk) => process.stdout.write(chunk),
+    onStdout: o.onStdout ?? ((chunk) => process.stdout.write(chunk)),
     onStderr: (chunk) => process.stderr.write(chunk),
     collect: false,
   });

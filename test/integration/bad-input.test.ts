@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runCli } from '../cli.js';
 import { fixture } from '../fixtures.js';
 import { userRepo } from '../git-repo.js';
+import { fixturesDir } from '../../orchestrator/paths.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'orchestrate-bad-'));
 
@@ -149,4 +150,23 @@ t.test('shards: a --shard that is no I/N, --shard on a command, --shards without
   await oneLineError(t, ['nightly', '--plan', plan, '--shards', '2'], /^error: --image and --shards shape what --emit/);
   await oneLineError(t, ['nightly', '--plan', plan, '--emit', 'k8s', '--shards', '0'], /^error: --shards must be/);
   await oneLineError(t, ['nightly', '--plan', plan, '--emit', 'k8s', '--shard', '1/2'], /^error: --shard I\/N is what/);
+});
+
+t.test('a bug report or a retest of something that is not there', async (t) => {
+  await oneLineError(
+    t,
+    ['report', '--bug', join(scratch, 'no-run')],
+    /^error: .*no-run: no run there \(a directory with results\.json, or a run id in results\)$/,
+  );
+  const passing = join(fixturesDir, 'bug-report', 'build-fix-bio-release-dio-pass');
+  await oneLineError(
+    t,
+    ['report', '--bug', passing, '--out', join(scratch, 'r')],
+    /^error: no FAIL, CRASH or KNOWN case in run 20261204T034646-9i02 \(8 PASS\)$/,
+  );
+  await oneLineError(
+    t,
+    ['retest', scratch, '--series', '/no/fix.mbox'],
+    /^error: .*: no report\.json \(write one with orchestrate report --bug\)$/,
+  );
 });
