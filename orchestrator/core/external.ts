@@ -329,7 +329,7 @@ const MESON_LINE = /^\s*\d+\/\d+ [^\s:]+:(\S+) \/ (\S+)\s+([A-Z]+)(?:\s+([\d.]+s
 const MESON_RULE = /^[\u2015\u2500-]{10,}|\u2700/;
 /** ndctl's C tests end with their contexts released, a tally and the JSON they listed: not what went wrong. */
 const MESON_NOISE =
-  /^lib\w+: \w+_unref: context \S+ released$|^attempted: \d+ skipped: \d+$|^>>> |^libkmod: (DEBUG|INFO) |^\++ |^[[\]{},]+$|^"[^"]+":/;
+  /^lib\w+: \w+_unref: context \S+ released$|^attempted: \d+ skipped: \d+$|^>>> |^libkmod: (DEBUG|INFO) |^\++ |^[[\]{},']+$|^"[^"]+":/;
 const MESON_KIND: Record<string, ExternalResultKind> = {
   OK: 'pass',
   EXPECTEDFAIL: 'pass',

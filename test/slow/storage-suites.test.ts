@@ -101,7 +101,8 @@ t.test('ndctl on our 6.1 with nfit_test, then fs-DAX that never maps a PMD fails
     t.equal(verdictOf(r, UNTOUCHED)?.verdict, 'PASS', `${UNTOUCHED} faults no fs-DAX PMD`);
 });
 
-const NVME = ['nvme/003', 'nvme/006'];
+// Tests that connect a host to the target (nvme/006 only sets a target up: no rxe traffic).
+const NVME = ['nvme/003', 'nvme/004', 'nvme/008'];
 
 async function nvmeTests(id: string): Promise<RunResult> {
   const json = join(results, `blktests-control-${id}.json`);
@@ -118,7 +119,7 @@ t.test('positive control: rxe that loses receive completions fails NVMe-oF over 
   const verdicts = (r: RunResult, transport: string) =>
     r.tests.filter((c) => c.name.includes(`/tr_${transport}`)).map((c) => `${c.name} ${c.verdict}`);
   for (const transport of ['rdma', 'loop']) {
-    t.ok(verdicts(good, transport).length >= 3, `${transport}: nvme/003 and both nvme/006 on our 6.1`);
+    t.ok(verdicts(good, transport).length >= 3, `${transport}: nvme/003, 004 and 008 on our 6.1`);
     t.ok(
       verdicts(good, transport).every((v) => v.endsWith(' PASS')),
       `${transport} on our 6.1: ${verdicts(good, transport)}`,

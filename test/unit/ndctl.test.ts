@@ -42,7 +42,7 @@ t.test('the other results (the JSON a test listed is not its last words), and a 
     '{',
     '  "dev":"namespace2.0",',
     '  "blockdev":"pmem2"',
-    '}',
+    "}'",
     ' 2/3 ndctl:dax / device-dax               FAIL             0.92s   (exit status 254 or signal 126 SIGinvalid)',
     ' 2/3 ndctl:ndctl / libndctl               TIMEOUT        600.01s   killed by signal 15 SIGTERM',
     ' 3/3 ndctl:ndctl / monitor.sh             RUNNING       ',
