@@ -87,10 +87,28 @@ const BUSY_MS = 10_000;
 export function openDb(path: string): Db {
   mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { timeout: BUSY_MS });
-  db.pragma('journal_mode = WAL');
+  walMode(db);
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
+}
+
+/**
+ * Switching a new database to WAL takes an exclusive lock without SQLite's busy handler: several
+ * processes opening one new database at once get SQLITE_BUSY (measured: 1 in 10 races of four), so
+ * the switch is retried as long as a busy statement would wait.
+ */
+function walMode(db: Db): void {
+  const until = Date.now() + BUSY_MS;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > until) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
 
 /** Each step re-reads the version inside an IMMEDIATE transaction: two processes opening a new database don't both migrate. */
