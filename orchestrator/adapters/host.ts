@@ -34,6 +34,9 @@ export const NEEDS = {
   liburing: { probe: '/usr/include/liburing.h', pkg: 'liburing-dev' },
   xmllint: { probe: 'xmllint', pkg: 'libxml2-utils' },
   chromium: { probe: '/usr/bin/chromium', pkg: 'chromium' },
+  podman: { probe: 'podman', pkg: 'podman' },
+  /** Debian's podman 4.3 runs containers with runc where crun cannot (cgroups in hybrid mode). */
+  runc: { probe: 'runc', pkg: 'runc' },
 } satisfies Record<string, HostNeed>;
 
 /** Everything `orchestrate repro` needs on a Debian host. */

@@ -2,12 +2,12 @@
 // Actions workflow. Each job tests one series (with shards, one shard of the plan's tests) into its
 // own database; `orchestrate report --merge` folds them into one night. Pure: the documents as data,
 // with the comments that go above them; the command writes them as YAML.
+import { CONTAINER_CACHE, CONTAINER_ENV, DEFAULT_IMAGE, IMAGE_PROJECT_DIR } from './container.js';
 import { parseSize } from './machine.js';
 import type { Plan } from './nightly.js';
 
-/** The tag the project's container image build gives its image, and where that image keeps the project. */
-export const DEFAULT_IMAGE = 'localhost/orchestrate:latest';
-export const IMAGE_PROJECT_DIR = '/opt/orchestrate';
+export { DEFAULT_IMAGE, IMAGE_PROJECT_DIR };
+const ENTRYPOINT = `${IMAGE_PROJECT_DIR}/container/entrypoint.sh`;
 
 /** GitHub refuses a matrix of more jobs. */
 export const GITHUB_MAX_JOBS = 256;
@@ -79,10 +79,13 @@ export function podResources(g: GuestFit) {
   return { requests: { cpu: '2', memory: mi(request) }, limits: { memory: mi(limit) } };
 }
 
-/** The command each job runs, as sh text: the plan, series, shard and database come from its environment. */
-function nightlyCommand(shards: number): string {
+/**
+ * The command each job runs, as sh text: the plan, series, shard and database come from its environment.
+ * In the image, its entrypoint (fresh package lists, then orchestrate); a GitHub job runs the checkout's.
+ */
+function nightlyCommand(shards: number, program: string): string {
   const shard = shards > 1 ? ' --shard "$SHARD"' : '';
-  return `npx orchestrate nightly --plan "$PLAN" --only-series "$SERIES"${shard} --db "$DB"`;
+  return `${program} nightly --plan "$PLAN" --only-series "$SERIES"${shard} --db "$DB"`;
 }
 
 /** A name Kubernetes takes: lower case, digits and '-', at most 63 characters, alphanumeric at both ends. */
@@ -120,13 +123,13 @@ function podScript(shards: number): string {
           'DB="/results/db/job-$1-$((i % SHARDS + 1)).db"',
         ]
       : ['shift "$i"', 'DB="/results/db/job-$1.db"'];
-  const run = `exec ${nightlyCommand(shards)} --results /results/runs`;
+  const run = `exec ${nightlyCommand(shards, ENTRYPOINT)} --results /results/runs`;
   return ['set -eu', 'i="$JOB_COMPLETION_INDEX"', ...pick, 'SERIES="$1"', run].join('\n');
 }
 
 function container(e: Emit) {
   const mounts = [
-    { name: 'cache', mountPath: '/cache' },
+    { name: 'cache', mountPath: CONTAINER_CACHE },
     { name: 'results', mountPath: '/results' },
     ...(e.planDir ? [{ name: 'plan', mountPath: e.planDir }] : []),
   ];
@@ -134,12 +137,19 @@ function container(e: Emit) {
     name: 'orchestrate',
     image: e.image ?? DEFAULT_IMAGE,
     workingDir: IMAGE_PROJECT_DIR,
-    command: ['/bin/sh', '-c', podScript(e.shards), 'orchestrate-job', ...e.jobs.map((j) => j.series)],
+    command: [
+      '/usr/bin/tini',
+      '--',
+      '/bin/sh',
+      '-c',
+      podScript(e.shards),
+      'orchestrate-job',
+      ...e.jobs.map((j) => j.series),
+    ],
     env: [
       { name: 'PLAN', value: e.planPath },
       { name: 'SHARDS', value: String(e.shards) },
-      { name: 'ORCHESTRATE_CACHE', value: '/cache/orchestrate' },
-      { name: 'ORCHESTRATE_KERNELS', value: '/cache/kernels' },
+      ...Object.entries(CONTAINER_ENV).map(([name, value]) => ({ name, value })),
     ],
     securityContext: { privileged: true },
     resources: podResources(e.guest),
@@ -222,7 +232,7 @@ function seriesJob(e: Emit, image: string) {
     env,
     steps: [
       ...SETUP_STEPS,
-      { run: nightlyCommand(e.shards) },
+      { run: nightlyCommand(e.shards, 'npx orchestrate') },
       {
         uses: 'actions/upload-artifact@v4',
         if: 'always()',

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_IMAGE,
+  IMAGE_PROJECT_DIR,
   githubActions,
   guestFit,
   jobList,
@@ -18,6 +19,7 @@ import {
 import { parseSize } from '../../orchestrator/core/machine.js';
 import type { Plan } from '../../orchestrator/core/nightly.js';
 import { loadProfile, yamlText } from '../../orchestrator/adapters/config.js';
+import { repoRoot } from '../../orchestrator/paths.js';
 import { k8sErrors, workflowErrors, yamlDocs } from '../platforms.js';
 
 const PLAN: Plan = {
@@ -67,6 +69,8 @@ t.test('the k8s documents pass the Kubernetes schemas: claims for the cache and 
   const c = pod.containers[0];
   t.equal(c.image, DEFAULT_IMAGE, 'the image the image command tags');
   t.same(c.securityContext, { privileged: true });
+  t.same(c.command.slice(0, 3), ['/usr/bin/tini', '--', '/bin/sh'], 'tini reaps what QEMU and make leave behind');
+  t.ok(existsSync(join(repoRoot, 'container', 'entrypoint.sh')), "the script runs the project's entrypoint");
   t.notOk(
     JSON.stringify(pod.volumes).includes('hostPath'),
     '/dev/kvm comes with privileged, never a required hostPath',
@@ -150,16 +154,18 @@ t.test('broken documents are rejected by the same schemas', async (t) => {
   t.throws(() => yamlDocs('kind: Job\n  spec: [\n'), 'text that is no YAML');
 });
 
-/** Runs the pod's script with sh for each completion index, `npx` a fake that prints its arguments. */
+/** Runs the pod's script with sh for each completion index, the image's entrypoint a fake that prints its arguments. */
 function podRuns(e: Emit) {
   const bin = mkdtempSync(join(tmpdir(), 'orchestrate-pod-'));
-  writeFileSync(join(bin, 'npx'), '#!/bin/sh\nprintf "%s\\n" "$@"\n');
-  chmodSync(join(bin, 'npx'), 0o755);
+  writeFileSync(join(bin, 'entrypoint'), '#!/bin/sh\nprintf "%s\\n" "$@"\n');
+  chmodSync(join(bin, 'entrypoint'), 0o755);
   const job = jobOf(yamlDocs(k8sText(e)));
   const c = job.spec.template.spec.containers[0];
   const env = Object.fromEntries(c.env.map((x: any) => [x.name, x.value]));
+  const sh = c.command.indexOf('/bin/sh');
+  const fake = (arg: string) => arg.replaceAll(`${IMAGE_PROJECT_DIR}/container/entrypoint.sh`, join(bin, 'entrypoint'));
   return Array.from({ length: job.spec.completions }, (_, i) => {
-    const r = spawnSync(c.command[0], c.command.slice(1), {
+    const r = spawnSync('/bin/sh', c.command.slice(sh + 1).map(fake), {
       cwd: bin,
       env: { ...env, PATH: `${bin}:/usr/bin:/bin`, JOB_COMPLETION_INDEX: String(i) },
       encoding: 'utf8',
@@ -177,7 +183,7 @@ t.test('each completion index runs one series and one shard: every pair once, ea
   const want = jobList(emitted()).map((j) => `${j.job.series} ${j.shard}/3`);
   t.same(pairs, want, 'index I: series I / 3, shard I % 3 + 1');
   t.equal(new Set(runs.map((r) => r.db)).size, runs.length);
-  t.match(runs[0].argv, ['orchestrate', 'nightly', '--plan', 'configs/nightly/dax-rdma.yaml']);
+  t.match(runs[0].argv, ['nightly', '--plan', 'configs/nightly/dax-rdma.yaml'], 'the entrypoint runs orchestrate');
   const one = podRuns(emitted({ shards: 1 }));
   t.same(
     one.map((r) => [r.series, r.shard]),
@@ -189,7 +195,7 @@ t.test('each completion index runs one series and one shard: every pair once, ea
   );
   const hostile = '$(touch pwned)';
   const odd = podRuns(emitted({ shards: 1, jobs: [{ series: hostile, title: 'x' }], planPath: "my plans/it's.yaml" }));
-  t.same([odd[0].series, odd[0].argv[3]], [hostile, "my plans/it's.yaml"], 'ids and paths reach argv verbatim');
+  t.same([odd[0].series, odd[0].argv[2]], [hostile, "my plans/it's.yaml"], 'ids and paths reach argv verbatim');
   t.notOk(existsSync(join(process.cwd(), 'pwned')), 'and are never run by the shell');
 });
 
