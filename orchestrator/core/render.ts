@@ -62,7 +62,12 @@ export function renderText(r: RunResult): string {
   const head = `kernel ${k.release} (${k.version}, ${k.source}) under ${r.run.accel.toUpperCase()}${shard}`;
   const body = r.tests.flatMap((t) => caseLines(t, width));
   const runWarnings = r.warnings.map((w) => `unexpected warning outside the tests (${w.source}): ${w.title}`);
-  return [head, ...body, ...runWarnings, summaryLine(r)].join('\n');
+  const retry = r.run.retry
+    ? [
+        `retried on a fresh guest (${r.run.retry.reason}): ${r.run.retry.cases.join(', ')}; run retry/${r.run.retry.run}`,
+      ]
+    : [];
+  return [head, ...body, ...runWarnings, ...retry, summaryLine(r)].join('\n');
 }
 
 export function renderTap(r: RunResult): string {

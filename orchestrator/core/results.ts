@@ -50,6 +50,33 @@ export interface RunInfo {
   boot: Record<string, number | null>;
   /** Set when the guest never reached the tests. */
   bootFailure?: BootFailure;
+  /** The guest was lost with no kernel report (QEMU killed, a host hiccup): its unjudged cases ran again. */
+  retry?: Retry;
+}
+
+/** An infrastructure loss retried once on a fresh guest: which cases, why, and the attempt's run. */
+export interface Retry {
+  cases: string[];
+  reason: string;
+  /** The second attempt's run id; its files are in retry/<run> of this run's directory. */
+  run: string;
+}
+
+/**
+ * The first attempt's results with each retried case replaced by the second attempt's (dropped when
+ * the second has none by that name: an external suite's placeholder, whose real cases it adds), and
+ * both attempts' warnings outside any case.
+ */
+export function withRetry(first: RunResult, second: RunResult, retry: Retry): RunResult {
+  const again = new Map(second.tests.map((t) => [t.name, t]));
+  const seen = new Set(first.tests.map((t) => t.name));
+  const tests = first.tests.flatMap((t) => {
+    if (!retry.cases.includes(t.name)) return [t];
+    const redone = again.get(t.name);
+    return redone ? [redone] : [];
+  });
+  const added = second.tests.filter((t) => !seen.has(t.name));
+  return finishRun({ ...first.run, retry }, [...tests, ...added], [...first.warnings, ...second.warnings]);
 }
 
 /** Why a boot never reached the tests, and the crash title when the kernel crashed. */

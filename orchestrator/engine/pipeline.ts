@@ -17,6 +17,7 @@ import {
   type RunResult,
   type TestResult,
   type WarningRef,
+  withRetry,
 } from '../core/results.js';
 import { chooseAccel, type AccelRequest } from '../adapters/accel.js';
 import { KNOWN_DIR, loadExpectations, loadKnown, loadProfile } from '../adapters/config.js';
@@ -27,7 +28,7 @@ import { qemuVersion } from '../adapters/qemu.js';
 import { ensureImage, verifyImage } from '../adapters/rootfs.js';
 import { unpackInto, writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads, verifyWorkloads } from '../adapters/workloads.js';
-import { caseNames, selectTests, type Selection } from '../suites/index.js';
+import { caseNames, retryTests, selectTests, type Selection } from '../suites/index.js';
 import { isExternal, peerSetupOf, setupScript, type SuiteMachine } from '../suites/suite.js';
 import { bringSuites, type Brought } from './bring.js';
 import { resolveKernel } from './kernels.js';
@@ -199,15 +200,33 @@ export function checkWritable(dir: string): void {
   }
 }
 
-/** A run, and once more when its failure points at a cached artifact that proves to be bad. */
+/**
+ * A run; its unjudged cases once more on a fresh guest when the guest was lost with no kernel
+ * report; or once more when its failure points at a cached artifact that proves to be bad.
+ */
 export async function runTests(opts: RunOptions): Promise<RunOutput> {
   checkWritable(resolve(opts.resultsDir));
   const first = await runOnce(opts);
+  if (first.lost) return retryLost(opts, first.output, first.lost);
   if (!first.suspects.length) return first.output;
   const repair = repairArtifacts(first.prepared, first.suspects);
   for (const line of repair.lines) opts.log(repair.again ? `${line}; making it again and running once more` : line);
   if (!repair.again) return first.output;
   return (await runOnce({ ...opts, kernel: repair.kernel ?? opts.kernel })).output;
+}
+
+/** The second attempt runs in retry/ of the first's directory; results.json there says what was retried. */
+async function retryLost(opts: RunOptions, first: RunOutput, lost: NonNullable<Attempt['lost']>): Promise<RunOutput> {
+  const tests = retryTests(opts.tests, lost.cases);
+  opts.log(`${lost.reason}: no kernel report, so running ${tests.length} unjudged test(s) again on a fresh guest`);
+  const second = await runOnce({ ...opts, tests, resultsDir: join(first.dir, 'retry') });
+  const result = withRetry(first.result, second.output.result, {
+    cases: lost.cases,
+    reason: lost.reason,
+    run: second.output.result.run.id,
+  });
+  writeJson(join(first.dir, 'results.json'), result);
+  return { result, dir: first.dir };
 }
 
 interface Repair {
@@ -257,6 +276,7 @@ function repairArtifacts(p: Prepared, suspects: ArtifactKind[]): Repair {
 interface Attempt {
   output: RunOutput;
   prepared: Prepared;
+  lost?: SuitesOutcome['lost'];
   /** Cached artifacts the run's failures point at. */
   suspects: ArtifactKind[];
 }
@@ -268,6 +288,8 @@ interface Tested {
   suspects: ArtifactKind[];
   /** The crash the guest was lost to. */
   lostTo?: string;
+  /** Lost with no kernel report: the cases it did not judge. */
+  lost?: SuitesOutcome['lost'];
   console: string;
   peerConsole: string;
 }
@@ -307,6 +329,7 @@ async function bootAndTest(
       tests: tested.results,
       outside: tested.outside,
       lostTo: tested.crash,
+      lost: tested.lost,
       suspects: tested.suspects ?? [],
     });
     await lab.keepKernelLogs(dir);
@@ -396,6 +419,7 @@ async function runOnce(opts: RunOptions): Promise<Attempt> {
   return {
     output: { result, dir },
     prepared: p,
+    lost: t.lost,
     suspects: [...t.suspects, ...t.tests.flatMap((c) => c.suspects ?? [])],
   };
 }

@@ -188,6 +188,8 @@ export interface SuitesOutcome {
   results: TestResult[];
   /** Warnings in dmesg outside any case (boot, setup). */
   outside: WarningRef[];
+  /** A guest lost with no kernel report: the cases it did not judge, and why (a fresh guest may run them). */
+  lost?: { cases: string[]; reason: string };
   /** The title of the crash that took a guest away, if one did. */
   crash?: string;
   /** Cached artifacts a setup failure points at. */
@@ -213,6 +215,7 @@ export function lostResults(session: Guest, names: string[], err: GuestLost): Om
       ...unrunResults(rest, 'ERROR', `not run: the ${which} was lost during ${current}`),
     ],
     crash: crash?.title,
+    lost: crash ? undefined : { cases: names, reason: `${which} lost: ${err.message}` },
   };
 }
 
@@ -325,7 +328,7 @@ export async function runSuites(
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
     const lost = lostResults(session, pending(), err);
-    return { results: [...results, ...lost.results], outside, crash: lost.crash, suspects };
+    return { ...lost, results: [...results, ...lost.results], outside, suspects };
   }
   return { results, outside, suspects };
 }

@@ -66,6 +66,14 @@ export function selectTests(names: string[]): Selection[] {
   );
 }
 
+/** What a retry selects: each unjudged case of ours by name; an external suite's run, by its patterns as asked. */
+export function retryTests(asked: string[], unjudged: string[]): string[] {
+  const names = caseNames(selectTests(asked));
+  const suiteOf = (name: string) => name.split('/')[0];
+  const picked = unjudged.flatMap((c) => (names.includes(c) ? [c] : names.filter((n) => suiteOf(n) === suiteOf(c))));
+  return [...new Set(picked)];
+}
+
 /** "suite/case" for every selected case, in run order; an external suite's patterns as asked. */
 export function caseNames(selections: Selection[]): string[] {
   return selections.flatMap((s) => {

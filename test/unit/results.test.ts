@@ -3,11 +3,13 @@ import {
   finishRun,
   onlyUntested,
   unrunResults,
+  withRetry,
   type RunInfo,
   type TestResult,
 } from '../../orchestrator/core/results.js';
 import { describe, renderTap, renderText, summaryLine } from '../../orchestrator/core/render.js';
 import { shellJoin, shellQuote } from '../../orchestrator/core/shell.js';
+import { retryTests } from '../../orchestrator/suites/index.js';
 
 const info: RunInfo = {
   id: 'r1',
@@ -80,4 +82,61 @@ t.test('shell quoting for the SSH exec request', async (t) => {
   t.equal(shellQuote("it's; rm -rf /"), `'it'\\''s; rm -rf /'`);
   t.equal(shellQuote(''), "''");
   t.equal(shellJoin(['a b', '$(x)']), `'a b' '$(x)'`);
+});
+
+t.test("a retry replaces only the lost guest's unjudged cases, and the run says so", async (t) => {
+  const at = (name: string, verdict: TestResult['verdict']) => ({ ...pass, name, verdict, reason: verdict });
+  const first = finishRun(
+    info,
+    [
+      at('ib-reg-refusal/fsdax-ext4', 'PASS'),
+      ...unrunResults(['ib-reg-refusal/devdax'], 'ERROR', 'guest lost: QEMU exited'),
+      ...unrunResults(['ib-reg-refusal/anon'], 'ERROR', 'not run: the guest was lost during ib-reg-refusal/devdax'),
+      ...unrunResults(['fstests/*'], 'ERROR', 'not run'),
+    ],
+    [],
+  );
+  const second = finishRun(
+    { ...info, id: 'r2' },
+    [at('ib-reg-refusal/devdax', 'PASS'), at('ib-reg-refusal/anon', 'FAIL'), at('fstests/ext4/generic/437', 'PASS')],
+    [],
+  );
+  const retry = {
+    cases: ['ib-reg-refusal/devdax', 'ib-reg-refusal/anon', 'fstests/*'],
+    reason: 'guest lost: QEMU exited',
+    run: 'r2',
+  };
+  const merged = withRetry(first, second, retry);
+  t.same(
+    merged.tests.map((c) => `${c.name} ${c.verdict}`),
+    [
+      'ib-reg-refusal/fsdax-ext4 PASS',
+      'ib-reg-refusal/devdax PASS',
+      'ib-reg-refusal/anon FAIL',
+      'fstests/ext4/generic/437 PASS',
+    ],
+    "judged cases kept, the retried ones the second attempt's, a suite's placeholder replaced by its cases",
+  );
+  t.equal(merged.passed, false, 'a FAIL on the fresh guest fails the run');
+  t.same(merged.run.retry, retry);
+  t.equal(merged.run.id, 'r1');
+  t.match(renderText(merged), /retried on a fresh guest \(guest lost: QEMU exited\): ib-reg-refusal\/devdax, /);
+  const clean = withRetry(
+    first,
+    finishRun(
+      info,
+      second.tests.map((c) => ({ ...c, verdict: 'PASS' })),
+      [],
+    ),
+    retry,
+  );
+  t.equal(clean.passed, true, 'and passes when every retried case passes');
+});
+
+t.test('a retry selects our unjudged cases by name and an external suite by its patterns as asked', async (t) => {
+  t.same(retryTests(['ib-reg-refusal'], ['ib-reg-refusal/devdax', 'ib-reg-refusal/anon']), [
+    'ib-reg-refusal/devdax',
+    'ib-reg-refusal/anon',
+  ]);
+  t.same(retryTests(['ib-reg-refusal/anon', 'fstests/xfs/*'], ['fstests/xfs-check']), ['fstests/xfs/*']);
 });

@@ -80,6 +80,22 @@ t.test('the guest lost mid-suite: CRASH with the console title, the rest not run
   t.equal(results[3].reason, 'not run: the guest was lost during ib-reg-refusal/devdax');
 });
 
+t.test('a guest lost with no kernel report: its unjudged cases are named for a retry; a crash never is', async (t) => {
+  const rules: Rule[] = [...SETUP, [/ib-reg file/, refused], [/ib-reg dev/, new GuestLost('QEMU exited')]];
+  const silent = await runSuites({ session: fakeGuest(rules) }, runs('ib-reg-refusal'), '6.1.192');
+  t.same(
+    silent.results.map((r) => r.verdict),
+    ['PASS', 'PASS', 'ERROR', 'ERROR', 'ERROR'],
+  );
+  t.same(silent.lost, {
+    cases: ['ib-reg-refusal/devdax', 'ib-reg-refusal/pagecache', 'ib-reg-refusal/anon'],
+    reason: 'guest lost: QEMU exited',
+  });
+  const panic = fixture('console', 'gpf-null-ptr-deref-nl802154.log').split('\n\n').slice(1).join('\n\n');
+  const crashed = await runSuites({ session: fakeGuest(rules, [], panic) }, runs('ib-reg-refusal'), '6.1.192');
+  t.equal(crashed.lost, undefined, 'a kernel crash is a verdict, never retried');
+});
+
 t.test('other errors are not swallowed', async (t) => {
   const s = fakeGuest([[/rxe\.sh/, new TypeError('bug')]]);
   await t.rejects(runSuites({ session: s }, runs('ib-reg-refusal'), '6.1.192'), TypeError);
