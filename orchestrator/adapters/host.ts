@@ -12,6 +12,8 @@ export interface HostNeed {
 
 export const NEEDS = {
   qemu: { probe: 'qemu-system-x86_64', pkg: 'qemu-system-x86' },
+  /** qemu-img: a snapshottable guest's root overlay. */
+  qemuImg: { probe: 'qemu-img', pkg: 'qemu-utils' },
   mmdebstrap: { probe: 'mmdebstrap', pkg: 'mmdebstrap' },
   mke2fs: { probe: 'mke2fs', pkg: 'e2fsprogs' },
   depmod: { probe: 'depmod', pkg: 'kmod' },
@@ -42,6 +44,7 @@ export const NEEDS = {
 /** Everything `orchestrate repro` needs on a Debian host. */
 export const REPRO_NEEDS: HostNeed[] = [
   NEEDS.qemu,
+  NEEDS.qemuImg,
   NEEDS.mmdebstrap,
   NEEDS.mke2fs,
   NEEDS.depmod,

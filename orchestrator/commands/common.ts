@@ -27,6 +27,7 @@ export interface TestRunArgs extends KernelArgs {
   tap: boolean;
   known: boolean;
   allowNothingTested: boolean;
+  snapshot: boolean;
 }
 
 export function kernelOptions<T>(y: Argv<T>) {
@@ -70,6 +71,12 @@ export function testRunOptions<T>(y: Argv<T>) {
       type: 'boolean',
       default: true,
       describe: 'apply the known-bug records (configs/known); --no-known: raw verdicts',
+    })
+    .option('snapshot', {
+      type: 'boolean',
+      default: false,
+      describe:
+        'restore a saved guest instead of booting (one-guest suites); the first run of a kernel and setup saves it',
     })
     .option('allow-nothing-tested', {
       type: 'boolean',

@@ -1,4 +1,5 @@
 import { gcPlan, listRecords, storeDir } from '../adapters/kernel-store.js';
+import { snapshotGcPlan } from '../adapters/snapshot-store.js';
 import { removeTree } from '../adapters/lifecycle.js';
 import { command } from './common.js';
 
@@ -21,7 +22,10 @@ function list(): void {
 }
 
 function gc(args: Args): void {
-  const plan = gcPlan(args.olderThan, args.debian);
+  const going = gcPlan(args.olderThan, args.debian);
+  const kept = new Set(listRecords().map((r) => r.id));
+  for (const p of going) kept.delete(p.path.split('/').pop()!);
+  const plan = [...going, ...snapshotGcPlan(kept, args.olderThan)];
   for (const p of plan) {
     if (!args.dryRun) removeTree(p.path);
     process.stdout.write(
@@ -36,7 +40,8 @@ function gc(args: Args): void {
 
 export const kernelsCommand = command({
   command: 'kernels <action>',
-  describe: 'list the kernel store, or gc it (leftovers, failed builds, kernels unused for --older-than days)',
+  describe:
+    'list the kernel store, or gc it (leftovers, failed builds, kernels unused for --older-than days, their snapshots)',
   builder: (y) =>
     y
       .positional('action', { choices: ['list', 'gc'] as const, demandOption: true })

@@ -1,5 +1,6 @@
 // The machine profile (configs/machines/*.yaml) and the QEMU command line built from it.
 import { NVDIMM, optionValue, SHARE, type NvdimmSpec } from './devices.js';
+import { shellJoin } from './shell.js';
 
 export { optionValue, type NvdimmSpec };
 
@@ -50,6 +51,18 @@ export interface BootSpec {
   link?: PeerLink;
   /** A host directory (absolute) the guest mounts over virtio-9p (devices SHARE). */
   share?: string;
+  /** A guest that can be saved and restored (engine/snapshot). */
+  snapshot?: SnapshotSpec;
+}
+
+/**
+ * The root as a qcow2 overlay file (saved with the state: snapshot=on's vanishes with QEMU), a QMP
+ * socket, vmgenid (a restored kernel reseeds its RNG), and the state to restore, when restoring.
+ */
+export interface SnapshotSpec {
+  rootOverlay: string;
+  qmp: string;
+  incoming?: string;
 }
 
 const SIZE = /^(\d+)([KMG])$/;
@@ -91,7 +104,17 @@ function diskArgs(spec: BootSpec): string[] {
     '-drive',
     `file=${optionValue(f)},if=virtio,format=raw,cache=unsafe`,
   ]);
-  return ['-drive', `file=${optionValue(spec.rootImage)},if=virtio,format=raw,snapshot=on,cache=unsafe`, ...scratch];
+  const overlay = spec.snapshot?.rootOverlay;
+  const root = overlay
+    ? `file=${optionValue(overlay)},if=virtio,format=qcow2,cache=unsafe`
+    : `file=${optionValue(spec.rootImage)},if=virtio,format=raw,snapshot=on,cache=unsafe`;
+  return ['-drive', root, ...scratch];
+}
+
+function snapshotArgs(s: SnapshotSpec | undefined): string[] {
+  if (!s) return [];
+  const incoming = s.incoming ? ['-incoming', `exec:${shellJoin(['cat', s.incoming])}`] : [];
+  return ['-qmp', `unix:${optionValue(s.qmp)},server=on,wait=off`, '-device', 'vmgenid,guid=auto', ...incoming];
 }
 
 function netArgs(spec: BootSpec): string[] {
@@ -135,6 +158,7 @@ export function qemuArgs(spec: BootSpec): string[] {
     ...netArgs(spec),
     ...NVDIMM.qemuArgs(spec.profile.nvdimms, spec.nvdimmFiles),
     ...(spec.share ? SHARE.qemuArgs(spec.share) : []),
+    ...snapshotArgs(spec.snapshot),
   ];
 }
 

@@ -58,6 +58,10 @@ function workFile(s: State, path: string, size: string | undefined): string {
   return local;
 }
 
+/** The root overlay's name in a snapshottable boot, and the options only saving and restoring need. */
+const SNAPSHOT_ROOT = 'root.qcow2';
+const SNAPSHOT_ONLY = ['-qmp', '-incoming'];
+
 function drive(s: State, value: string): Word {
   const [file, ...rest] = splitOption(value);
   const path = file.replace(/^file=/, '');
@@ -66,6 +70,13 @@ function drive(s: State, value: string): Word {
     s.rootSeen = true;
     s.defaults.ROOTFS = basename(unescape(path));
     return [lit('file='), { env: 'ROOTFS', option: true }, lit(tail)];
+  }
+  // A snapshottable run's root overlay (engine/session): replayed as the cold boot it stands for.
+  if (!s.rootSeen && basename(unescape(path)) === SNAPSHOT_ROOT && rest.includes('format=qcow2')) {
+    s.rootSeen = true;
+    s.defaults.ROOTFS = 'rootfs.ext4';
+    const cold = rest.flatMap((r) => (r === 'format=qcow2' ? ['format=raw', 'snapshot=on'] : [r]));
+    return [lit('file='), { env: 'ROOTFS', option: true }, lit(`,${cold.join(',')}`)];
   }
   const name = basename(unescape(path)).replace(/\.img$/, '');
   return [lit(`file=${workFile(s, path, s.sizes[name])}${tail}`)];
@@ -117,6 +128,7 @@ function valueWord(s: State, option: string, value: string): Word {
 export function replay(argv: string[], sizes: Record<string, string>): Replay {
   const s: State = { groups: [], files: [], defaults: { SSH_PORT }, sizes, rootSeen: false };
   for (const [option, value] of group(argv.slice(1))) {
+    if (SNAPSHOT_ONLY.includes(option)) continue;
     s.groups.push(value === undefined ? [[lit(option)]] : [[lit(option)], valueWord(s, option, value)]);
   }
   if (!s.defaults.KERNEL || !s.rootSeen) throw new Unsupported('no -kernel or no root disk');

@@ -50,6 +50,8 @@ export interface RunInfo {
   boot: Record<string, number | null>;
   /** Set when the guest never reached the tests. */
   bootFailure?: BootFailure;
+  /** The guest was restored from a snapshot, or booted and saved (engine/lab SnapshotUse). */
+  snapshot?: { key: string; restored: boolean; seconds?: number; saved?: boolean; why?: string };
   /** The guest was lost with no kernel report (QEMU killed, a host hiccup): its unjudged cases ran again. */
   retry?: Retry;
 }

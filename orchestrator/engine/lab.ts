@@ -5,12 +5,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RETRIED } from '../core/boot-failure.js';
-import { onInterrupt, releaseDir, trackDir } from '../adapters/lifecycle.js';
+import { onInterrupt, releaseDir, removeTree, trackDir } from '../adapters/lifecycle.js';
 import { peerLinks } from '../adapters/qemu.js';
 import { writeAtomic } from '../adapters/store.js';
 import { extDir } from '../suites/suite.js';
 import type { Guest, Guests } from './guest.js';
-import { BootError, planBoot, plannedFiles, Session, type BootOptions } from './session.js';
+import { BootError, planBoot, plannedFiles, Session, SnapshotError, type BootOptions } from './session.js';
+import { findSnapshot } from '../adapters/snapshot-store.js';
 
 /** The SSH port a planned command line shows in place of the one picked at boot. */
 const PLANNED_SSH_PORT = 10022;
@@ -20,6 +21,18 @@ export interface LabOptions extends Omit<BootOptions, 'workDir' | 'consolePath' 
   consolePath?: string;
   /** A second guest wired to the first by a loopback-only link, its console logged here. */
   peerConsolePath?: string;
+  /** One guest restored from the snapshot of KEY, or booted and saved under KEY once ready. */
+  snapshot?: { key: string };
+}
+
+/** What results.json says of a snapshot: restored from it, or saved (or why not). */
+export interface SnapshotUse {
+  key: string;
+  restored: boolean;
+  /** Seconds: QEMU start to SSH when restored; the save when saved. */
+  seconds?: number;
+  saved?: boolean;
+  why?: string;
 }
 
 /** What a guest needs before a test runs on it. */
@@ -32,6 +45,9 @@ export interface Readying {
 }
 
 export class Lab {
+  /** Set when the lab restores or saves a snapshot. */
+  snapshot?: SnapshotUse;
+
   private constructor(
     private readonly main: Session,
     private readonly peer: Session | undefined,
@@ -44,6 +60,7 @@ export class Lab {
     const workDir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-run-')));
     const opts: BootOptions = { ...o, workDir, consolePath: o.consolePath ?? join(workDir, 'console.log') };
     try {
+      if (o.snapshot && !o.peerConsolePath) return await Lab.openSnapshot(opts, o.snapshot.key);
       if (!o.peerConsolePath) return new Lab(await Session.boot(opts), undefined, workDir);
       const [main, peer] = await bootPair(opts, o.peerConsolePath);
       return new Lab(main, peer, workDir);
@@ -51,6 +68,27 @@ export class Lab {
       removeScratch(workDir);
       throw err;
     }
+  }
+
+  /** Restored from KEY's snapshot; else (none, or it would not restore) booted to be saved once ready. */
+  private static async openSnapshot(opts: BootOptions, key: string): Promise<Lab> {
+    const saved = findSnapshot(key, opts.log ?? (() => {}));
+    if (saved) {
+      try {
+        opts.log?.(`restoring snapshot ${key}`);
+        const main = await Session.restore(opts, saved);
+        const lab = new Lab(main, undefined, opts.workDir);
+        lab.snapshot = { key, restored: true, seconds: round(main.qemu.seconds) };
+        return lab;
+      } catch (err) {
+        if (!(err instanceof SnapshotError)) throw err;
+        opts.log?.(`snapshot ${key}: ${err.message}; removed it, booting cold`);
+        removeTree(saved.dir);
+      }
+    }
+    const lab = new Lab(await Session.boot({ ...opts, snapshottable: true }), undefined, opts.workDir);
+    lab.snapshot = { key, restored: false };
+    return lab;
   }
 
   /** QEMU's command line for these options, as the boot would run it, with planned names for per-run files. */
@@ -72,8 +110,30 @@ export class Lab {
     return this.main.milestones();
   }
 
-  /** Uploads and late modules on each guest; why one is not ready (named), or undefined. */
+  /**
+   * Uploads and late modules on each guest; why one is not ready (named), or undefined. A restored
+   * guest was saved ready; a guest booted to be saved is saved now (a failed save only said).
+   */
   async ready(r: Readying): Promise<string | undefined> {
+    if (this.snapshot?.restored) return undefined;
+    const why = await this.readyAll(r);
+    if (!why && this.snapshot) await this.save(this.snapshot, r.log);
+    return why;
+  }
+
+  private async save(use: SnapshotUse, log: (line: string) => void): Promise<void> {
+    try {
+      const saved = await this.main.save(use.key);
+      Object.assign(use, { saved: !!saved.dir, seconds: round(saved.seconds) });
+      log(`snapshot ${use.key} saved in ${saved.seconds.toFixed(1)} s`);
+    } catch (err) {
+      if (!(err instanceof SnapshotError)) throw err;
+      Object.assign(use, { saved: false, why: err.message });
+      log(`snapshot ${use.key} not saved: ${err.message}`);
+    }
+  }
+
+  private async readyAll(r: Readying): Promise<string | undefined> {
     const why = await Promise.all([
       readyGuest(this.main, r.binaries, r.modulesSeconds, r.log, r.brought),
       this.peer &&
@@ -179,3 +239,5 @@ async function bootPair(opts: BootOptions, peerConsolePath: string): Promise<[Se
     throw err instanceof BootError ? err.of('second guest') : err;
   }
 }
+
+const round = (seconds: number) => Math.round(seconds * 100) / 100;

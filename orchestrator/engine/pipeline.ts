@@ -1,5 +1,6 @@
 // The whole pipeline: host tools → kernel → image → workloads → initramfs → accel → boot →
 // tests → results. Each phase is timed; nothing outlives the run.
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { asWriteError, UsageError } from '../errors.js';
@@ -24,7 +25,9 @@ import { KNOWN_DIR, loadExpectations, loadKnown, loadProfile } from '../adapters
 import type { KnownRecord } from '../core/known.js';
 import { ensureHost, REPRO_NEEDS, requireHost } from '../adapters/host.js';
 import { ensureInitramfs, verifyInitramfs } from '../adapters/initramfs.js';
+import { fingerprint, listTree } from '../adapters/fingerprint.js';
 import { qemuVersion } from '../adapters/qemu.js';
+import { guestDir } from '../paths.js';
 import { ensureImage, verifyImage } from '../adapters/rootfs.js';
 import { unpackInto, writeAtomic, writeJson } from '../adapters/store.js';
 import { ensureWorkloads, verifyWorkloads } from '../adapters/workloads.js';
@@ -60,6 +63,8 @@ export interface RunOptions {
   machine?: SuiteMachine;
   /** The tests as asked, when `tests` is a shard of them: results.json says so. */
   asked?: { selection: string[]; shard: Shard };
+  /** Restore a saved guest instead of booting (one guest only); the first run saves it. */
+  snapshot?: boolean;
   log: (line: string) => void;
 }
 
@@ -137,6 +142,24 @@ export function bootOptions(p: Awaited<ReturnType<typeof prepare>>, append?: str
     initramfs: p.initramfs,
     extraCmdline: append,
   };
+}
+
+/**
+ * What decides a saved guest's state: the command line it boots with (kernel, initramfs, image,
+ * machine, accelerator, kernel arguments), what readying uploads and waits for, our guest side and
+ * QEMU's version (its migration format). A change in any is a cold boot and a new snapshot.
+ */
+async function snapshotKey(p: Prepared, opts: RunOptions): Promise<string> {
+  const parts = {
+    format: 1,
+    argv: Lab.plan(bootOptions(p, opts.append)),
+    binaries: p.workloads.binaries,
+    brought: p.brought?.files ?? {},
+    modulesSeconds: p.profile.timeouts.modulesSeconds,
+    guest: fingerprint(guestDir, listTree(guestDir)),
+    qemu: await qemuVersion(),
+  };
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 }
 
 /** Needs checked against the kernel's config first, then (devices, packages) in the guest. */
@@ -313,15 +336,19 @@ async function bootAndTest(
   const peerConsole = runs.some((r) => peerSetupOf(r.selection.suite)) ? join(dir, 'peer-console.log') : undefined;
   let lab: Lab | undefined;
   try {
+    const snapshot = opts.snapshot && !peerConsole ? { key: await snapshotKey(p, opts) } : undefined;
+    if (opts.snapshot && !snapshot) opts.log('snapshot: two-guest suites boot cold');
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
     lab = await phases.time('boot', () =>
       Lab.open({
         ...bootOptions(p, opts.append),
         consolePath: join(dir, 'console.log'),
         peerConsolePath: peerConsole,
+        snapshot,
         log: opts.log,
       }),
     );
+    info.snapshot = lab.snapshot;
     info.qemu.argv = lab.argv.main;
     if (lab.argv.peer) info.qemu.peerArgv = lab.argv.peer;
     const tested = await testGuests(lab, p, runs, names, phases, dir, opts.log);

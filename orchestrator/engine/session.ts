@@ -1,18 +1,28 @@
 // A booted guest reachable over SSH: QEMU with the machine profile, the run's keys baked into
 // the initramfs, the guest files uploaded, the late modules loaded.
-import { readFileSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { join } from 'node:path';
-import { qemuArgs, parseSize, type MachineProfile, type PeerLink } from '../core/machine.js';
+import { qemuArgs, parseSize, type MachineProfile, type PeerLink, type SnapshotSpec } from '../core/machine.js';
 import { parseConsole, fatal } from '../core/console.js';
 import { bootSuspects, type ArtifactKind } from '../core/stamp.js';
-import { shellJoin } from '../core/shell.js';
+import { shellJoin, shellQuote } from '../core/shell.js';
 import type { AccelChoice } from '../adapters/accel.js';
 import { runArchive, type Initramfs } from '../adapters/initramfs.js';
 import type { Kernel } from '../adapters/kernel-store.js';
 import { QEMU, QemuProcess, freePort } from '../adapters/qemu.js';
 import { connect, generateRunKeys, type Connection, type ExecResult, type RunKeys } from '../adapters/ssh.js';
 import { listTree } from '../adapters/fingerprint.js';
+import { Qmp } from '../adapters/qmp.js';
+import {
+  commitSnapshot,
+  copySparse,
+  makeOverlay,
+  snapshotDraft,
+  SNAPSHOT_FILES,
+  type SavedGuest,
+} from '../adapters/snapshot-store.js';
+import { removeTree, releaseDir } from '../adapters/lifecycle.js';
 import { guestDir } from '../paths.js';
 import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
 import { GUEST_ROOT } from '../suites/suite.js';
@@ -72,8 +82,13 @@ export interface BootOptions {
   share?: string;
   /** How messages name this guest when it is not the only one ("second guest"). */
   label?: string;
+  /** Boot so that the guest can be saved (Session.save): the root on a qcow2 overlay, QMP, vmgenid. */
+  snapshottable?: boolean;
   log?: (line: string) => void;
 }
+
+/** A snapshot could not be saved or restored; the run goes on (saving) or boots cold (restoring). */
+export class SnapshotError extends Error {}
 
 /** Console milestones, as regexes, for boot timings. */
 const MILESTONES = {
@@ -109,6 +124,11 @@ function makeInitrd(opts: BootOptions, keys: RunKeys): string {
   return path;
 }
 
+/** Where a snapshottable boot keeps its root overlay and QMP socket. */
+function snapshotSpec(opts: BootOptions): SnapshotSpec {
+  return { rootOverlay: join(opts.workDir, 'root.qcow2'), qmp: join(opts.workDir, 'qmp.sock') };
+}
+
 /** Sparse files of the given sizes in the boot's scratch directory. */
 function makeFiles(workDir: string, specs: { id: string; size: string }[]): string[] {
   return specs.map((spec) => {
@@ -131,6 +151,7 @@ export function planBoot(
   opts: Omit<BootOptions, 'workDir' | 'consolePath'>,
   files: BootFiles,
   sshPort: number,
+  snapshot?: SnapshotSpec,
 ): string[] {
   return [
     QEMU,
@@ -144,6 +165,7 @@ export function planBoot(
       extraCmdline: opts.extraCmdline,
       link: opts.link,
       share: opts.share,
+      snapshot,
     }),
   ];
 }
@@ -163,11 +185,18 @@ const initLines = (qemu: QemuProcess) =>
 export class Session implements Guest {
   private constructor(
     readonly qemu: QemuProcess,
-    readonly conn: Connection,
+    private current: Connection,
     readonly port: number,
     readonly keys: RunKeys,
     readonly label?: string,
+    /** Set when the guest can be saved, or was restored. */
+    readonly snapshot?: SnapshotSpec & { initrd: string; disks: string[]; kernel: string },
   ) {}
+
+  /** The SSH connection (a new one after a save). */
+  get conn(): Connection {
+    return this.current;
+  }
 
   static async boot(opts: BootOptions): Promise<Session> {
     const keys = generateRunKeys();
@@ -176,11 +205,14 @@ export class Session implements Guest {
       nvdimmFiles: makeFiles(opts.workDir, opts.profile.nvdimms),
       diskFiles: makeFiles(opts.workDir, opts.profile.disks ?? []),
     };
+    const snapshot = opts.snapshottable ? snapshotSpec(opts) : undefined;
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
-      const qemu = new QemuProcess(planBoot(opts, files, port), opts.consolePath);
+      if (snapshot) await makeOverlay(opts.rootImage, snapshot.rootOverlay);
+      const qemu = new QemuProcess(planBoot(opts, files, port, snapshot), opts.consolePath);
       try {
-        return await Session.reach(qemu, port, keys, opts);
+        const extra = snapshot && { ...snapshot, initrd: files.initrd, disks: files.diskFiles, kernel: opts.kernel.id };
+        return await Session.reach(qemu, port, keys, opts, extra);
       } catch (err) {
         const failure = err instanceof BootError ? err : await Session.failure(qemu, opts, (err as Error).message);
         if (failure.kind === 'ssh-port-taken' && attempt < 3) continue;
@@ -199,7 +231,13 @@ export class Session implements Guest {
   }
 
   /** Waits for sshd on the console, then SSH; a stall is a BootError('stalled'). */
-  private static async reach(qemu: QemuProcess, port: number, keys: RunKeys, opts: BootOptions): Promise<Session> {
+  private static async reach(
+    qemu: QemuProcess,
+    port: number,
+    keys: RunKeys,
+    opts: BootOptions,
+    snapshot?: Session['snapshot'],
+  ): Promise<Session> {
     const stallSeconds = opts.profile.timeouts.stallSeconds ?? 30;
     const deadline = Date.now() + opts.profile.timeouts.bootSeconds * 1000;
     // Before sshd listens, slirp holds a forwarded connection open until it times out.
@@ -221,7 +259,95 @@ export class Session implements Guest {
     }
     if (first === 'timeout' && qemu.running) throw await Session.failure(qemu, opts, 'sshd never started');
     const conn = await connect({ host: '127.0.0.1', port, keys }, deadline, () => qemu.running);
-    return new Session(qemu, conn, port, keys, opts.label);
+    return new Session(qemu, conn, port, keys, opts.label, snapshot);
+  }
+
+  /**
+   * A fresh QEMU given SAVED's state: its own copy of the root overlay, fresh NVDIMM and disk files
+   * (the state fills the NVDIMMs), then SSH with the keys the saved guest trusts, and the clock set.
+   */
+  static async restore(opts: BootOptions, saved: SavedGuest): Promise<Session> {
+    const spec = { ...snapshotSpec(opts), incoming: saved.state };
+    await copySparse(saved.root, spec.rootOverlay);
+    const files = {
+      initrd: saved.initrd,
+      nvdimmFiles: makeFiles(opts.workDir, opts.profile.nvdimms),
+      diskFiles: makeFiles(opts.workDir, opts.profile.disks ?? []),
+    };
+    const port = await freePort();
+    const qemu = new QemuProcess(planBoot(opts, files, port, spec), opts.consolePath);
+    try {
+      const qmp = await Qmp.open(spec.qmp);
+      try {
+        await qmp.migrated(120_000);
+        await qmp.command('cont');
+      } finally {
+        qmp.close();
+      }
+      const deadline = Date.now() + opts.profile.timeouts.bootSeconds * 1000;
+      const conn = await connect({ host: '127.0.0.1', port, keys: saved.keys }, deadline, () => qemu.running);
+      const extra = { ...spec, initrd: saved.initrd, disks: files.diskFiles, kernel: opts.kernel.id };
+      const session = new Session(qemu, conn, port, saved.keys, opts.label, extra);
+      // The guest's clock resumes where it was saved.
+      await session.exec(['date', '-u', '-s', `@${Math.floor(Date.now() / 1000)}`], 10);
+      return session;
+    } catch (err) {
+      await qemu.kill();
+      throwIfInterrupted();
+      const exit = await qemu.exited;
+      const why = exit.stderr.trim().split('\n').pop() || (err as Error).message;
+      throw new SnapshotError(`restoring ${saved.dir}: ${why}`);
+    }
+  }
+
+  /**
+   * Saves this guest under KEY (no SSH session open: they would be dead after a restore), then
+   * lets it run on and reconnects. Only a guest whose disks it never wrote can be saved: a restored
+   * run gets fresh empty disks.
+   */
+  async save(key: string): Promise<{ dir?: string; seconds: number }> {
+    const snap = this.snapshot;
+    if (!snap) throw new SnapshotError('this guest was not booted to be saved');
+    const written = snap.disks.filter((d) => statSync(d).blocks > 0);
+    if (written.length) throw new SnapshotError(`its disks were written before the save (${written.join(', ')})`);
+    const started = performance.now();
+    this.conn.close();
+    let saved: { dir?: string } | SnapshotError;
+    try {
+      saved = { dir: await this.saveTo(key, snap) };
+    } catch (err) {
+      saved = new SnapshotError(`saving: ${(err as Error).message}`);
+    }
+    try {
+      const target = { host: '127.0.0.1', port: this.port, keys: this.keys };
+      this.current = await connect(target, Date.now() + 60_000, () => this.qemu.running);
+    } catch (err) {
+      await this.lost(`after the save: ${(err as Error).message}`);
+    }
+    if (saved instanceof SnapshotError) throw saved;
+    return { dir: saved.dir, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** Stops the guest, writes its state and overlay into a draft, commits it; the guest runs on. */
+  private async saveTo(key: string, snap: NonNullable<Session['snapshot']>): Promise<string | undefined> {
+    const draft = snapshotDraft(key);
+    const qmp = await Qmp.open(snap.qmp);
+    try {
+      await qmp.command('stop');
+      await qmp.command('migrate', { uri: `exec:cat > ${shellQuote(`${draft}/${SNAPSHOT_FILES.state}`)}` });
+      await qmp.migrated(300_000);
+      // The migration flushed and let go of the overlay: its copy is whole.
+      await copySparse(snap.rootOverlay, `${draft}/${SNAPSHOT_FILES.root}`);
+      copyFileSync(snap.initrd, `${draft}/${SNAPSHOT_FILES.initrd}`);
+      return commitSnapshot(draft, key, this.keys, snap.kernel);
+    } catch (err) {
+      removeTree(draft);
+      releaseDir(draft);
+      throw err;
+    } finally {
+      await qmp.command('cont').catch(() => undefined);
+      qmp.close();
+    }
   }
 
   /** Why a boot that did not reach SSH failed, with QEMU stopped. */

@@ -81,6 +81,15 @@ t.test('the command line is replayed with files relative to the script and the k
   t.same(splitOption('file=a,,b,if=virtio'), ['file=a,,b', 'if=virtio']);
 });
 
+t.test("a snapshotted run's command line replays as the cold boot it stands for", async (t) => {
+  const snapped = argv.flatMap((a) =>
+    a.includes('snapshot=on') ? ['file=/tmp/orchestrate-run-x/root.qcow2,if=virtio,format=qcow2,cache=unsafe'] : [a],
+  );
+  const restored = [...snapped, '-qmp', 'unix:/tmp/x/qmp.sock,server=on,wait=off', '-incoming', 'exec:cat /c/state'];
+  const r = replay(restored, sizes);
+  t.same(r, replay(argv, sizes), 'the root overlay as ROOTFS with snapshot=on; no QMP, no incoming state');
+});
+
 t.test('what a plain script cannot replay alone is refused, not guessed', async (t) => {
   const refused = (extra: string[], why: RegExp) => {
     try {

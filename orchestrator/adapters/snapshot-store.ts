@@ -1,0 +1,117 @@
+// Saved guests in the cache: snapshots/<key>/ holds QEMU's migration stream (the RAM, NVDIMMs
+// included, and the devices), the root's qcow2 overlay, the initrd it booted with and the keys it
+// trusts. Written in a private directory and renamed into place; stamped last; checked before use.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir } from '../paths.js';
+import { exec } from './exec.js';
+import { releaseDir, removeTree, trackDir } from './lifecycle.js';
+import { pidAlive } from './lock.js';
+import type { RunKeys } from './ssh.js';
+import { checkArtifact, writeStamp } from './stamp.js';
+import { readJsonOr, writeAtomic } from './store.js';
+
+export const SNAPSHOT_FILES = { state: 'state', root: 'root.qcow2', initrd: 'initrd.cpio', keys: 'keys.json' };
+const STAMP = 'stamp.json';
+/** The kernel it booted (gc removes a snapshot whose kernel left the store) and when it was saved. */
+const META = 'meta.json';
+
+export interface SavedGuest {
+  dir: string;
+  state: string;
+  root: string;
+  initrd: string;
+  keys: RunKeys;
+}
+
+export function snapshotsDir(): string {
+  return join(cacheDir(), 'snapshots');
+}
+
+function saved(dir: string): SavedGuest {
+  const f = (name: string) => join(dir, name);
+  const keys = JSON.parse(readFileSync(f(SNAPSHOT_FILES.keys), 'utf8')) as RunKeys;
+  return { dir, state: f(SNAPSHOT_FILES.state), root: f(SNAPSHOT_FILES.root), initrd: f(SNAPSHOT_FILES.initrd), keys };
+}
+
+/** The saved guest of KEY when whole; a damaged one is removed (said), and the caller boots cold. */
+export function findSnapshot(key: string, log: (line: string) => void): SavedGuest | undefined {
+  const dir = join(snapshotsDir(), key);
+  if (!existsSync(dir)) return undefined;
+  const why = checkArtifact(join(dir, STAMP), dir);
+  if (!why) {
+    // Last used now: what gc's --older-than reads.
+    const now = new Date();
+    utimesSync(dir, now, now);
+    return saved(dir);
+  }
+  log(`snapshot ${key}: ${why}; removed it, booting cold`);
+  removeTree(dir);
+  return undefined;
+}
+
+/** A draft (.save-KEY-PID-TIME) whose saving process is gone. */
+function deadDraft(name: string): boolean {
+  const pid = /^\.save-[0-9a-f]+-(\d+)-/.exec(name)?.[1];
+  return !!pid && !pidAlive(Number(pid));
+}
+
+/** A private directory to save into; commitSnapshot puts it in place. Drafts of dead processes go first. */
+export function snapshotDraft(key: string): string {
+  mkdirSync(snapshotsDir(), { recursive: true });
+  for (const name of readdirSync(snapshotsDir()).filter(deadDraft)) removeTree(join(snapshotsDir(), name));
+  const dir = trackDir(join(snapshotsDir(), `.save-${key}-${process.pid}-${Date.now()}`));
+  mkdirSync(dir);
+  return dir;
+}
+
+/** Copies a qcow2 or sparse file as it is (holes kept), for the draft or for a run. */
+export async function copySparse(from: string, to: string): Promise<void> {
+  await exec(['cp', '--sparse=always', '--reflink=auto', from, to]);
+}
+
+/** The root overlay a snapshottable boot writes to, over the cached image (never written). */
+export async function makeOverlay(image: string, overlay: string): Promise<void> {
+  await exec(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b', image, '-F', 'raw', overlay]);
+}
+
+/** Stamps the draft and renames it into place; when another process saved KEY first, theirs stays. */
+export function commitSnapshot(draft: string, key: string, keys: RunKeys, kernel: string): string | undefined {
+  writeAtomic(join(draft, META), JSON.stringify({ kernel, saved: new Date().toISOString() }));
+  // The private keys of a guest only a run of ours reaches (127.0.0.1 forwards): readable by us alone.
+  writeAtomic(join(draft, SNAPSHOT_FILES.keys), JSON.stringify(keys));
+  chmodSync(join(draft, SNAPSHOT_FILES.keys), 0o600);
+  writeStamp(join(draft, STAMP), draft, Object.values(SNAPSHOT_FILES));
+  const dir = join(snapshotsDir(), key);
+  try {
+    renameSync(draft, dir);
+    releaseDir(draft);
+    return dir;
+  } catch {
+    removeTree(draft);
+    releaseDir(draft);
+    return existsSync(dir) ? dir : undefined;
+  }
+}
+
+/** Bytes the directory's files take on disk (holes not counted). */
+function bytesOf(dir: string): number {
+  return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).blocks * 512, 0);
+}
+
+/** What kernels gc removes of the snapshots: those of kernels gone from the store, unused for DAYS, drafts of the dead. */
+export function snapshotGcPlan(kernels: Set<string>, days: number, now = Date.now()) {
+  const root = snapshotsDir();
+  if (!existsSync(root)) return [];
+  return readdirSync(root).flatMap((name) => {
+    const path = join(root, name);
+    if (name.startsWith('.save-'))
+      return deadDraft(name) ? [{ path, why: 'interrupted save', bytes: bytesOf(path) }] : [];
+    const kernel = readJsonOr<{ kernel?: string }>(join(path, META))?.kernel;
+    if (!kernel || !kernels.has(kernel))
+      return [{ path, why: `snapshot of ${kernel ?? 'an unknown kernel'}, gone from the store`, bytes: bytesOf(path) }];
+    if (now - statSync(path).mtimeMs > days * 86_400_000)
+      return [{ path, why: `snapshot unused for ${days} days`, bytes: bytesOf(path) }];
+    return [];
+  });
+}
