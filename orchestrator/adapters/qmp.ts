@@ -70,6 +70,16 @@ export class Qmp {
     return answer;
   }
 
+  /**
+   * Share=on RAM (the NVDIMMs' backing files) stays out of the stream: the files are copied as they
+   * are, holes kept, instead of a restore reading and writing every page of them. Both ends set it.
+   */
+  async ignoreShared(): Promise<void> {
+    await this.command('migrate-set-capabilities', {
+      capabilities: [{ capability: 'x-ignore-shared', state: true }],
+    });
+  }
+
   /** Polls query-migrate until the migration (out or in) completes; a failure is a QmpError. */
   async migrated(timeoutMs: number): Promise<{ seconds: number; bytes: number }> {
     const started = performance.now();

@@ -12,6 +12,8 @@ import { checkArtifact, writeStamp } from './stamp.js';
 import { readJsonOr, writeAtomic } from './store.js';
 
 export const SNAPSHOT_FILES = { state: 'state', root: 'root.qcow2', initrd: 'initrd.cpio', keys: 'keys.json' };
+/** The I-th NVDIMM's backing file in a snapshot. */
+export const nvdimmFile = (i: number) => `nvdimm${i}.img`;
 const STAMP = 'stamp.json';
 /** The kernel it booted (gc removes a snapshot whose kernel left the store) and when it was saved. */
 const META = 'meta.json';
@@ -21,7 +23,18 @@ export interface SavedGuest {
   state: string;
   root: string;
   initrd: string;
+  /** The NVDIMMs' backing files, in the profile's order (kept out of the migration stream). */
+  nvdimms: string[];
   keys: RunKeys;
+  /** Saved after a suite's setup: what the setup said (device names, mount points). */
+  facts?: Record<string, string>;
+}
+
+interface Meta {
+  kernel: string;
+  nvdimms: number;
+  saved: string;
+  facts?: Record<string, string>;
 }
 
 export function snapshotsDir(): string {
@@ -31,7 +44,10 @@ export function snapshotsDir(): string {
 function saved(dir: string): SavedGuest {
   const f = (name: string) => join(dir, name);
   const keys = JSON.parse(readFileSync(f(SNAPSHOT_FILES.keys), 'utf8')) as RunKeys;
-  return { dir, state: f(SNAPSHOT_FILES.state), root: f(SNAPSHOT_FILES.root), initrd: f(SNAPSHOT_FILES.initrd), keys };
+  const meta = readJsonOr<Meta>(f(META));
+  const files = { state: f(SNAPSHOT_FILES.state), root: f(SNAPSHOT_FILES.root), initrd: f(SNAPSHOT_FILES.initrd) };
+  const nvdimms = Array.from({ length: meta?.nvdimms ?? 0 }, (_, i) => f(nvdimmFile(i)));
+  return { dir, ...files, nvdimms, keys, ...(meta?.facts ? { facts: meta.facts } : {}) };
 }
 
 /** The saved guest of KEY when whole; a damaged one is removed (said), and the caller boots cold. */
@@ -76,12 +92,18 @@ export async function makeOverlay(image: string, overlay: string): Promise<void>
 }
 
 /** Stamps the draft and renames it into place; when another process saved KEY first, theirs stays. */
-export function commitSnapshot(draft: string, key: string, keys: RunKeys, kernel: string): string | undefined {
-  writeAtomic(join(draft, META), JSON.stringify({ kernel, saved: new Date().toISOString() }));
+export function commitSnapshot(
+  draft: string,
+  key: string,
+  keys: RunKeys,
+  meta: Omit<Meta, 'saved'>,
+): string | undefined {
+  writeAtomic(join(draft, META), JSON.stringify({ ...meta, saved: new Date().toISOString() }));
   // The private keys of a guest only a run of ours reaches (127.0.0.1 forwards): readable by us alone.
   writeAtomic(join(draft, SNAPSHOT_FILES.keys), JSON.stringify(keys));
   chmodSync(join(draft, SNAPSHOT_FILES.keys), 0o600);
-  writeStamp(join(draft, STAMP), draft, Object.values(SNAPSHOT_FILES));
+  const nvdimms = Array.from({ length: meta.nvdimms }, (_, i) => nvdimmFile(i));
+  writeStamp(join(draft, STAMP), draft, [...Object.values(SNAPSHOT_FILES), META, ...nvdimms]);
   const dir = join(snapshotsDir(), key);
   try {
     renameSync(draft, dir);
@@ -107,7 +129,7 @@ export function snapshotGcPlan(kernels: Set<string>, days: number, now = Date.no
     const path = join(root, name);
     if (name.startsWith('.save-'))
       return deadDraft(name) ? [{ path, why: 'interrupted save', bytes: bytesOf(path) }] : [];
-    const kernel = readJsonOr<{ kernel?: string }>(join(path, META))?.kernel;
+    const kernel = readJsonOr<Partial<Meta>>(join(path, META))?.kernel;
     if (!kernel || !kernels.has(kernel))
       return [{ path, why: `snapshot of ${kernel ?? 'an unknown kernel'}, gone from the store`, bytes: bytesOf(path) }];
     if (now - statSync(path).mtimeMs > days * 86_400_000)

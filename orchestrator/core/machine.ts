@@ -1,6 +1,5 @@
 // The machine profile (configs/machines/*.yaml) and the QEMU command line built from it.
 import { NVDIMM, optionValue, SHARE, type NvdimmSpec } from './devices.js';
-import { shellJoin } from './shell.js';
 
 export { optionValue, type NvdimmSpec };
 
@@ -57,12 +56,13 @@ export interface BootSpec {
 
 /**
  * The root as a qcow2 overlay file (saved with the state: snapshot=on's vanishes with QEMU), a QMP
- * socket, vmgenid (a restored kernel reseeds its RNG), and the state to restore, when restoring.
+ * socket, vmgenid (a restored kernel reseeds its RNG); restoring, QEMU waits for its state
+ * (`-incoming defer`: the capabilities are set over QMP first).
  */
 export interface SnapshotSpec {
   rootOverlay: string;
   qmp: string;
-  incoming?: string;
+  restoring?: boolean;
 }
 
 const SIZE = /^(\d+)([KMG])$/;
@@ -113,7 +113,7 @@ function diskArgs(spec: BootSpec): string[] {
 
 function snapshotArgs(s: SnapshotSpec | undefined): string[] {
   if (!s) return [];
-  const incoming = s.incoming ? ['-incoming', `exec:${shellJoin(['cat', s.incoming])}`] : [];
+  const incoming = s.restoring ? ['-incoming', 'defer'] : [];
   return ['-qmp', `unix:${optionValue(s.qmp)},server=on,wait=off`, '-device', 'vmgenid,guid=auto', ...incoming];
 }
 

@@ -8,7 +8,8 @@ import { RETRIED } from '../core/boot-failure.js';
 import { onInterrupt, releaseDir, removeTree, trackDir } from '../adapters/lifecycle.js';
 import { peerLinks } from '../adapters/qemu.js';
 import { writeAtomic } from '../adapters/store.js';
-import { extDir } from '../suites/suite.js';
+import { extDir, type SetupFacts } from '../suites/suite.js';
+import type { SetupSnapshot } from './runner.js';
 import type { Guest, Guests } from './guest.js';
 import { BootError, planBoot, plannedFiles, Session, SnapshotError, type BootOptions } from './session.js';
 import { findSnapshot } from '../adapters/snapshot-store.js';
@@ -21,8 +22,11 @@ export interface LabOptions extends Omit<BootOptions, 'workDir' | 'consolePath' 
   consolePath?: string;
   /** A second guest wired to the first by a loopback-only link, its console logged here. */
   peerConsolePath?: string;
-  /** One guest restored from the snapshot of KEY, or booted and saved under KEY once ready. */
-  snapshot?: { key: string };
+  /**
+   * One guest restored from the snapshot of KEY, or booted and saved under KEY once ready (or, with
+   * afterSetup, once its one suite is set up: runSuites calls setupSnapshot()'s save).
+   */
+  snapshot?: { key: string; afterSetup?: boolean };
 }
 
 /** What results.json says of a snapshot: restored from it, or saved (or why not). */
@@ -47,6 +51,9 @@ export interface Readying {
 export class Lab {
   /** Set when the lab restores or saves a snapshot. */
   snapshot?: SnapshotUse;
+  /** Saving waits for the suite's setup; a restored guest's setup facts. */
+  private afterSetup = false;
+  private restoredFacts?: SetupFacts;
 
   private constructor(
     private readonly main: Session,
@@ -60,7 +67,7 @@ export class Lab {
     const workDir = trackDir(mkdtempSync(join(tmpdir(), 'orchestrate-run-')));
     const opts: BootOptions = { ...o, workDir, consolePath: o.consolePath ?? join(workDir, 'console.log') };
     try {
-      if (o.snapshot && !o.peerConsolePath) return await Lab.openSnapshot(opts, o.snapshot.key);
+      if (o.snapshot && !o.peerConsolePath) return await Lab.openSnapshot(opts, o.snapshot);
       if (!o.peerConsolePath) return new Lab(await Session.boot(opts), undefined, workDir);
       const [main, peer] = await bootPair(opts, o.peerConsolePath);
       return new Lab(main, peer, workDir);
@@ -71,7 +78,8 @@ export class Lab {
   }
 
   /** Restored from KEY's snapshot; else (none, or it would not restore) booted to be saved once ready. */
-  private static async openSnapshot(opts: BootOptions, key: string): Promise<Lab> {
+  private static async openSnapshot(opts: BootOptions, s: { key: string; afterSetup?: boolean }): Promise<Lab> {
+    const { key } = s;
     const saved = findSnapshot(key, opts.log ?? (() => {}));
     if (saved) {
       try {
@@ -79,6 +87,7 @@ export class Lab {
         const main = await Session.restore(opts, saved);
         const lab = new Lab(main, undefined, opts.workDir);
         lab.snapshot = { key, restored: true, seconds: round(main.qemu.seconds) };
+        Object.assign(lab, { afterSetup: !!s.afterSetup, restoredFacts: saved.facts });
         return lab;
       } catch (err) {
         if (!(err instanceof SnapshotError)) throw err;
@@ -88,6 +97,7 @@ export class Lab {
     }
     const lab = new Lab(await Session.boot({ ...opts, snapshottable: true }), undefined, opts.workDir);
     lab.snapshot = { key, restored: false };
+    lab.afterSetup = !!s.afterSetup;
     return lab;
   }
 
@@ -117,13 +127,24 @@ export class Lab {
   async ready(r: Readying): Promise<string | undefined> {
     if (this.snapshot?.restored) return undefined;
     const why = await this.readyAll(r);
-    if (!why && this.snapshot) await this.save(this.snapshot, r.log);
+    if (!why && this.snapshot && !this.afterSetup) await this.save(this.snapshot, r.log);
     return why;
   }
 
-  private async save(use: SnapshotUse, log: (line: string) => void): Promise<void> {
+  /** For runSuites when the snapshot holds the suite's setup: the facts of a restored one, or its save. */
+  setupSnapshot(log: (line: string) => void): SetupSnapshot | undefined {
+    const use = this.snapshot;
+    if (!use || !this.afterSetup) return undefined;
+    if (use.restored) {
+      if (!this.restoredFacts) throw new SnapshotError(`snapshot ${use.key} was saved before any setup`);
+      return { facts: this.restoredFacts, save: async () => {} };
+    }
+    return { save: (facts) => this.save(use, log, facts) };
+  }
+
+  private async save(use: SnapshotUse, log: (line: string) => void, facts?: SetupFacts): Promise<void> {
     try {
-      const saved = await this.main.save(use.key);
+      const saved = await this.main.save(use.key, facts);
       Object.assign(use, { saved: !!saved.dir, seconds: round(saved.seconds) });
       log(`snapshot ${use.key} saved in ${saved.seconds.toFixed(1)} s`);
     } catch (err) {

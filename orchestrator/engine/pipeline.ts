@@ -146,12 +146,15 @@ export function bootOptions(p: Awaited<ReturnType<typeof prepare>>, append?: str
 
 /**
  * What decides a saved guest's state: the command line it boots with (kernel, initramfs, image,
- * machine, accelerator, kernel arguments), what readying uploads and waits for, our guest side and
- * QEMU's version (its migration format). A change in any is a cold boot and a new snapshot.
+ * machine, accelerator, kernel arguments), what readying uploads and waits for, a lone suite's setup
+ * steps, our guest side and QEMU's version (its migration format). A change in any is a cold boot.
  */
-async function snapshotKey(p: Prepared, opts: RunOptions): Promise<string> {
+async function snapshotOf(p: Prepared, opts: RunOptions, runs: SuiteRun[]) {
+  // One suite: saved after its setup too (its steps in the key); several: once the guest is ready.
+  const suite = runs.length === 1 ? runs[0].selection.suite : undefined;
   const parts = {
-    format: 1,
+    format: 2,
+    setup: suite ? { suite: suite.name, steps: suite.setup } : null,
     argv: Lab.plan(bootOptions(p, opts.append)),
     binaries: p.workloads.binaries,
     brought: p.brought?.files ?? {},
@@ -159,7 +162,8 @@ async function snapshotKey(p: Prepared, opts: RunOptions): Promise<string> {
     guest: fingerprint(guestDir, listTree(guestDir)),
     qemu: await qemuVersion(),
   };
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+  return { key, afterSetup: !!suite };
 }
 
 /** Needs checked against the kernel's config first, then (devices, packages) in the guest. */
@@ -202,7 +206,12 @@ async function testGuests(
     const save = (file: string, text: string) => writeAtomic(join(dir, file), text);
     const keep = (name: string, tgz: Buffer) => unpackInto(join(dir, name), tgz);
     return await phases.time('tests', () =>
-      runSuites(guests, runs, p.kernel.version, { gate: gateFor(p, guests.session), save, keep }),
+      runSuites(guests, runs, p.kernel.version, {
+        gate: gateFor(p, guests.session),
+        save,
+        keep,
+        snapshot: lab.setupSnapshot(log),
+      }),
     );
   } catch (err) {
     if (!(err instanceof GuestLost)) throw err;
@@ -336,7 +345,7 @@ async function bootAndTest(
   const peerConsole = runs.some((r) => peerSetupOf(r.selection.suite)) ? join(dir, 'peer-console.log') : undefined;
   let lab: Lab | undefined;
   try {
-    const snapshot = opts.snapshot && !peerConsole ? { key: await snapshotKey(p, opts) } : undefined;
+    const snapshot = opts.snapshot && !peerConsole ? await snapshotOf(p, opts, runs) : undefined;
     if (opts.snapshot && !snapshot) opts.log('snapshot: two-guest suites boot cold');
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
     lab = await phases.time('boot', () =>

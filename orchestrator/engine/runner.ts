@@ -184,6 +184,14 @@ async function runSetup({ session, peer }: Guests, run: SuiteRun): Promise<Setup
   return main;
 }
 
+/** The suite's setup, or the facts of the one the restored guest went through; a fresh one is saved. */
+async function setupOrRestored(guests: Guests, run: SuiteRun, snapshot?: SetupSnapshot): Promise<SetupOutcome> {
+  if (snapshot?.facts) return { facts: snapshot.facts };
+  const setup = await runSetup(guests, run);
+  if (snapshot && 'facts' in setup) await snapshot.save(setup.facts);
+  return setup;
+}
+
 export interface SuitesOutcome {
   results: TestResult[];
   /** Warnings in dmesg outside any case (boot, setup). */
@@ -228,6 +236,18 @@ export interface SuitesOptions {
   save?: (file: string, text: string) => void;
   /** Keeps an external run's collected files next to results.json (DIR, a .tar.gz); their paths there. */
   keep?: (dir: string, tgz: Buffer) => Promise<string[]>;
+  /** One suite on a saved or to-be-saved guest (engine/lab): its setup's facts when restored, or the save. */
+  snapshot?: SetupSnapshot;
+}
+
+/**
+ * A guest restored after its one suite's setup (FACTS: what that setup said), or one to save once
+ * set up. Either way the kernel log is first read after the setup, so that the saved boot's and
+ * setup's lines are read by each restored run as by the cold one.
+ */
+export interface SetupSnapshot {
+  facts?: SetupFacts;
+  save(facts: SetupFacts): Promise<void>;
 }
 
 /** One suite's cases, after its setup, into OUT as they finish: ours case by case, an external suite run by run. */
@@ -296,7 +316,7 @@ export async function runSuites(
   };
   try {
     // A failed read before the cases leaves their first window unknown: what it held may be lost or land there.
-    let unread = await drain();
+    let unread = opts.snapshot ? undefined : await drain();
     for (; at < runs.length; at++) {
       const run = runs[at];
       [startedAt, running] = [results.length, undefined];
@@ -305,7 +325,7 @@ export async function runSuites(
         results.push(...unmet);
         continue;
       }
-      const setup = await runSetup(guests, run);
+      const setup = await setupOrRestored(guests, run, opts.snapshot);
       const before = [unread, await drain()].filter(Boolean).join('; ');
       unread = undefined;
       if ('error' in setup) {

@@ -20,6 +20,7 @@ import {
   makeOverlay,
   snapshotDraft,
   SNAPSHOT_FILES,
+  nvdimmFile,
   type SavedGuest,
 } from '../adapters/snapshot-store.js';
 import { removeTree, releaseDir } from '../adapters/lifecycle.js';
@@ -190,7 +191,7 @@ export class Session implements Guest {
     readonly keys: RunKeys,
     readonly label?: string,
     /** Set when the guest can be saved, or was restored. */
-    readonly snapshot?: SnapshotSpec & { initrd: string; disks: string[]; kernel: string },
+    readonly snapshot?: SnapshotSpec & { initrd: string; disks: string[]; nvdimms: string[]; kernel: string },
   ) {}
 
   /** The SSH connection (a new one after a save). */
@@ -211,7 +212,13 @@ export class Session implements Guest {
       if (snapshot) await makeOverlay(opts.rootImage, snapshot.rootOverlay);
       const qemu = new QemuProcess(planBoot(opts, files, port, snapshot), opts.consolePath);
       try {
-        const extra = snapshot && { ...snapshot, initrd: files.initrd, disks: files.diskFiles, kernel: opts.kernel.id };
+        const extra = snapshot && {
+          ...snapshot,
+          initrd: files.initrd,
+          disks: files.diskFiles,
+          nvdimms: files.nvdimmFiles,
+          kernel: opts.kernel.id,
+        };
         return await Session.reach(qemu, port, keys, opts, extra);
       } catch (err) {
         const failure = err instanceof BootError ? err : await Session.failure(qemu, opts, (err as Error).message);
@@ -267,18 +274,18 @@ export class Session implements Guest {
    * (the state fills the NVDIMMs), then SSH with the keys the saved guest trusts, and the clock set.
    */
   static async restore(opts: BootOptions, saved: SavedGuest): Promise<Session> {
-    const spec = { ...snapshotSpec(opts), incoming: saved.state };
+    const spec = { ...snapshotSpec(opts), restoring: true };
     await copySparse(saved.root, spec.rootOverlay);
-    const files = {
-      initrd: saved.initrd,
-      nvdimmFiles: makeFiles(opts.workDir, opts.profile.nvdimms),
-      diskFiles: makeFiles(opts.workDir, opts.profile.disks ?? []),
-    };
+    const nvdimmFiles = opts.profile.nvdimms.map((nv) => join(opts.workDir, `${nv.id}.img`));
+    for (const [i, file] of nvdimmFiles.entries()) await copySparse(saved.nvdimms[i], file);
+    const files = { initrd: saved.initrd, nvdimmFiles, diskFiles: makeFiles(opts.workDir, opts.profile.disks ?? []) };
     const port = await freePort();
     const qemu = new QemuProcess(planBoot(opts, files, port, spec), opts.consolePath);
     try {
       const qmp = await Qmp.open(spec.qmp);
       try {
+        await qmp.ignoreShared();
+        await qmp.command('migrate-incoming', { uri: `exec:${shellJoin(['cat', saved.state])}` });
         await qmp.migrated(120_000);
         await qmp.command('cont');
       } finally {
@@ -286,7 +293,13 @@ export class Session implements Guest {
       }
       const deadline = Date.now() + opts.profile.timeouts.bootSeconds * 1000;
       const conn = await connect({ host: '127.0.0.1', port, keys: saved.keys }, deadline, () => qemu.running);
-      const extra = { ...spec, initrd: saved.initrd, disks: files.diskFiles, kernel: opts.kernel.id };
+      const extra = {
+        ...spec,
+        initrd: saved.initrd,
+        disks: files.diskFiles,
+        nvdimms: nvdimmFiles,
+        kernel: opts.kernel.id,
+      };
       const session = new Session(qemu, conn, port, saved.keys, opts.label, extra);
       // The guest's clock resumes where it was saved.
       await session.exec(['date', '-u', '-s', `@${Math.floor(Date.now() / 1000)}`], 10);
@@ -305,7 +318,7 @@ export class Session implements Guest {
    * lets it run on and reconnects. Only a guest whose disks it never wrote can be saved: a restored
    * run gets fresh empty disks.
    */
-  async save(key: string): Promise<{ dir?: string; seconds: number }> {
+  async save(key: string, facts?: Record<string, string>): Promise<{ dir?: string; seconds: number }> {
     const snap = this.snapshot;
     if (!snap) throw new SnapshotError('this guest was not booted to be saved');
     const written = snap.disks.filter((d) => statSync(d).blocks > 0);
@@ -314,7 +327,7 @@ export class Session implements Guest {
     this.conn.close();
     let saved: { dir?: string } | SnapshotError;
     try {
-      saved = { dir: await this.saveTo(key, snap) };
+      saved = { dir: await this.saveTo(key, snap, facts) };
     } catch (err) {
       saved = new SnapshotError(`saving: ${(err as Error).message}`);
     }
@@ -329,17 +342,24 @@ export class Session implements Guest {
   }
 
   /** Stops the guest, writes its state and overlay into a draft, commits it; the guest runs on. */
-  private async saveTo(key: string, snap: NonNullable<Session['snapshot']>): Promise<string | undefined> {
+  private async saveTo(
+    key: string,
+    snap: NonNullable<Session['snapshot']>,
+    facts?: Record<string, string>,
+  ): Promise<string | undefined> {
     const draft = snapshotDraft(key);
     const qmp = await Qmp.open(snap.qmp);
     try {
       await qmp.command('stop');
+      await qmp.ignoreShared();
       await qmp.command('migrate', { uri: `exec:cat > ${shellQuote(`${draft}/${SNAPSHOT_FILES.state}`)}` });
       await qmp.migrated(300_000);
-      // The migration flushed and let go of the overlay: its copy is whole.
+      // The migration flushed and let go of the overlay: its copy is whole. The stopped guest's NVDIMMs are as it left them.
       await copySparse(snap.rootOverlay, `${draft}/${SNAPSHOT_FILES.root}`);
+      for (const [i, file] of snap.nvdimms.entries()) await copySparse(file, join(draft, nvdimmFile(i)));
       copyFileSync(snap.initrd, `${draft}/${SNAPSHOT_FILES.initrd}`);
-      return commitSnapshot(draft, key, this.keys, snap.kernel);
+      const meta = { kernel: snap.kernel, nvdimms: snap.nvdimms.length, ...(facts ? { facts } : {}) };
+      return commitSnapshot(draft, key, this.keys, meta);
     } catch (err) {
       removeTree(draft);
       releaseDir(draft);
