@@ -1,5 +1,5 @@
 // npm run bench: medians of the pipeline's phases under this machine's accelerator.
-//   --runs N        repro runs (default 5; 0 skips the pipeline figures)
+//   --runs N        repro runs, each cold and restored (--snapshot) in turn (default 5; 0 skips them)
 //   --image-runs N  cold image builds (default 3; 0 skips them, they take ~40 s each)
 //   --build-runs N  kernel builds of linux-source: full (no ccache), incremental, cache hit
 //                   (default 0: a full build takes ~7 min here); --build-line 6.12 for that line
@@ -61,17 +61,39 @@ async function stampChecks(): Promise<{ seconds: number; files: number }> {
   return { seconds: median(times), files };
 }
 
-async function repros(runs: number) {
+type Row = { wall: number; result: RunResult };
+
+/** Cold repros and restored ones (--snapshot), interleaved: the ratio holds while the machine drifts. */
+async function repros(runs: number): Promise<{ cold: Row[]; restored: Row[] }> {
   const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-'));
-  const rows: { wall: number; result: RunResult }[] = [];
+  const rows = { cold: [] as Row[], restored: [] as Row[] };
   await runCli(['repro', '--results', out]);
+  await runCli(['repro', '--snapshot', '--results', out]);
   for (let i = 0; i < runs; i++) {
-    const json = join(out, `run-${i}.json`);
-    const [wall, r] = await timed(() => runCli(['repro', '--results', out, '--json', json]));
-    if (r.code !== 0) throw new Error(`repro failed:\n${r.stdout}\n${r.stderr}`);
-    rows.push({ wall, result: JSON.parse(readFileSync(json, 'utf8')) as RunResult });
+    for (const [kind, extra] of [
+      ['cold', []],
+      ['restored', ['--snapshot']],
+    ] as const) {
+      const json = join(out, `${kind}-${i}.json`);
+      const [wall, r] = await timed(() => runCli(['repro', ...extra, '--results', out, '--json', json]));
+      if (r.code !== 0) throw new Error(`repro failed:\n${r.stdout}\n${r.stderr}`);
+      rows[kind].push({ wall, result: JSON.parse(readFileSync(json, 'utf8')) as RunResult });
+    }
   }
+  if (!rows.restored.every((r) => r.result.run.snapshot?.restored))
+    throw new Error('a --snapshot repro did not restore');
   return rows;
+}
+
+/** Restored against cold, side by side: restore to SSH against boot with modules, and the whole repro. */
+function restoredLines(both: { cold: Row[]; restored: Row[] }, repro: number): string[] {
+  const coldReady = median(both.cold.map((r) => r.result.run.durations.boot + r.result.run.durations.modules));
+  const toSsh = median(both.restored.map((r) => r.result.run.durations.boot));
+  const restored = median(both.restored.map((r) => r.wall));
+  return [
+    `restore to SSH-ready        ${fmt(toSsh)}   ratio to cold boot-to-SSH with modules (${fmt(coldReady)}) ${(toSsh / coldReady).toFixed(2)} (target <= 0.15)`,
+    `restored repro              ${fmt(restored)}   ratio to the cold repro ${(restored / repro).toFixed(2)} (target <= 0.4)`,
+  ];
 }
 
 const fmt = (s: number) => (s < 0.01 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`);
@@ -89,7 +111,8 @@ async function main() {
   const runs = flag('runs', 5);
   if (!runs) return;
   const image = await imageBuilds(flag('image-runs', 3));
-  const rows = await repros(runs);
+  const both = await repros(runs);
+  const rows = both.cold;
   const checks = await stampChecks();
   const toInit = median(rows.map((r) => r.result.run.boot.init ?? NaN));
   const toSsh = median(rows.map((r) => r.result.run.durations.boot));
@@ -105,6 +128,7 @@ async function main() {
     `late modules ready          ${fmt(median(rows.map((r) => r.result.run.boot.modulesReady ?? NaN)))}`,
     `tests phase                 ${fmt(median(rows.map((r) => r.result.run.durations.tests)))}`,
     `whole repro, command start to exit ${fmt(repro)}   ratio to target 15 s ${(repro / 15).toFixed(2)}`,
+    ...restoredLines(both, repro),
     `cache stamp checks per run  ${fmt(checks.seconds)}   (stat of ${checks.files} stamped files; ${((100 * checks.seconds) / repro).toFixed(2)} % of the repro)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
