@@ -5,13 +5,13 @@ import { bisectJson, renderBisect } from '../core/bisect-report.js';
 import { writeJson } from '../adapters/store.js';
 import { bisect } from '../workflows/bisect.js';
 import { qemuTester } from '../engine/tester.js';
-import { command, log, machineOptions } from './common.js';
+import { command, log, machineOptions, snapshotOption } from './common.js';
 
 export const bisectCommand = command({
   command: 'bisect',
   describe: 'find the commit (or Debian kernel) where a test starts failing, or with --fix passing',
   builder: (y) =>
-    machineOptions(y)
+    snapshotOption(machineOptions(y))
       .option('tree', { type: 'string', describe: 'kernel git tree (never modified: builds happen in a worktree)' })
       .option('good', { type: 'string', describe: 'a revision where the test passes' })
       .option('bad', { type: 'string', describe: 'a revision where it fails' })

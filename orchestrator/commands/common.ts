@@ -62,8 +62,18 @@ export function machineOptions<T>(y: Argv<T>) {
     });
 }
 
+/** --snapshot: for the commands whose runs go through the pipeline (engine/lab). */
+export function snapshotOption<T>(y: Argv<T>) {
+  return y.option('snapshot', {
+    type: 'boolean',
+    default: false,
+    describe:
+      'restore a saved guest instead of booting (one-guest suites); the first run of a kernel and setup saves it',
+  });
+}
+
 export function testRunOptions<T>(y: Argv<T>) {
-  return kernelOptions(y)
+  return snapshotOption(kernelOptions(y))
     .option('results', { type: 'string', default: 'results', describe: 'results/<run-id>/ goes here' })
     .option('json', { type: 'string', describe: 'also write results.json to this file' })
     .option('tap', { type: 'boolean', default: false, describe: 'print TAP instead of the table' })

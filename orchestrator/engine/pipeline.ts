@@ -149,13 +149,12 @@ export function bootOptions(p: Awaited<ReturnType<typeof prepare>>, append?: str
  * machine, accelerator, kernel arguments), what readying uploads and waits for, a lone suite's setup
  * steps, our guest side and QEMU's version (its migration format). A change in any is a cold boot.
  */
-async function snapshotOf(p: Prepared, opts: RunOptions, runs: SuiteRun[]) {
-  // One suite: saved after its setup too (its steps in the key); several: once the guest is ready.
-  const suite = runs.length === 1 ? runs[0].selection.suite : undefined;
+export async function snapshotOf(p: Prepared, append?: string[], suite?: Selection['suite']) {
+  // One suite: saved after its setup too (its steps in the key); else once the guest is ready.
   const parts = {
     format: 2,
     setup: suite ? { suite: suite.name, steps: suite.setup } : null,
-    argv: Lab.plan(bootOptions(p, opts.append)),
+    argv: Lab.plan(bootOptions(p, append)),
     binaries: p.workloads.binaries,
     brought: p.brought?.files ?? {},
     modulesSeconds: p.profile.timeouts.modulesSeconds,
@@ -345,7 +344,8 @@ async function bootAndTest(
   const peerConsole = runs.some((r) => peerSetupOf(r.selection.suite)) ? join(dir, 'peer-console.log') : undefined;
   let lab: Lab | undefined;
   try {
-    const snapshot = opts.snapshot && !peerConsole ? await snapshotOf(p, opts, runs) : undefined;
+    const lone = runs.length === 1 ? runs[0].selection.suite : undefined;
+    const snapshot = opts.snapshot && !peerConsole ? await snapshotOf(p, opts.append, lone) : undefined;
     if (opts.snapshot && !snapshot) opts.log('snapshot: two-guest suites boot cold');
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
     lab = await phases.time('boot', () =>

@@ -9,7 +9,15 @@ import { RXE as RXE_DEVICE, SHARE } from '../core/devices.js';
 import { parseFacts, setupScript, type GuestCommand } from '../suites/suite.js';
 import { DEVDAX_NAMESPACE, FSDAX2_NAMESPACE, FSDAX_NAMESPACE, RXE } from '../suites/memory.js';
 import { writeAtomic, writeJson } from '../adapters/store.js';
-import { bootOptions, checkWritable, newRunId, Phases, prepare, type RunOptions } from '../engine/pipeline.js';
+import {
+  bootOptions,
+  checkWritable,
+  newRunId,
+  Phases,
+  prepare,
+  snapshotOf,
+  type RunOptions,
+} from '../engine/pipeline.js';
 import { GuestLost, kernelLines, type Guest } from '../engine/guest.js';
 import { Lab } from '../engine/lab.js';
 
@@ -90,9 +98,18 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
   const p = await prepare({ ...o, extraModules: modules }, new Phases());
   mkdirSync(dir, { recursive: true });
   const consolePath = join(dir, 'console.log');
-  const lab = await Lab.open({ ...bootOptions(p, o.append), consolePath, log: o.log, share });
+  // Saved once ready: CMD's own --setup runs on every restored guest.
+  const snapshot = o.snapshot && !share ? await snapshotOf(p, o.append) : undefined;
+  if (o.snapshot && share) o.log('snapshot: a shared directory (virtio-9p) boots cold');
+  const lab = await Lab.open({ ...bootOptions(p, o.append), consolePath, log: o.log, share, snapshot });
   const record = (fields: Record<string, unknown>) =>
-    writeJson(join(dir, 'command.json'), { argv: o.argv, setup: o.setup, share, ...fields });
+    writeJson(join(dir, 'command.json'), {
+      argv: o.argv,
+      setup: o.setup,
+      share,
+      ...(lab.snapshot ? { snapshot: lab.snapshot } : {}),
+      ...fields,
+    });
   try {
     const facts = await ready(lab, p, o, share);
     const ran = await runCommand(lab.guests.session, o, facts, dir);

@@ -92,3 +92,31 @@ t.test('QEMU killed while it saves: no snapshot is left half made, and the run s
   t.equal(next.result?.summary.PASS, 5);
   t.same(next.leftovers, []);
 });
+
+t.test(
+  'run -- CMD on restored guests: nothing written reaches the next, each its own RNG, the clock set',
+  async (t) => {
+    const cmd = [
+      'sh',
+      '-c',
+      'test ! -e /root/leak && touch /root/leak && sync && cat /proc/sys/kernel/random/uuid && date +%s',
+    ];
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const { dir, env } = scratch('orchestrate-snap-cmd-');
+      const child = startCli(['run', '--snapshot', '--results', join(dir, 'results'), '--', ...cmd], env);
+      const r = await finished(child);
+      t.equal(r.code, 0, `run ${i}: /root/leak was not there: ${r.stderr.slice(-1500)}`);
+      const [uuid, seconds] = r.stdout.trim().split('\n');
+      runs.push({ uuid, seconds: Number(seconds), stderr: r.stderr, leftovers: await qemuGone(dir) });
+    }
+    t.match(runs[1].stderr, /restoring snapshot /);
+    t.match(runs[2].stderr, /restoring snapshot /);
+    t.not(runs[1].uuid, runs[2].uuid, 'two restores of one guest draw different random numbers (vmgenid)');
+    for (const r of runs) t.ok(Math.abs(r.seconds - Date.now() / 1000) < 120, `guest clock ${r.seconds} is now`);
+    t.same(
+      runs.flatMap((r) => r.leftovers),
+      [],
+    );
+  },
+);
