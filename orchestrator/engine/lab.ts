@@ -87,7 +87,8 @@ export class Lab {
         const main = await Session.restore(opts, saved);
         const lab = new Lab(main, undefined, opts.workDir);
         lab.snapshot = { key, restored: true, seconds: round(main.qemu.seconds) };
-        Object.assign(lab, { afterSetup: !!s.afterSetup, restoredFacts: saved.facts });
+        lab.afterSetup = !!s.afterSetup;
+        lab.restoredFacts = saved.facts;
         return lab;
       } catch (err) {
         if (!(err instanceof SnapshotError)) throw err;

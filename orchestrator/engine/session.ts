@@ -23,9 +23,8 @@ import {
   nvdimmFile,
   type SavedGuest,
 } from '../adapters/snapshot-store.js';
-import { removeTree, releaseDir } from '../adapters/lifecycle.js';
 import { guestDir } from '../paths.js';
-import { delay, throwIfInterrupted } from '../adapters/lifecycle.js';
+import { delay, releaseDir, removeTree, throwIfInterrupted } from '../adapters/lifecycle.js';
 import { GUEST_ROOT } from '../suites/suite.js';
 import { bootFailure, type BootCause } from '../core/boot-failure.js';
 import { dmesgLines, GuestLost, type Guest, type Stream } from './guest.js';
@@ -270,8 +269,8 @@ export class Session implements Guest {
   }
 
   /**
-   * A fresh QEMU given SAVED's state: its own copy of the root overlay, fresh NVDIMM and disk files
-   * (the state fills the NVDIMMs), then SSH with the keys the saved guest trusts, and the clock set.
+   * A fresh QEMU given SAVED's state: its own copies of the root overlay and the NVDIMM files, fresh
+   * disk files, then SSH with the keys the saved guest trusts, and the clock set.
    */
   static async restore(opts: BootOptions, saved: SavedGuest): Promise<Session> {
     const spec = { ...snapshotSpec(opts), restoring: true };
@@ -354,7 +353,8 @@ export class Session implements Guest {
       await qmp.ignoreShared();
       await qmp.command('migrate', { uri: `exec:cat > ${shellQuote(`${draft}/${SNAPSHOT_FILES.state}`)}` });
       await qmp.migrated(300_000);
-      // The migration flushed and let go of the overlay: its copy is whole. The stopped guest's NVDIMMs are as it left them.
+      // The migration flushed and let go of the overlay: its copy is whole. The NVDIMM files are
+      // as the stopped guest left them.
       await copySparse(snap.rootOverlay, `${draft}/${SNAPSHOT_FILES.root}`);
       for (const [i, file] of snap.nvdimms.entries()) await copySparse(file, join(draft, nvdimmFile(i)));
       copyFileSync(snap.initrd, `${draft}/${SNAPSHOT_FILES.initrd}`);
