@@ -5,6 +5,9 @@
 # blktests.sh configfs: configfs mounted at /sys/kernel/config (nvmet and the SCSI target are
 # configured there; Debian builds configfs as a module, systemd would mount it).
 # blktests.sh config FILE KEY=VALUE...: check's config file, one bash assignment per pair.
+# blktests.sh kver: _have_kver reads `uname -r` up to its first '-', then drops one non-digit:
+# Debian's 6.12.118+deb12-amd64 leaves 118deb12, bash's integer read fails, and check silently
+# drops the test (nvme/047). Cut at '+' too (a one-line fix to the unpacked tree, said on stdout).
 # blktests.sh check CONFIG RESULTS TEST...: check from its own directory, into RESULTS (emptied),
 # its output through a pipe: check writes the plain form (no cursor moves) when not on a terminal.
 set -eu
@@ -28,6 +31,13 @@ config)
 		printf "%s='%s'\n" "${pair%%=*}" "${pair#*=}" >> "$file"
 	done
 	;;
+kver)
+	cd "$dir"
+	if grep -q "uname -r | sed 's/-\.\*//;" common/rc; then
+		sed -i "s#uname -r | sed 's/-\.\*//;#uname -r | sed 's/[-+].*//;#" common/rc
+		echo "orchestrate: common/rc _have_kver: kernel release cut at '-' or '+'" >&2
+	fi
+	;;
 check)
 	config=$2 results=$3
 	shift 3
@@ -36,5 +46,5 @@ check)
 	./check -c "$config" -o "$results" "$@" | cat
 	exit "${PIPESTATUS[0]}"
 	;;
-*) echo "usage: blktests.sh disk DISK | configfs | config FILE KEY=VALUE... | check CONFIG RESULTS TEST..." >&2; exit 2 ;;
+*) echo "usage: blktests.sh disk DISK | configfs | config FILE KEY=VALUE... | kver | check CONFIG RESULTS TEST..." >&2; exit 2 ;;
 esac

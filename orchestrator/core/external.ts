@@ -298,7 +298,14 @@ function blktestsResult(name: string, status: string, details: string[], line: n
   return { name, result: 'fail', message: message || 'failed', line };
 }
 
-/** blktests' check lines as results; a result's line is its test's last detail line. A group check skipped whole is GROUP/all. */
+/** bash's own error in one of blktests' scripts ("common/rc: line 235: read: …"): a test may have vanished with it. */
+const BLK_HARNESS = /^((?:common|tests|src)\/[\w./-]+|check): line (\d+): (.+)$/;
+
+/**
+ * blktests' check lines as results; a result's line is its test's last detail line. A group check
+ * skipped whole is GROUP/all. An error of blktests' own scripts between tests is an error of its own
+ * (harness/FILE-LINE): check says nothing of a test whose requirements it could not evaluate.
+ */
 export function parseBlktests(lines: string[]): ExternalResult[] {
   const out: ExternalResult[] = [];
   let open: { name: string; status: string; details: string[]; last: number } | undefined;
@@ -310,10 +317,15 @@ export function parseBlktests(lines: string[]): ExternalResult[] {
     const line = raw.trimEnd();
     const test = BLK_LINE.exec(line);
     const group = BLK_GROUP.exec(line);
+    const harness = BLK_HARNESS.exec(line);
     if (test || group) {
       close();
       const name = test ? blktestsCase(test[1], test[2], test[3]) : `${group![1]}/all`;
       open = { name, status: test ? (test[4] ?? '') : 'not run', details: [], last: i };
+    } else if (harness) {
+      close();
+      const name = `harness/${harness[1].replace(/[/.]/g, '-')}-${harness[2]}`;
+      out.push({ name, result: 'error', message: `${harness[1]}: line ${harness[2]}: ${harness[3]}`, line: i });
     } else if (open && /^ {4}\S/.test(line)) {
       open.details.push(line.trim());
       open.last = i;

@@ -62,6 +62,8 @@ export const blktests: ExternalSuite = {
   needs: [],
   setup: [
     unpackTree(NAME, '/var/tmp/blktests'),
+    // Debian's release strings (6.12.118+deb12-amd64) break _have_kver: see blktests.sh kver.
+    { argv: [setupScript('blktests.sh'), 'kver'], timeoutSeconds: 30 },
     { argv: [setupScript('blktests.sh'), 'disk', '/dev/vdb'], timeoutSeconds: 120 },
     { argv: [setupScript('blktests.sh'), 'configfs'], timeoutSeconds: 30 },
     { argv: [setupScript('blktests.sh'), 'config', CONFIG, ...CHECK_CONFIG], timeoutSeconds: 30 },

@@ -111,3 +111,29 @@ t.test("a case's files: its status file and .full, .out.bad, .dmesg beside it in
   t.same(blktestsFiles('srp/001', files), ['blktests-srp/nodev/srp/001.out.bad']);
   t.equal(blktestsCase('nvme/033', 'nvme0n1', 'tr=loop'), 'nvme/033/nvme0n1_tr_loop');
 });
+
+// nvme/ on Debian 6.12.118 (test/fixtures/external/blktests-613b8377-nvme-debian-6.12.118.out, check's
+// stdout in npm run test:slow, 2026-12-04): between nvme/045 and nvme/048 check printed only bash's
+// error from _have_kver (common/rc) reading "6.12.118+deb12-amd64", and never named nvme/047.
+t.test("an error of blktests' own scripts is a result of its own, not silence", async (t) => {
+  const out = parseBlktests(fixture('external', 'blktests-613b8377-nvme-debian-6.12.118.out').split('\n'));
+  const harness = out.filter((r) => r.name.startsWith('harness/'));
+  t.same(
+    harness.map(({ name, result, message }) => ({ name, result, message })),
+    [
+      {
+        name: 'harness/common-rc-235',
+        result: 'error',
+        message: 'common/rc: line 235: read: 118deb12: value too great for base (error token is "118deb12")',
+      },
+    ],
+  );
+  t.notOk(
+    out.some((r) => r.name.startsWith('nvme/047')),
+    'the test it swallowed is not there to say so',
+  );
+  t.ok(
+    out.some((r) => r.name === 'nvme/048/tr_rdma' && r.result === 'pass'),
+    'the tests after it are read as before',
+  );
+});
