@@ -44,7 +44,6 @@ export const NEEDS = {
 /** Everything `orchestrate repro` needs on a Debian host. */
 export const REPRO_NEEDS: HostNeed[] = [
   NEEDS.qemu,
-  NEEDS.qemuImg,
   NEEDS.mmdebstrap,
   NEEDS.mke2fs,
   NEEDS.depmod,
@@ -56,6 +55,7 @@ export const REPRO_NEEDS: HostNeed[] = [
   NEEDS.libcHeaders,
   NEEDS.make,
   NEEDS.verbsHeader,
+  NEEDS.qemuImg,
 ];
 
 /** What `orchestrate build` needs besides gcc and make. */
