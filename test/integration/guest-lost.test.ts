@@ -2,7 +2,7 @@
 // hiccup would) is infrastructure, not a verdict: the cases it did not judge run once more on a
 // fresh guest, results.json says so, and nothing is left running.
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
@@ -51,4 +51,5 @@ t.test('QEMU killed mid-suite: the unjudged cases run again on a fresh guest and
     "the second attempt ran exactly the unjudged cases, its files in the first's retry/",
   );
   t.same(await qemuGone(dir), [], 'no QEMU left');
+  for (const d of [dir, results]) rmSync(d, { recursive: true, force: true });
 });

@@ -2,7 +2,7 @@
 // restore it and judge exactly as a cold boot does; a damaged snapshot is removed and the run boots
 // cold, saying so; QEMU killed in the middle of a save leaves no snapshot, and the run still ends right.
 import t from 'tap';
-import { existsSync, readdirSync, readFileSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { removeTree } from '../../orchestrator/adapters/lifecycle.js';
@@ -20,7 +20,9 @@ async function run(snapshot: boolean, during?: (dir: string) => Promise<void>) {
   await during?.(dir);
   const r = await done;
   const result = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as RunResult) : undefined;
-  return { ...r, result, leftovers: await qemuGone(dir) };
+  const leftovers = await qemuGone(dir);
+  rmSync(dir, { recursive: true, force: true });
+  return { ...r, result, leftovers };
 }
 
 /** What a verdict rests on: each case's name, verdict, reason and observation. */
@@ -109,6 +111,7 @@ t.test(
       t.equal(r.code, 0, `run ${i}: /root/leak was not there: ${r.stderr.slice(-1500)}`);
       const [uuid, seconds] = r.stdout.trim().split('\n');
       runs.push({ uuid, seconds: Number(seconds), stderr: r.stderr, leftovers: await qemuGone(dir) });
+      rmSync(dir, { recursive: true, force: true });
     }
     t.match(runs[1].stderr, /restoring snapshot /);
     t.match(runs[2].stderr, /restoring snapshot /);
