@@ -1,6 +1,6 @@
-// Saved guests in the cache: snapshots/<key>/ holds QEMU's migration stream (the RAM, NVDIMMs
-// included, and the devices), the root's qcow2 overlay, the initrd it booted with and the keys it
-// trusts. Written in a private directory and renamed into place; stamped last; checked before use.
+// Saved guests in the cache: snapshots/<key>/ holds QEMU's migration stream (RAM and devices), the
+// NVDIMMs' backing files and the root's qcow2 overlay (holes kept), the initrd it booted with and the
+// keys it trusts. Written in a private directory and renamed into place; stamped last; checked before use.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../paths.js';
