@@ -34,8 +34,14 @@ async function run(args: string[]): Promise<{ result: RunResult; stderr: string;
   };
 }
 
+/** Timings (io_ms, truncate_wait_ms, bandwidths) differ run to run, cold or restored alike. */
+const TIMING = /_(ms|us|s|mb_s)$/;
+const untimed = (o: unknown) =>
+  o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).filter(([k]) => !TIMING.test(k))) : o;
+
+/** What a verdict rests on: each case's name, verdict, reason and its observation, timings aside. */
 const judged = (r: RunResult) =>
-  r.tests.map((c) => ({ name: c.name, verdict: c.verdict, reason: c.reason, observed: c.observed }));
+  r.tests.map((c) => ({ name: c.name, verdict: c.verdict, reason: c.reason, observed: untimed(c.observed) }));
 
 /** Bytes the cache takes on disk, its slow-results (this tier's own records) aside. */
 function bytes(dir: string): number {
