@@ -38,6 +38,10 @@ function container(name: string, args: string[]): Promise<{ code: number | null;
   });
 }
 
+/** As the README runs the image: privileged, the test's cache volume at /cache, and MOUNTS. */
+const privileged = (mounts: string[]) =>
+  ['--privileged', `${id}-cache:/cache`, ...mounts].flatMap((m, i) => (i ? ['--volume', m] : [m]));
+
 t.teardown(() => {
   for (const name of names) podman(['rm', '--force', '--ignore', name]);
   podman(['volume', 'rm', '--force', `${id}-cache`]);
@@ -51,15 +55,7 @@ t.test('one command builds the image; repro in it on an empty volume gives 5 PAS
   const work = join(dir, 'work');
   mkdirSync(work);
   const first = Date.now();
-  const r = await container(`${id}-repro`, [
-    '--privileged',
-    '--volume',
-    `${id}-cache:/cache`,
-    '--volume',
-    `${work}:/work`,
-    TAG,
-    'repro',
-  ]);
+  const r = await container(`${id}-repro`, [...privileged([`${work}:/work`]), TAG, 'repro']);
   t.equal(r.code, 0, r.out.slice(-3000));
   t.match(r.out, /^5 PASS in /m);
   t.equal(readdirSync(join(work, 'results')).length, 1, "the run's results in the mounted working directory");
@@ -139,13 +135,7 @@ t.test('two shards from the emitted Job on one cache volume merge into the one-m
   const merge = await runCli(['report', '--db', merged, '--merge', ...dbs, '--out', join(dir, 'reports')]);
   t.equal(merge.code, 0, merge.stderr);
   const whole = await container(`${id}-whole`, [
-    '--privileged',
-    '--volume',
-    `${id}-cache:/cache`,
-    '--volume',
-    `${results}:/results`,
-    '--volume',
-    `${planDir}:${planDir}`,
+    ...privileged([`${results}:/results`, `${planDir}:${planDir}`]),
     TAG,
     'nightly',
     '--plan',
