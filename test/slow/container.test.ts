@@ -39,8 +39,10 @@ function container(name: string, args: string[]): Promise<{ code: number | null;
 }
 
 /** As the README runs the image: privileged, the test's cache volume at /cache, and MOUNTS. */
-const privileged = (mounts: string[]) =>
-  ['--privileged', `${id}-cache:/cache`, ...mounts].flatMap((m, i) => (i ? ['--volume', m] : [m]));
+const privileged = (mounts: string[]) => [
+  '--privileged',
+  ...[`${id}-cache:/cache`, ...mounts].flatMap((m) => ['--volume', m]),
+];
 
 t.teardown(() => {
   for (const name of names) podman(['rm', '--force', '--ignore', name]);
