@@ -1,8 +1,18 @@
 // Saved guests in the cache: snapshots/<key>/ holds QEMU's migration stream (RAM and devices), the
 // NVDIMMs' backing files and the root's qcow2 overlay (holes kept), the initrd it booted with and the
 // keys it trusts. Written in a private directory and renamed into place; stamped last; checked before use.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, utimesSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { cacheDir } from '../paths.js';
 import { exec } from './exec.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
@@ -15,6 +25,8 @@ export const SNAPSHOT_FILES = { state: 'state', root: 'root.qcow2', initrd: 'ini
 /** The I-th NVDIMM's backing file in a snapshot. */
 export const nvdimmFile = (i: number) => `nvdimm${i}.img`;
 const STAMP = 'stamp.json';
+/** Empty files named by key: a guest booted cold once, saved when it boots again (unless --snapshot). */
+const SEEN = '.seen';
 /** The kernel it booted (gc removes a snapshot whose kernel left the store) and when it was saved. */
 const META = 'meta.json';
 
@@ -64,6 +76,26 @@ export function findSnapshot(key: string, log: (line: string) => void): SavedGue
   log(`snapshot ${key}: ${why}; removed it, booting cold`);
   removeTree(dir);
   return undefined;
+}
+
+/** The marker of KEY's cold boots. */
+export const bootMarker = (key: string) => join(snapshotsDir(), SEEN, key);
+
+/**
+ * Whether KEY's guest was booted cold before (its second boot is worth a save: a save costs seconds
+ * and the guest's memory on disk, paid back from the first restore); marks it booted now. A marker
+ * that cannot be written (a full disk) only means no save.
+ */
+export function bootedBefore(key: string): boolean {
+  const path = bootMarker(key);
+  const before = existsSync(path);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, '');
+  } catch {
+    return false;
+  }
+  return before;
 }
 
 /** A draft (.save-KEY-PID-TIME) whose saving process is gone. */
@@ -121,19 +153,33 @@ function bytesOf(dir: string): number {
   return readdirSync(dir).reduce((sum, f) => sum + statSync(join(dir, f)).blocks * 512, 0);
 }
 
-/** What kernels gc removes of the snapshots: those of kernels gone from the store, unused for DAYS, drafts of the dead. */
+const unusedFor = (path: string, days: number, now: number) => now - statSync(path).mtimeMs > days * 86_400_000;
+
+/** Cold-boot markers not touched for DAYS. */
+function seenGcPlan(days: number, now: number) {
+  const dir = join(snapshotsDir(), SEEN);
+  return readdirSync(dir)
+    .map((key) => join(dir, key))
+    .filter((path) => unusedFor(path, days, now))
+    .map((path) => ({ path, why: `cold-boot marker unused for ${days} days`, bytes: 0 }));
+}
+
+/**
+ * What kernels gc removes of the snapshots: those of kernels gone from the store, unused for DAYS,
+ * drafts of the dead, cold-boot markers unused for DAYS.
+ */
 export function snapshotGcPlan(kernels: Set<string>, days: number, now = Date.now()) {
   const root = snapshotsDir();
   if (!existsSync(root)) return [];
   return readdirSync(root).flatMap((name) => {
     const path = join(root, name);
+    if (name === SEEN) return seenGcPlan(days, now);
     if (name.startsWith('.save-'))
       return deadDraft(name) ? [{ path, why: 'interrupted save', bytes: bytesOf(path) }] : [];
     const kernel = readJsonOr<Partial<Meta>>(join(path, META))?.kernel;
     if (!kernel || !kernels.has(kernel))
       return [{ path, why: `snapshot of ${kernel ?? 'an unknown kernel'}, gone from the store`, bytes: bytesOf(path) }];
-    if (now - statSync(path).mtimeMs > days * 86_400_000)
-      return [{ path, why: `snapshot unused for ${days} days`, bytes: bytesOf(path) }];
+    if (unusedFor(path, days, now)) return [{ path, why: `snapshot unused for ${days} days`, bytes: bytesOf(path) }];
     return [];
   });
 }

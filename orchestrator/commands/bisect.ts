@@ -53,6 +53,8 @@ export const bisectCommand = command({
     const report = await bisect(
       {
         ...args,
+        // Several runs of each kernel: its guest is worth saving from the first.
+        snapshot: args.snapshot ?? (args.runs > 1 || undefined),
         tests: args.test,
         resultsDir: args.results,
         configs: [...(args.config ?? []), ...suiteFragments(args.test)],

@@ -27,7 +27,7 @@ export interface TestRunArgs extends KernelArgs {
   tap: boolean;
   known: boolean;
   allowNothingTested: boolean;
-  snapshot: boolean;
+  snapshot?: boolean;
 }
 
 export function kernelOptions<T>(y: Argv<T>) {
@@ -62,13 +62,13 @@ export function machineOptions<T>(y: Argv<T>) {
     });
 }
 
-/** --snapshot: for the commands whose runs go through the pipeline (engine/lab). */
+/** --[no-]snapshot: for the commands whose runs go through the pipeline (engine/lab). Unset: saved on a second boot. */
 export function snapshotOption<T>(y: Argv<T>) {
   return y.option('snapshot', {
     type: 'boolean',
-    default: false,
     describe:
-      'restore a saved guest instead of booting (one-guest suites); the first run of a kernel and setup saves it',
+      'restore the saved guest of this kernel and setup when there is one (one-guest runs; default); ' +
+      'a guest is saved on its second cold boot, with --snapshot on its first; --no-snapshot: always boot cold',
   });
 }
 
@@ -81,12 +81,6 @@ export function testRunOptions<T>(y: Argv<T>) {
       type: 'boolean',
       default: true,
       describe: 'apply the known-bug records (configs/known); --no-known: raw verdicts',
-    })
-    .option('snapshot', {
-      type: 'boolean',
-      default: false,
-      describe:
-        'restore a saved guest instead of booting (one-guest suites); the first run of a kernel and setup saves it',
     })
     .option('allow-nothing-tested', {
       type: 'boolean',

@@ -21,7 +21,7 @@ import { intake } from '../workflows/intake.js';
 import { loadPlan, runNight, type LoadedPlan } from '../workflows/nightly.js';
 import { qemuTester } from '../engine/tester.js';
 import { loadNights, writeReports } from '../workflows/report.js';
-import { command, log, machineOptions, shardOption } from './common.js';
+import { command, log, machineOptions, shardOption, snapshotOption } from './common.js';
 
 function sinceDate(since?: string): Date | undefined {
   if (!since) return undefined;
@@ -80,7 +80,7 @@ export const nightlyCommand = command({
   command: 'nightly',
   describe: 'test every series that arrived against the base: build, boot, test, classify, report',
   builder: (y) =>
-    machineOptions(y)
+    snapshotOption(machineOptions(y))
       .option('plan', { type: 'string', demandOption: true, describe: 'the plan (configs/nightly/*.yaml)' })
       .option('since', { type: 'string', describe: 'only series whose files changed since this date' })
       .option('night', { type: 'string', describe: "the night's name (default: today, UTC)" })

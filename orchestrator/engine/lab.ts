@@ -12,7 +12,7 @@ import { extDir, type SetupFacts } from '../suites/suite.js';
 import type { SetupSnapshot } from './runner.js';
 import type { Guest, Guests } from './guest.js';
 import { BootError, planBoot, plannedFiles, Session, SnapshotError, type BootOptions } from './session.js';
-import { findSnapshot } from '../adapters/snapshot-store.js';
+import { bootedBefore, findSnapshot } from '../adapters/snapshot-store.js';
 
 /** The SSH port a planned command line shows in place of the one picked at boot. */
 const PLANNED_SSH_PORT = 10022;
@@ -24,9 +24,10 @@ export interface LabOptions extends Omit<BootOptions, 'workDir' | 'consolePath' 
   peerConsolePath?: string;
   /**
    * One guest restored from the snapshot of KEY, or booted and saved under KEY once ready (or, with
-   * afterSetup, once its one suite is set up: runSuites calls setupSnapshot()'s save).
+   * afterSetup, once its one suite is set up: runSuites calls setupSnapshot()'s save). Saved when
+   * KEY was booted before, or at once when eager (--snapshot).
    */
-  snapshot?: { key: string; afterSetup?: boolean };
+  snapshot?: { key: string; afterSetup?: boolean; eager?: boolean };
 }
 
 /** What results.json says of a snapshot: restored from it, or saved (or why not). */
@@ -38,6 +39,8 @@ export interface SnapshotUse {
   saved?: boolean;
   why?: string;
 }
+
+const FIRST_BOOT = 'first boot of this guest: saved when it boots again (--snapshot: at once)';
 
 /** What a guest needs before a test runs on it. */
 export interface Readying {
@@ -51,7 +54,8 @@ export interface Readying {
 export class Lab {
   /** Set when the lab restores or saves a snapshot. */
   snapshot?: SnapshotUse;
-  /** Saving waits for the suite's setup; a restored guest's setup facts. */
+  /** This boot is to be saved; saving waits for the suite's setup; a restored guest's setup facts. */
+  private saving = false;
   private afterSetup = false;
   private restoredFacts?: SetupFacts;
 
@@ -77,8 +81,11 @@ export class Lab {
     }
   }
 
-  /** Restored from KEY's snapshot; else (none, or it would not restore) booted to be saved once ready. */
-  private static async openSnapshot(opts: BootOptions, s: { key: string; afterSetup?: boolean }): Promise<Lab> {
+  /**
+   * Restored from KEY's snapshot; else (none, or it would not restore) booted to be saved once ready;
+   * a first boot of KEY only marks it booted, unless eager.
+   */
+  private static async openSnapshot(opts: BootOptions, s: NonNullable<LabOptions['snapshot']>): Promise<Lab> {
     const { key } = s;
     const saved = findSnapshot(key, opts.log ?? (() => {}));
     if (saved) {
@@ -95,9 +102,14 @@ export class Lab {
         opts.log?.(`snapshot ${key}: ${err.message}; removed it, booting cold`);
         removeTree(saved.dir);
       }
+    } else if (!s.eager && !bootedBefore(key)) {
+      const lab = new Lab(await Session.boot(opts), undefined, opts.workDir);
+      lab.snapshot = { key, restored: false, saved: false, why: FIRST_BOOT };
+      return lab;
     }
     const lab = new Lab(await Session.boot({ ...opts, snapshottable: true }), undefined, opts.workDir);
     lab.snapshot = { key, restored: false };
+    lab.saving = true;
     lab.afterSetup = !!s.afterSetup;
     return lab;
   }
@@ -128,7 +140,7 @@ export class Lab {
   async ready(r: Readying): Promise<string | undefined> {
     if (this.snapshot?.restored) return undefined;
     const why = await this.readyAll(r);
-    if (!why && this.snapshot && !this.afterSetup) await this.save(this.snapshot, r.log);
+    if (!why && this.snapshot && this.saving && !this.afterSetup) await this.save(this.snapshot, r.log);
     return why;
   }
 
@@ -140,7 +152,7 @@ export class Lab {
       if (!this.restoredFacts) throw new SnapshotError(`snapshot ${use.key} was saved before any setup`);
       return { facts: this.restoredFacts, save: async () => {} };
     }
-    return { save: (facts) => this.save(use, log, facts) };
+    return this.saving ? { save: (facts) => this.save(use, log, facts) } : undefined;
   }
 
   private async save(use: SnapshotUse, log: (line: string) => void, facts?: SetupFacts): Promise<void> {

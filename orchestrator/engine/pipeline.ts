@@ -63,7 +63,10 @@ export interface RunOptions {
   machine?: SuiteMachine;
   /** The tests as asked, when `tests` is a shard of them: results.json says so. */
   asked?: { selection: string[]; shard: Shard };
-  /** Restore a saved guest instead of booting (one guest only); the first run saves it. */
+  /**
+   * Restore a saved guest instead of booting when there is one (one guest only); saved on the second
+   * cold boot of the same guest; true: on the first; false: never restore nor save.
+   */
   snapshot?: boolean;
   log: (line: string) => void;
 }
@@ -345,7 +348,10 @@ async function bootAndTest(
   let lab: Lab | undefined;
   try {
     const lone = runs.length === 1 ? runs[0].selection.suite : undefined;
-    const snapshot = opts.snapshot && !peerConsole ? await snapshotOf(p, opts.append, lone) : undefined;
+    const snapshot =
+      opts.snapshot !== false && !peerConsole
+        ? { ...(await snapshotOf(p, opts.append, lone)), eager: opts.snapshot }
+        : undefined;
     if (opts.snapshot && !snapshot) opts.log('snapshot: two-guest suites boot cold');
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
     lab = await phases.time('boot', () =>

@@ -99,7 +99,8 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
   mkdirSync(dir, { recursive: true });
   const consolePath = join(dir, 'console.log');
   // Saved once ready: CMD's own --setup runs on every restored guest.
-  const snapshot = o.snapshot && !share ? await snapshotOf(p, o.append) : undefined;
+  const snapshot =
+    o.snapshot !== false && !share ? { ...(await snapshotOf(p, o.append)), eager: o.snapshot } : undefined;
   if (o.snapshot && share) o.log('snapshot: a shared directory (virtio-9p) boots cold');
   const lab = await Lab.open({ ...bootOptions(p, o.append), consolePath, log: o.log, share, snapshot });
   const record = (fields: Record<string, unknown>) =>

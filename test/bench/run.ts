@@ -1,5 +1,7 @@
 // npm run bench: medians of the pipeline's phases under this machine's accelerator.
-//   --runs N        repro runs, each cold and restored (--snapshot) in turn (default 5; 0 skips them)
+//   --runs N        repro runs, each cold (--no-snapshot) and restored in turn (default 5; 0 skips them)
+//   --step-pairs N  bisect steps (--step-runs R repro runs each, default 5), each beside one cold run
+//                   (default 3; 0 skips them)
 //   --image-runs N  cold image builds (default 3; 0 skips them, they take ~40 s each)
 //   --build-runs N  kernel builds of linux-source: full (no ccache), incremental, cache hit
 //                   (default 0: a full build takes ~7 min here); --build-line 6.12 for that line
@@ -14,6 +16,7 @@ import { Phases, prepare } from '../../orchestrator/engine/pipeline.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
 import { runCli } from '../cli.js';
+import { forgetSnapshot } from '../snapshots.js';
 import { kernelBuilds } from './kbuild.js';
 import { reportsBench } from './reports.js';
 import { median } from '../../orchestrator/core/median.js';
@@ -63,16 +66,16 @@ async function stampChecks(): Promise<{ seconds: number; files: number }> {
 
 type Row = { wall: number; result: RunResult };
 
-/** Cold repros and restored ones (--snapshot), interleaved: the ratio holds while the machine drifts. */
+/** Cold repros (--no-snapshot) and restored ones, interleaved: the ratio holds while the machine drifts. */
 async function repros(runs: number): Promise<{ cold: Row[]; restored: Row[] }> {
   const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-'));
   const rows = { cold: [] as Row[], restored: [] as Row[] };
-  await runCli(['repro', '--results', out]);
+  await runCli(['repro', '--no-snapshot', '--results', out]);
   await runCli(['repro', '--snapshot', '--results', out]);
   for (let i = 0; i < runs; i++) {
     for (const [kind, extra] of [
-      ['cold', []],
-      ['restored', ['--snapshot']],
+      ['cold', ['--no-snapshot']],
+      ['restored', []],
     ] as const) {
       const json = join(out, `${kind}-${i}.json`);
       const [wall, r] = await timed(() => runCli(['repro', ...extra, '--results', out, '--json', json]));
@@ -81,8 +84,36 @@ async function repros(runs: number): Promise<{ cold: Row[]; restored: Row[] }> {
     }
   }
   if (!rows.restored.every((r) => r.result.run.snapshot?.restored))
-    throw new Error('a --snapshot repro did not restore');
+    throw new Error('a repro after the save did not restore');
   return rows;
+}
+
+/**
+ * Flaky-aware bisect steps (--runs N) on a kernel new to the cache, each beside one cold run: bisect
+ * saves a guest it will run more than once on its first boot, and restores it for the other runs.
+ */
+async function bisectSteps(pairs: number, runs: number): Promise<{ one: number[]; step: number[] }> {
+  const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-'));
+  const json = join(out, 'r.json');
+  const repro = async (extra: string[]) => {
+    const r = await runCli(['repro', ...extra, '--results', out, '--json', json]);
+    if (r.code !== 0) throw new Error(`repro failed:\n${r.stdout}\n${r.stderr}`);
+    return JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+  };
+  const key = (await repro(['--snapshot'])).run.snapshot!.key;
+  const times = { one: [] as number[], step: [] as number[] };
+  for (let i = 0; i < pairs; i++) {
+    times.one.push((await timed(() => repro(['--no-snapshot'])))[0]);
+    forgetSnapshot(key);
+    const [seconds, restored] = await timed(async () => {
+      const results = [];
+      for (let n = 0; n < runs; n++) results.push(await repro(['--snapshot']));
+      return results.filter((r) => r.run.snapshot?.restored).length;
+    });
+    if (restored !== runs - 1) throw new Error(`a step restored ${restored} of its ${runs - 1} later runs`);
+    times.step.push(seconds);
+  }
+  return times;
 }
 
 /** Restored against cold, side by side: restore to SSH against boot with modules, and the whole repro. */
@@ -93,6 +124,15 @@ function restoredLines(both: { cold: Row[]; restored: Row[] }, repro: number): s
   return [
     `restore to SSH-ready        ${fmt(toSsh)}   ratio to cold boot-to-SSH with modules (${fmt(coldReady)}) ${(toSsh / coldReady).toFixed(2)} (target <= 0.15)`,
     `restored repro              ${fmt(restored)}   ratio to the cold repro ${(restored / repro).toFixed(2)} (target <= 0.4)`,
+  ];
+}
+
+async function stepLines(pairs: number, runs: number): Promise<string[]> {
+  if (!pairs) return [];
+  const { one, step } = await bisectSteps(pairs, runs);
+  const ratio = median(step) / median(one);
+  return [
+    `bisect step, --runs ${runs}      ${fmt(median(step))}   ratio to one cold run (${fmt(median(one))}) ${ratio.toFixed(2)} (target <= 2)`,
   ];
 }
 
@@ -129,6 +169,7 @@ async function main() {
     `tests phase                 ${fmt(median(rows.map((r) => r.result.run.durations.tests)))}`,
     `whole repro, command start to exit ${fmt(repro)}   ratio to target 15 s ${(repro / 15).toFixed(2)}`,
     ...restoredLines(both, repro),
+    ...(await stepLines(flag('step-pairs', 3), flag('step-runs', 5))),
     `cache stamp checks per run  ${fmt(checks.seconds)}   (stat of ${checks.files} stamped files; ${((100 * checks.seconds) / repro).toFixed(2)} % of the repro)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

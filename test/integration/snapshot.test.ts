@@ -1,21 +1,25 @@
-// Boot once, restore many (--snapshot): the first run saves its guest once ready, the next ones
-// restore it and judge exactly as a cold boot does; a damaged snapshot is removed and the run boots
-// cold, saying so; QEMU killed in the middle of a save leaves no snapshot, and the run still ends right.
+// Boot once, restore many: a guest is saved on its second cold boot (with --snapshot on its first),
+// later runs restore it and judge exactly as a cold boot does; --no-snapshot boots cold; a damaged
+// snapshot is removed and the run boots cold, saying so; QEMU killed in the middle of a save leaves
+// no snapshot, and the run still ends right.
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
-import { removeTree } from '../../orchestrator/adapters/lifecycle.js';
 import { snapshotsDir } from '../../orchestrator/adapters/snapshot-store.js';
+import { forgetSnapshot } from '../snapshots.js';
 import { finished, qemuGone, qemuPids, scratch, sleep, startCli } from '../cli.js';
 
 const TEST = 'ib-reg-refusal';
+const FLAGS = { cold: ['--no-snapshot'], auto: [], eager: ['--snapshot'] };
 
-async function run(snapshot: boolean, during?: (dir: string) => Promise<void>) {
+async function run(mode: keyof typeof FLAGS, during?: (dir: string) => Promise<void>) {
   const { dir, env } = scratch('orchestrate-snap-');
   const json = join(dir, 'r.json');
-  const args = ['run', '--test', TEST, '--results', join(dir, 'results'), '--json', json];
-  const child = startCli(snapshot ? [...args, '--snapshot'] : args, env);
+  const child = startCli(
+    ['run', '--test', TEST, '--results', join(dir, 'results'), '--json', json, ...FLAGS[mode]],
+    env,
+  );
   const done = finished(child);
   await during?.(dir);
   const r = await done;
@@ -29,50 +33,56 @@ async function run(snapshot: boolean, during?: (dir: string) => Promise<void>) {
 const judged = (r: RunResult | undefined) =>
   r?.tests.map((c) => ({ name: c.name, verdict: c.verdict, reason: c.reason, observed: c.observed }));
 
-/** A run that saves: a snapshot already made for its key is removed first. */
-async function saving() {
-  const first = await run(true);
-  if (!first.result?.run.snapshot?.restored) return first;
-  removeTree(join(snapshotsDir(), first.result.run.snapshot.key));
-  return run(true);
+/** A first boot of the key the runs of TEST use (an earlier run's snapshot and marker forgotten). */
+async function firstBoot() {
+  const first = await run('auto');
+  const key = first.result?.run.snapshot?.key;
+  if (!key || (first.result?.run.snapshot?.saved === false && !first.result.run.snapshot.restored)) return first;
+  forgetSnapshot(key);
+  return run('auto');
 }
 
 /** The key the runs of TEST save under, once the first test has seen it. */
 let key = '';
 
-t.test('the first run saves its guest; later runs restore it and judge as a cold boot', async (t) => {
-  const cold = await run(false);
+t.test('a guest is saved on its second boot, restored after and judged as a cold boot; --no-snapshot', async (t) => {
+  const cold = await run('cold');
   t.equal(cold.code, 0, cold.stderr.slice(-2000));
-  t.equal(cold.result?.run.snapshot, undefined, 'no --snapshot: nothing saved or restored');
-  const saved = await saving();
+  t.equal(cold.result?.run.snapshot, undefined, '--no-snapshot: nothing saved or restored');
+  const first = await firstBoot();
+  t.equal(first.code, 0, first.stderr.slice(-2000));
+  t.match(first.result?.run.snapshot, { restored: false, saved: false, why: /first boot of this guest/ });
+  key = first.result!.run.snapshot!.key;
+  t.notOk(existsSync(join(snapshotsDir(), key)), 'a first boot saves nothing');
+  const saved = await run('auto');
   t.equal(saved.code, 0, saved.stderr.slice(-2000));
-  t.match(saved.result?.run.snapshot, { restored: false, saved: true });
-  key = saved.result!.run.snapshot!.key;
-  t.ok(existsSync(join(snapshotsDir(), key, 'state')), 'the state is in the cache');
+  t.match(saved.result?.run.snapshot, { key, restored: false, saved: true });
+  t.ok(existsSync(join(snapshotsDir(), key, 'state')), 'the second boot saved: the state is in the cache');
   for (const i of [1, 2]) {
-    const restored = await run(true);
+    const restored = await run('auto');
     t.equal(restored.code, 0, restored.stderr.slice(-2000));
     t.match(restored.stderr, new RegExp(`restoring snapshot ${key}`));
     t.match(restored.result?.run.snapshot, { key, restored: true });
     t.same(judged(restored.result), judged(cold.result), `restored run ${i}: the cold run's verdicts and observations`);
     t.same(restored.leftovers, []);
   }
-  t.same(judged(saved.result), judged(cold.result), 'and so did the run that saved');
+  t.same(judged(first.result), judged(cold.result), 'so did the first boot');
+  t.same(judged(saved.result), judged(cold.result), 'and the run that saved');
 });
 
 t.test('a damaged snapshot is removed, and the run boots cold, says so and saves anew', async (t) => {
   const state = join(snapshotsDir(), key, 'state');
   truncateSync(state, 4096);
-  const r = await run(true);
+  const r = await run('auto');
   t.equal(r.code, 0, r.stderr.slice(-2000));
   t.match(r.stderr, new RegExp(`snapshot ${key}: .*removed it, booting cold`));
   t.match(r.result?.run.snapshot, { key, restored: false, saved: true });
   t.equal(r.result?.summary.PASS, 5);
 });
 
-t.test('QEMU killed while it saves: no snapshot is left half made, and the run still ends right', async (t) => {
-  removeTree(join(snapshotsDir(), key));
-  const r = await run(true, async (dir) => {
+t.test('QEMU killed while --snapshot saves a first boot: nothing half made is left, the run ends right', async (t) => {
+  forgetSnapshot(key);
+  const r = await run('eager', async (dir) => {
     for (let n = 0; n < 3000; n++, await sleep(50)) {
       const drafts = existsSync(snapshotsDir())
         ? readdirSync(snapshotsDir()).filter((f) => f.startsWith('.save-'))
@@ -81,7 +91,7 @@ t.test('QEMU killed while it saves: no snapshot is left half made, and the run s
       for (const pid of qemuPids(dir)) process.kill(pid, 'SIGKILL');
       return;
     }
-    throw new Error('no save began');
+    throw new Error('no save began (--snapshot saves a first boot)');
   });
   t.equal(r.code, 0, r.stderr.slice(-2000));
   t.match(r.stderr, /guest lost: .*no kernel report, so running 5 unjudged test\(s\) again on a fresh guest/);
@@ -89,7 +99,7 @@ t.test('QEMU killed while it saves: no snapshot is left half made, and the run s
   t.ok(r.result?.run.retry, 'the retry is recorded');
   const drafts = readdirSync(snapshotsDir()).filter((f) => f.startsWith('.save-'));
   t.same(drafts, [], 'the half-made draft is gone');
-  const next = await run(true);
+  const next = await run('eager');
   t.equal(next.code, 0, next.stderr.slice(-2000));
   t.equal(next.result?.summary.PASS, 5);
   t.same(next.leftovers, []);
