@@ -8,6 +8,7 @@
 # blktests.sh kver: _have_kver reads `uname -r` up to its first '-', then drops one non-digit:
 # Debian's 6.12.118+deb12-amd64 leaves 118deb12, bash's integer read fails, and check silently
 # drops the test (nvme/047). Cut at '+' too (a one-line fix to the unpacked tree, said on stdout).
+# blktests.sh list GROUP...: the tree's tests of each GROUP, as a fact (blktests_tests=nvme/001 ...).
 # blktests.sh check CONFIG RESULTS TEST...: check from its own directory, into RESULTS (emptied),
 # its output through a pipe: check writes the plain form (no cursor moves) when not on a terminal.
 set -eu
@@ -38,6 +39,17 @@ kver)
 		echo "orchestrate: common/rc _have_kver: kernel release cut at '-' or '+'" >&2
 	fi
 	;;
+list)
+	shift
+	cd "$dir/tests"
+	tests=()
+	for group in "$@"; do
+		for f in "$group"/[0-9][0-9][0-9]; do
+			[ -f "$f" ] && tests+=("$f")
+		done
+	done
+	echo "blktests_tests=${tests[*]}"
+	;;
 check)
 	config=$2 results=$3
 	shift 3
@@ -46,5 +58,9 @@ check)
 	./check -c "$config" -o "$results" "$@" | cat
 	exit "${PIPESTATUS[0]}"
 	;;
-*) echo "usage: blktests.sh disk DISK | configfs | config FILE KEY=VALUE... | kver | check CONFIG RESULTS TEST..." >&2; exit 2 ;;
+*)
+	echo "usage: blktests.sh disk DISK | configfs | config FILE KEY=VALUE... | kver | list GROUP... |" \
+		"check CONFIG RESULTS TEST..." >&2
+	exit 2
+	;;
 esac

@@ -274,9 +274,15 @@ export class Session implements Guest {
    */
   static async restore(opts: BootOptions, saved: SavedGuest): Promise<Session> {
     const spec = { ...snapshotSpec(opts), restoring: true };
-    await copySparse(saved.root, spec.rootOverlay);
     const nvdimmFiles = opts.profile.nvdimms.map((nv) => join(opts.workDir, `${nv.id}.img`));
-    for (const [i, file] of nvdimmFiles.entries()) await copySparse(saved.nvdimms[i], file);
+    try {
+      // Another process may remove the snapshot meanwhile (gc, or it found it damaged): a cold boot then.
+      await copySparse(saved.root, spec.rootOverlay);
+      for (const [i, file] of nvdimmFiles.entries()) await copySparse(saved.nvdimms[i], file);
+    } catch (err) {
+      throwIfInterrupted();
+      throw new SnapshotError(`copying ${saved.dir}: ${(err as Error).message}`);
+    }
     const files = { initrd: saved.initrd, nvdimmFiles, diskFiles: makeFiles(opts.workDir, opts.profile.disks ?? []) };
     const port = await freePort();
     const qemu = new QemuProcess(planBoot(opts, files, port, spec), opts.consolePath);

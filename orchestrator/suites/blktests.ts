@@ -18,14 +18,19 @@ const results = (facts: SetupFacts, group: string) => `${facts.blktests_out}/res
  */
 export const CHECK_CONFIG = ['USE_RXE=1', 'NVMET_TRTYPES=rdma loop', 'NVME_IMG_SIZE=512m', 'TIMEOUT=20'];
 
-/** check's arguments for GROUP: named tests, or the group; undefined when no pattern is about it. */
-export function checkTests(group: string, patterns?: string[]): string[] | undefined {
+/**
+ * check's arguments for GROUP: named tests, or the group; undefined when no pattern is about it. A
+ * glob on the test (nvme/04*) takes the tests of KNOWN (GROUP/NNN, as the tree has them) it matches.
+ */
+export function checkTests(group: string, patterns?: string[], known?: string[]): string[] | undefined {
   if (!patterns) return [group];
   const mine = patterns.map(splitFirst).filter(([g]) => matchesAny(group, [g]));
   if (!mine.length) return undefined;
   const tests = mine.map(([, rest]) => rest.split('/')[0]);
-  if (tests.some((t) => t.includes('*'))) return [group];
-  return [...new Set(tests)].map((t) => `${group}/${t}`);
+  if (tests.includes('*') || (!known && tests.some((t) => t.includes('*')))) return [group];
+  const ours = (known ?? []).filter((n) => n.startsWith(`${group}/`)).map((n) => n.slice(group.length + 1));
+  const named = tests.flatMap((t) => (t.includes('*') ? ours.filter((n) => matchesAny(n, [t])) : [t]));
+  return named.length ? [...new Set(named)].map((t) => `${group}/${t}`) : undefined;
 }
 
 /** Does case NAME (GROUP/NNN[/CONDITIONS]) fall under PATTERN? A test's pattern takes all its conditions. */
@@ -67,6 +72,8 @@ export const blktests: ExternalSuite = {
     { argv: [setupScript('blktests.sh'), 'disk', '/dev/vdb'], timeoutSeconds: 120 },
     { argv: [setupScript('blktests.sh'), 'configfs'], timeoutSeconds: 30 },
     { argv: [setupScript('blktests.sh'), 'config', CONFIG, ...CHECK_CONFIG], timeoutSeconds: 30 },
+    // The tree's tests, for --test globs (check itself takes only names).
+    { argv: [setupScript('blktests.sh'), 'list', ...GROUPS], timeoutSeconds: 30 },
   ],
   // nvme/047 and 051 take a loop device without asking blktests for the driver (_have_loop), as on
   // a machine whose kmod static nodes load loop on first open: loaded, as such a machine would have it.
@@ -94,7 +101,7 @@ export const blktests: ExternalSuite = {
   },
   runs: (facts, selected) =>
     GROUPS.flatMap((group) => {
-      const tests = checkTests(group, selected);
+      const tests = checkTests(group, selected, facts.blktests_tests?.split(' ').filter(Boolean));
       return tests ? [checkRun(group, facts, tests)] : [];
     }),
   matches: blktestsMatch,

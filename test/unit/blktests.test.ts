@@ -99,6 +99,17 @@ t.test('selection: a test takes all its conditions; check gets tests or the grou
   t.same(checkTests('srp'), ['srp']);
 });
 
+t.test('a glob on the test names the tests of the tree it matches, not the whole group', async (t) => {
+  const known = ['nvme/002', 'nvme/003', 'nvme/047', 'nvme/048', 'nvme/052', 'srp/001', 'srp/002'];
+  t.same(checkTests('nvme', ['nvme/047*'], known), ['nvme/047']);
+  t.same(checkTests('nvme', ['nvme/04*', 'nvme/003'], known), ['nvme/047', 'nvme/048', 'nvme/003']);
+  t.same(checkTests('nvme', ['*/00*'], known), ['nvme/002', 'nvme/003']);
+  t.same(checkTests('srp', ['*/00*'], known), ['srp/001', 'srp/002']);
+  t.same(checkTests('nvme', ['nvme/*'], known), ['nvme'], 'every test: the group');
+  t.same(checkTests('nvme', ['nvme/9*'], known), undefined, 'a glob that matches nothing runs nothing');
+  t.same(checkTests('nvme', ['nvme/0*']), ['nvme'], 'the tree unknown: the group');
+});
+
 t.test("a case's files: its status file and .full, .out.bad, .dmesg beside it in its results directory", async (t) => {
   const files = [
     'blktests-nvme/nodev_tr_rdma_bd_file/nvme/006',
