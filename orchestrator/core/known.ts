@@ -26,6 +26,8 @@ export interface KnownRecord {
   impact?: string;
   /** The commit that brought the bug, as a Fixes: tag's value: 12+ hex digits ("subject"). */
   fixes?: string;
+  /** Source files the bug concerns besides those the cause names (a bug report's recipients). */
+  files?: string[];
   /** The file it came from, for messages. */
   source: string;
   /** From an old expunge file: any failure of the case, nothing known about how it deviates. */
@@ -44,8 +46,10 @@ const KEYS = [
   'title',
   'impact',
   'fixes',
+  'files',
 ];
 const FIXES = /^[0-9a-f]{12,40} \(".+"\)$/;
+const SOURCE = /^[\w.+-]+(\/[\w.+-]+)+$/;
 
 /** A known-failures file: a YAML list of records. Problems are thrown as one line each. */
 export function parseKnown(raw: unknown, source: string): KnownRecord[] {
@@ -78,6 +82,9 @@ export function parseKnown(raw: unknown, source: string): KnownRecord[] {
     for (const key of ['note', 'title', 'impact', 'fixes'])
       if (r[key] !== undefined && typeof r[key] !== 'string') fail(`${at}: ${key} must be a string`);
     if (typeof r.fixes === 'string' && !FIXES.test(r.fixes)) fail(`${at}: fixes must read 0123456789ab ("subject")`);
+    const files = r.files;
+    if (files !== undefined && (!Array.isArray(files) || !files.every((f) => typeof f === 'string' && SOURCE.test(f))))
+      fail(`${at}: files must list source files of the tree (fs/dax.c)`);
     return {
       id: String(r.id),
       cases: cases as string[],
@@ -90,6 +97,7 @@ export function parseKnown(raw: unknown, source: string): KnownRecord[] {
       title: r.title as string | undefined,
       impact: r.impact as string | undefined,
       fixes: r.fixes as string | undefined,
+      ...(files ? { files: files as string[] } : {}),
       source,
     };
   });

@@ -106,7 +106,7 @@ async function causeFiles(tree: string | undefined, known?: KnownRecord, rule?: 
   const text = known ? `${known.cause} ${known.reference}` : (rule?.why ?? '');
   const named = filesNamed(text);
   const defined = tree ? await definingFiles(tree, functionsNamed(known?.cause ?? text).slice(0, 6)) : [];
-  return [...new Set([...named, ...defined])];
+  return [...new Set([...named, ...defined, ...(known?.files ?? [])])];
 }
 
 function readBisect(path?: string): BisectFacts | undefined {

@@ -151,6 +151,9 @@ t.test('a record says what deviates, for which cases and kernels, and why', asyn
   bad({ cause: undefined }, /cause must be a string/);
   bad({ why: 'x' }, /unknown key "why"/);
   t.throws(() => parseKnown({ a: 1 }, 'k.yaml'), /k\.yaml: want a list/);
+  t.same(parseKnown([{ ...ok, files: ['fs/dax.c'] }], 'k.yaml')[0].files, ['fs/dax.c'], 'the files it concerns');
+  bad({ files: 'fs/dax.c' }, /files must list source files of the tree/);
+  bad({ files: ['dax.c'] }, /files must list source files of the tree/);
 });
 
 t.test('old expunge files: each line any failure of the case, on the version the name says', async (t) => {
