@@ -1,10 +1,10 @@
 // Several real node processes asking for one cache entry at once (test/cache-child.ts): each
 // waits for a GO file, so none has finished starting while another already works.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir } from './temp.js';
 
 /** The child next to this file, as this file runs: .ts under tap's loader, .js from dist/. */
 const CHILD = fileURLToPath(new URL(`./cache-child${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -69,7 +69,7 @@ export async function startTogether(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Started[]> {
-  const go = join(mkdtempSync(join(tmpdir(), 'orchestrate-go-')), 'go');
+  const go = join(tempDir('orchestrate-go-'), 'go');
   const children = Array.from({ length: n }, () => start(mode, go, args, env));
   await Promise.all(children.map((c) => c.printed('ready')));
   writeFileSync(go, '');

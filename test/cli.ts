@@ -1,9 +1,8 @@
 // Running the real orchestrate CLI from tests, and spotting QEMU processes it leaves behind.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../orchestrator/paths.js';
+import { tempDir } from './temp.js';
 
 export const BIN = join(repoRoot, 'bin', 'orchestrate.js');
 
@@ -58,7 +57,7 @@ export function waitForOutput(child: ChildProcess, re: RegExp, timeoutMs: number
 /** A private TMPDIR for one CLI run: every QEMU it starts names it on its command line
  *  (the NVDIMM backing files live there), which tells its QEMUs from anyone else's. */
 export function scratch(prefix: string): { dir: string; env: NodeJS.ProcessEnv } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   return { dir, env: { ...process.env, TMPDIR: dir } };
 }
 

@@ -1,10 +1,10 @@
 // Small real git repositories for tests: a user's tree with a branch, a dirty file and history.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../orchestrator/paths.js';
+import { tempDir } from './temp.js';
 
 const ENV = {
   ...process.env,
@@ -29,7 +29,7 @@ export function commitFile(dir: string, file: string, text: string, subject: str
 
 /** A repo with three commits on master and a user branch `work` checked out, with an uncommitted edit. */
 export function userRepo(): { dir: string; commits: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-repo-'));
+  const dir = tempDir('orchestrate-repo-');
   gitIn(dir, 'init', '-q', '-b', 'master');
   const commits = [
     commitFile(dir, 'dax.c', 'int a;\nint b;\nint c;\n', 'dax: start'),

@@ -1,12 +1,12 @@
 // The linux-source tree the slow tier builds, and fixtures whose base-commit is that tree's
 // commit: nothing in the tests depends on which revision of the package is current.
 // ORCHESTRATE_TEST_SOURCE pins a revision (e.g. 6.1.190-1); default: the newest 6.1.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ensureLinuxSource, sourceMarker, type SourceMarker } from '../orchestrator/adapters/linux-source.js';
 import { fixturesDir } from '../orchestrator/paths.js';
 import { gitIn } from './git-repo.js';
+import { tempDir } from './temp.js';
 
 export interface SourceTree {
   dir: string;
@@ -33,7 +33,7 @@ function rebaseTree(path: string, commit: string): void {
 
 /** A copy of test/fixtures/REL (a file or directory) whose base-commit lines name COMMIT. */
 export function onBase(rel: string, commit: string): string {
-  const copy = join(mkdtempSync(join(tmpdir(), 'orchestrate-fixture-')), basename(rel));
+  const copy = join(tempDir('orchestrate-fixture-'), basename(rel));
   cpSync(join(fixturesDir, rel), copy, { recursive: true });
   rebaseTree(copy, commit);
   return copy;

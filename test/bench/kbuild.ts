@@ -2,14 +2,14 @@
 // from an empty build directory without ccache, an incremental build after a one-file patch (a
 // comment in fs/dax.c, committed in the bench's own clone), and a repeated build of identical
 // inputs (a store hit). Its own kernel store and tree clone.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ensureLinuxSource } from '../../orchestrator/adapters/linux-source.js';
 import { buildDirs } from '../../orchestrator/engine/build.js';
 import { runCli } from '../cli.js';
 import { gitIn, sharedClone } from '../git-repo.js';
 import { median } from '../../orchestrator/core/median.js';
+import { tempDir } from '../temp.js';
 
 const mmss = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
 
@@ -46,7 +46,7 @@ function onePatch(tree: string): { base: string; range: string } {
 export async function kernelBuilds(runs: number, line = '6.1'): Promise<string[]> {
   const source = await ensureLinuxSource(() => {}, line);
   const tree = sharedClone(source, `bench-${basename(source)}`);
-  const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-kbuild-'));
+  const out = tempDir('orchestrate-bench-kbuild-');
   const env = { ...process.env, ORCHESTRATE_KERNELS: join(out, 'kernels') };
   const { base, range } = onePatch(tree);
   const patch = ['--ref', base, '--series', range];

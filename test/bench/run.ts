@@ -7,8 +7,7 @@
 //                   (default 0: a full build takes ~7 min here); --build-line 6.12 for that line
 //   --reports DIR   only the console parser against syzkaller's corpus (see reports.ts); -v lists
 //                   the titles that differ; --write-manifest SHA rewrites the corpus manifest
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkArtifact, readStamp } from '../../orchestrator/adapters/stamp.js';
 import { kernelStoreDir } from '../../orchestrator/paths.js';
@@ -20,6 +19,7 @@ import { forgetSnapshot } from '../snapshots.js';
 import { kernelBuilds } from './kbuild.js';
 import { reportsBench } from './reports.js';
 import { median } from '../../orchestrator/core/median.js';
+import { tempDir } from '../temp.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -68,7 +68,7 @@ type Row = { wall: number; result: RunResult };
 
 /** Cold repros (--no-snapshot) and restored ones, interleaved: the ratio holds while the machine drifts. */
 async function repros(runs: number): Promise<{ cold: Row[]; restored: Row[] }> {
-  const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-'));
+  const out = tempDir('orchestrate-bench-');
   const rows = { cold: [] as Row[], restored: [] as Row[] };
   await runCli(['repro', '--no-snapshot', '--results', out]);
   await runCli(['repro', '--snapshot', '--results', out]);
@@ -93,7 +93,7 @@ async function repros(runs: number): Promise<{ cold: Row[]; restored: Row[] }> {
  * saves a guest it will run more than once on its first boot, and restores it for the other runs.
  */
 async function bisectSteps(pairs: number, runs: number): Promise<{ one: number[]; step: number[] }> {
-  const out = mkdtempSync(join(tmpdir(), 'orchestrate-bench-'));
+  const out = tempDir('orchestrate-bench-');
   const json = join(out, 'r.json');
   const repro = async (extra: string[]) => {
     const r = await runCli(['repro', ...extra, '--results', out, '--json', json]);

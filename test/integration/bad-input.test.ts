@@ -1,14 +1,14 @@
 // Bad input: one line on stderr, exit 2, no stack trace, nothing started.
 import t, { type Test } from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../cli.js';
 import { fixture } from '../fixtures.js';
 import { userRepo } from '../git-repo.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
+import { tempDir } from '../temp.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'orchestrate-bad-'));
+const scratch = tempDir('orchestrate-bad-');
 
 async function oneLineError(t: Test, args: string[], message: RegExp, env?: NodeJS.ProcessEnv) {
   const r = await runCli(args, env);
@@ -78,7 +78,7 @@ t.test('usage errors from the parser', async (t) => {
 
 t.test('build: a tree, revision, series or fragment that is not there', async (t) => {
   const { dir, commits } = userRepo();
-  const notRepo = mkdtempSync(join(tmpdir(), 'orchestrate-norepo-'));
+  const notRepo = tempDir('orchestrate-norepo-');
   await oneLineError(t, ['build', '--tree', '/no/such/tree'], /^error: --tree \/no\/such\/tree: no such directory$/);
   await oneLineError(t, ['build', '--tree', notRepo], /^error: --tree .*: not a git repository$/);
   await oneLineError(t, ['build', '--tree', dir, '--ref', 'v9.9'], /^error: unknown revision "v9\.9" in /);

@@ -3,15 +3,15 @@
 // (ORCHESTRATE_BLKTESTS), built on the host once, run by its own check with NVMe-oF over rxe and
 // over loop. Each test and condition its own verdict, its kernel lines, blktests' files kept.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Matrix } from '../../orchestrator/core/matrix.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { runCli } from '../cli.js';
 import { withBlktests } from '../third-party.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-blktests-'));
+const out = tempDir('orchestrate-blktests-');
 const json = join(out, 'matrix.json');
 const run = await runCli(
   [

@@ -1,12 +1,12 @@
 // A guest that never reaches SSH is an ERROR with the last console lines; a panic is a CRASH.
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { qemuGone, runCli, scratch } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-bootfail-'));
+const out = tempDir('orchestrate-bootfail-');
 
 async function run(name: string, extra: string[]) {
   const json = join(out, `${name}.json`);

@@ -6,7 +6,6 @@ import {
   cpSync,
   closeSync,
   existsSync,
-  mkdtempSync,
   openSync,
   readSync,
   readdirSync,
@@ -14,7 +13,6 @@ import {
   truncateSync,
   writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
 import { readStamp } from '../../orchestrator/adapters/stamp.js';
@@ -23,13 +21,14 @@ import { Phases, prepare } from '../../orchestrator/engine/pipeline.js';
 import { fetchDebianKernel } from '../../orchestrator/engine/kernels.js';
 import { cacheDir, kernelStoreDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 
 const realImage = await ensureImage();
 const realKernel = await fetchDebianKernel();
 const realCache = cacheDir();
 const realStore = kernelStoreDir();
 
-const base = mkdtempSync(join(tmpdir(), 'orchestrate-repair-'));
+const base = tempDir('orchestrate-repair-');
 process.env.ORCHESTRATE_CACHE = join(base, 'cache');
 process.env.ORCHESTRATE_KERNELS = join(base, 'kernels');
 // Copies: new inodes and ctimes, so the first look at each goes to its hash and renews its stamp.

@@ -4,8 +4,7 @@
 // raw (--no-known) the same runs FAIL on truncate_woke_by_itself alone. With dm-delay at 0 ms the
 // same workload races nothing, and the suite's precondition makes that an ERROR.
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExpectations } from '../../orchestrator/adapters/config.js';
 import { expectationFor } from '../../orchestrator/core/expectations.js';
@@ -14,8 +13,9 @@ import { judge } from '../../orchestrator/core/verdict.js';
 import { DELAY_MS, dioVsTruncate } from '../../orchestrator/suites/dio-vs-truncate.js';
 import { parseObservation } from '../../orchestrator/suites/suite.js';
 import { runCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-race-'));
+const out = tempDir('orchestrate-race-');
 const json = join(out, 'r.json');
 const run = await runCli([
   'run',

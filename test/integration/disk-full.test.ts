@@ -3,12 +3,12 @@
 // stay whole.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished, qemuGone, runCli, scratch, startCli, waitForOutput } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const mnt = mkdtempSync(join(tmpdir(), 'orchestrate-full-'));
+const mnt = tempDir('orchestrate-full-');
 const results = join(mnt, 'results');
 const filler = join(mnt, 'filler');
 const { dir: marker, env } = scratch('orchestrate-diskfull-');

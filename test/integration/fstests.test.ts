@@ -3,15 +3,15 @@
 // on the host once, run by its own check on two fs-DAX namespaces. Each test its own verdict from
 // check's line, its own kernel lines, and fstests' files kept with the run.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Matrix } from '../../orchestrator/core/matrix.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { runCli } from '../cli.js';
 import { withFstests } from '../third-party.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-fstests-'));
+const out = tempDir('orchestrate-fstests-');
 const json = join(out, 'matrix.json');
 const CASES = ['ext4/generic/413', 'xfs/xfs/550', 'xfs/xfs/551', 'xfs/generic/470'];
 const run = await runCli(

@@ -1,7 +1,6 @@
 // The git adapter against real git: worktrees, git am, format-patch; the user's tree untouched.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   applyPatch,
@@ -14,6 +13,7 @@ import {
 } from '../../orchestrator/adapters/git.js';
 import { parseSeries, splitMbox } from '../../orchestrator/core/series.js';
 import { commitFile, gitIn, snapshot, userRepo } from '../git-repo.js';
+import { tempDir } from '../temp.js';
 
 t.test('a series from a range, applied in our worktree; the user tree untouched', async (t) => {
   const { dir, commits } = userRepo();
@@ -25,7 +25,7 @@ t.test('a series from a range, applied in our worktree; the user tree untouched'
   );
   t.same(await revList(dir, `${commits[0]}..${commits[2]}`), commits.slice(1));
 
-  const work = join(mkdtempSync(join(tmpdir(), 'orchestrate-wt-')), 'src');
+  const work = join(tempDir('orchestrate-wt-'), 'src');
   await checkoutWorktree(dir, work, commits[0]);
   for (const p of series.patches)
     t.equal(await applyPatch(work, p.raw, join(work, '..')), undefined, `applies: ${p.title}`);
@@ -45,7 +45,7 @@ t.test("a patch that does not apply: git's reason, am aborted", async (t) => {
   const other = commitFile(dir, 'dax.c', 'int a;\nint b3;\nint c;\n', 'dax: b3');
   const series = parseSeries(splitMbox(await formatPatch(dir, `${commits[2]}..${other}`)));
   gitIn(dir, 'checkout', '-q', '--', 'dax.c');
-  const work = join(mkdtempSync(join(tmpdir(), 'orchestrate-wt-')), 'src');
+  const work = join(tempDir('orchestrate-wt-'), 'src');
   await checkoutWorktree(dir, work, commits[0]);
   const failed = await applyPatch(work, series.patches[0].raw, join(work, '..'));
   t.match(failed?.reason, /patch does not apply|Patch failed/);
@@ -64,7 +64,7 @@ t.test('revisions: full hashes, unknown ones named, option-like ones refused', a
 t.test('our worktree recovers: a stale index.lock, a worktree of another repository', async (t) => {
   const a = userRepo();
   const b = userRepo();
-  const work = join(mkdtempSync(join(tmpdir(), 'orchestrate-wt-')), 'src');
+  const work = join(tempDir('orchestrate-wt-'), 'src');
   await checkoutWorktree(a.dir, work, a.commits[0]);
   writeFileSync(join(gitIn(work, 'rev-parse', '--absolute-git-dir'), 'index.lock'), '');
   await checkoutWorktree(a.dir, work, a.commits[1]);

@@ -1,13 +1,13 @@
 // orchestrate run -- CMD: a command in a guest set up as the suites set it up, a host directory
 // shared read-write at its own path, CMD's exit status passed through.
 import t from 'tap';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { qemuGone, runCli, scratch } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const share = mkdtempSync(join(tmpdir(), 'orchestrate-share-'));
+const share = tempDir('orchestrate-share-');
 const results = join(share, 'results');
 const { dir: marker, env } = scratch('orchestrate-cmd-');
 const script = join(share, 'script.sh');

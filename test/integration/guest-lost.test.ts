@@ -2,11 +2,11 @@
 // hiccup would) is infrastructure, not a verdict: the cases it did not judge run once more on a
 // fresh guest, results.json says so, and nothing is left running.
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { finished, qemuGone, qemuPids, scratch, sleep, startCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 
 /** Resolves once a run's console under RESULTS holds TEXT: the suite is past its setup. */
 async function consoleSays(results: string, text: string, timeoutMs: number): Promise<void> {
@@ -21,7 +21,7 @@ async function consoleSays(results: string, text: string, timeoutMs: number): Pr
 
 t.test('QEMU killed mid-suite: the unjudged cases run again on a fresh guest and pass', async (t) => {
   const { dir, env } = scratch('orchestrate-lost-');
-  const results = mkdtempSync(join(tmpdir(), 'orchestrate-lost-results-'));
+  const results = tempDir('orchestrate-lost-results-');
   const child = startCli(
     ['run', '--test', 'ib-reg-refusal', '--results', results, '--json', join(results, 'r.json')],
     env,

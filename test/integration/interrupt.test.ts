@@ -1,14 +1,14 @@
 // No orphans: Ctrl-C or SIGTERM at any phase kills QEMU and removes temp files; even a SIGKILL
 // of orchestrate takes QEMU down (setpriv --pdeathsig).
 import t from 'tap';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { finished, qemuGone, qemuPids, scratch, sleep, startCli, waitForOutput } from '../cli.js';
+import { tempDir } from '../temp.js';
 
 t.test('Ctrl-C while the guest boots', async (t) => {
   const { dir, env } = scratch('orchestrate-int-');
-  const results = mkdtempSync(join(tmpdir(), 'orchestrate-int-results-'));
+  const results = tempDir('orchestrate-int-results-');
   const child = startCli(['run', '--test', 'ib-reg-refusal/anon', '--results', results], env);
   const done = finished(child);
   await waitForOutput(child, /booting /, 120_000);

@@ -1,12 +1,12 @@
 // --kernel PATH: any bzImage (+ --modules DIR) plugs in; here the store's Debian bzImage booted
 // as a plain bzImage through firmware, not through the PVH vmlinux the store would pick.
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { listRecords, storeDir } from '../../orchestrator/adapters/kernel-store.js';
 import { runCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 
 const record = listRecords().find((r) => r.source === 'debian');
 
@@ -16,7 +16,7 @@ t.test(
   async (t) => {
     if (!record) return;
     const dir = join(storeDir(), record.id);
-    const out = mkdtempSync(join(tmpdir(), 'orchestrate-kpath-'));
+    const out = tempDir('orchestrate-kpath-');
     const json = join(out, 'r.json');
     const r = await runCli([
       'run',

@@ -1,12 +1,12 @@
 // The kernel store on disk: a kernel that is used (booted, or found for a build) is not garbage.
 import t from 'tap';
-import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gcPlan, stage, storeDir, useKernel, type KernelRecord } from '../../orchestrator/adapters/kernel-store.js';
 import { fetchDebianKernel } from '../../orchestrator/engine/kernels.js';
+import { tempDir } from '../temp.js';
 
-process.env.ORCHESTRATE_KERNELS = mkdtempSync(join(tmpdir(), 'orchestrate-store-'));
+process.env.ORCHESTRATE_KERNELS = tempDir('orchestrate-store-');
 const DAY = 86_400_000;
 
 function storeOld(id: string, source: KernelRecord['source']): void {

@@ -1,14 +1,15 @@
 // Lock files on a shared cache, with real processes and real files: a holder gone from this host
 // is broken at once, one on another host only when its heartbeat stops; one waiter breaks it.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { withLock, type Holder, type LockOptions } from '../../orchestrator/adapters/lock.js';
 import { startTogether } from '../cache-race.js';
+import { tempDir } from '../temp.js';
 
 t.setTimeout(180_000);
-const dir = mkdtempSync(join(tmpdir(), 'orchestrate-lock-'));
+const dir = tempDir('orchestrate-lock-');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quick = (log: string[], more: Partial<LockOptions> = {}): LockOptions => ({
   what: 'testing',

@@ -1,15 +1,15 @@
 // A kernel matrix in one command, on Debian's two lines: 6.1 and 6.12 boot one after the other,
 // the table has a cell per case and kernel, and the lines differ where their source says so.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Matrix } from '../../orchestrator/core/matrix.js';
 import { fixturesDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-matrix-'));
+const out = tempDir('orchestrate-matrix-');
 const json = join(out, 'matrix.json');
 const tests = ['ib-reg-refusal', 'dio-vs-truncate', 'longterm-pin-fsdax', 'rdma-loopback'].flatMap((s) => [
   '--test',

@@ -3,14 +3,14 @@
 // nfit_test test that SKIPs with ndctl's reason. The whole suite on both lines, and on a build
 // with nfit_test, is in test/slow/storage-suites.test.ts.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { runCli } from '../cli.js';
 import { withNdctl } from '../third-party.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-ndctl-'));
+const out = tempDir('orchestrate-ndctl-');
 const json = join(out, 'results.json');
 const TESTS = ['dax/dm.sh', 'dax/dax-dev', 'dax/revoke-devmem', 'ndctl/create.sh'];
 const run = await runCli(

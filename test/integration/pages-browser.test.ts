@@ -3,8 +3,7 @@
 // (no guest booted), opened over file://; a cell clicked opens its evidence, and its log link loads
 // the log. Screenshots go to the scratch directory. No network: Chromium's own is turned off.
 import t, { type Test } from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -13,8 +12,9 @@ import { runCli } from '../cli.js';
 import { NIGHT } from '../night.js';
 import { storeNight } from '../night-db.js';
 import { BASE_RUN, consoleText, MATRIX_RUNS, matrixOf, SERIES_RUN, writeRun } from '../runs.js';
+import { tempDir } from '../temp.js';
 
-const scratch = mkdtempSync(join(tmpdir(), 'orchestrate-pages-'));
+const scratch = tempDir('orchestrate-pages-');
 
 const FLAGS = [
   '--headless',
@@ -82,7 +82,7 @@ async function openCell(t: Test, page: Page, word: RegExp) {
 }
 
 const skip = await noBrowser();
-const profile = mkdtempSync(join(tmpdir(), 'orchestrate-chromium-'));
+const profile = tempDir('orchestrate-chromium-');
 let context: BrowserContext | undefined;
 
 t.before(async () => {

@@ -1,13 +1,13 @@
 // The other long-term pin paths on fs-DAX: ODP registration (SKIP without device ODP) and
 // io_uring fixed buffers, in one boot.
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { runCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-pins-'));
+const out = tempDir('orchestrate-pins-');
 const json = join(out, 'r.json');
 const run = await runCli([
   'run',

@@ -2,13 +2,13 @@
 // verdict and dmesg window; rxe's missing atomic write on 6.1 is KNOWN, with its cause; a glob
 // selects cases.
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { runCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-rdma-core-'));
+const out = tempDir('orchestrate-rdma-core-');
 const json = join(out, 'r.json');
 const run = await runCli(['run', '--test', 'rdma-core', '--results', out, '--json', json]);
 const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult;

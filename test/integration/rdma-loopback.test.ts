@@ -1,12 +1,12 @@
 // The RDMA data path over rxe, for real: WRITE and READ through a looped-back RC QP, data checked.
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { runCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-loop-'));
+const out = tempDir('orchestrate-loop-');
 const json = join(out, 'r.json');
 const run = await runCli(['run', '--test', 'rdma-loopback', '--results', out, '--json', json]);
 const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult;

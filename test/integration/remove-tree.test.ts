@@ -1,16 +1,16 @@
 // removeTree never deletes through a mount (an interrupted mmdebstrap leaves bind mounts behind).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeTree } from '../../orchestrator/adapters/lifecycle.js';
+import { tempDir } from '../temp.js';
 
 t.test(
   'a bind mount inside the tree survives its removal',
   { skip: process.getuid?.() !== 0 && 'needs root to mount' },
   async (t) => {
-    const base = mkdtempSync(join(tmpdir(), 'orchestrate-rmtree-'));
+    const base = tempDir('orchestrate-rmtree-');
     const keep = join(base, 'keep');
     const doomed = join(base, 'doomed');
     mkdirSync(keep);

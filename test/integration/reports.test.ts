@@ -2,8 +2,7 @@
 // (better-sqlite3), KCIDB v5 checked by ajv against the schema, JUnit by xmllint against an XSD.
 import t from 'tap';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Ajv2020Module from 'ajv/dist/2020.js';
@@ -17,8 +16,9 @@ import { NIGHT } from '../night.js';
 import { storeNight as store } from '../night-db.js';
 import { BASE_RUN, MATRIX_RUNS, matrixOf, writeRun } from '../runs.js';
 import { runCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'orchestrate-reports-'));
+const dir = tempDir('orchestrate-reports-');
 
 t.test('migrations: a new database gets them all, an old one the rest; WAL', async (t) => {
   const fresh = openDb(join(dir, 'fresh.db'));

@@ -1,12 +1,12 @@
 // The main job, for real: Debian's 6.1 kernel in QEMU (TCG here), NVDIMM + rxe, ssh2, verbs.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { qemuGone, runCli, scratch } from '../cli.js';
+import { tempDir } from '../temp.js';
 
-const out = mkdtempSync(join(tmpdir(), 'orchestrate-test-'));
+const out = tempDir('orchestrate-test-');
 const { dir: tmp, env } = scratch('orchestrate-repro-');
 // A cold boot, as on a fresh machine: its timeline is part of what results.json says (the restored
 // runs of this guest are snapshot.test's).

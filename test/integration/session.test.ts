@@ -1,15 +1,15 @@
 // The qemu and ssh adapters against the real tools: boot the default kernel, then exec with
 // streamed output and timeouts, upload, and refuse a guest whose host key is not the pinned one.
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, generateRunKeys, SshError } from '../../orchestrator/adapters/ssh.js';
 import { Phases, prepare } from '../../orchestrator/engine/pipeline.js';
 import { Session } from '../../orchestrator/engine/session.js';
+import { tempDir } from '../temp.js';
 
 const p = await prepare({ accel: 'auto', install: true, log: () => {} }, new Phases());
-const workDir = mkdtempSync(join(tmpdir(), 'orchestrate-session-'));
+const workDir = tempDir('orchestrate-session-');
 const session = await Session.boot({
   kernel: p.kernel,
   profile: p.profile,

@@ -1,16 +1,17 @@
 // One cache, several orchestrate processes at once (real node processes, real files, real make):
 // each entry is made by one of them, the others wait for it and take it.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openDb } from '../../orchestrator/adapters/db.js';
 import { nightsOf, resultsOfNight } from '../../orchestrator/adapters/history.js';
 import { exec } from '../../orchestrator/adapters/exec.js';
 import { race, type ChildRun } from '../cache-race.js';
+import { tempDir } from '../temp.js';
 
 t.setTimeout(180_000);
-const work = mkdtempSync(join(tmpdir(), 'orchestrate-shared-cache-'));
+const work = tempDir('orchestrate-shared-cache-');
 process.env.ORCHESTRATE_CACHE = join(work, 'cache');
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 const failures = (runs: ChildRun[]) => runs.filter((r) => r.code !== 0).map((r) => `${r.error} ${r.stderr}`);

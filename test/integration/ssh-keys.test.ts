@@ -1,13 +1,13 @@
 // Per-run keys against the real ssh-keygen (OpenSSH 9.2, as in the guest): every one loads.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureHost } from '../../orchestrator/adapters/host.js';
 import { generateKeyPair } from '../../orchestrator/adapters/ssh.js';
+import { tempDir } from '../temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'orchestrate-keys-'));
+const dir = tempDir('orchestrate-keys-');
 await ensureHost([{ probe: 'ssh-keygen', pkg: 'openssh-client' }]);
 
 t.test('ssh-keygen loads each generated private key and derives the same public line', async (t) => {

@@ -2,14 +2,14 @@
 // environment variable, keyed by content, built in a copy (the user's tree stays as it was),
 // cached and proven, rebuilt when the cached archive is damaged.
 import t from 'tap';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exec } from '../../orchestrator/adapters/exec.js';
 import { builtSuite, findSource } from '../../orchestrator/adapters/suite-source.js';
 import type { SourceRecipe } from '../../orchestrator/suites/suite.js';
+import { tempDir } from '../temp.js';
 
-const work = mkdtempSync(join(tmpdir(), 'orchestrate-suite-source-'));
+const work = tempDir('orchestrate-suite-source-');
 process.env.ORCHESTRATE_CACHE = join(work, 'cache');
 const repo = join(work, 'toysuite');
 const recipe: SourceRecipe = {

@@ -3,8 +3,7 @@
 // expectation, a known-bug record, a kernel config fragment, the machine profile, the QEMU version,
 // an --append argument or a plan's records, and the next night finds nothing to reuse and runs again.
 import t from 'tap';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -19,8 +18,9 @@ import { insertResult, openNight, reuse } from '../../orchestrator/adapters/hist
 import { parsePlan } from '../../orchestrator/core/nightly.js';
 import { nightInputs } from '../../orchestrator/workflows/nightly.js';
 import { configsDir, guestDir, repoRoot } from '../../orchestrator/paths.js';
+import { tempDir } from '../temp.js';
 
-const work = mkdtempSync(join(tmpdir(), 'orchestrate-key-'));
+const work = tempDir('orchestrate-key-');
 const codeDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'orchestrator');
 const copy = (from: string, name: string) => {
   cpSync(from, join(work, name), { recursive: true });

@@ -5,9 +5,8 @@
 // the run's kernel, its guest image and initramfs (with this test's SSH key).
 import t from 'tap';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { loadProfile } from '../../orchestrator/adapters/config.js';
@@ -18,10 +17,11 @@ import { resolveKernel } from '../../orchestrator/engine/kernels.js';
 import { cacheDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
 import { onBase, sourceTree } from '../source-tree.js';
+import { tempDir } from '../temp.js';
 
 const results = join(cacheDir(), 'slow-results');
 const CASE = 'dio-vs-truncate/ext4-truncate';
-const work = mkdtempSync(join(tmpdir(), 'orchestrate-bug-slow-'));
+const work = tempDir('orchestrate-bug-slow-');
 const report = join(work, 'report');
 t.teardown(() => rmSync(work, { recursive: true, force: true }));
 

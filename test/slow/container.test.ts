@@ -5,21 +5,21 @@
 // case, that one container running the whole plan gives.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { openDb } from '../../orchestrator/adapters/db.js';
 import { nightsOf, resultsOfNight } from '../../orchestrator/adapters/history.js';
 import { runCli } from '../cli.js';
 import { onBase, sourceTree } from '../source-tree.js';
+import { tempDir } from '../temp.js';
 
 const TAG = 'localhost/orchestrate:slow-test';
 const id = `orchestrate-slow-${process.pid}`;
 /** This sandbox's podman: runc (crun cannot run here) and limits within its hard limits (README). */
 const PODMAN = ['--runtime', 'runc'];
 const LIMITS = ['--ulimit', 'nofile=1024:20000', '--ulimit', 'nproc=1024:1024'];
-const dir = mkdtempSync(join(tmpdir(), 'orchestrate-container-'));
+const dir = tempDir('orchestrate-container-');
 const names: string[] = [];
 
 function podman(args: string[]) {

@@ -3,8 +3,7 @@
 // built with a series that breaks ext4's DAX PTE write faults: generic/437 fails on ext4, not on
 // xfs); and a night with that series, classified REGRESSION on exactly that case.
 import t from 'tap';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Matrix } from '../../orchestrator/core/matrix.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
@@ -12,6 +11,7 @@ import { cacheDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
 import { onBase, sourceTree } from '../source-tree.js';
 import { withFstests } from '../third-party.js';
+import { tempDir } from '../temp.js';
 
 const results = join(cacheDir(), 'slow-results');
 const env = withFstests();
@@ -119,7 +119,7 @@ t.test("a night whose series breaks ext4 DAX write faults: REGRESSION on ext4's 
       `tree: linux-source, source: "${source.marker.revision}",`,
     ),
   );
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-nightly-fstests-'));
+  const dir = tempDir('orchestrate-nightly-fstests-');
   const r = await runCli(
     [
       'nightly',

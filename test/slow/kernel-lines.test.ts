@@ -3,8 +3,7 @@
 // selftests fragment; gup_longterm from 6.12, whose fs-DAX cases our expectation overrides);
 // bisect over 6.12 packages; a nightly whose base is the 6.12 tree.
 import t from 'tap';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Matrix } from '../../orchestrator/core/matrix.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
@@ -13,6 +12,7 @@ import { availableKernels } from '../../orchestrator/adapters/apt.js';
 import { compareVersions } from '../../orchestrator/core/debian.js';
 import { runCli } from '../cli.js';
 import { sourceTree } from '../source-tree.js';
+import { tempDir } from '../temp.js';
 
 const results = join(cacheDir(), 'slow-results');
 const SUITES = [
@@ -157,7 +157,7 @@ t.test('bisect over Debian 6.12 packages: both ends pass, and it says so', async
 });
 
 t.test('a night whose base is the 6.12 tree', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-night-612-'));
+  const dir = tempDir('orchestrate-night-612-');
   mkdirSync(join(dir, 'series'));
   writeFileSync(
     join(dir, 'plan.yaml'),

@@ -2,13 +2,13 @@
 // its modules with the test builds in updates/; a guest on it loads nfit_test next to QEMU's own
 // NVDIMMs, whose /dev/pmem0 the test builds of libnvdimm and nfit still give.
 import t from 'tap';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRecord, storeDir } from '../../orchestrator/adapters/kernel-store.js';
 import { cacheDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
 import { sourceTree } from '../source-tree.js';
+import { tempDir } from '../temp.js';
 
 const results = join(cacheDir(), 'slow-results');
 
@@ -41,7 +41,7 @@ t.test('linux-source-6.1 --config nfit-test: modules in the store, nfit_test in 
 
 t.test('a modules directory the tree lacks is CONFIG-FAIL, with one reason', async (t) => {
   const { dir: tree } = await sourceTree();
-  const fragment = join(mkdtempSync(join(tmpdir(), 'orchestrate-fragment-')), 'nope.config');
+  const fragment = join(tempDir('orchestrate-fragment-'), 'nope.config');
   writeFileSync(fragment, '# orchestrate: modules tools/testing/nope\nCONFIG_MODULES=y\n');
   const r = await runCli(['build', '--tree', tree, '--config', fragment, '--force']);
   t.equal(r.code, 1, r.stderr.slice(-1000));

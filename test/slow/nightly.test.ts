@@ -1,14 +1,14 @@
 // A night on linux-source-6.1: the base and two series from a list (one clean, one that lets
 // fs-DAX pages be pinned), classified, reported; a second night reuses everything.
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from '../../orchestrator/paths.js';
 import { runCli } from '../cli.js';
 import { onBase, sourceTree } from '../source-tree.js';
+import { tempDir } from '../temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'orchestrate-nightly-'));
+const dir = tempDir('orchestrate-nightly-');
 const source = await sourceTree();
 /** The fixture plan on the tree under test: its revision pinned, the series' base-commit its commit. */
 const fixture = onBase('nightly', source.head);

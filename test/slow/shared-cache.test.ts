@@ -2,17 +2,17 @@
 // initramfs): each artifact is fetched or built by one of them while the others wait for it,
 // naming it, and take it; every run passes. Their log lines say who made what.
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { qemuGone, runCli, scratch, type CliResult } from '../cli.js';
+import { tempDir } from '../temp.js';
 
 const CASE = 'ib-reg-refusal/anon';
 
 /** A fresh shared cache: kernel store and cache directory, both empty. */
 function sharedCache(name: string) {
-  const root = mkdtempSync(join(tmpdir(), `orchestrate-shared-${name}-`));
+  const root = tempDir(`orchestrate-shared-${name}-`);
   return { root, kernels: join(root, 'kernels'), cache: join(root, 'cache') };
 }
 

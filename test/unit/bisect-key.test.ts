@@ -3,13 +3,13 @@
 // selected suites' fragments. Edit one and the next bisect step runs again instead of reusing a
 // verdict of the old config.
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bisectConfig, logKey } from '../../orchestrator/workflows/bisect.js';
 import { loadFragments } from '../../orchestrator/engine/build.js';
 import { DEFAULTS } from '../../orchestrator/core/bisect.js';
 import type { Fragment } from '../../orchestrator/core/kconfig.js';
+import { tempDir } from '../temp.js';
 
 const range = { commits: ['a'.repeat(40), 'b'.repeat(40), 'c'.repeat(40)] };
 const VERDICTS = '0123456789abcdef';
@@ -60,7 +60,7 @@ t.test("a suite's fragment is keyed by content", async (t) => {
 });
 
 t.test('a --config file is keyed by its content, not its path', async (t) => {
-  const path = join(mkdtempSync(join(tmpdir(), 'orchestrate-bkey-')), 'my.config');
+  const path = join(tempDir('orchestrate-bkey-'), 'my.config');
   writeFileSync(path, 'CONFIG_PROVE_LOCKING=y\n');
   const was = keyOf([path]);
   t.equal(keyOf([path]), was, 'unchanged file: the same key');

@@ -1,20 +1,19 @@
 // The bisect workflow end to end (range from a real git tree, the log, resume, the report) against
 // a tester with a scripted history of verdicts: no kernel is built or booted.
 import t from 'tap';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { InterruptedError } from '../../orchestrator/errors.js';
 import { DEFAULTS } from '../../orchestrator/core/bisect.js';
 import { bisect, type BisectLog, type BisectRequest } from '../../orchestrator/workflows/bisect.js';
 import { commitFile, gitIn } from '../git-repo.js';
 import { ScriptedTester, type Call, type Script, type Scripted } from '../fake-tester.js';
+import { tempDir } from '../temp.js';
 
 const TEST = 'ib-reg-refusal/fsdax-ext4';
 
 /** A linear history of N commits; their hashes, oldest first. */
 function history(n: number): { dir: string; commits: string[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-bisect-'));
+  const dir = tempDir('orchestrate-bisect-');
   gitIn(dir, 'init', '-q', '-b', 'master');
   const commits = Array.from({ length: n }, (_, i) => commitFile(dir, 'dax.c', `int v${i};\n`, `dax: step ${i}`));
   return { dir, commits };
@@ -33,7 +32,7 @@ function request(
     fix: false,
     tests: [TEST],
     options: { ...DEFAULTS },
-    resultsDir: mkdtempSync(join(tmpdir(), 'orchestrate-bisect-results-')),
+    resultsDir: tempDir('orchestrate-bisect-results-'),
     accel: 'tcg',
     install: false,
     log: (line) => lines.push(line),

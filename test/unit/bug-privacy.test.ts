@@ -3,7 +3,7 @@
 // (QEMU's command line, console, dmesg, the kernel's config); the report written from it must
 // hold none of them, while its inputs demonstrably did.
 import t from 'tap';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { leaks, normalise, scrub, type HostFacts } from '../../orchestrator/core/privacy.js';
@@ -11,8 +11,9 @@ import { generateKeyPair } from '../../orchestrator/adapters/ssh.js';
 import { cacheDir, fixturesDir, repoRoot } from '../../orchestrator/paths.js';
 import { hostFacts, writeBugReport } from '../../orchestrator/workflows/bug-report.js';
 import { BUG, DEBIAN_KNOWN } from '../bug-fixtures.js';
+import { tempDir } from '../temp.js';
 
-const work = mkdtempSync(join(tmpdir(), 'orchestrate-bug-privacy-'));
+const work = tempDir('orchestrate-bug-privacy-');
 const store = join(work, 'kernels');
 const runDir = join(work, 'results', '20261204T035856-krz5');
 const key = generateKeyPair('someone@their-laptop');

@@ -2,8 +2,7 @@
 // refreshed when a day old and only then, a failed refresh is said and the run goes on.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CONTAINER_ENV,
@@ -14,6 +13,7 @@ import {
 } from '../../orchestrator/core/container.js';
 import { KBUILD_NEEDS, REPRO_NEEDS } from '../../orchestrator/adapters/host.js';
 import { repoRoot } from '../../orchestrator/paths.js';
+import { tempDir } from '../temp.js';
 
 t.test('the image installs what repro and a kernel build ask the host for, once each', async (t) => {
   const host = [...REPRO_NEEDS, ...KBUILD_NEEDS].map((n) => n.pkg);
@@ -40,7 +40,7 @@ t.test("the project's files the image takes exist, and its entrypoint is one of 
 
 /** Runs container/entrypoint.sh with fake apt-get and orchestrate that log their argv. */
 function entrypoint(o: { listsAgeHours: number; aptFails?: boolean }) {
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-entry-'));
+  const dir = tempDir('orchestrate-entry-');
   const bin = join(dir, 'bin');
   const lists = join(dir, 'lists');
   mkdirSync(bin);

@@ -3,8 +3,7 @@
 // completion index to one series and shard.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFAULT_IMAGE,
@@ -21,6 +20,7 @@ import type { Plan } from '../../orchestrator/core/nightly.js';
 import { loadProfile, yamlText } from '../../orchestrator/adapters/config.js';
 import { repoRoot } from '../../orchestrator/paths.js';
 import { k8sErrors, workflowErrors, yamlDocs } from '../platforms.js';
+import { tempDir } from '../temp.js';
 
 const PLAN: Plan = {
   name: 'dax-rdma',
@@ -156,7 +156,7 @@ t.test('broken documents are rejected by the same schemas', async (t) => {
 
 /** Runs the pod's script with sh for each completion index, the image's entrypoint a fake that prints its arguments. */
 function podRuns(e: Emit) {
-  const bin = mkdtempSync(join(tmpdir(), 'orchestrate-pod-'));
+  const bin = tempDir('orchestrate-pod-');
   writeFileSync(join(bin, 'entrypoint'), '#!/bin/sh\nprintf "%s\\n" "$@"\n');
   chmodSync(join(bin, 'entrypoint'), 0o755);
   const job = jobOf(yamlDocs(k8sText(e)));

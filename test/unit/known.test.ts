@@ -13,6 +13,7 @@ import {
 import { judge } from '../../orchestrator/core/verdict.js';
 import { KNOWN_DIR, loadExpectations, loadKnown } from '../../orchestrator/adapters/config.js';
 import { dioVsTruncate, dioWriteVsTruncate } from '../../orchestrator/suites/dio-vs-truncate.js';
+import { tempDir } from '../temp.js';
 
 const records = loadKnown(KNOWN_DIR);
 const wakeup = records.find((r) => r.id === 'dax-dio-lost-wakeup-6.1')!;
@@ -183,10 +184,9 @@ t.test('old expunge files: each line any failure of the case, on the version the
 });
 
 t.test('an old expunge directory is read, with one deprecation line', async (t) => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
+  const { writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-expunge-'));
+  const dir = tempDir('orchestrate-expunge-');
   writeFileSync(join(dir, '6.1.txt'), '# Known failures\nib-reg-refusal/fsdax-xfs  # tracked elsewhere\n');
   const said: string[] = [];
   const read = loadKnown(dir, (line) => said.push(line));

@@ -1,8 +1,7 @@
 // A night end to end (a real git tree, series as mbox files, the SQLite history, the reports'
 // reading of it) against a tester with a scripted history of verdicts: no kernel is built or booted.
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSeries, splitMbox } from '../../orchestrator/core/series.js';
 import type { Plan } from '../../orchestrator/core/nightly.js';
@@ -12,16 +11,17 @@ import { loadNights, recordLostShards } from '../../orchestrator/workflows/repor
 import { mergeInto, openNight, shardJobsOf, startShard } from '../../orchestrator/adapters/history.js';
 import { commitFile, gitIn } from '../git-repo.js';
 import { ScriptedTester, type Call, type Scripted } from '../fake-tester.js';
+import { tempDir } from '../temp.js';
 
 const EXT4 = 'ib-reg-refusal/fsdax-ext4';
 const XFS = 'ib-reg-refusal/fsdax-xfs';
 
 /** A tree with a base on master and one branch per series; each series as an mbox in a directory. */
 function world() {
-  const tree = mkdtempSync(join(tmpdir(), 'orchestrate-night-tree-'));
+  const tree = tempDir('orchestrate-night-tree-');
   gitIn(tree, 'init', '-q', '-b', 'master');
   commitFile(tree, 'dax.c', 'int dax;\n', 'dax: base');
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-night-series-'));
+  const dir = tempDir('orchestrate-night-series-');
   const series: Record<string, string> = {};
   const branch = (name: string, subjects: string[]) => {
     gitIn(tree, 'checkout', '-q', '-b', name, 'master');
@@ -41,7 +41,7 @@ function world() {
 function options(
   w: ReturnType<typeof world>,
   night: string,
-  db = openDb(join(mkdtempSync(join(tmpdir(), 'orchestrate-night-db-')), 'n.db')),
+  db = openDb(join(tempDir('orchestrate-night-db-'), 'n.db')),
   tests = [EXT4, XFS],
 ) {
   const plan: Plan = {
@@ -60,7 +60,7 @@ function options(
     night,
     accel: 'tcg',
     install: false,
-    resultsDir: mkdtempSync(join(tmpdir(), 'orchestrate-night-results-')),
+    resultsDir: tempDir('orchestrate-night-results-'),
     log: (l) => lines.push(l),
   };
   return { o, db, lines };
@@ -202,7 +202,7 @@ t.test('a base that does not build: every series is judged against nothing, neve
 });
 
 const FOUR = [EXT4, XFS, 'ib-reg-refusal/devdax', 'ib-reg-refusal/pagecache'];
-const newDb = (name: string) => join(mkdtempSync(join(tmpdir(), 'orchestrate-shard-db-')), `${name}.db`);
+const newDb = (name: string) => join(tempDir('orchestrate-shard-db-'), `${name}.db`);
 
 /** Yesterday's run in the results directory: ext4 took as long as the other three together, and more. */
 function history(resultsDir: string): void {

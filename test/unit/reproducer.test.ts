@@ -4,8 +4,7 @@
 // the workload's C source must build with the Makefile beside it.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { replay, isUnsupported, splitOption } from '../../orchestrator/core/replay.js';
 import { makeRule } from '../../orchestrator/core/reproducer.js';
@@ -13,13 +12,14 @@ import { guestDir } from '../../orchestrator/paths.js';
 import { buildReproducer } from '../../orchestrator/workflows/reproducer.js';
 import { dioVsTruncate } from '../../orchestrator/suites/dio-vs-truncate.js';
 import { caseOf, DEBIAN_KNOWN, runOf, inputsOf } from '../bug-fixtures.js';
+import { tempDir } from '../temp.js';
 
 const run = runOf(DEBIAN_KNOWN);
 const argv = run.run.qemu.argv;
 const sizes = { scratch: '1G' };
 
 function written(caseName = 'dio-vs-truncate/ext4-truncate'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'repro-test-'));
+  const dir = tempDir('repro-test-');
   const r = buildReproducer(run, caseOf(run, caseName), inputsOf(DEBIAN_KNOWN, caseName).kernel);
   for (const [name, text] of r.files) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });

@@ -2,8 +2,7 @@
 // dax group on Debian 6.1.192 (ext4 and xfs), the units of each kind of suite, the history a
 // results directory holds, and what a merge names as lost.
 import t from 'tap';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   caseSeconds,
@@ -20,6 +19,7 @@ import {
 import { pastRuns } from '../../orchestrator/adapters/run-history.js';
 import { covers, shardUnits } from '../../orchestrator/suites/shards.js';
 import { fixture } from '../fixtures.js';
+import { tempDir } from '../temp.js';
 
 /** fstests/FS/TEST and check's seconds for it (undefined: not run, no time), in run order. */
 function daxGroup(): { name: string; seconds?: number }[] {
@@ -249,7 +249,7 @@ t.test('covers: what asking for a unit gives back', async (t) => {
 });
 
 t.test('the history: run directories that started before the cutoff, their timed cases', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-history-'));
+  const dir = tempDir('orchestrate-history-');
   const run = (id: string, tests: unknown[], extra: object = {}) => {
     mkdirSync(join(dir, id));
     writeFileSync(join(dir, id, 'results.json'), JSON.stringify({ run: { selection: ['x'], ...extra }, tests }));

@@ -1,12 +1,12 @@
 // The snapshot store's bookkeeping on a real directory: a key's cold boots are remembered (its second
 // boot saves), and gc drops snapshots of kernels gone, unused ones, drafts of the dead and old markers.
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bootedBefore, bootMarker, snapshotGcPlan, snapshotsDir } from '../../orchestrator/adapters/snapshot-store.js';
+import { tempDir } from '../temp.js';
 
-const cache = mkdtempSync(join(tmpdir(), 'orchestrate-snapstore-'));
+const cache = tempDir('orchestrate-snapstore-');
 const before = process.env.ORCHESTRATE_CACHE;
 process.env.ORCHESTRATE_CACHE = cache;
 t.teardown(() => {

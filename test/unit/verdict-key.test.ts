@@ -2,10 +2,10 @@
 // package-lock.json and the compilers and -dev packages that build guest binaries. A change to any
 // of them is another key, so the next bisect step or night runs again; unchanged inputs, the same key.
 import t from 'tap';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { keyParts, verdictKeyOf, type KeySources } from '../../orchestrator/adapters/verdict-key.js';
+import { tempDir } from '../temp.js';
 
 const TOOLCHAIN = [
   'gcc (Debian 12.2.0-14) 12.2.0',
@@ -16,7 +16,7 @@ const TOOLCHAIN = [
 const DAX_RDMA = 'CONFIG_FS_DAX=y\nCONFIG_CGROUPS=y\nCONFIG_MEMCG=y\n';
 
 function sources(): KeySources {
-  const root = mkdtempSync(join(tmpdir(), 'orchestrate-vkey-'));
+  const root = tempDir('orchestrate-vkey-');
   const files: Record<string, string> = {
     'code/core/console.js': 'export {};\n',
     'guest/workloads/uring-pin.c': 'int main(void) { return 0; }\n',

@@ -1,8 +1,7 @@
 // A results directory that cannot be made: the errno a recursive mkdir hid (Node says ENOENT on a
 // read-only parent, nodejs/node#47098) recovered, and one line naming the path and the reason.
 import t from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ancestorRefuses,
@@ -12,6 +11,7 @@ import {
   unmasked,
   WriteError,
 } from '../../orchestrator/errors.js';
+import { tempDir } from '../temp.js';
 
 /** What Node's mkdirSync(path, { recursive: true }) throws under a read-only tmpfs (measured). */
 const masked = (path: string) =>
@@ -73,7 +73,7 @@ t.test('an ENOENT the parent does not explain, or not from mkdir, stays as it is
 });
 
 t.test('ancestorRefuses: the nearest existing directory above, asked for write access', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrate-refuses-'));
+  const dir = tempDir('orchestrate-refuses-');
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   t.equal(ancestorRefuses(join(dir, 'a', 'b', 'results')), undefined, 'a writable temp dir');
   t.equal(ancestorRefuses(join(dir, 'results')), undefined);
