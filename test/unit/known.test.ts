@@ -13,6 +13,8 @@ import {
 import { judge } from '../../orchestrator/core/verdict.js';
 import { KNOWN_DIR, loadExpectations, loadKnown } from '../../orchestrator/adapters/config.js';
 import { dioVsTruncate, dioWriteVsTruncate } from '../../orchestrator/suites/dio-vs-truncate.js';
+import { parseConsole } from '../../orchestrator/core/console.js';
+import { fixture } from '../fixtures.js';
 import { tempDir } from '../temp.js';
 
 const records = loadKnown(KNOWN_DIR);
@@ -95,6 +97,21 @@ t.test("a record may pin what the expectation does not name: an external test's 
     'FAIL',
     'another error of the same test is not the known one',
   );
+});
+
+t.test('6.12 nvme/044 over rdma: the hung connect after a failed controller authentication is KNOWN', async (t) => {
+  const name = 'blktests/nvme/044/tr_rdma';
+  const hung = parseConsole(fixture('console', 'dmesg-debian-6.12.118-blktests-nvme-044-rdma.txt')).map((w) => w.title);
+  t.same(hung, Array(2).fill('INFO: task hung in nvmf_connect_admin_queue'), "the run's own dmesg window");
+  const rule = { kernels: '*', expect: { result: 'pass' } };
+  const as = (warnings: string[], version = '6.12.118') =>
+    judge(rule, { observed: { result: 'pass' } }, warnings, recordsFor(records, name, version));
+  t.equal(as(hung).verdict, 'KNOWN');
+  t.match(as(hung).known, { id: 'nvme-auth-failure2-lost-retried-6.12' });
+  t.equal(as([]).verdict, 'PASS', 'the completion came through: a PASS');
+  t.equal(as(hung, '6.1.192').verdict, 'FAIL', 'not a 6.1 record');
+  t.equal(as([...hung, 'WARNING in nvmet_rdma_free_rsps']).verdict, 'FAIL', 'another report besides it');
+  t.same(recordsFor(records, 'blktests/nvme/044/tr_loop', '6.12.118'), [], 'loop is not covered');
 });
 
 t.test('deviates exactly: every named value shows, nothing else deviates, warnings named', async (t) => {
