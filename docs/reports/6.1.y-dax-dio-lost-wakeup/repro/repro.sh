@@ -1,5 +1,5 @@
 #!/bin/sh
-# dio-vs-truncate/ext4-truncate, as orchestrate ran it in run 20261204T035856-krz5: prepares the guest as the suite's setup
+# dio-vs-truncate/ext4-truncate, as orchestrate ran it in run 20261204T154517-141j: prepares the guest as the suite's setup
 # does, runs the workload and prints its observation (one JSON line) last, on stdout.
 # DESTRUCTIVE: it reconfigures NVDIMM namespaces and overwrites disks. Run it as root only in the
 # throwaway guest run-qemu.sh boots. The functions below are orchestrate's guest/setup scripts, verbatim.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Boots a kernel in the machine of orchestrate run 20261204T035856-krz5 (QEMU 7.2.22, tcg), with
+# Boots a kernel in the machine of orchestrate run 20261204T154517-141j (QEMU 7.2.22, tcg), with
 # plain QEMU. Files are relative to this directory unless absolute (see README):
 #   KERNEL, INITRD (or none), ROOTFS (opened with snapshot=on: never written),
 #   APPEND (more kernel arguments), SSH_PORT (the guest's port 22 on 127.0.0.1),
