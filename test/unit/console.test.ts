@@ -21,6 +21,7 @@ import {
   type KernelReport,
 } from '../../orchestrator/core/console.js';
 import { demangle } from '../../orchestrator/core/demangle.js';
+import { parseFixture, type Expected } from '../console-fixtures.js';
 
 function repoRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
@@ -31,34 +32,6 @@ function repoRoot(): string {
 }
 
 const FIXTURES = join(repoRoot(), 'test', 'fixtures', 'console');
-
-interface Expected {
-  title: string;
-  kind: string;
-  corrupted?: string;
-}
-
-interface Fixture {
-  comments: string[];
-  expected: Expected[];
-  log: string;
-  headerless: boolean;
-}
-
-function parseFixture(text: string): Fixture {
-  if (text.startsWith('[')) return { comments: [], expected: [], log: text, headerless: true };
-  const split = text.indexOf('\n\n');
-  const header = text.slice(0, split).split('\n');
-  const expected: Expected[] = [];
-  for (const line of header.filter((l) => !l.startsWith('#'))) {
-    const [, key, value] = /^(TITLE|KIND|CORRUPTED): (.*)$/.exec(line) ?? [];
-    if (key === 'TITLE') expected.push({ title: value, kind: '' });
-    else if (key === 'KIND') expected[expected.length - 1].kind = value;
-    else if (key === 'CORRUPTED') expected[expected.length - 1].corrupted = value;
-    else throw new Error(`bad fixture header line: ${line}`);
-  }
-  return { comments: header.filter((l) => l.startsWith('#')), expected, log: text.slice(split + 2), headerless: false };
-}
 
 function summary(w: KernelReport): Expected {
   return w.corrupted ? { title: w.title, kind: w.kind, corrupted: w.corrupted } : { title: w.title, kind: w.kind };

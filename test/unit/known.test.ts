@@ -14,7 +14,7 @@ import { judge } from '../../orchestrator/core/verdict.js';
 import { KNOWN_DIR, loadExpectations, loadKnown } from '../../orchestrator/adapters/config.js';
 import { dioVsTruncate, dioWriteVsTruncate } from '../../orchestrator/suites/dio-vs-truncate.js';
 import { parseConsole } from '../../orchestrator/core/console.js';
-import { fixture } from '../fixtures.js';
+import { consoleLog } from '../console-fixtures.js';
 import { tempDir } from '../temp.js';
 
 const records = loadKnown(KNOWN_DIR);
@@ -101,8 +101,7 @@ t.test("a record may pin what the expectation does not name: an external test's 
 
 t.test('6.12 nvme/044 over rdma: the hung connect after a failed controller authentication is KNOWN', async (t) => {
   const name = 'blktests/nvme/044/tr_rdma';
-  const text = fixture('console', 'dmesg-debian-6.12.118-blktests-nvme-044-rdma.txt');
-  const hung = parseConsole(text.slice(text.indexOf('\n\n') + 2)).map((w) => w.title);
+  const hung = parseConsole(consoleLog('dmesg-debian-6.12.118-blktests-nvme-044-rdma.txt')).map((w) => w.title);
   t.same(hung, Array(2).fill('INFO: task hung in nvmf_connect_admin_queue'), "the run's own dmesg window");
   const rule = { kernels: '*', expect: { result: 'pass' } };
   const as = (warnings: string[], version = '6.12.118') =>
