@@ -2,7 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { errorLine, exitCodeOf, signalExitCode, UsageError } from './errors.js';
-import { installHandlers, interruptedBy } from './adapters/lifecycle.js';
+import { exitWith, installHandlers, interruptedBy } from './adapters/lifecycle.js';
 import { bisectCommand } from './commands/bisect.js';
 import { bootCommand } from './commands/boot.js';
 import { buildCommand } from './commands/build.js';
@@ -70,7 +70,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 export function run(): void {
-  void main(hideBin(process.argv)).then((code) => {
-    process.exitCode = code;
-  });
+  exitWith(main(hideBin(process.argv)));
 }

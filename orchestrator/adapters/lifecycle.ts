@@ -94,7 +94,34 @@ export function installHandlers(): void {
   }
 }
 
-/** Resolves after ms without keeping the process alive for it (for races against deadlines). */
+/**
+ * Sets the exit status from WORK when it settles. Node exits with status 0 when nothing is left to
+ * wait on; if WORK has not settled by then (a promise nobody can resolve any more: a bug), that is
+ * an error, said once, never a silent success.
+ */
+export function exitWith(work: Promise<number>): void {
+  let settled = false;
+  process.once('beforeExit', () => {
+    if (settled) return;
+    process.stderr.write('error: internal: orchestrate stopped with its work unfinished and nothing left to wait on\n');
+    process.exitCode = 1;
+  });
+  void work.then((code) => {
+    settled = true;
+    process.exitCode = code;
+  });
+}
+
+/** Waits ms, keeping the process alive meanwhile: a pause inside work (polling) is work. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/**
+ * Resolves after ms without keeping the process alive for it: only for races against deadlines,
+ * where the other side holds the process. Never await it alone: with nothing else pending, Node
+ * exits with status 0 in the middle of the work.
+ */
 export function delay(ms: number): Promise<undefined> {
   return new Promise((resolve) => {
     setTimeout(() => resolve(undefined), Math.max(0, ms)).unref();

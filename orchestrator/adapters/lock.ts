@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, wr
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { LockWaitError } from '../errors.js';
-import { releaseDir, throwIfInterrupted, trackDir } from './lifecycle.js';
+import { releaseDir, sleep, throwIfInterrupted, trackDir } from './lifecycle.js';
 
 /** What a lock file holds. */
 export interface Holder {
@@ -144,8 +144,6 @@ function breakStale(path: string, seen: Seen, o: Options): boolean {
     rmSync(turn, { force: true });
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function acquire(path: string, o: Options): Promise<string> {
   mkdirSync(dirname(path), { recursive: true });

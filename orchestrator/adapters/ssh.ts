@@ -4,7 +4,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import ssh2, { type Client, type ClientChannel, type SFTPWrapper } from 'ssh2';
 import { privateKeyFile, publicLine } from '../core/openssh-key.js';
 import { shellJoin } from '../core/shell.js';
-import { throwIfInterrupted } from './lifecycle.js';
+import { sleep, throwIfInterrupted } from './lifecycle.js';
 
 const { utils } = ssh2;
 
@@ -89,8 +89,6 @@ function connectOnce(target: Target, timeoutMs: number): Promise<Client> {
       });
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Connects, retrying with backoff until the deadline; `alive` stops early (QEMU exited). */
 export async function connect(target: Target, deadline: number, alive: () => boolean): Promise<Connection> {
