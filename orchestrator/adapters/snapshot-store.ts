@@ -13,6 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { BOOT_CONSOLE } from '../core/results.js';
 import { cacheDir } from '../paths.js';
 import { exec } from './exec.js';
 import { releaseDir, removeTree, trackDir } from './lifecycle.js';
@@ -21,7 +22,14 @@ import type { RunKeys } from './ssh.js';
 import { checkArtifact, writeStamp } from './stamp.js';
 import { readJsonOr, writeAtomic } from './store.js';
 
-export const SNAPSHOT_FILES = { state: 'state', root: 'root.qcow2', initrd: 'initrd.cpio', keys: 'keys.json' };
+export const SNAPSHOT_FILES = {
+  state: 'state',
+  root: 'root.qcow2',
+  initrd: 'initrd.cpio',
+  keys: 'keys.json',
+  /** The saved guest's console from QEMU's start to the save: a restored run's BOOT_CONSOLE. */
+  bootConsole: BOOT_CONSOLE,
+};
 /** The I-th NVDIMM's backing file in a snapshot. */
 export const nvdimmFile = (i: number) => `nvdimm${i}.img`;
 const STAMP = 'stamp.json';
@@ -35,6 +43,7 @@ export interface SavedGuest {
   state: string;
   root: string;
   initrd: string;
+  bootConsole: string;
   /** The NVDIMMs' backing files, in the profile's order (kept out of the migration stream). */
   nvdimms: string[];
   keys: RunKeys;
@@ -57,7 +66,12 @@ function saved(dir: string): SavedGuest {
   const f = (name: string) => join(dir, name);
   const keys = JSON.parse(readFileSync(f(SNAPSHOT_FILES.keys), 'utf8')) as RunKeys;
   const meta = readJsonOr<Meta>(f(META));
-  const files = { state: f(SNAPSHOT_FILES.state), root: f(SNAPSHOT_FILES.root), initrd: f(SNAPSHOT_FILES.initrd) };
+  const files = {
+    state: f(SNAPSHOT_FILES.state),
+    root: f(SNAPSHOT_FILES.root),
+    initrd: f(SNAPSHOT_FILES.initrd),
+    bootConsole: f(SNAPSHOT_FILES.bootConsole),
+  };
   const nvdimms = Array.from({ length: meta?.nvdimms ?? 0 }, (_, i) => f(nvdimmFile(i)));
   return { dir, ...files, nvdimms, keys, ...(meta?.facts ? { facts: meta.facts } : {}) };
 }

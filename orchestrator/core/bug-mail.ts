@@ -19,6 +19,7 @@ import {
   type KernelFacts,
 } from './bug-report.js';
 import { withCc } from './maintainers.js';
+import { BOOT_CONSOLE } from './results.js';
 
 const REPORT_LINES = 60;
 const para = (text: string, indent = '  ') => wrap(text, 72 - indent.length).map((l) => indent + l);
@@ -75,10 +76,23 @@ function kernelSection(i: BugInputs): string[] {
       ? [`  package:  ${k.debian.pkg} ${k.debian.debVersion} (Debian; source package linux ${k.debian.debVersion})`]
       : []),
     ...(k.build ? buildLines(k) : []),
-    `  taint:    ${taintOf(i.console, i.dmesg)}`,
+    `  taint:    ${taintOf(i.bootConsole ?? '', i.console, i.dmesg)}`,
     `  machine:  ${machineOf(run.qemu.argv, run.qemu.version, run.accel)}`,
     `  run:      orchestrate run ${run.id}, ${run.started}`,
+    ...(run.snapshot?.restored ? restoredLines(i) : []),
   ];
+}
+
+/** A restored guest's console starts at the restore: where its boot is, or how to get one. */
+function restoredLines(i: BugInputs): string[] {
+  const boot =
+    i.bootConsole === undefined
+      ? 'its boot is not attached (run again with --no-snapshot for a console from QEMU start)'
+      : `its boot up to the save is in ${BOOT_CONSOLE}`;
+  return para(
+    `guest:    restored from a snapshot saved after boot and setup: console.log starts at the restore; ${boot}`,
+    '  ',
+  );
 }
 
 function expectedSection(i: BugInputs): string[] {

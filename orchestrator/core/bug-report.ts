@@ -39,6 +39,8 @@ export interface BugInputs {
   result: RunResult;
   test: TestResult;
   console: string;
+  /** A restored run's: the saved guest's boot, up to the save (console starts at the restore). */
+  bootConsole?: string;
   dmesg: string;
   kernel: KernelFacts;
   config?: string;

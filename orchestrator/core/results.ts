@@ -50,11 +50,17 @@ export interface RunInfo {
   boot: Record<string, number | null>;
   /** Set when the guest never reached the tests. */
   bootFailure?: BootFailure;
-  /** The guest was restored from a snapshot, or booted and saved (engine/lab SnapshotUse). */
+  /**
+   * The guest was restored from a snapshot, or booted and saved (engine/lab SnapshotUse). A restored
+   * run's console.log starts at the restore; BOOT_CONSOLE beside it is the saved guest's boot.
+   */
   snapshot?: { key: string; restored: boolean; seconds?: number; saved?: boolean; why?: string };
   /** The guest was lost with no kernel report (QEMU killed, a host hiccup): its unjudged cases ran again. */
   retry?: Retry;
 }
+
+/** In a restored run's directory: the console of the boot its guest was saved from, up to the save. */
+export const BOOT_CONSOLE = 'boot-console.log';
 
 /** An infrastructure loss retried once on a fresh guest: which cases, why, and the attempt's run. */
 export interface Retry {

@@ -2,7 +2,7 @@
 // the initramfs, the guest files uploaded, the late modules loaded.
 import { copyFileSync, readFileSync, statSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { qemuArgs, parseSize, type MachineProfile, type PeerLink, type SnapshotSpec } from '../core/machine.js';
 import { parseConsole, fatal } from '../core/console.js';
 import { bootSuspects, type ArtifactKind } from '../core/stamp.js';
@@ -23,6 +23,7 @@ import {
   nvdimmFile,
   type SavedGuest,
 } from '../adapters/snapshot-store.js';
+import { BOOT_CONSOLE } from '../core/results.js';
 import { guestDir } from '../paths.js';
 import { delay, releaseDir, removeTree, throwIfInterrupted } from '../adapters/lifecycle.js';
 import { GUEST_ROOT } from '../suites/suite.js';
@@ -279,6 +280,8 @@ export class Session implements Guest {
       // Another process may remove the snapshot meanwhile (gc, or it found it damaged): a cold boot then.
       await copySparse(saved.root, spec.rootOverlay);
       for (const [i, file] of nvdimmFiles.entries()) await copySparse(saved.nvdimms[i], file);
+      // The run's console starts at the restore; the boot it was saved from goes beside it.
+      if (opts.consolePath) copyFileSync(saved.bootConsole, join(dirname(opts.consolePath), BOOT_CONSOLE));
     } catch (err) {
       throwIfInterrupted();
       throw new SnapshotError(`copying ${saved.dir}: ${(err as Error).message}`);
@@ -364,6 +367,7 @@ export class Session implements Guest {
       await copySparse(snap.rootOverlay, `${draft}/${SNAPSHOT_FILES.root}`);
       for (const [i, file] of snap.nvdimms.entries()) await copySparse(file, join(draft, nvdimmFile(i)));
       copyFileSync(snap.initrd, `${draft}/${SNAPSHOT_FILES.initrd}`);
+      writeFileSync(`${draft}/${SNAPSHOT_FILES.bootConsole}`, this.qemu.consoleText());
       const meta = { kernel: snap.kernel, nvdimms: snap.nvdimms.length, ...(facts ? { facts } : {}) };
       return commitSnapshot(draft, key, this.keys, meta);
     } catch (err) {

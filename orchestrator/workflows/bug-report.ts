@@ -19,7 +19,7 @@ import { expectationFor, externalRuleFor, type ExpectationRule } from '../core/e
 import type { KnownRecord } from '../core/known.js';
 import { filesNamed, functionsNamed, parseMaintainers } from '../core/maintainers.js';
 import { leaks, scrub, type HostFacts } from '../core/privacy.js';
-import type { RunResult, TestResult } from '../core/results.js';
+import { BOOT_CONSOLE, type RunResult, type TestResult } from '../core/results.js';
 import { loadExpectations, loadKnown } from '../adapters/config.js';
 import { decodeStacktrace, definingFiles, getMaintainers } from '../adapters/kernel-scripts.js';
 import { readRecord, storeDir } from '../adapters/kernel-store.js';
@@ -165,9 +165,10 @@ function storedKernel(run: RunResult['run'], log: (line: string) => void) {
   };
 }
 
-function attachmentsOf(config: string | undefined, repro: ReproFiles): string[] {
+function attachmentsOf(config: string | undefined, bootConsole: string | undefined, repro: ReproFiles): string[] {
   const names = repro.files.map(([name]) => name.replace(/\/.*/, '/'));
-  return [...(config ? ['kernel.config'] : []), 'console.log', 'dmesg.txt', ...new Set(names)];
+  const consoles = ['console.log', ...(bootConsole === undefined ? [] : [BOOT_CONSOLE])];
+  return [...(config ? ['kernel.config'] : []), ...consoles, 'dmesg.txt', ...new Set(names)];
 }
 
 async function gather(o: BugReportOptions, dir: string, result: RunResult, test: TestResult): Promise<Gathered> {
@@ -179,10 +180,12 @@ async function gather(o: BugReportOptions, dir: string, result: RunResult, test:
   const files = await causeFiles(tree, known, rule);
   const maintainers = tree && files.length ? await getMaintainers(tree, files) : undefined;
   const repro = buildReproducer(result, test, kernel);
+  const bootConsole = existsSync(join(dir, BOOT_CONSOLE)) ? readOr(join(dir, BOOT_CONSOLE)) : undefined;
   const base = {
     result,
     test,
     console: readOr(join(dir, 'console.log')),
+    ...(bootConsole === undefined ? {} : { bootConsole }),
     dmesg: readOr(join(dir, 'dmesg.txt')),
     kernel,
     config,
@@ -195,7 +198,7 @@ async function gather(o: BugReportOptions, dir: string, result: RunResult, test:
     bisect,
     reportedBy: o.reportedBy,
     reproducer: repro.shows ? { shows: repro.shows } : { none: repro.none ?? 'none made' },
-    attachments: attachmentsOf(config, repro),
+    attachments: attachmentsOf(config, bootConsole, repro),
   };
   return { inputs: { ...base, decoded: await decoded(tree, base, vmlinux) }, repro, tree };
 }
@@ -215,6 +218,7 @@ export async function writeBugReport(o: BugReportOptions): Promise<{ dir: string
     ['report.json', `${JSON.stringify(report.record, null, 2)}\n`],
     ...(g.inputs.config ? [['kernel.config', g.inputs.config] as [string, string]] : []),
     ['console.log', g.inputs.console],
+    ...(g.inputs.bootConsole === undefined ? [] : [[BOOT_CONSOLE, g.inputs.bootConsole] as [string, string]]),
     ['dmesg.txt', g.inputs.dmesg],
     ...g.repro.files,
   ];

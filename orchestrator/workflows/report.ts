@@ -9,7 +9,7 @@ import type { Matrix } from '../core/matrix.js';
 import { knownFromColumn, type NightlyClass } from '../core/nightly.js';
 import { htmlReport, junitXml, kcidb, mailFile, nightDir, renderMail, renderSummary } from '../core/nightly-report.js';
 import type { CaseRow, NightView, SeriesView } from '../core/nightly-report.js';
-import type { RunResult } from '../core/results.js';
+import { BOOT_CONSOLE, type RunResult } from '../core/results.js';
 import { seriesTitle } from '../core/series.js';
 import type { Db } from '../adapters/db.js';
 import {
@@ -145,7 +145,7 @@ export function writeReports(dir: string, nights: NightView[]): string[] {
   return written;
 }
 
-const LOGS = ['console.log', 'dmesg.txt', 'peer-console.log', 'peer-dmesg.txt'];
+const LOGS = ['console.log', BOOT_CONSOLE, 'dmesg.txt', 'peer-console.log', 'peer-dmesg.txt'];
 
 /** A link from a page in PAGE_DIR to the file at PATH, wherever the two are. */
 function hrefFrom(pageDir: string, path: string): string {

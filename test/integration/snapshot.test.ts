@@ -5,7 +5,7 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunResult } from '../../orchestrator/core/results.js';
+import { BOOT_CONSOLE, type RunResult } from '../../orchestrator/core/results.js';
 import { snapshotsDir } from '../../orchestrator/adapters/snapshot-store.js';
 import { forgetSnapshot } from '../snapshots.js';
 import { finished, qemuGone, qemuPids, scratch, sleep, startCli } from '../cli.js';
@@ -24,9 +24,11 @@ async function run(mode: keyof typeof FLAGS, during?: (dir: string) => Promise<v
   await during?.(dir);
   const r = await done;
   const result = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as RunResult) : undefined;
+  const boot = result && join(dir, 'results', result.run.id, BOOT_CONSOLE);
+  const bootConsole = boot && existsSync(boot) ? readFileSync(boot, 'utf8') : undefined;
   const leftovers = await qemuGone(dir);
   rmSync(dir, { recursive: true, force: true });
-  return { ...r, result, leftovers };
+  return { ...r, result, bootConsole, leftovers };
 }
 
 /** What a verdict rests on: each case's name, verdict, reason and observation. */
@@ -49,6 +51,7 @@ t.test('a guest is saved on its second boot, restored after and judged as a cold
   const cold = await run('cold');
   t.equal(cold.code, 0, cold.stderr.slice(-2000));
   t.equal(cold.result?.run.snapshot, undefined, '--no-snapshot: nothing saved or restored');
+  t.equal(cold.bootConsole, undefined, 'a cold boot has its boot in console.log');
   const first = await firstBoot();
   t.equal(first.code, 0, first.stderr.slice(-2000));
   t.match(first.result?.run.snapshot, { restored: false, saved: false, why: /first boot of this guest/ });
@@ -64,6 +67,7 @@ t.test('a guest is saved on its second boot, restored after and judged as a cold
     t.match(restored.stderr, new RegExp(`restoring snapshot ${key}`));
     t.match(restored.result?.run.snapshot, { key, restored: true });
     t.same(judged(restored.result), judged(cold.result), `restored run ${i}: the cold run's verdicts and observations`);
+    t.match(restored.bootConsole, /Linux version [\s\S]*sshd/, 'the boot it was saved from, beside its console');
     t.same(restored.leftovers, []);
   }
   t.same(judged(first.result), judged(cold.result), 'so did the first boot');

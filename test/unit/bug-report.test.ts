@@ -192,3 +192,19 @@ t.test('no reproducer: the mail says why', async (t) => {
   t.match(r.mail, /Reproducer\n {2}None: fstests is an external suite\./);
   t.equal(r.record.reproducer, false);
 });
+
+t.test("a restored run's console starts at the restore: the mail says where its boot is", async (t) => {
+  const cold = inputsOf(DEBIAN_KNOWN, 'dio-vs-truncate/ext4-truncate');
+  t.notMatch(renderBugReport(cold).mail, /restored from a snapshot/, 'a cold boot: nothing to say');
+  const snapshot = { key: 'e78c544b71f67b21', restored: true };
+  const restored = { ...cold, result: { ...cold.result, run: { ...cold.result.run, snapshot } } };
+  const boot =
+    '[    0.000000] Linux version 6.1.0-57-amd64\n[    2.1] nfit_test: loading out-of-tree module taints kernel.\n';
+  const withBoot = renderBugReport({ ...restored, bootConsole: boot }).mail;
+  t.match(
+    flat(withBoot),
+    /guest: restored from a snapshot saved after boot and setup: console\.log starts at the restore; its boot up to the save is in boot-console\.log/,
+  );
+  t.match(withBoot, /taint: {4}tainted; nfit_test: loading out-of-tree module taints kernel\./, 'the boot taints too');
+  t.match(flat(renderBugReport(restored).mail), /its boot is not attached \(run again with --no-snapshot/);
+});
