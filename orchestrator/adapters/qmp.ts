@@ -1,7 +1,7 @@
 // QEMU's machine protocol over its unix socket: one command at a time, events skipped. What a
 // snapshot needs: stop, migrate to a file, wait, continue; restore: wait for the incoming state.
 import { connect, type Socket } from 'node:net';
-import { sleep } from './lifecycle.js';
+import { sleep, throwIfInterrupted } from './lifecycle.js';
 
 export class QmpError extends Error {}
 
@@ -36,6 +36,7 @@ export class Qmp {
         await qmp.command('qmp_capabilities');
         return qmp;
       } catch (err) {
+        throwIfInterrupted();
         if (Date.now() > until) throw new QmpError(`QMP at ${path}: ${(err as Error).message}`);
         await sleep(20);
       }
@@ -90,6 +91,7 @@ export class Qmp {
       if (m.status === 'failed' || m.status === 'cancelled')
         throw new QmpError(`migration ${m.status}${m['error-desc'] ? `: ${m['error-desc']}` : ''}`);
       if (performance.now() - started > timeoutMs) throw new QmpError(`migration not done in ${timeoutMs / 1000} s`);
+      throwIfInterrupted();
       await sleep(20);
     }
   }

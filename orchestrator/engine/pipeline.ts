@@ -152,7 +152,7 @@ export function bootOptions(p: Awaited<ReturnType<typeof prepare>>, append?: str
  * machine, accelerator, kernel arguments), what readying uploads and waits for, a lone suite's setup
  * steps, our guest side and QEMU's version (its migration format). A change in any is a cold boot.
  */
-export async function snapshotOf(p: Prepared, append?: string[], suite?: Selection['suite']) {
+async function snapshotOf(p: Prepared, append?: string[], suite?: Selection['suite']) {
   // One suite: saved after its setup too (its steps in the key); else once the guest is ready.
   const parts = {
     format: 2,
@@ -166,6 +166,24 @@ export async function snapshotOf(p: Prepared, append?: string[], suite?: Selecti
   };
   const key = createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
   return { key, afterSetup: !!suite };
+}
+
+/**
+ * The snapshot a run boots with: none with --no-snapshot, or when COLD says why this run cannot be
+ * saved (said when --snapshot asked for one); eager (save on a first boot) with --snapshot.
+ */
+export async function snapshotFor(
+  p: Prepared,
+  o: { snapshot?: boolean; append?: string[]; log: (line: string) => void },
+  suite?: Selection['suite'],
+  cold?: string,
+) {
+  if (o.snapshot === false) return undefined;
+  if (cold) {
+    if (o.snapshot) o.log(`snapshot: ${cold}`);
+    return undefined;
+  }
+  return { ...(await snapshotOf(p, o.append, suite)), eager: o.snapshot };
 }
 
 /** Needs checked against the kernel's config first, then (devices, packages) in the guest. */
@@ -348,11 +366,7 @@ async function bootAndTest(
   let lab: Lab | undefined;
   try {
     const lone = runs.length === 1 ? runs[0].selection.suite : undefined;
-    const snapshot =
-      opts.snapshot !== false && !peerConsole
-        ? { ...(await snapshotOf(p, opts.append, lone)), eager: opts.snapshot }
-        : undefined;
-    if (opts.snapshot && !snapshot) opts.log('snapshot: two-guest suites boot cold');
+    const snapshot = await snapshotFor(p, opts, lone, peerConsole && 'two-guest suites boot cold');
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
     lab = await phases.time('boot', () =>
       Lab.open({

@@ -15,7 +15,7 @@ import {
   newRunId,
   Phases,
   prepare,
-  snapshotOf,
+  snapshotFor,
   type RunOptions,
 } from '../engine/pipeline.js';
 import { GuestLost, kernelLines, type Guest } from '../engine/guest.js';
@@ -99,9 +99,7 @@ export async function runInGuest(o: CommandOptions): Promise<CommandOutcome> {
   mkdirSync(dir, { recursive: true });
   const consolePath = join(dir, 'console.log');
   // Saved once ready: CMD's own --setup runs on every restored guest.
-  const snapshot =
-    o.snapshot !== false && !share ? { ...(await snapshotOf(p, o.append)), eager: o.snapshot } : undefined;
-  if (o.snapshot && share) o.log('snapshot: a shared directory (virtio-9p) boots cold');
+  const snapshot = await snapshotFor(p, o, undefined, share && 'a shared directory (virtio-9p) boots cold');
   const lab = await Lab.open({ ...bootOptions(p, o.append), consolePath, log: o.log, share, snapshot });
   const record = (fields: Record<string, unknown>) =>
     writeJson(join(dir, 'command.json'), {

@@ -34,8 +34,12 @@ t.test('a script on the shared directory: its file reaches the host, its exit st
     'its output streamed; the fs-DAX namespace as TEST_DEV',
   );
   t.equal(readFileSync(join(share, 'from-guest.txt'), 'utf8'), 'written by the guest\n');
-  const three = await runCli(['run', '--share', share, '--results', results, '--', script, '3', 'no-dmesg'], env);
+  const three = await runCli(
+    ['run', '--share', share, '--snapshot', '--results', results, '--', script, '3', 'no-dmesg'],
+    env,
+  );
   t.equal(three.code, 3, 'kept when the kernel log cannot be read after it');
+  t.match(three.stderr, /^snapshot: a shared directory \(virtio-9p\) boots cold$/m, '--snapshot asked: why not, said');
   t.match(
     three.stderr,
     /^the guest's kernel log could not be read after the command: dmesg exited 126: .*Permission denied/m,

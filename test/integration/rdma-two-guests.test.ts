@@ -10,7 +10,7 @@ import { qemuGone, runCli, scratch } from '../cli.js';
 const { dir: tmp, env } = scratch('orchestrate-pair-');
 const json = join(tmp, 'r.json');
 const run = await runCli(
-  ['run', '--test', 'rdma-two-guests', '--test', 'rdma-smoke', '--results', tmp, '--json', json],
+  ['run', '--test', 'rdma-two-guests', '--test', 'rdma-smoke', '--results', tmp, '--json', json, '--snapshot'],
   env,
 );
 const all = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
@@ -23,6 +23,8 @@ const resultDir = /results: (.*)/.exec(run.stdout + run.stderr)![1];
 
 t.test('every case passes', async (t) => {
   t.equal(run.code, 0, run.stdout + run.stderr);
+  t.match(run.stderr, /^snapshot: two-guest suites boot cold$/m, '--snapshot asked: why not, said');
+  t.equal(all.run.snapshot, undefined, 'nothing saved or restored');
   t.same(
     result.tests.map((r) => [r.name, r.verdict]),
     [

@@ -1,14 +1,16 @@
 // Boot once, restore many: a guest is saved on its second cold boot (with --snapshot on its first),
 // later runs restore it and judge exactly as a cold boot does; --no-snapshot boots cold; a damaged
-// snapshot is removed and the run boots cold, saying so; QEMU killed in the middle of a save leaves
-// no snapshot, and the run still ends right.
+// snapshot is removed and the run boots cold, saying so; Ctrl-C in the middle of a restore leaves
+// nothing behind and the snapshot whole; QEMU killed in the middle of a save leaves no snapshot, and
+// the run still ends right.
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOOT_CONSOLE, type RunResult } from '../../orchestrator/core/results.js';
 import { snapshotsDir } from '../../orchestrator/adapters/snapshot-store.js';
 import { forgetSnapshot } from '../snapshots.js';
-import { finished, qemuGone, qemuPids, scratch, sleep, startCli } from '../cli.js';
+import { finished, qemuGone, qemuPids, scratch, sleep, startCli, waitForOutput } from '../cli.js';
+import { tempDir } from '../temp.js';
 
 const TEST = 'ib-reg-refusal';
 const FLAGS = { cold: ['--no-snapshot'], auto: [], eager: ['--snapshot'] };
@@ -82,6 +84,25 @@ t.test('a damaged snapshot is removed, and the run boots cold, says so and saves
   t.match(r.stderr, new RegExp(`snapshot ${key}: .*removed it, booting cold`));
   t.match(r.result?.run.snapshot, { key, restored: false, saved: true });
   t.equal(r.result?.summary.PASS, 5);
+});
+
+t.test('Ctrl-C while a guest is restored: QEMU stopped, temp files removed, the snapshot whole', async (t) => {
+  const { dir, env } = scratch('orchestrate-snap-int-');
+  const results = tempDir('orchestrate-snap-int-results-');
+  const child = startCli(['run', '--test', TEST, '--results', results], env);
+  const done = finished(child);
+  await waitForOutput(child, new RegExp(`restoring snapshot ${key}`), 120_000);
+  for (let n = 0; n < 400 && !qemuPids(dir).length; n++) await sleep(25);
+  t.ok(qemuPids(dir).length > 0, 'the restoring QEMU was running');
+  child.kill('SIGINT');
+  const r = await done;
+  t.equal(r.code, 130, r.stderr.slice(-1500));
+  t.match(r.stderr, /error: interrupted by SIGINT; QEMU stopped, temp files removed/);
+  t.same(await qemuGone(dir), [], 'QEMU killed');
+  t.same(readdirSync(dir), [], 'temp files removed');
+  const next = await run('auto');
+  t.match(next.result?.run.snapshot, { key, restored: true }, 'the snapshot it was restoring is whole');
+  t.equal(next.result?.summary.PASS, 5);
 });
 
 t.test('QEMU killed while --snapshot saves a first boot: nothing half made is left, the run ends right', async (t) => {

@@ -85,14 +85,17 @@ function podArgs(job: any, index: number, sources: Record<string, string>): stri
   ];
 }
 
-/** (kernel inputs, test, verdict, class) of every case of the DB's one night, sorted. */
+/**
+ * (base or series, kernel built, test, verdict, class) of every case of the DB's one night, sorted.
+ * Not the inputs hash: a shard's rows are keyed by the tests it ran (what reusing them needs).
+ */
 function night(db: string): string[] {
   const d = openDb(db);
   try {
     const nights = nightsOf(d);
     return nights
       .flatMap((n) => resultsOfNight(d, n.id))
-      .map((r) => `${r.inputs} ${r.test} ${r.verdict} ${r.class}`)
+      .map((r) => `${r.series_id ?? 'base'} ${r.kernel} ${r.test} ${r.verdict} ${r.class}`)
       .sort();
   } finally {
     d.close();
