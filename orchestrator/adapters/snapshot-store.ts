@@ -105,11 +105,32 @@ export function bootedBefore(key: string): boolean {
   const before = existsSync(path);
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, '');
+    // Touched, not rewritten: it may hold why the guest cannot be saved (markUnsaveable).
+    if (before) utimesSync(path, new Date(), new Date());
+    else writeFileSync(path, '');
   } catch {
     return false;
   }
   return before;
+}
+
+/** Why KEY's guest cannot be saved (its setup writes its disks), as a refused save found; else undefined. */
+export function unsaveable(key: string): string | undefined {
+  try {
+    return readFileSync(bootMarker(key), 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Later boots of KEY do not try to save it (a marker that cannot be written only means they try). */
+export function markUnsaveable(key: string, why: string): void {
+  try {
+    mkdirSync(dirname(bootMarker(key)), { recursive: true });
+    writeAtomic(bootMarker(key), `${why}\n`);
+  } catch {
+    // as documented
+  }
 }
 
 /** A draft (.save-KEY-PID-TIME) whose saving process is gone. */

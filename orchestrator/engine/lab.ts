@@ -11,8 +11,8 @@ import { writeAtomic } from '../adapters/store.js';
 import { extDir, type SetupFacts } from '../suites/suite.js';
 import type { SetupSnapshot } from './runner.js';
 import type { Guest, Guests } from './guest.js';
-import { BootError, planBoot, plannedFiles, Session, SnapshotError, type BootOptions } from './session.js';
-import { bootedBefore, findSnapshot } from '../adapters/snapshot-store.js';
+import { BootError, NotSaveable, planBoot, plannedFiles, Session, SnapshotError, type BootOptions } from './session.js';
+import { bootedBefore, findSnapshot, markUnsaveable, unsaveable } from '../adapters/snapshot-store.js';
 
 /** The SSH port a planned command line shows in place of the one picked at boot. */
 const PLANNED_SSH_PORT = 10022;
@@ -102,10 +102,14 @@ export class Lab {
         opts.log?.(`snapshot ${key}: ${err.message}; removed it, booting cold`);
         removeTree(saved.dir);
       }
-    } else if (!s.eager && !bootedBefore(key)) {
-      const lab = new Lab(await Session.boot(opts), undefined, opts.workDir);
-      lab.snapshot = { key, restored: false, saved: false, why: FIRST_BOOT };
-      return lab;
+    } else if (!s.eager) {
+      const never = unsaveable(key);
+      const why = !bootedBefore(key) ? FIRST_BOOT : never && `cannot be saved: ${never} (--snapshot tries again)`;
+      if (why) {
+        const lab = new Lab(await Session.boot(opts), undefined, opts.workDir);
+        lab.snapshot = { key, restored: false, saved: false, why };
+        return lab;
+      }
     }
     const lab = new Lab(await Session.boot({ ...opts, snapshottable: true }), undefined, opts.workDir);
     lab.snapshot = { key, restored: false };
@@ -162,6 +166,7 @@ export class Lab {
       log(`snapshot ${use.key} saved in ${saved.seconds.toFixed(1)} s`);
     } catch (err) {
       if (!(err instanceof SnapshotError)) throw err;
+      if (err instanceof NotSaveable) markUnsaveable(use.key, err.message);
       Object.assign(use, { saved: false, why: err.message });
       log(`snapshot ${use.key} not saved: ${err.message}`);
     }

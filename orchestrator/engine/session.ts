@@ -91,6 +91,9 @@ export interface BootOptions {
 /** A snapshot could not be saved or restored; the run goes on (saving) or boots cold (restoring). */
 export class SnapshotError extends Error {}
 
+/** This guest can never be saved as its key stands (its disks are written before the save). */
+export class NotSaveable extends SnapshotError {}
+
 /** Console milestones, as regexes, for boot timings. */
 const MILESTONES = {
   banner: /Linux version /,
@@ -330,7 +333,7 @@ export class Session implements Guest {
     const snap = this.snapshot;
     if (!snap) throw new SnapshotError('this guest was not booted to be saved');
     const written = snap.disks.filter((d) => statSync(d).blocks > 0);
-    if (written.length) throw new SnapshotError(`its disks were written before the save (${written.join(', ')})`);
+    if (written.length) throw new NotSaveable(`its disks were written before the save (${written.join(', ')})`);
     const started = performance.now();
     this.conn.close();
     let saved: { dir?: string } | SnapshotError;

@@ -3,7 +3,14 @@
 import t from 'tap';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bootedBefore, bootMarker, snapshotGcPlan, snapshotsDir } from '../../orchestrator/adapters/snapshot-store.js';
+import {
+  bootedBefore,
+  bootMarker,
+  markUnsaveable,
+  snapshotGcPlan,
+  snapshotsDir,
+  unsaveable,
+} from '../../orchestrator/adapters/snapshot-store.js';
 import { tempDir } from '../temp.js';
 
 const cache = tempDir('orchestrate-snapstore-');
@@ -33,6 +40,15 @@ t.test('a key is booted before from its second boot on', async (t) => {
   t.equal(bootedBefore('aaaa'), false, 'first boot');
   t.equal(bootedBefore('aaaa'), true, 'second boot');
   t.equal(bootedBefore('bbbb'), false, 'another key is its own');
+});
+
+t.test('a key whose save was refused for good says why, and later boots keep that', async (t) => {
+  t.equal(unsaveable('cccc'), undefined);
+  bootedBefore('cccc');
+  markUnsaveable('cccc', 'its disks were written before the save (/tmp/x/scratch.img)');
+  t.equal(bootedBefore('cccc'), true);
+  t.equal(unsaveable('cccc'), 'its disks were written before the save (/tmp/x/scratch.img)', 'a boot kept the reason');
+  t.equal(unsaveable('aaaa'), undefined, 'a plain marker holds none');
 });
 
 t.test('gc: kernels gone, snapshots and markers unused for DAYS, drafts of dead processes', async (t) => {
