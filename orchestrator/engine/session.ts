@@ -2,7 +2,7 @@
 // the initramfs, the guest files uploaded, the late modules loaded.
 import { copyFileSync, readFileSync, statSync, writeFileSync, truncateSync, closeSync, openSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { qemuArgs, parseSize, type MachineProfile, type PeerLink, type SnapshotSpec } from '../core/machine.js';
 import { parseConsole, fatal } from '../core/console.js';
 import { bootSuspects, type ArtifactKind } from '../core/stamp.js';
@@ -333,7 +333,8 @@ export class Session implements Guest {
     const snap = this.snapshot;
     if (!snap) throw new SnapshotError('this guest was not booted to be saved');
     const written = snap.disks.filter((d) => statSync(d).blocks > 0);
-    if (written.length) throw new NotSaveable(`its disks were written before the save (${written.join(', ')})`);
+    if (written.length)
+      throw new NotSaveable(`its disks were written before the save (${written.map((d) => basename(d)).join(', ')})`);
     const started = performance.now();
     this.conn.close();
     let saved: { dir?: string } | SnapshotError;
