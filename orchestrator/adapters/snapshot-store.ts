@@ -129,7 +129,7 @@ export function markUnsaveable(key: string, why: string): void {
     mkdirSync(dirname(bootMarker(key)), { recursive: true });
     writeAtomic(bootMarker(key), `${why}\n`);
   } catch {
-    // as documented
+    // unwritten, later boots only try again
   }
 }
 
