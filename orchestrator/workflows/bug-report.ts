@@ -180,7 +180,7 @@ async function gather(o: BugReportOptions, dir: string, result: RunResult, test:
   const files = await causeFiles(tree, known, rule);
   const maintainers = tree && files.length ? await getMaintainers(tree, files) : undefined;
   const repro = buildReproducer(result, test, kernel);
-  const bootConsole = existsSync(join(dir, BOOT_CONSOLE)) ? readOr(join(dir, BOOT_CONSOLE)) : undefined;
+  const bootConsole = readOr(join(dir, BOOT_CONSOLE)) || undefined;
   const base = {
     result,
     test,
