@@ -16,7 +16,12 @@ export interface FileStamp extends FileStat {
   /** Relative to the artifact's root. */
   path: string;
   sha256: string;
+  /** The sha256 is of the file with each all-zero block (ZERO_BLOCK bytes) as one mark: a sparse file's holes. */
+  zeroBlocks?: true;
 }
+
+/** The block a sparse file's hash reads and marks as zero when it is. */
+export const ZERO_BLOCK = 4 << 20;
 
 export interface Stamp {
   format: 'orchestrate-stamp/1';
