@@ -1,9 +1,11 @@
 // Stamps on real files: a sparse file (a snapshot's NVDIMM) hashes its holes as marks, and a change
 // anywhere in it, hole or data, is still found; a dense file keeps the plain sha256 older stamps hold.
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { dataRegions } from '../../orchestrator/adapters/holes.js';
 import { deepCheck, readStamp, sha256File, writeStamp } from '../../orchestrator/adapters/stamp.js';
 import { writeJson } from '../../orchestrator/adapters/store.js';
 import { tempDir } from '../temp.js';
@@ -38,6 +40,22 @@ t.test('a sparse file is stamped by its blocks; a byte changed in a hole or in t
   t.equal(deepCheck(join(dir, 'stamp.json'), dir), undefined, 'the hole zero again');
   writeAt(path, MiB, 'Label');
   t.equal(deepCheck(join(dir, 'stamp.json'), dir), 'nvdimm0.img does not hash as it did when made', 'data changed');
+});
+
+t.test('holes are skipped, not read: a dense copy of the same bytes hashes alike', async (t) => {
+  const sparse = sparseFile('holes.img');
+  const regions = dataRegions(sparse)!;
+  t.ok(regions.length >= 1 && regions.every(([from, to]) => to - from < 64 * MiB), JSON.stringify(regions));
+  t.ok(
+    regions.some(([from, to]) => from <= MiB && to > MiB),
+    'the written block is data',
+  );
+  const dense = join(dir, 'dense.img');
+  execFileSync('cp', ['--sparse=never', sparse, dense]);
+  t.ok(statSync(dense).blocks * 512 >= 64 * MiB, 'the copy has no holes');
+  t.same(dataRegions(dense), [[0, 64 * MiB]]);
+  t.equal(sha256File(dense, true), sha256File(sparse, true));
+  t.equal(dataRegions(join(dir, 'absent.img')), undefined);
 });
 
 t.test('the marks cannot be confused with data: zero blocks and a block of data hash apart', async (t) => {
