@@ -58,13 +58,15 @@ function entries(
   deps: ModuleDeps,
   lists: { early: string[]; late: string[]; shipped: string[] },
   indexes: Map<string, Buffer>,
+  applets: string[],
 ): CpioEntry[] {
   const { early, late, shipped } = lists;
   const init = readFileSync(join(guestDir, 'initramfs', 'init'));
   const list: CpioEntry[] = [
     { kind: 'file', path: 'init', data: init, mode: 0o755 },
     { kind: 'file', path: 'bin/busybox', data: readFileSync(NEEDS.busybox.probe), mode: 0o755 },
-    { kind: 'symlink', path: 'bin/sh', target: 'busybox' },
+    // What `busybox --install` would make at each boot (~0.15 s of symlinks under TCG), made here.
+    ...applets.map((name) => ({ kind: 'symlink', path: `bin/${name}`, target: 'busybox' }) as CpioEntry),
     { kind: 'file', path: 'bin/load-modules', data: readFileSync(LOAD_MODULES), mode: 0o755 },
     ...['dev', 'proc', 'sys', 'newroot', 'run/orchestrate', 'boot'].map((path) => ({ kind: 'dir', path }) as CpioEntry),
     { kind: 'file', path: 'etc/orchestrate/modules.early', data: laneList(deps, early) },
@@ -117,7 +119,7 @@ function cacheKey(kernel: Kernel, lists: { early: string[]; late: string[]; ship
   return fingerprint(
     guestDir,
     [init, LOAD_MODULES, NEEDS.busybox.probe],
-    [kernel.id, kernel.release, stamps, early, late, shipped, 'cpio-v4-depmod'],
+    [kernel.id, kernel.release, stamps, early, late, shipped, 'cpio-v5-applets'],
   );
 }
 
@@ -141,7 +143,9 @@ export async function ensureInitramfs(
   };
   const make = async () => {
     const indexes = kernel.modulesDir ? await moduleIndexes(kernel, [...early, ...late, ...shipped]) : new Map();
-    writeAtomic(path, cpioArchive(entries(kernel, deps, { early, late, shipped }, indexes)));
+    const listed = (await exec([NEEDS.busybox.probe, '--list'])).stdout.split('\n');
+    const applets = listed.filter((name) => name && name !== 'busybox');
+    writeAtomic(path, cpioArchive(entries(kernel, deps, { early, late, shipped }, indexes, applets)));
     writeStamp(stampOf(path), dir, [basename(path)]);
     return { path };
   };
