@@ -1,6 +1,7 @@
 import { suiteFragments } from '../suites/index.js';
 import { resolve } from 'node:path';
 import { DEFAULTS } from '../core/bisect.js';
+import { UsageError } from '../errors.js';
 import { bisectJson, renderBisect } from '../core/bisect-report.js';
 import { writeJson } from '../adapters/store.js';
 import { bisect } from '../workflows/bisect.js';
@@ -30,6 +31,12 @@ export const bisectCommand = command({
         default: DEFAULTS.maxRuns,
         describe: 'runs per commit at most while a flaky pass is doubtful',
       })
+      .option('jobs', {
+        type: 'number',
+        default: 2,
+        describe:
+          'with --runs > 1: runs of one kernel at once after its first (which saves the guest the others restore)',
+      })
       .option('confidence', {
         type: 'number',
         default: DEFAULTS.confidence,
@@ -50,6 +57,7 @@ export const bisectCommand = command({
       .option('results', { type: 'string', default: 'results', describe: 'run results and the bisect log go here' })
       .option('json', { type: 'string', describe: 'write the answer as JSON here' }),
   handler: async (args) => {
+    if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError('--jobs must be a positive integer');
     const report = await bisect(
       {
         ...args,
@@ -65,6 +73,7 @@ export const bisectCommand = command({
           maxRuns: Math.max(args.maxRuns, args.runs),
           confidence: args.confidence,
           anyFailure: args.anyFailure,
+          jobs: args.jobs,
         },
       },
       qemuTester,

@@ -38,6 +38,8 @@ export interface BisectOptions {
   maxInfra: number;
   /** Count any failure, not only one that looks like the failing end's. */
   anyFailure: boolean;
+  /** Runs of one commit that may run at once (guests side by side), after its first. */
+  jobs: number;
 }
 
 export const DEFAULTS: Omit<BisectOptions, 'mode'> = {
@@ -47,6 +49,7 @@ export const DEFAULTS: Omit<BisectOptions, 'mode'> = {
   maxInfraPerCommit: 2,
   maxInfra: 5,
   anyFailure: false,
+  jobs: 1,
 };
 
 export type StepVerdict = 'good' | 'bad' | 'skip';
@@ -60,7 +63,13 @@ interface CommitState {
 }
 
 export type Action =
-  | { kind: 'run'; commit: string; purpose: 'check-failing-end' | 'check-passing-end' | 'step' }
+  | {
+      kind: 'run';
+      commit: string;
+      purpose: 'check-failing-end' | 'check-passing-end' | 'step';
+      /** Runs to start at once: each is needed whatever the others show, unless one fails mid-range. */
+      together: number;
+    }
   | { kind: 'done'; result: BisectResult };
 
 export interface StepSummary {
@@ -245,6 +254,16 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
       },
     };
   };
+  /**
+   * A pending commit's first run goes alone (it boots, and saves the guest the others restore);
+   * then as many as it needs at least (all passing), up to o.jobs.
+   */
+  const run = (commit: string, purpose: Extract<Action, { kind: 'run' }>['purpose']): Action => {
+    const done = runsOf(log, commit).length;
+    const want = commit === failingEnd(commits, o.mode) ? o.runs : Math.max(o.runs, needed);
+    const together = done ? Math.max(1, Math.min(o.jobs, want - done)) : 1;
+    return { kind: 'run', commit, purpose, together };
+  };
   const infraTotal = log.filter((l) => l.run.kind === 'infra').length;
   if (infraTotal > o.maxInfra) {
     return done({
@@ -258,7 +277,7 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
     [passingEnd(commits, o.mode), 'check-passing-end', 'passing'],
   ] as const) {
     const s = state(end);
-    if (s.state === 'pending') return { kind: 'run', commit: end, purpose };
+    if (s.state === 'pending') return run(end, purpose);
     if (s.state === 'abort') return done({ status: 'aborted', candidates: [], message: `${end}: ${s.reason}` });
     if (s.state !== want) {
       const name =
@@ -286,7 +305,7 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
     const i = pickMiddle(lo, hi, skip);
     if (i === undefined) break;
     const s = state(commits[i]);
-    if (s.state === 'pending') return { kind: 'run', commit: commits[i], purpose: 'step' };
+    if (s.state === 'pending') return run(commits[i], 'step');
     if (s.state === 'abort') return done({ status: 'aborted', candidates: [], message: `${commits[i]}: ${s.reason}` });
     if (s.state === 'untestable') skip.add(i);
     else if (s.state === oldState) lo = i;

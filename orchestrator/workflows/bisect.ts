@@ -179,11 +179,18 @@ export async function bisect(req: BisectRequest, tester: KernelTester): Promise<
     const action = next(range.commits, log.runs, options);
     if (action.kind === 'done') return report(action.result, range, log.runs, log.path, started);
     const doing = action.purpose === 'step' ? 'testing' : `checking ${action.purpose.replace('check-', '')}`;
-    req.log(`${doing} ${short(action.commit)}`);
-    const logged = await testCommit(tester, req, range, action.commit);
-    log.runs.push(logged);
+    const many = action.together > 1 ? ` (${action.together} runs side by side)` : '';
+    req.log(`${doing} ${short(action.commit)}${many}`);
+    const runs = Array.from({ length: action.together }, () => testCommit(tester, req, range, action.commit));
+    const settled = await Promise.allSettled(runs);
+    for (const s of settled) {
+      if (s.status === 'rejected') continue;
+      log.runs.push(s.value);
+      req.log(`  ${short(action.commit)}: ${describeRun(s.value)}`);
+    }
     log.save();
-    req.log(`  ${short(action.commit)}: ${describeRun(logged)}`);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 

@@ -1,7 +1,8 @@
 // The bisect workflow end to end (range from a real git tree, the log, resume, the report) against
 // a tester with a scripted history of verdicts: no kernel is built or booted.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { InterruptedError } from '../../orchestrator/errors.js';
 import { DEFAULTS } from '../../orchestrator/core/bisect.js';
 import { bisect, type BisectLog, type BisectRequest } from '../../orchestrator/workflows/bisect.js';
@@ -164,4 +165,55 @@ t.test('ends that do not hold: the good end fails', async (t) => {
   t.equal(report.status, 'check-failed');
   t.match(report.message, /the good end .* fails/);
   t.equal(tester.calls.length, 2, 'only the ends were tested');
+});
+
+/** A tester whose runs take time, counting how many are under way at once. */
+class TimedTester extends ScriptedTester {
+  running = 0;
+  most = 0;
+  /** How many ran at once when each commit's first run started. */
+  firstAlone: number[] = [];
+
+  override async built(...args: Parameters<ScriptedTester['built']>) {
+    this.running++;
+    this.most = Math.max(this.most, this.running);
+    if (!this.calls.some((c) => c.ref === args[0].ref)) this.firstAlone.push(this.running);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return await super.built(...args);
+    } finally {
+      this.running--;
+    }
+  }
+}
+
+t.test('--runs 3 --jobs 2: after its first run, a commit runs two at once; each run logged', async (t) => {
+  const { dir, commits } = history(8);
+  const at = indexIn(commits);
+  const tester = new TimedTester((call) => (at(call) >= 5 ? FAIL : PASS));
+  const req = request(dir, commits, { options: { ...DEFAULTS, runs: 3, jobs: 2 } });
+  const report = await bisect(req, tester);
+  t.equal(report.culprit, commits[5]);
+  t.equal(tester.most, 2);
+  t.ok(
+    tester.firstAlone.every((n) => n === 1),
+    'every first run went alone',
+  );
+  t.match(req.lines.join('\n'), /checking failing-end \w+ \(2 runs side by side\)/);
+  const log = JSON.parse(readFileSync(report.log, 'utf8')) as BisectLog;
+  t.equal(log.runs.length, tester.calls.length, 'every run is in the log');
+  t.equal(log.runs.filter((r) => r.commit === commits[7]).length, 3);
+});
+
+t.test('a run that breaks beside another: the other is logged, then the error stops the bisect', async (t) => {
+  const { dir, commits } = history(4);
+  const tester = new TimedTester((_call, attempt) => {
+    if (attempt === 2) throw new InterruptedError('SIGINT');
+    return FAIL;
+  });
+  const req = request(dir, commits, { options: { ...DEFAULTS, runs: 3, jobs: 2 } });
+  const bisected = bisect(req, tester);
+  await t.rejects(bisected, InterruptedError);
+  const log = JSON.parse(readFileSync(readdirSync(req.resultsDir).map((f) => join(req.resultsDir, f))[0], 'utf8'));
+  t.equal((log as BisectLog).runs.length, 2, 'the first run and the one beside the broken one');
 });
