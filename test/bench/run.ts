@@ -1,19 +1,21 @@
 // npm run bench: medians of the pipeline's phases under this machine's accelerator.
 //   --runs N        repro runs, each cold (--no-snapshot) and restored in turn (default 5; 0 skips them)
-//   --step-pairs N  bisect steps (--step-runs R repro runs each, default 5), each beside one cold run
+//   --step-pairs N  bisect steps (bisect --runs R, --step-runs R, default 5), each beside one cold run
 //                   (default 3; 0 skips them)
 //   --image-runs N  cold image builds (default 3; 0 skips them, they take ~40 s each)
 //   --build-runs N  kernel builds of linux-source: full (no ccache), incremental, cache hit
 //                   (default 0: a full build takes ~7 min here); --build-line 6.12 for that line
 //   --reports DIR   only the console parser against syzkaller's corpus (see reports.ts); -v lists
 //                   the titles that differ; --write-manifest SHA rewrites the corpus manifest
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkArtifact, readStamp } from '../../orchestrator/adapters/stamp.js';
 import { kernelStoreDir } from '../../orchestrator/paths.js';
 import { Phases, prepare } from '../../orchestrator/engine/pipeline.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
+import { availableKernels } from '../../orchestrator/adapters/apt.js';
+import { compareVersions } from '../../orchestrator/core/debian.js';
 import { runCli } from '../cli.js';
 import { forgetSnapshot } from '../snapshots.js';
 import { kernelBuilds } from './kbuild.js';
@@ -88,28 +90,47 @@ async function repros(runs: number): Promise<{ cold: Row[]; restored: Row[] }> {
   return rows;
 }
 
+/** The two newest 6.1 packages: a bisect between them whose bad end passes is one step on that end. */
+async function lastTwo61(): Promise<[string, string]> {
+  const six1 = (await availableKernels())
+    .filter((k) => k.version.startsWith('6.1.'))
+    .sort((a, b) => compareVersions(a.debVersion, b.debVersion));
+  const [older, newest] = six1.slice(-2).map((k) => k.release.replace(/-amd64$/, ''));
+  return [older, newest];
+}
+
+/** What the runs in DIR said of their snapshots. */
+function snapshotsIn(dir: string): NonNullable<RunResult['run']['snapshot']>[] {
+  return readdirSync(dir)
+    .map((d) => join(dir, d, 'results.json'))
+    .filter((f) => existsSync(f))
+    .map((f) => (JSON.parse(readFileSync(f, 'utf8')) as RunResult).run.snapshot!);
+}
+
 /**
- * Flaky-aware bisect steps (--runs N) on a kernel new to the cache, each beside one cold run: bisect
- * saves a guest it will run more than once on its first boot, and restores it for the other runs.
+ * Flaky-aware bisect steps (`bisect --runs N` over two Debian 6.1 packages whose bad end passes:
+ * one step of N runs on the newest, which is in the store), each beside one cold run of the same
+ * test and kernel. The step's first run boots and saves; the others restore, --jobs at a time.
  */
 async function bisectSteps(pairs: number, runs: number): Promise<{ one: number[]; step: number[] }> {
   const out = tempDir('orchestrate-bench-');
   const json = join(out, 'r.json');
-  const repro = async (extra: string[]) => {
-    const r = await runCli(['repro', ...extra, '--results', out, '--json', json]);
-    if (r.code !== 0) throw new Error(`repro failed:\n${r.stdout}\n${r.stderr}`);
+  const one = async (extra: string[]) => {
+    const r = await runCli(['run', '--test', 'ib-reg-refusal', ...extra, '--results', out, '--json', json]);
+    if (r.code !== 0) throw new Error(`run failed:\n${r.stdout}\n${r.stderr}`);
     return JSON.parse(readFileSync(json, 'utf8')) as RunResult;
   };
-  const key = (await repro(['--snapshot'])).run.snapshot!.key;
+  const key = (await one(['--snapshot'])).run.snapshot!.key;
+  const [older, newest] = await lastTwo61();
   const times = { one: [] as number[], step: [] as number[] };
   for (let i = 0; i < pairs; i++) {
-    times.one.push((await timed(() => repro(['--no-snapshot'])))[0]);
+    times.one.push((await timed(() => one(['--no-snapshot'])))[0]);
     forgetSnapshot(key);
-    const [seconds, restored] = await timed(async () => {
-      const results = [];
-      for (let n = 0; n < runs; n++) results.push(await repro(['--snapshot']));
-      return results.filter((r) => r.run.snapshot?.restored).length;
-    });
+    const dir = tempDir('orchestrate-bench-step-');
+    const argv = ['bisect', '--kernels', `debian:${older}..${newest}`, '--test', 'ib-reg-refusal'];
+    const [seconds, r] = await timed(() => runCli([...argv, '--runs', String(runs), '--results', dir]));
+    if (r.code !== 1 || !/^the bad end .* passes/m.test(r.stdout)) throw new Error(`bisect:\n${r.stdout}\n${r.stderr}`);
+    const restored = snapshotsIn(dir).filter((s) => s.key === key && s.restored).length;
     if (restored !== runs - 1) throw new Error(`a step restored ${restored} of its ${runs - 1} later runs`);
     times.step.push(seconds);
   }

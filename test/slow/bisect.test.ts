@@ -1,12 +1,14 @@
 // Bisect on a real history: ten commits on linux-source-6.1, one breaking the build (at the first
 // midpoint), one letting fs-DAX pages be pinned long-term (the culprit ib-reg-refusal must find).
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
 import { availableKernels } from '../../orchestrator/adapters/apt.js';
 import { compareVersions } from '../../orchestrator/core/debian.js';
+import type { RunResult } from '../../orchestrator/core/results.js';
 import { runCli } from '../cli.js';
+import { tempDir } from '../temp.js';
 import { gitIn, historyTree, snapshot } from '../git-repo.js';
 import { sourceTree } from '../source-tree.js';
 
@@ -91,16 +93,31 @@ t.test('test --exit-code git-bisect: 0, 1 and 125 for git bisect run', async (t)
   t.equal(await code(at('pass a page hint')), 125, 'does not build: skip');
 });
 
-t.test('bisect over Debian packages: both ends pass, and it says so', async (t) => {
-  // The two newest 6.1 packages the archive has today.
-  const six1 = (await availableKernels())
-    .filter((k) => k.version.startsWith('6.1.'))
-    .sort((a, b) => compareVersions(a.debVersion, b.debVersion));
-  const [older, newest] = six1.slice(-2).map((k) => k.release.replace(/-amd64$/, ''));
-  const r = await runCli(['bisect', '--kernels', `debian:${older}..${newest}`, '--test', TEST, '--results', results]);
-  t.equal(r.code, 1, r.stderr.slice(-2000));
-  t.match(
-    r.stdout,
-    new RegExp(`^the bad end ${six1[six1.length - 1].debVersion.replace(/[.~+]/g, '\\$&')} passes`, 'm'),
-  );
-});
+t.test(
+  'bisect over Debian packages, --runs 3: both ends pass, and it says so; runs 2 and 3 restored side by side',
+  async (t) => {
+    // The two newest 6.1 packages the archive has today.
+    const six1 = (await availableKernels())
+      .filter((k) => k.version.startsWith('6.1.'))
+      .sort((a, b) => compareVersions(a.debVersion, b.debVersion));
+    const [older, newest] = six1.slice(-2).map((k) => k.release.replace(/-amd64$/, ''));
+    const dir = tempDir('orchestrate-bisect-debian-');
+    const argv = ['bisect', '--kernels', `debian:${older}..${newest}`, '--test', TEST, '--runs', '3'];
+    const r = await runCli([...argv, '--results', dir]);
+    t.equal(r.code, 1, r.stderr.slice(-2000));
+    t.match(
+      r.stdout,
+      new RegExp(`^the bad end ${six1[six1.length - 1].debVersion.replace(/[.~+]/g, '\\$&')} passes`, 'm'),
+    );
+    t.match(r.stderr, /checking failing-end \S+ \(2 runs side by side\)/);
+    const runs = readdirSync(dir)
+      .filter((d) => existsSync(join(dir, d, 'results.json')))
+      .map((d) => JSON.parse(readFileSync(join(dir, d, 'results.json'), 'utf8')) as RunResult);
+    t.equal(runs.length, 3);
+    t.ok(runs.filter((x) => x.run.snapshot?.restored).length >= 2, 'the runs after the first restored its guest');
+    t.ok(
+      runs.every((x) => x.passed),
+      'each passes',
+    );
+  },
+);
