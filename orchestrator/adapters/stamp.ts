@@ -54,29 +54,31 @@ function hashBlocks(fd: number, hash: Hash, data: [number, number][] | undefined
   const size = fstatSync(fd).size;
   hash.update(`${size}\n`);
   const holds = (at: number) => !data || data.some(([from, to]) => from < at + ZERO_BLOCK && to > at);
+  const buf = Buffer.allocUnsafe(ZERO_BLOCK);
   for (let at = 0; at < size; at += ZERO_BLOCK) {
-    const block = holds(at) ? blocks(fd, at).next().value : undefined;
+    const block = holds(at) ? readBlock(fd, buf, at) : undefined;
     if (!block || block.equals(ZEROS.subarray(0, block.length))) hash.update(ZERO);
     else hash.update(DATA).update(block);
   }
 }
 
-/** The file's blocks of ZERO_BLOCK bytes (the last maybe shorter) from AT; one buffer, reused. */
-function* blocks(fd: number, at = 0): Generator<Buffer> {
+/** The file's blocks of ZERO_BLOCK bytes, the last maybe shorter; one buffer, reused. */
+function* blocks(fd: number): Generator<Buffer> {
   const buf = Buffer.allocUnsafe(ZERO_BLOCK);
-  for (;;) {
-    let got = 0;
-    for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, at + got)) > 0;) got += n;
-    if (!got) return;
-    yield buf.subarray(0, got);
-    at += got;
-  }
+  for (let at = 0, block; (block = readBlock(fd, buf, at)).length; at += block.length) yield block;
+}
+
+/** The block at AT, as much of it as the file has: the same bytes however the reads split. */
+function readBlock(fd: number, buf: Buffer, at: number): Buffer {
+  let got = 0;
+  for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, at + got)) > 0;) got += n;
+  return buf.subarray(0, got);
 }
 
 function fileStamp(root: string, rel: string): FileStamp {
   const path = join(root, rel);
-  const { blocks, size } = statSync(path);
-  const sparse = blocks * 512 < size;
+  const { blocks: used, size } = statSync(path);
+  const sparse = used * 512 < size;
   return { path: rel, ...statOf(path)!, sha256: sha256File(path, sparse)!, ...(sparse ? { zeroBlocks: true } : {}) };
 }
 
