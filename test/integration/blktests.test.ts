@@ -16,7 +16,8 @@ const json = join(out, 'matrix.json');
 const run = await runCli(
   [
     'run',
-    ...['--kernel', 'debian:6.1', '--kernel', 'debian:6.12'],
+    // Both lines at once, for npm test's 20 minutes: 85 s here against 113 s one after the other.
+    ...['--kernel', 'debian:6.1', '--kernel', 'debian:6.12', '--jobs', '2'],
     // A glob on the test: check gets the tree's tests it matches (nvme/003 alone), not the group.
     ...['--test', 'blktests/nvme/006', '--test', 'blktests/nvme/003*'],
     ...['--results', out, '--json', json],

@@ -21,6 +21,9 @@ const run = await runCli(
     'debian:6.1',
     '--kernel',
     'debian:6.12',
+    // Both lines at once, for npm test's 20 minutes: 167 s here against 253 s one after the other.
+    '--jobs',
+    '2',
     ...CASES.flatMap((c) => ['--test', `fstests/${c}`]),
     '--results',
     out,
