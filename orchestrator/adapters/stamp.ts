@@ -1,7 +1,7 @@
 // Stamps of cached artifacts on disk: made last, when the artifact is complete; checked by stat
 // before every use, by hash when the stat disagrees or a failure points at the artifact.
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import {
   ZERO_BLOCK,
@@ -16,10 +16,11 @@ import {
 import { dataRegions } from './holes.js';
 import { readJsonOr, writeJson } from './store.js';
 
+const fileStat = (s: Stats): FileStat => ({ size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino });
+
 function statOf(path: string): FileStat | undefined {
   try {
-    const s = statSync(path);
-    return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
+    return fileStat(statSync(path));
   } catch {
     return undefined;
   }
@@ -77,9 +78,9 @@ function readBlock(fd: number, buf: Buffer, at: number): Buffer {
 
 function fileStamp(root: string, rel: string): FileStamp {
   const path = join(root, rel);
-  const { blocks: used, size } = statSync(path);
-  const sparse = used * 512 < size;
-  return { path: rel, ...statOf(path)!, sha256: sha256File(path, sparse)!, ...(sparse ? { zeroBlocks: true } : {}) };
+  const s = statSync(path);
+  const sparse = s.blocks * 512 < s.size;
+  return { path: rel, ...fileStat(s), sha256: sha256File(path, sparse)!, ...(sparse ? { zeroBlocks: true } : {}) };
 }
 
 /** Hashes FILES (relative to ROOT) and writes the stamp to STAMPFILE, atomically. */

@@ -14,9 +14,8 @@ import { kernelStoreDir } from '../../orchestrator/paths.js';
 import { Phases, prepare } from '../../orchestrator/engine/pipeline.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { ensureImage } from '../../orchestrator/adapters/rootfs.js';
-import { availableKernels } from '../../orchestrator/adapters/apt.js';
-import { compareVersions } from '../../orchestrator/core/debian.js';
 import { runCli } from '../cli.js';
+import { newestTwo61 } from '../debian-kernels.js';
 import { forgetSnapshot } from '../snapshots.js';
 import { kernelBuilds } from './kbuild.js';
 import { reportsBench } from './reports.js';
@@ -90,15 +89,6 @@ async function repros(runs: number): Promise<{ cold: Row[]; restored: Row[] }> {
   return rows;
 }
 
-/** The two newest 6.1 packages: a bisect between them whose bad end passes is one step on that end. */
-async function lastTwo61(): Promise<[string, string]> {
-  const six1 = (await availableKernels())
-    .filter((k) => k.version.startsWith('6.1.'))
-    .sort((a, b) => compareVersions(a.debVersion, b.debVersion));
-  const [older, newest] = six1.slice(-2).map((k) => k.release.replace(/-amd64$/, ''));
-  return [older, newest];
-}
-
 /** What the runs in DIR said of their snapshots. */
 function snapshotsIn(dir: string): NonNullable<RunResult['run']['snapshot']>[] {
   return readdirSync(dir)
@@ -121,7 +111,7 @@ async function bisectSteps(pairs: number, runs: number): Promise<{ one: number[]
     return JSON.parse(readFileSync(json, 'utf8')) as RunResult;
   };
   const key = (await one(['--snapshot'])).run.snapshot!.key;
-  const [older, newest] = await lastTwo61();
+  const { older, newest } = await newestTwo61();
   const times = { one: [] as number[], step: [] as number[] };
   for (let i = 0; i < pairs; i++) {
     times.one.push((await timed(() => one(['--no-snapshot'])))[0]);

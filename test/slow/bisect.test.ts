@@ -4,10 +4,9 @@ import t from 'tap';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, fixturesDir } from '../../orchestrator/paths.js';
-import { availableKernels } from '../../orchestrator/adapters/apt.js';
-import { compareVersions } from '../../orchestrator/core/debian.js';
 import type { RunResult } from '../../orchestrator/core/results.js';
 import { runCli } from '../cli.js';
+import { newestTwo61 } from '../debian-kernels.js';
 import { tempDir } from '../temp.js';
 import { gitIn, historyTree, snapshot } from '../git-repo.js';
 import { sourceTree } from '../source-tree.js';
@@ -96,19 +95,12 @@ t.test('test --exit-code git-bisect: 0, 1 and 125 for git bisect run', async (t)
 t.test(
   'bisect over Debian packages, --runs 3: both ends pass, and it says so; runs 2 and 3 restored side by side',
   async (t) => {
-    // The two newest 6.1 packages the archive has today.
-    const six1 = (await availableKernels())
-      .filter((k) => k.version.startsWith('6.1.'))
-      .sort((a, b) => compareVersions(a.debVersion, b.debVersion));
-    const [older, newest] = six1.slice(-2).map((k) => k.release.replace(/-amd64$/, ''));
+    const { older, newest, newestVersion } = await newestTwo61();
     const dir = tempDir('orchestrate-bisect-debian-');
     const argv = ['bisect', '--kernels', `debian:${older}..${newest}`, '--test', TEST, '--runs', '3'];
     const r = await runCli([...argv, '--results', dir]);
     t.equal(r.code, 1, r.stderr.slice(-2000));
-    t.match(
-      r.stdout,
-      new RegExp(`^the bad end ${six1[six1.length - 1].debVersion.replace(/[.~+]/g, '\\$&')} passes`, 'm'),
-    );
+    t.match(r.stdout, new RegExp(`^the bad end ${newestVersion.replace(/[.~+]/g, '\\$&')} passes`, 'm'));
     t.match(r.stderr, /checking failing-end \S+ \(2 runs side by side\)/);
     const runs = readdirSync(dir)
       .filter((d) => existsSync(join(dir, d, 'results.json')))
