@@ -38,7 +38,7 @@ export interface BisectOptions {
   maxInfra: number;
   /** Count any failure, not only one that looks like the failing end's. */
   anyFailure: boolean;
-  /** Runs of one commit that may run at once (guests side by side), after its first. */
+  /** Runs of one commit that may run at once (guests side by side). */
   jobs: number;
 }
 
@@ -69,6 +69,11 @@ export type Action =
       purpose: 'check-failing-end' | 'check-passing-end' | 'step';
       /** Runs to start at once: each is needed whatever the others show, unless one fails mid-range. */
       together: number;
+      /**
+       * A commit's first runs: the first boots and saves the guest, the others start once it is saved
+       * and restore it; they are wanted if the first passes (a failing step's are spare runs).
+       */
+      led: boolean;
     }
   | { kind: 'done'; result: BisectResult };
 
@@ -255,14 +260,14 @@ export function next(commits: string[], log: LoggedRun[], o: BisectOptions): Act
     };
   };
   /**
-   * A pending commit's first run goes alone (it boots, and saves the guest the others restore);
-   * then as many as it needs at least (all passing), up to o.jobs.
+   * As many runs of a commit as it needs at least (all passing), up to o.jobs; its first batch is
+   * led: the first run boots and saves the guest the others restore once it is saved.
    */
   const run = (commit: string, purpose: Extract<Action, { kind: 'run' }>['purpose']): Action => {
     const done = runsOf(log, commit).length;
     const want = commit === failingEnd(commits, o.mode) ? o.runs : Math.max(o.runs, needed);
-    const together = done ? Math.max(1, Math.min(o.jobs, want - done)) : 1;
-    return { kind: 'run', commit, purpose, together };
+    const together = Math.max(1, Math.min(o.jobs, want - done));
+    return { kind: 'run', commit, purpose, together, led: !done && together > 1 };
   };
   const infraTotal = log.filter((l) => l.run.kind === 'infra').length;
   if (infraTotal > o.maxInfra) {

@@ -27,7 +27,7 @@ export interface LabOptions extends Omit<BootOptions, 'workDir' | 'consolePath' 
    * afterSetup, once its one suite is set up: runSuites calls setupSnapshot()'s save). Saved when
    * KEY was booted before, or at once when eager (--snapshot).
    */
-  snapshot?: { key: string; afterSetup?: boolean; eager?: boolean };
+  snapshot?: { key: string; afterSetup?: boolean; eager?: boolean; settled?: () => void };
 }
 
 /** What results.json says of a snapshot: restored from it, or saved (or why not). */
@@ -58,6 +58,8 @@ export class Lab {
   private saving = false;
   private afterSetup = false;
   private restoredFacts?: SetupFacts;
+  /** Told once the guest is restored, saved (or not), or booted not to be saved. */
+  private settled = () => {};
 
   private constructor(
     private readonly main: Session,
@@ -96,6 +98,7 @@ export class Lab {
         lab.snapshot = { key, restored: true, seconds: round(main.qemu.seconds) };
         lab.afterSetup = !!s.afterSetup;
         lab.restoredFacts = saved.facts;
+        s.settled?.();
         return lab;
       } catch (err) {
         if (!(err instanceof SnapshotError)) throw err;
@@ -108,6 +111,7 @@ export class Lab {
       if (why) {
         const lab = new Lab(await Session.boot(opts), undefined, opts.workDir);
         lab.snapshot = { key, restored: false, saved: false, why };
+        s.settled?.();
         return lab;
       }
     }
@@ -115,6 +119,7 @@ export class Lab {
     lab.snapshot = { key, restored: false };
     lab.saving = true;
     lab.afterSetup = !!s.afterSetup;
+    if (s.settled) lab.settled = s.settled;
     return lab;
   }
 
@@ -169,6 +174,8 @@ export class Lab {
       if (err instanceof NotSaveable) markUnsaveable(use.key, err.message);
       Object.assign(use, { saved: false, why: err.message });
       log(`snapshot ${use.key} not saved: ${err.message}`);
+    } finally {
+      this.settled();
     }
   }
 

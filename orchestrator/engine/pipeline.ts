@@ -68,6 +68,8 @@ export interface RunOptions {
    * cold boot of the same guest; true: on the first; false: never restore nor save.
    */
   snapshot?: boolean;
+  /** Told once another run can restore this run's guest, or boot beside it: saved, restored, or not to be saved. */
+  snapshotSettled?: () => void;
   log: (line: string) => void;
 }
 
@@ -367,13 +369,14 @@ async function bootAndTest(
   try {
     const lone = runs.length === 1 ? runs[0].selection.suite : undefined;
     const snapshot = await snapshotFor(p, opts, lone, peerConsole && 'two-guest suites boot cold');
+    if (!snapshot) opts.snapshotSettled?.();
     opts.log(`booting ${p.kernel.release} (${p.accel.accel})${peerConsole ? ' on two guests' : ''}`);
     lab = await phases.time('boot', () =>
       Lab.open({
         ...bootOptions(p, opts.append),
         consolePath: join(dir, 'console.log'),
         peerConsolePath: peerConsole,
-        snapshot,
+        snapshot: snapshot && { ...snapshot, settled: opts.snapshotSettled },
         log: opts.log,
       }),
     );

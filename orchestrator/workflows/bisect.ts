@@ -11,6 +11,7 @@ import {
   short,
   toRun,
   type BisectOptions,
+  type Action,
   type BisectResult,
   type LoggedRun,
   type Mode,
@@ -130,6 +131,32 @@ async function testCommit(tester: KernelTester, req: BisectRequest, range: Range
   return { commit, kernel: built.kind, run: toRun(result!, { ...seconds }) };
 }
 
+/**
+ * The runs of one action. A led batch starts its other runs once the first run's guest is saved (or
+ * restored, or known not to be saved), so they restore it; not at all when that run was no test.
+ */
+async function runBatch(
+  tester: KernelTester,
+  req: BisectRequest,
+  range: Range,
+  action: Extract<Action, { kind: 'run' }>,
+): Promise<PromiseSettledResult<LoggedRun>[]> {
+  const start = (r: BisectRequest) => testCommit(tester, r, range, action.commit);
+  if (!action.led) return Promise.allSettled(Array.from({ length: action.together }, () => start(req)));
+  let saved = () => {};
+  const ready = new Promise<boolean>((resolve) => (saved = () => resolve(true)));
+  const first = start({ ...req, snapshotSettled: saved });
+  const go = await Promise.race([
+    ready,
+    first.then(
+      (l) => l.run.kind === 'tested',
+      () => false,
+    ),
+  ]);
+  const others = go ? Array.from({ length: action.together - 1 }, () => start(req)) : [];
+  return Promise.allSettled([first, ...others]);
+}
+
 function describeRun(l: LoggedRun): string {
   const r = l.run;
   return r.kind === 'tested' ? (r.failures.length ? `fails: ${r.detail}` : 'passes') : `${r.kind}: ${r.reason}`;
@@ -180,9 +207,9 @@ export async function bisect(req: BisectRequest, tester: KernelTester): Promise<
     if (action.kind === 'done') return report(action.result, range, log.runs, log.path, started);
     const doing = action.purpose === 'step' ? 'testing' : `checking ${action.purpose.replace('check-', '')}`;
     const many = action.together > 1 ? ` (${action.together} runs side by side)` : '';
-    req.log(`${doing} ${short(action.commit)}${many}`);
-    const runs = Array.from({ length: action.together }, () => testCommit(tester, req, range, action.commit));
-    const settled = await Promise.allSettled(runs);
+    const led = action.led ? ': the others once the first has saved its guest' : '';
+    req.log(`${doing} ${short(action.commit)}${many.replace(/\)$/, `${led})`)}`);
+    const settled = await runBatch(tester, req, range, action);
     for (const s of settled) {
       if (s.status === 'rejected') continue;
       log.runs.push(s.value);

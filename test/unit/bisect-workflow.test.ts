@@ -167,53 +167,84 @@ t.test('ends that do not hold: the good end fails', async (t) => {
   t.equal(tester.calls.length, 2, 'only the ends were tested');
 });
 
-/** A tester whose runs take time, counting how many are under way at once. */
+/**
+ * A tester whose runs take time: each boots, then (a test) saves its guest halfway; counts the runs
+ * under way at once, and those started before the first run of their commit had saved.
+ */
 class TimedTester extends ScriptedTester {
   running = 0;
   most = 0;
-  /** How many ran at once when each commit's first run started. */
-  firstAlone: number[] = [];
+  /** Runs started while the first of their commit was booting (not yet saved). */
+  early = 0;
+  /** Runs started while the first of their commit, saved, was still running. */
+  beside = 0;
+  private readonly leads = new Map<string, 'booting' | 'saved' | 'done'>();
 
   override async built(...args: Parameters<ScriptedTester['built']>) {
+    const [build, run] = args;
+    const ref = build.ref!;
+    const lead = this.leads.get(ref);
+    if (lead === 'booting') this.early++;
+    if (lead === 'saved') this.beside++;
+    if (!lead) this.leads.set(ref, 'booting');
+    const outcome = await super.built(...args);
     this.running++;
     this.most = Math.max(this.most, this.running);
-    if (!this.calls.some((c) => c.ref === args[0].ref)) this.firstAlone.push(this.running);
     try {
       await new Promise((resolve) => setTimeout(resolve, 5));
-      return await super.built(...args);
+      if (!lead && outcome.result) {
+        this.leads.set(ref, 'saved');
+        run.snapshotSettled?.();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return outcome;
     } finally {
       this.running--;
+      if (!lead) this.leads.set(ref, 'done');
     }
   }
 }
 
-t.test('--runs 3 --jobs 2: after its first run, a commit runs two at once; each run logged', async (t) => {
+t.test(
+  '--runs 3 --jobs 2: two runs of a commit at once, the second once the first has saved; each logged',
+  async (t) => {
+    const { dir, commits } = history(8);
+    const at = indexIn(commits);
+    const tester = new TimedTester((call) => (at(call) >= 5 ? FAIL : PASS));
+    const req = request(dir, commits, { options: { ...DEFAULTS, runs: 3, jobs: 2 } });
+    const report = await bisect(req, tester);
+    t.equal(report.culprit, commits[5]);
+    t.equal(tester.most, 2);
+    t.equal(tester.early, 0, 'no run started before the first of its commit had saved its guest');
+    t.ok(tester.beside > 0, 'runs started beside the first of their commit, once it had saved');
+    t.match(
+      req.lines.join('\n'),
+      /checking failing-end \w+ \(2 runs side by side: the others once the first has saved its guest\)/,
+    );
+    const log = JSON.parse(readFileSync(report.log, 'utf8')) as BisectLog;
+    t.equal(log.runs.length, tester.calls.length, 'every run is in the log');
+    t.equal(log.runs.filter((r) => r.commit === commits[7]).length, 3);
+  },
+);
+
+t.test('a first run that tested nothing (the build failed) starts no others of its commit', async (t) => {
   const { dir, commits } = history(8);
   const at = indexIn(commits);
-  const tester = new TimedTester((call) => (at(call) >= 5 ? FAIL : PASS));
+  const tester = new TimedTester((call) => (at(call) === 4 ? { stage: 'BUILD-FAIL' } : at(call) >= 5 ? FAIL : PASS));
   const req = request(dir, commits, { options: { ...DEFAULTS, runs: 3, jobs: 2 } });
-  const report = await bisect(req, tester);
-  t.equal(report.culprit, commits[5]);
-  t.equal(tester.most, 2);
-  t.ok(
-    tester.firstAlone.every((n) => n === 1),
-    'every first run went alone',
-  );
-  t.match(req.lines.join('\n'), /checking failing-end \w+ \(2 runs side by side\)/);
-  const log = JSON.parse(readFileSync(report.log, 'utf8')) as BisectLog;
-  t.equal(log.runs.length, tester.calls.length, 'every run is in the log');
-  t.equal(log.runs.filter((r) => r.commit === commits[7]).length, 3);
+  await bisect(req, tester);
+  t.equal(tester.calls.filter((c) => c.ref === commits[4]).length, 1, 'the unbuildable commit: one try');
 });
 
 t.test('a run that breaks beside another: the other is logged, then the error stops the bisect', async (t) => {
   const { dir, commits } = history(4);
   const tester = new TimedTester((_call, attempt) => {
-    if (attempt === 2) throw new InterruptedError('SIGINT');
+    if (attempt === 1) throw new InterruptedError('SIGINT');
     return FAIL;
   });
   const req = request(dir, commits, { options: { ...DEFAULTS, runs: 3, jobs: 2 } });
   const bisected = bisect(req, tester);
   await t.rejects(bisected, InterruptedError);
   const log = JSON.parse(readFileSync(readdirSync(req.resultsDir).map((f) => join(req.resultsDir, f))[0], 'utf8'));
-  t.equal((log as BisectLog).runs.length, 2, 'the first run and the one beside the broken one');
+  t.equal((log as BisectLog).runs.length, 1, 'the first run, beside the broken one');
 });

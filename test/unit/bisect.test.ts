@@ -330,21 +330,24 @@ t.test('the report: culprit, steps with times, builds against ⌈log2 N⌉ + 2',
   t.same(json.steps.map((s) => s.verdict).sort(), ['bad', 'bad', 'good', 'good', 'good', 'skip']);
 });
 
-t.test("--runs 5 with two jobs: a commit's first run alone, then two at once, never past what it needs", async (t) => {
-  const list = commits(3);
-  const batches = (jobs: number, runs: number) => {
-    const opts = { ...DEFAULTS, mode: 'regression' as const, runs, jobs };
-    const log: LoggedRun[] = [];
-    const seen: string[] = [];
-    for (let a = next(list, log, opts); a.kind === 'run'; a = next(list, log, opts)) {
-      seen.push(`${a.commit}×${a.together}`);
-      for (let i = 0; i < a.together; i++) log.push({ commit: a.commit, run: a.commit === 'c000' ? pass : fail });
-    }
-    return seen;
-  };
-  t.same(batches(2, 5), ['c002×1', 'c002×2', 'c002×2', 'c000×1', 'c000×2', 'c000×2', 'c001×1']);
-  t.same(batches(2, 4), ['c002×1', 'c002×2', 'c002×1', 'c000×1', 'c000×2', 'c000×1', 'c001×1']);
-  t.same(batches(4, 5), ['c002×1', 'c002×4', 'c000×1', 'c000×4', 'c001×1']);
-  t.same(batches(1, 3), ['c002×1', 'c002×1', 'c002×1', 'c000×1', 'c000×1', 'c000×1', 'c001×1']);
-  t.same(batches(2, 1), ['c002×1', 'c000×1', 'c001×1'], '--runs 1: one run a commit, whatever --jobs says');
-});
+t.test(
+  '--runs 5 with two jobs: two runs of a commit at once (its first led), never past --runs on an end',
+  async (t) => {
+    const list = commits(3);
+    const batches = (jobs: number, runs: number) => {
+      const opts = { ...DEFAULTS, mode: 'regression' as const, runs, jobs };
+      const log: LoggedRun[] = [];
+      const seen: string[] = [];
+      for (let a = next(list, log, opts); a.kind === 'run'; a = next(list, log, opts)) {
+        seen.push(`${a.commit}×${a.together}${a.led ? ' led' : ''}`);
+        for (let i = 0; i < a.together; i++) log.push({ commit: a.commit, run: a.commit === 'c000' ? pass : fail });
+      }
+      return seen;
+    };
+    t.same(batches(2, 5), ['c002×2 led', 'c002×2', 'c002×1', 'c000×2 led', 'c000×2', 'c000×1', 'c001×2 led']);
+    t.same(batches(2, 4), ['c002×2 led', 'c002×2', 'c000×2 led', 'c000×2', 'c001×2 led']);
+    t.same(batches(4, 5), ['c002×4 led', 'c002×1', 'c000×4 led', 'c000×1', 'c001×4 led']);
+    t.same(batches(1, 3), ['c002×1', 'c002×1', 'c002×1', 'c000×1', 'c000×1', 'c000×1', 'c001×1']);
+    t.same(batches(2, 1), ['c002×1', 'c000×1', 'c001×1'], '--runs 1: one run a commit, whatever --jobs says');
+  },
+);
