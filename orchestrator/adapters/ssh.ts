@@ -56,6 +56,8 @@ export interface ExecResult {
 
 export interface ExecOptions {
   timeoutMs?: number;
+  /** The guest shell writes its pid here first: the command's process group (sshd makes it a session leader). */
+  pidFile?: string;
   /** Output as it arrives, raw (a streamed command's output goes straight through). */
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
@@ -119,7 +121,8 @@ export class Connection {
   exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const started = performance.now();
     return new Promise((resolve, reject) => {
-      this.client.exec(shellJoin(argv), (err, stream: ClientChannel) => {
+      const command = opts.pidFile ? `echo $$ >${shellJoin([opts.pidFile])}; ${shellJoin(argv)}` : shellJoin(argv);
+      this.client.exec(command, (err, stream: ClientChannel) => {
         if (err) return reject(new SshError(`exec ${argv[0]}: ${err.message}`));
         const out: Buffer[] = [];
         const err2: Buffer[] = [];

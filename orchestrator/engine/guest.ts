@@ -11,8 +11,8 @@ export interface Guest {
   /** How messages name it when it is not the only one ("second guest"). */
   readonly label?: string;
   /**
-   * ARGV under the guest's `timeout` (exit 124 when it fired; a signal's death is 128 + its number).
-   * A guest that stops answering throws GuestLost.
+   * ARGV, its process group sent TERM then KILL past TIMEOUTSECONDS (timedOut); a signal's death
+   * is 128 + its number. A guest that stops answering throws GuestLost.
    */
   exec(argv: string[], timeoutSeconds?: number, stream?: Stream): Promise<ExecResult>;
   /** guest/setup/*.sh and the built workloads, into GUEST_ROOT/{setup,bin}. */

@@ -183,10 +183,16 @@ export function plannedFiles(opts: Pick<BootOptions, 'profile' | 'initramfs'>): 
   };
 }
 
+/** The guest's own tmpfs directory, made by stage one (sshd's host key is there). */
+const RUN_DIR = '/run/orchestrate';
+
 const initLines = (qemu: QemuProcess) =>
   qemu.lines.map((l) => /orchestrate-init: (.*)$/.exec(l.text)?.[1]).filter((l): l is string => !!l);
 
 export class Session implements Guest {
+  /** Commands run so far: each writes its pid to a file of its own. */
+  private commands = 0;
+
   private constructor(
     readonly qemu: QemuProcess,
     private current: Connection,
@@ -410,21 +416,42 @@ export class Session implements Guest {
   }
 
   /**
-   * Runs argv under the guest's `timeout` (TERM, then KILL 2 s later; exit 124 when it fired). A
-   * command killed by a signal exits 128 + its number, as a shell would say.
+   * Runs argv; past its time its process group gets TERM, then KILL 2 s later (timedOut), as
+   * timeout(1) would do without its exec, ~30 ms of guest CPU a command under TCG. A command killed
+   * by a signal exits 128 + its number, as a shell would say.
    */
   async exec(argv: string[], timeoutSeconds = 60, stream: Stream = {}): Promise<ExecResult> {
-    const guarded = ['timeout', '--kill-after=2', String(timeoutSeconds), ...argv];
-    const r = await this.whileAlive(() =>
-      this.conn.exec(guarded, { timeoutMs: (timeoutSeconds + 5) * 1000, ...stream }),
-    );
-    const bySignal = r.code === null && r.signal ? signalCode(r.signal) : undefined;
-    if (r.code === null && bySignal === undefined && !r.timedOut)
-      await this.lost(`${argv[0]}: the SSH channel closed without an exit status`);
-    const code = r.code ?? bySignal ?? null;
-    // timeout exits 124; when TERM was ignored its KILL reaches its own process group, timeout included.
-    const killedAfter = code === 137 && r.seconds >= timeoutSeconds;
-    return { ...r, code, timedOut: r.timedOut || code === 124 || killedAfter };
+    const pidFile = `${RUN_DIR}/exec-${++this.commands}.pid`;
+    const deadline = this.deadline(pidFile, timeoutSeconds);
+    try {
+      const r = await this.whileAlive(() =>
+        this.conn.exec(argv, { pidFile, timeoutMs: (timeoutSeconds + 5) * 1000, ...stream }),
+      );
+      const bySignal = r.code === null && r.signal ? signalCode(r.signal) : undefined;
+      if (r.code === null && bySignal === undefined && !r.timedOut)
+        await this.lost(`${argv[0]}: the SSH channel closed without an exit status`);
+      return { ...r, code: r.code ?? bySignal ?? null, timedOut: r.timedOut || deadline.fired() };
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /**
+   * TERM to the process group in PIDFILE after SECONDS, KILL 2 s later, by a command of their own:
+   * sshd refuses a channel's signal request after a root login (no privilege separation then).
+   */
+  private deadline(pidFile: string, seconds: number) {
+    let fired = false;
+    const kill = (signal: string) =>
+      this.conn.exec(['sh', '-c', `read -r p <"$1" && kill -${signal} "-$p"`, 'sh', pidFile]).catch(() => {});
+    const timers = [
+      setTimeout(() => {
+        fired = true;
+        void kill('TERM');
+      }, seconds * 1000),
+      setTimeout(() => void kill('KILL'), seconds * 1000 + 2000),
+    ];
+    return { fired: () => fired, clear: () => timers.forEach(clearTimeout) };
   }
 
   /** An SSH failure after boot means the guest is gone (or going): wait briefly for QEMU to exit. */

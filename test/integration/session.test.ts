@@ -39,11 +39,13 @@ t.test('exec: exit codes, stdout and stderr, streamed', async (t) => {
   t.equal(q.stdout, "it's|a b|$(reboot)|", 'arguments arrive verbatim, never interpreted by the guest shell');
 });
 
-t.test('exec: a command past its timeout is killed', async (t) => {
-  const r = await session.exec(['sleep', '30'], 1);
-  t.equal(r.code, 124, 'timeout in the guest fired');
+t.test('exec: a command past its timeout is killed, its process group with it', async (t) => {
+  const r = await session.exec(['sh', '-c', 'sleep 31 & sleep 32; wait'], 1);
+  t.equal(r.code, 143, 'TERM reached it');
   t.ok(r.timedOut);
-  t.ok(r.seconds < 10);
+  t.ok(r.seconds < 2.5, `the channel closed at TERM (${r.seconds.toFixed(1)} s): the background sleep went too`);
+  const left = await session.exec(['sh', '-c', 'pgrep -f "^sleep 3[12]" || true']);
+  t.equal(left.stdout, '', 'nothing it started is left');
 });
 
 t.test('upload lands with its mode', async (t) => {
@@ -83,12 +85,18 @@ t.test('the scratch disk under dm-delay is slow, as the truncate races need', as
 });
 
 t.test(
-  'exec: a command a signal killed exits 128 + its number; a guest command that outlives its time, 124',
+  'exec: a command a signal killed exits 128 + its number; what ignores TERM past its time goes at the KILL',
   async (t) => {
     const segv = await session.exec(['sh', '-c', 'kill -SEGV $$']);
     t.equal(segv.code, 139);
-    const stubborn = await session.exec(['sh', '-c', 'trap "" TERM; sleep 30'], 1);
+    const stubborn = await session.exec(['sh', '-c', 'trap "" TERM; sleep 33'], 1);
     t.equal(stubborn.timedOut, true, `exit ${stubborn.code}, signal ${stubborn.signal}`);
-    t.ok(stubborn.code === 124 || stubborn.code === 137, `exit ${stubborn.code}`);
+    t.equal(stubborn.code, 143, 'the login shell went at the TERM');
+    t.ok(
+      stubborn.seconds >= 2.9 && stubborn.seconds < 5,
+      `the sleep went at the KILL (${stubborn.seconds.toFixed(1)} s)`,
+    );
+    const left = await session.exec(['sh', '-c', 'pgrep -f "^sleep 33" || true']);
+    t.equal(left.stdout, '', 'nothing it started is left');
   },
 );
