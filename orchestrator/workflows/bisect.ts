@@ -206,9 +206,9 @@ export async function bisect(req: BisectRequest, tester: KernelTester): Promise<
     const action = next(range.commits, log.runs, options);
     if (action.kind === 'done') return report(action.result, range, log.runs, log.path, started);
     const doing = action.purpose === 'step' ? 'testing' : `checking ${action.purpose.replace('check-', '')}`;
-    const many = action.together > 1 ? ` (${action.together} runs side by side)` : '';
     const led = action.led ? ': the others once the first has saved its guest' : '';
-    req.log(`${doing} ${short(action.commit)}${many.replace(/\)$/, `${led})`)}`);
+    const many = action.together > 1 ? ` (${action.together} runs side by side${led})` : '';
+    req.log(`${doing} ${short(action.commit)}${many}`);
     const settled = await runBatch(tester, req, range, action);
     for (const s of settled) {
       if (s.status === 'rejected') continue;

@@ -93,7 +93,7 @@ t.test('test --exit-code git-bisect: 0, 1 and 125 for git bisect run', async (t)
 });
 
 t.test(
-  'bisect over Debian packages, --runs 3: both ends pass, and it says so; runs 2 and 3 restored side by side',
+  'bisect over Debian packages, --runs 3: both ends pass, and it says so; run 2 restored beside run 1 once saved',
   async (t) => {
     const { older, newest, newestVersion } = await newestTwo61();
     const dir = tempDir('orchestrate-bisect-debian-');
@@ -101,12 +101,27 @@ t.test(
     const r = await runCli([...argv, '--results', dir]);
     t.equal(r.code, 1, r.stderr.slice(-2000));
     t.match(r.stdout, new RegExp(`^the bad end ${newestVersion.replace(/[.~+]/g, '\\$&')} passes`, 'm'));
-    t.match(r.stderr, /checking failing-end \S+ \(2 runs side by side\)/);
+    t.match(
+      r.stderr,
+      /checking failing-end \S+ \(2 runs side by side: the others once the first has saved its guest\)/,
+    );
     const runs = readdirSync(dir)
       .filter((d) => existsSync(join(dir, d, 'results.json')))
       .map((d) => JSON.parse(readFileSync(join(dir, d, 'results.json'), 'utf8')) as RunResult);
     t.equal(runs.length, 3);
-    t.ok(runs.filter((x) => x.run.snapshot?.restored).length >= 2, 'the runs after the first restored its guest');
+    const at = (x: RunResult) => Date.parse(x.run.started);
+    const [first, ...later] = runs.sort((a, b) => at(a) - at(b));
+    const use = first.run.snapshot;
+    t.ok(
+      use?.saved || use?.restored,
+      `the first run saved its guest (or restored one saved before): ${JSON.stringify(use)}`,
+    );
+    t.ok(
+      later.every((x) => x.run.snapshot?.restored),
+      'the runs after the first restored its guest',
+    );
+    const firstEnd = at(first) + first.run.durations.total * 1000;
+    t.ok(at(later[0]) < firstEnd, 'the second started while the first ran its cases');
     t.ok(
       runs.every((x) => x.passed),
       'each passes',
